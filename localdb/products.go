@@ -1,0 +1,46 @@
+package localdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"poscashier/app"
+)
+
+// ProductByBarcode finds an active product of a store by its barcode. The
+// (store_id, barcode) unique index makes this one B-tree probe.
+func (db *DB) ProductByBarcode(ctx context.Context, storeID int64, barcode string) (app.Product, error) {
+	var p app.Product
+	var price int64
+	var active int
+	err := db.reader.QueryRowContext(ctx, `SELECT id, store_id, barcode, name, price, unit, category, active
+		FROM product WHERE store_id=? AND barcode=?`, storeID, barcode).
+		Scan(&p.ID, &p.StoreID, &p.Barcode, &p.Name, &price, &p.Unit, &p.Category, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	p.Price, p.Active = app.Money(price), active != 0
+	return p, err
+}
+
+// CountProducts counts a store's products.
+func (db *DB) CountProducts(ctx context.Context, storeID int64) (int, error) {
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM product WHERE store_id=?`, storeID).Scan(&n)
+	return n, err
+}
+
+// InsertProduct adds a product inside tx.
+func InsertProduct(ctx context.Context, tx *sql.Tx, p app.Product, nowMS int64) (int64, error) {
+	active := 0
+	if p.Active {
+		active = 1
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO product(store_id, barcode, name, price, unit, category, active, updated_at)
+		VALUES (?,?,?,?,?,?,?,?)`, p.StoreID, p.Barcode, p.Name, int64(p.Price), p.Unit, p.Category, active, nowMS)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}

@@ -1,0 +1,107 @@
+package localdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"poscashier/app"
+)
+
+// Setting keys used across the app.
+const (
+	SettingDemo       = "demo"        // "1" on a demo data folder: PINs shown on the login screen
+	SettingLanguage   = "language"    // "zh" | "en" | "" (follow the OS)
+	SettingStoreID    = "store_id"    // this terminal's store
+	SettingTerminalID = "terminal_id" // this terminal
+)
+
+// GetSetting returns a setting's value or def when unset.
+func (db *DB) GetSetting(ctx context.Context, key, def string) (string, error) {
+	var v string
+	err := db.reader.QueryRowContext(ctx, `SELECT value FROM setting WHERE key=?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return def, nil
+	}
+	return v, err
+}
+
+// SetSetting stores a setting durably.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error { return setSetting(ctx, tx, key, value) })
+}
+
+func setSetting(ctx context.Context, tx *sql.Tx, key, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO setting(key, value, updated_at) VALUES (?,?,?)
+		ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at`, key, value, time.Now().UnixMilli())
+	return err
+}
+
+func (db *DB) settingID(ctx context.Context, key string) (int64, error) {
+	v, err := db.GetSetting(ctx, key, "")
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if _, err := fmt.Sscan(v, &id); err != nil || id == 0 {
+		return 0, fmt.Errorf("未配置 %s / %s not set (run with demo data or configure the terminal)", key, key)
+	}
+	return id, nil
+}
+
+// CurrentStore is the store this terminal belongs to.
+func (db *DB) CurrentStore(ctx context.Context) (app.StoreInfo, error) {
+	id, err := db.settingID(ctx, SettingStoreID)
+	if err != nil {
+		return app.StoreInfo{}, err
+	}
+	var s app.StoreInfo
+	err = db.reader.QueryRowContext(ctx, `SELECT s.id, s.merchant_id, m.name, s.code, s.name, s.address, s.phone, s.receipt_footer, s.timezone
+		FROM store s JOIN merchant m ON m.id = s.merchant_id WHERE s.id=?`, id).
+		Scan(&s.ID, &s.MerchantID, &s.MerchantName, &s.Code, &s.Name, &s.Address, &s.Phone, &s.ReceiptFooter, &s.Timezone)
+	return s, err
+}
+
+// UpdateStore saves the editable store details.
+func (db *DB) UpdateStore(ctx context.Context, s app.StoreInfo, by int64) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE store SET name=?, address=?, phone=?, receipt_footer=? WHERE id=?`,
+			s.Name, s.Address, s.Phone, s.ReceiptFooter, s.ID); err != nil {
+			return err
+		}
+		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "store", Detail: s.Name})
+	})
+}
+
+// CurrentTerminal is this machine's terminal record.
+func (db *DB) CurrentTerminal(ctx context.Context) (app.TerminalInfo, error) {
+	id, err := db.settingID(ctx, SettingTerminalID)
+	if err != nil {
+		return app.TerminalInfo{}, err
+	}
+	var t app.TerminalInfo
+	var mode string
+	err = db.reader.QueryRowContext(ctx, `SELECT id, store_id, code, name, cashier_mode, order_prefix FROM terminal WHERE id=?`, id).
+		Scan(&t.ID, &t.StoreID, &t.Code, &t.Name, &mode, &t.OrderPrefix)
+	t.CashierMode = app.CashierMode(mode)
+	return t, err
+}
+
+// UpdateTerminal saves the editable terminal details.
+func (db *DB) UpdateTerminal(ctx context.Context, t app.TerminalInfo, by int64) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE terminal SET name=?, cashier_mode=? WHERE id=?`,
+			t.Name, string(t.CashierMode), t.ID); err != nil {
+			return err
+		}
+		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "terminal", Detail: t.Name + " " + string(t.CashierMode)})
+	})
+}
