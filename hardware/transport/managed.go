@@ -47,13 +47,13 @@ func (b ExponentialBackoff) Next(attempt int) time.Duration {
 
 // State is what the app shows for one device.
 type State struct {
-	Device  string              // the name the app gave (e.g. "scanner", "speaker")
-	Spec    string              // the configured spec string
+	Device  string               // the name the app gave (e.g. "scanner", "speaker")
+	Spec    string               // the configured spec string
 	State   hardware.DeviceState // connecting, ready, disconnected, error, busy, ...
-	Message string              // bilingual, for people
-	Port    string              // the path/address in use while connected
-	Err     error               // the last error, if any
-	Attempt int                 // reconnect attempts since the last success
+	Message string               // bilingual, for people
+	Port    string               // the path/address in use while connected
+	Err     error                // the last error, if any
+	Attempt int                  // reconnect attempts since the last success
 	At      time.Time
 }
 
