@@ -1,0 +1,56 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// appID is the reverse-DNS id from FyneApp.toml; it names the data folder.
+const appID = "cn.poscashier.pos"
+
+// defaultDataDir is the per-OS user data folder: %AppData%\<id> on Windows,
+// ~/Library/Application Support/<id> on macOS, $XDG_DATA_HOME/<id> (or
+// ~/.local/share/<id>) elsewhere. Android uses Fyne's app storage instead
+// (see gui.go).
+func defaultDataDir() (string, error) {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(d, appID), nil
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, appID), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("找不到用户目录，请用 --data-dir 指定数据目录 / no home folder, pass --data-dir: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", appID), nil
+}
+
+// dataDirFlag registers --data-dir on fs.
+func dataDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("data-dir", "", "数据目录 / data folder (default: the per-user data folder)")
+}
+
+func resolveDataDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return filepath.Abs(flagValue)
+	}
+	return defaultDataDir()
+}
+
+func dbPath(dir string) string { return filepath.Join(dir, "pos.db") }
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

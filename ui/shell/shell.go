@@ -1,0 +1,207 @@
+// Package shell is the main window: login first, then a navigation bar of
+// workspaces. A workspace is listed only when it does something.
+package shell
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"poscashier/app"
+	"poscashier/ui/about"
+	"poscashier/ui/i18n"
+	"poscashier/ui/login"
+	"poscashier/ui/settings"
+)
+
+// Workspace is one area of the app in the navigation bar.
+type Workspace struct {
+	ID    string
+	Title string
+	Icon  fyne.Resource
+	// Build makes the workspace for the person logged in. It runs on the UI
+	// goroutine and must not block.
+	Build func(s Session) fyne.CanvasObject
+}
+
+// Session is who is logged in, in which window.
+type Session struct {
+	Staff  app.Staff
+	Window fyne.Window
+}
+
+// StaffLister lists who can log in.
+type StaffLister interface {
+	ListStaff(ctx context.Context, storeID int64) ([]app.Staff, error)
+}
+
+// Deps is everything the shell wires into its screens.
+type Deps struct {
+	Auth      login.Authenticator
+	Staff     StaffLister
+	Settings  app.Settings
+	Store     app.StoreInfo
+	Terminal  app.TerminalInfo
+	DemoPINs  map[string]string
+	Sandbox   bool
+	About     about.Info
+	Workspace []Workspace // workspaces from later features, shown before Settings/About
+}
+
+// Shell owns the main window.
+type Shell struct {
+	deps    Deps
+	win     fyne.Window
+	session *Session
+	Login   *login.Screen
+	nav     *widget.List
+	items   []Workspace
+	current int
+	body    *fyne.Container
+	header  *widget.Label
+}
+
+// WindowTitle is the main window's title (the smoke test waits for it).
+const WindowTitle = "智能收银台 POS"
+
+// New creates the main window on a and shows the login screen.
+func New(a fyne.App, d Deps) *Shell {
+	s := &Shell{deps: d, win: a.NewWindow(WindowTitle)}
+	s.win.Resize(fyne.NewSize(1024, 720))
+	s.ShowLogin()
+	return s
+}
+
+// Window is the main window.
+func (s *Shell) Window() fyne.Window { return s.win }
+
+// Session is who is logged in, or nil.
+func (s *Shell) Session() *Session { return s.session }
+
+// ShowLogin replaces the window's content with the login screen.
+func (s *Shell) ShowLogin() {
+	s.session = nil
+	staff, err := s.deps.Staff.ListStaff(context.Background(), s.deps.Store.ID)
+	if err != nil {
+		fyne.LogError("list staff", err)
+	}
+	s.Login = login.New(login.Deps{
+		Auth: s.deps.Auth, Staff: staff, DemoPINs: s.deps.DemoPINs,
+		StoreName: s.deps.Store.Name + " · " + s.deps.Terminal.Name, Sandbox: s.deps.Sandbox,
+		OnLogin: s.enter, Focus: s.win.Canvas().Focus,
+	})
+	s.win.SetContent(s.Login.Content())
+	s.clearShortcuts()
+	s.Login.FocusFirst()
+}
+
+func (s *Shell) builtins() []Workspace {
+	return []Workspace{
+		{ID: "settings", Title: i18n.T("nav.settings", "设置"), Icon: theme.SettingsIcon(), Build: func(se Session) fyne.CanvasObject {
+			return settings.New(settings.Deps{Settings: s.deps.Settings, Staff: se.Staff, OnSaved: func(st app.StoreInfo, tm app.TerminalInfo) {
+				s.deps.Store, s.deps.Terminal = st, tm
+				s.updateHeader()
+			}}).Content()
+		}},
+		{ID: "about", Title: i18n.T("nav.about", "关于"), Icon: theme.InfoIcon(), Build: func(Session) fyne.CanvasObject {
+			return about.New(s.deps.About)
+		}},
+	}
+}
+
+func (s *Shell) enter(st app.Staff) {
+	s.session = &Session{Staff: st, Window: s.win}
+	s.items = append(append([]Workspace{}, s.deps.Workspace...), s.builtins()...)
+	s.header = widget.NewLabel("")
+	s.updateHeader()
+	logout := widget.NewButtonWithIcon(i18n.T("shell.logout", "退出登录"), theme.LogoutIcon(), s.ShowLogin)
+	top := []fyne.CanvasObject{s.header}
+	if s.deps.Sandbox {
+		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox.badge", "沙箱 SANDBOX"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		b.Importance = widget.WarningImportance
+		top = append(top, b)
+	}
+	bar := container.NewBorder(nil, nil, container.NewHBox(top...), logout)
+	s.nav = widget.NewList(
+		func() int { return len(s.items) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.InfoIcon()), widget.NewLabel("workspace"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Icon).SetResource(s.items[i].Icon)
+			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%s  Ctrl+%d", s.items[i].Title, i+1))
+		})
+	s.body = container.NewStack()
+	s.nav.OnSelected = func(i widget.ListItemID) { s.open(i) }
+	split := container.NewHSplit(s.nav, s.body)
+	split.Offset = 0.18
+	s.win.SetContent(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, split))
+	s.installShortcuts()
+	s.nav.Select(0)
+}
+
+func (s *Shell) updateHeader() {
+	if s.session == nil || s.header == nil {
+		return
+	}
+	s.header.SetText(fmt.Sprintf("%s · %s · %s（%s）", s.deps.Store.Name, s.deps.Terminal.Name,
+		s.session.Staff.Name, login.RoleName(s.session.Staff.Role)))
+}
+
+// Open shows workspace i.
+func (s *Shell) open(i int) {
+	if s.session == nil || i < 0 || i >= len(s.items) {
+		return
+	}
+	s.current = i
+	s.body.Objects = []fyne.CanvasObject{s.items[i].Build(*s.session)}
+	s.body.Refresh()
+}
+
+// OpenID selects the workspace with id; false when there is none.
+func (s *Shell) OpenID(id string) bool {
+	for i, w := range s.items {
+		if w.ID == id {
+			s.nav.Select(i)
+			return true
+		}
+	}
+	return false
+}
+
+// Titles lists the navigation entries in order.
+func (s *Shell) Titles() []string {
+	var out []string
+	for _, w := range s.items {
+		out = append(out, w.Title)
+	}
+	return out
+}
+
+func (s *Shell) installShortcuts() {
+	c := s.win.Canvas()
+	for i := range s.items {
+		if i >= 9 {
+			break
+		}
+		i := i
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { s.nav.Select(i) })
+	}
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { s.ShowLogin() })
+}
+
+func (s *Shell) clearShortcuts() {
+	c := s.win.Canvas()
+	for i := 1; i <= 9; i++ {
+		c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i)), Modifier: fyne.KeyModifierShortcutDefault})
+	}
+	c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault})
+}
