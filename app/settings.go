@@ -22,7 +22,6 @@ var ErrNoPermission = errors.New("没有权限 / permission denied")
 // details: only people holding the settings permission may.
 type Settings struct{ Store SettingsStore }
 
-
 // SaveStore validates and saves store details on behalf of by.
 func (s Settings) SaveStore(ctx context.Context, by Staff, info StoreInfo) error {
 	if !by.Has(PermSettings) {
