@@ -41,7 +41,7 @@ func TestBuilder_ControlCharsAndFourByteRunes(t *testing.T) {
 func TestBuilder_StylesNotRepeated(t *testing.T) {
 	b := escpos.New(escpos.Paper80)
 	b.Align(escpos.AlignCenter).Bold(true).Size(2, 2).Text("A")
-	b.Bold(true).Size(2, 2).Text("B") // unchanged: nothing sent
+	b.Bold(true).Size(2, 2).Text("B")    // unchanged: nothing sent
 	b.Align(escpos.AlignRight).Text("C") // mid-line: align waits for the next line
 	b.Newline().Text("D")
 	b.Normal().Line("E")
