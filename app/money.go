@@ -70,11 +70,11 @@ func ParseMoneyWith(s string, r MoneyRules) (Money, error) {
 		s = s[1:]
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
-	if hasDot && frac == "" && intPart == "" {
+	if hasDot && frac == "" { // "12." and "." are not amounts
 		return 0, ErrMoneySyntax
 	}
-	intPart = strings.ReplaceAll(intPart, ",", "")
-	if intPart == "" && !hasDot {
+	intPart, ok := ungroup(intPart)
+	if !ok || (intPart == "" && !hasDot) {
 		return 0, ErrMoneySyntax
 	}
 	var yuan int64
@@ -102,7 +102,7 @@ func ParseMoneyWith(s string, r MoneyRules) (Money, error) {
 	case 2:
 		fen = int64(frac[0]-'0')*10 + int64(frac[1]-'0')
 	}
-	if yuan > (math.MaxInt64-99)/100 {
+	if yuan > (math.MaxInt64-fen)/100 {
 		return 0, ErrMoneyOverflow
 	}
 	v := Money(yuan*100 + fen)
@@ -119,6 +119,25 @@ func ParseMoneyWith(s string, r MoneyRules) (Money, error) {
 		return 0, ErrMoneyZero
 	}
 	return v, nil
+}
+
+// ungroup removes thousands separators: "1,234,567" → "1234567". A comma
+// is accepted only between groups of three digits, so "12,50" (a decimal
+// comma, meaning 12.50) is refused instead of being read as 1250 yuan.
+func ungroup(s string) (string, bool) {
+	if !strings.Contains(s, ",") {
+		return s, true
+	}
+	groups := strings.Split(s, ",")
+	if n := len(groups[0]); n < 1 || n > 3 {
+		return "", false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return "", false
+		}
+	}
+	return strings.Join(groups, ""), true
 }
 
 // String formats fen as yuan with exactly two decimals: 1250 → "12.50".
@@ -153,6 +172,9 @@ func (m Money) Mul(q int64) (Money, error) {
 	if m == 0 || q == 0 {
 		return 0, nil
 	}
+	if (m == math.MinInt64 && q == -1) || (m == -1 && q == math.MinInt64) {
+		return 0, ErrMoneyOverflow // the r/q check below cannot see this one
+	}
 	r := m * Money(q)
 	if r/Money(q) != m {
 		return 0, ErrMoneyOverflow
@@ -167,6 +189,9 @@ func (m Money) Mul(q int64) (Money, error) {
 func (m Money) Allocate(ratios ...int64) ([]Money, error) {
 	if len(ratios) == 0 {
 		return nil, ErrAllocateRatios
+	}
+	if m == math.MinInt64 {
+		return nil, ErrMoneyOverflow // |m| does not fit; shares would get the wrong sign
 	}
 	var total int64
 	for _, r := range ratios {
