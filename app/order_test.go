@@ -1,0 +1,188 @@
+package app
+
+import (
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRecomputeSpreadsDiscountToTheFen(t *testing.T) {
+	o := Order{
+		Discount: 100,
+		Lines: []OrderLine{
+			{Name: "A", Qty: 1, UnitPrice: 1000},
+			{Name: "B", Qty: 3, UnitPrice: 333},
+			{Name: "C", Qty: 7, UnitPrice: 1},
+		},
+	}
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, Money(2006), o.Total)
+	assert.Equal(t, Money(1906), o.Payable)
+	// 100 × 1000/2006 = 49.85, 100 × 999/2006 = 49.80, 100 × 7/2006 = 0.35:
+	// floors 49+49+0 = 98, the 2 fen left go to the first lines.
+	assert.Equal(t, []Money{50, 50, 0}, []Money{o.Lines[0].Discount, o.Lines[1].Discount, o.Lines[2].Discount})
+	assert.Equal(t, []Money{950, 949, 7}, []Money{o.Lines[0].Amount, o.Lines[1].Amount, o.Lines[2].Amount})
+	for i, l := range o.Lines {
+		assert.Equal(t, i+1, l.LineNo)
+	}
+
+	// Recompute is idempotent: the old line discounts are not double-counted.
+	before := append([]OrderLine(nil), o.Lines...)
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, before, o.Lines)
+	assert.Equal(t, Money(1906), o.Payable)
+}
+
+func TestRecomputeEdges(t *testing.T) {
+	// Whole order free.
+	o := Order{Discount: 1500, Lines: []OrderLine{{Qty: 1, UnitPrice: 1000}, {Qty: 1, UnitPrice: 500}}}
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, Money(0), o.Payable)
+	assert.Equal(t, Money(0), o.Lines[0].Amount)
+	assert.Equal(t, Money(0), o.Lines[1].Amount)
+
+	// A free gift line takes no share of the discount and never goes negative.
+	o = Order{Discount: 3, Lines: []OrderLine{{Qty: 2, UnitPrice: 0}, {Qty: 1, UnitPrice: 5}}}
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, Money(0), o.Lines[0].Discount)
+	assert.Equal(t, Money(0), o.Lines[0].Amount)
+	assert.Equal(t, Money(2), o.Lines[1].Amount)
+	assert.Equal(t, Money(2), o.Payable)
+
+	// No discount: amounts are gross.
+	o = Order{Lines: []OrderLine{{Qty: 4, UnitPrice: 250, Discount: 99}}}
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, Money(1000), o.Lines[0].Amount)
+	assert.Equal(t, Money(0), o.Lines[0].Discount, "a stale line discount is cleared")
+	assert.Equal(t, Money(1000), o.Payable)
+
+	// An order without lines (a typed amount).
+	o = Order{Total: 5000, Discount: 1}
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, Money(4999), o.Payable)
+	o = Order{Total: 5000, Discount: 5001}
+	assert.ErrorIs(t, o.Recompute(), ErrOrderInvalid)
+	o = Order{Total: -1}
+	assert.ErrorIs(t, o.Recompute(), ErrOrderInvalid)
+	o = Order{Total: 5, Discount: -1}
+	assert.ErrorIs(t, o.Recompute(), ErrOrderInvalid)
+}
+
+func TestRecomputeRejects(t *testing.T) {
+	for name, o := range map[string]Order{
+		"zero qty":          {Lines: []OrderLine{{Qty: 0, UnitPrice: 100}}},
+		"negative qty":      {Lines: []OrderLine{{Qty: -1, UnitPrice: 100}}},
+		"negative price":    {Lines: []OrderLine{{Qty: 1, UnitPrice: -1}}},
+		"bad second line":   {Lines: []OrderLine{{Qty: 1, UnitPrice: 100}, {Qty: 0, UnitPrice: 1}}},
+		"discount > total":  {Discount: 101, Lines: []OrderLine{{Qty: 1, UnitPrice: 100}}},
+		"negative discount": {Discount: -1, Lines: []OrderLine{{Qty: 1, UnitPrice: 100}}},
+		"discount on free":  {Discount: 1, Lines: []OrderLine{{Qty: 1, UnitPrice: 0}}},
+	} {
+		err := o.Recompute()
+		assert.ErrorIs(t, err, ErrOrderInvalid, name)
+	}
+	for name, o := range map[string]Order{
+		"line overflows": {Lines: []OrderLine{{Qty: 3, UnitPrice: math.MaxInt64 / 2}}},
+		"qty overflows":  {Lines: []OrderLine{{Qty: math.MaxInt64, UnitPrice: 2}}},
+		"sum overflows":  {Lines: []OrderLine{{Qty: 1, UnitPrice: math.MaxInt64 - 10}, {Qty: 1, UnitPrice: 11}}},
+	} {
+		err := o.Recompute()
+		assert.ErrorIs(t, err, ErrMoneyOverflow, name)
+	}
+}
+
+func TestRecomputePropertyRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(42, 4242))
+	for i := 0; i < 5000; i++ {
+		n := 1 + rng.IntN(30)
+		o := Order{Lines: make([]OrderLine, n)}
+		var total Money
+		for j := range o.Lines {
+			l := OrderLine{Qty: 1 + rng.Int64N(20), UnitPrice: Money(rng.Int64N(100_000))}
+			if rng.IntN(10) == 0 {
+				l.UnitPrice = 0
+			}
+			o.Lines[j] = l
+			total += l.UnitPrice * Money(l.Qty)
+		}
+		if total > 0 {
+			o.Discount = Money(rng.Int64N(int64(total) + 1))
+		}
+		require.NoError(t, o.Recompute())
+		require.Equal(t, total, o.Total)
+		require.Equal(t, total-o.Discount, o.Payable)
+		var sumAmt, sumDisc Money
+		for _, l := range o.Lines {
+			gross := l.UnitPrice * Money(l.Qty)
+			require.GreaterOrEqual(t, l.Discount, Money(0))
+			require.LessOrEqual(t, l.Discount, gross, "a line's discount never exceeds the line")
+			require.Equal(t, gross-l.Discount, l.Amount)
+			sumAmt += l.Amount
+			sumDisc += l.Discount
+		}
+		require.Equal(t, o.Payable, sumAmt, "line amounts add up to the payable amount")
+		require.Equal(t, o.Discount, sumDisc)
+	}
+}
+
+var orderNoRE = regexp.MustCompile(`^T01-(\d{14})(\d{6})$`)
+
+func TestNewOrderNoFormat(t *testing.T) {
+	now := time.Date(2024, 12, 31, 23, 59, 58, 999_000_000, time.FixedZone("CST", 8*3600))
+	no := NewOrderNo("T01-", now)
+	m := orderNoRE.FindStringSubmatch(no)
+	require.NotNil(t, m, "order number %q", no)
+	assert.Equal(t, "20241231235958", m[1])
+	assert.LessOrEqual(t, len(no), 32, "channels limit merchant order numbers to 32 characters")
+	assert.LessOrEqual(t, len(NewOrderNo("ABCDEFGHIJKL", now)), 32, "a 12-character prefix still fits")
+
+	// Sortable: a later second sorts after an earlier one.
+	a := NewOrderNo("T01-", now)
+	b := NewOrderNo("T01-", now.Add(time.Second))
+	assert.Less(t, a, b)
+}
+
+// Many numbers issued within one second by one terminal must all differ:
+// 6 random digits alone collide with probability ~40 % after 1000 draws.
+func TestNewOrderNoUniqueWithinASecond(t *testing.T) {
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	const n = 20_000
+	var mu sync.Mutex
+	seen := make(map[string]bool, n)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < n/4; i++ {
+				no := NewOrderNo("P9", now)
+				mu.Lock()
+				if seen[no] {
+					mu.Unlock()
+					t.Errorf("duplicate order number %s after %d", no, len(seen))
+					return
+				}
+				seen[no] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, n, len(seen), "distinct order numbers")
+
+	// The random part is really random: not a counter starting at 0.
+	var tails []string
+	for no := range seen {
+		tails = append(tails, no[len(no)-6:])
+	}
+	sort.Strings(tails)
+	assert.Less(t, tails[0], "001000")
+	assert.Greater(t, tails[len(tails)-1], "999000")
+}
