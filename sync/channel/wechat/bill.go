@@ -1,0 +1,188 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+)
+
+// DownloadBill implements app.PaymentChannel: /pay/downloadbill with
+// bill_type=ALL for the sub-merchant. The bill is plain text: a header,
+// detail rows with every field prefixed by a back-tick, then a summary
+// header and a summary row; amounts in yuan. Columns are read by header
+// name, so both the older (子商户号/总金额) and newer (特约商户号/应结订单金额/
+// 订单金额) layouts work. A bill is not signed; it is checked for shape and
+// for its own row count instead.
+func (c *Client) DownloadBill(ctx context.Context, day time.Time) (app.Bill, error) {
+	if day.IsZero() {
+		return app.Bill{}, app.NotSent("缺少账单日期 / the bill date is required")
+	}
+	d := day.In(channel.Beijing)
+	s := callSpec{what: "/pay/downloadbill", params: map[string]string{
+		"bill_date": d.Format("20060102"),
+		"bill_type": "ALL",
+	}}
+	body, err := c.prepare(&s)
+	if err != nil {
+		return app.Bill{}, err
+	}
+	raw, err := c.send(ctx, &s, body, channel.MaxBill)
+	if err != nil {
+		return app.Bill{}, fmt.Errorf("下载微信支付账单失败 / downloading the WeChat bill failed: %w", err)
+	}
+	trimmed := bytes.TrimSpace(raw)
+	if bytes.HasPrefix(trimmed, []byte("<xml>")) || bytes.HasPrefix(trimmed, []byte("<?xml")) {
+		p, err := decodeXML(trimmed)
+		if err != nil {
+			return app.Bill{}, errors.New("微信支付账单应答无法解析 / WeChat's bill answer cannot be read")
+		}
+		msg := c.redact(p["return_msg"])
+		if strings.Contains(strings.ToLower(msg), "no bill exist") || p["error_code"] == "20002" {
+			return app.Bill{}, fmt.Errorf("%w: %s", channel.ErrNoBill, msg)
+		}
+		return app.Bill{}, fmt.Errorf("微信支付拒绝下载账单 / WeChat refused the bill download: %s", msg)
+	}
+	bill, err := ParseBill(raw)
+	if err != nil {
+		return app.Bill{}, err
+	}
+	bill.Date = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, channel.Beijing)
+	return bill, nil
+}
+
+// ParseBill reads a WeChat downloadbill text (UTF-8, optional BOM).
+func ParseBill(raw []byte) (app.Bill, error) {
+	text := strings.TrimPrefix(string(raw), "\ufeff")
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimRight(l, "\r")
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("微信支付账单格式不对 / the WeChat bill is malformed: "+format, a...)
+	}
+	if len(lines) < 3 {
+		return app.Bill{}, bad("too few lines (%d)", len(lines))
+	}
+	header := splitHeader(lines[0])
+	col := func(names ...string) int {
+		for _, n := range names {
+			for i, h := range header {
+				if h == n {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	cTime, cTx, cOut, cState := col("交易时间"), col("微信订单号"), col("商户订单号"), col("交易状态")
+	cAmount := col("订单金额", "应结订单金额", "总金额")
+	cRefundID, cOutRefund := col("微信退款单号"), col("商户退款单号")
+	cRefund := col("申请退款金额", "退款金额")
+	cFee := col("手续费")
+	if cTime < 0 || cTx < 0 || cOut < 0 || cState < 0 || cAmount < 0 {
+		return app.Bill{}, bad("header lacks 交易时间/微信订单号/商户订单号/交易状态/订单金额")
+	}
+	bill := app.Bill{Channel: app.ChannelWeChat}
+	i := 1
+	for ; i < len(lines) && !strings.HasPrefix(lines[i], "总交易单数"); i++ {
+		f, err := splitRow(lines[i])
+		if err != nil || len(f) != len(header) {
+			return app.Bill{}, bad("row %d has %d fields, header has %d", i+1, len(f), len(header))
+		}
+		at, err := time.ParseInLocation("2006-01-02 15:04:05", f[cTime], channel.Beijing)
+		if err != nil {
+			return app.Bill{}, bad("row %d: time %q", i+1, f[cTime])
+		}
+		amt, err := channel.ParseYuan(f[cAmount])
+		if err != nil {
+			return app.Bill{}, bad("row %d: amount %q", i+1, f[cAmount])
+		}
+		line := app.BillLine{Time: at, OutTradeNo: f[cOut], TransactionID: f[cTx], Status: f[cState], Amount: amt}
+		if cRefundID >= 0 && f[cRefundID] != "0" {
+			line.RefundID = f[cRefundID]
+		}
+		if cOutRefund >= 0 && f[cOutRefund] != "0" {
+			line.OutRefundNo = f[cOutRefund]
+		}
+		if cRefund >= 0 && f[cRefund] != "" {
+			if line.RefundAmount, err = channel.ParseYuan(f[cRefund]); err != nil {
+				return app.Bill{}, bad("row %d: refund amount %q", i+1, f[cRefund])
+			}
+		}
+		if cFee >= 0 && f[cFee] != "" {
+			if line.Fee, err = channel.ParseFeeYuan(f[cFee]); err != nil {
+				return app.Bill{}, bad("row %d: fee %q", i+1, f[cFee])
+			}
+		}
+		bill.Lines = append(bill.Lines, line)
+	}
+	if i+1 >= len(lines) {
+		return app.Bill{}, bad("the summary is missing (truncated bill?)")
+	}
+	sumHeader := splitHeader(lines[i])
+	sum, err := splitRow(lines[i+1])
+	if err != nil || len(sum) != len(sumHeader) {
+		return app.Bill{}, bad("summary row does not match its header")
+	}
+	if i+2 != len(lines) {
+		return app.Bill{}, bad("unexpected lines after the summary")
+	}
+	get := func(names ...string) (string, bool) {
+		for _, n := range names {
+			for k, h := range sumHeader {
+				if h == n {
+					return sum[k], true
+				}
+			}
+		}
+		return "", false
+	}
+	countText, ok := get("总交易单数")
+	count, err := strconv.Atoi(countText)
+	if !ok || err != nil || count < 0 {
+		return app.Bill{}, bad("summary count %q", countText)
+	}
+	totalText, ok := get("订单总金额", "应结订单总金额", "总交易额")
+	if !ok {
+		return app.Bill{}, bad("summary lacks the total")
+	}
+	if bill.Total, err = channel.ParseYuan(totalText); err != nil {
+		return app.Bill{}, bad("summary total %q", totalText)
+	}
+	bill.Count = count
+	if count != len(bill.Lines) {
+		return app.Bill{}, bad("summary says %d rows but the bill has %d (truncated bill?)", count, len(bill.Lines))
+	}
+	return bill, nil
+}
+
+func splitHeader(l string) []string {
+	f := strings.Split(l, ",")
+	for i := range f {
+		f[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f[i]), "`"))
+	}
+	return f
+}
+
+// splitRow splits a data row whose every field starts with a back-tick.
+// Splitting on ",`" keeps commas inside a field (product names) intact.
+func splitRow(l string) ([]string, error) {
+	if !strings.HasPrefix(l, "`") {
+		return nil, errors.New("row does not start with a back-tick")
+	}
+	f := strings.Split(l[1:], ",`")
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return f, nil
+}

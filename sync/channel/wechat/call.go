@@ -1,0 +1,132 @@
+package wechat
+
+import (
+	"context"
+	"strings"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+)
+
+// callSpec is one API call.
+type callSpec struct {
+	what     string            // API path, for the log ("/pay/micropay")
+	params   map[string]string // business parameters; common ones are added
+	signType string            // "" means the configured one
+	needCert bool              // mutual TLS
+	ref      string            // out_trade_no / out_refund_no, for the log and the match check
+	refKey   string            // answer key that must equal ref when present
+}
+
+// answer is a verified answer (p) or the reason it is not trusted (bad).
+type answer struct {
+	p   map[string]string
+	bad *app.ChannelResult
+}
+
+// prepare adds the common parameters and the signature. It returns a
+// NotSent error when the call cannot be made (no certificate).
+func (c *Client) prepare(s *callSpec) ([]byte, error) {
+	if s.needCert && c.tls == nil {
+		return nil, app.NotSent("%s 需要API证书，请在设置中配置微信支付证书 / %s needs the WeChat API client certificate; configure it in Settings", s.what, s.what)
+	}
+	if s.signType == "" {
+		s.signType = c.cfg.signType()
+	}
+	p := map[string]string{}
+	for k, v := range s.params {
+		p[k] = v
+	}
+	p["appid"] = c.cfg.AppID
+	p["mch_id"] = c.cfg.MchID
+	p["sub_mch_id"] = c.cfg.SubMchID
+	if c.cfg.SubAppID != "" {
+		p["sub_appid"] = c.cfg.SubAppID
+	}
+	p["nonce_str"] = channel.Nonce()
+	p["sign_type"] = s.signType
+	p["sign"] = Sign(p, c.cfg.APIKey.Reveal(), s.signType)
+	return encodeXML(p), nil
+}
+
+// send posts the body and returns the raw answer or a CallError.
+func (c *Client) send(ctx context.Context, s *callSpec, body []byte, limit int64) ([]byte, error) {
+	hc := c.plain
+	if s.needCert {
+		hc = c.tls
+	}
+	target := strings.TrimRight(c.base.String(), "/") + s.what
+	return channel.Exchange(ctx, hc, mustPost(target, body), limit)
+}
+
+// call makes one signed call and verifies the answer.
+func (c *Client) call(ctx context.Context, s callSpec) (answer, error) {
+	body, err := c.prepare(&s)
+	if err != nil {
+		return answer{}, err
+	}
+	raw, err := c.send(ctx, &s, body, channel.MaxAnswer)
+	if err != nil {
+		r := channel.UnknownFromCall(err)
+		c.untrusted(s, "transport: "+err.Error())
+		return answer{bad: &r}, nil
+	}
+	return c.verify(s, raw), nil
+}
+
+// verify parses an answer and checks it before any field is believed.
+func (c *Client) verify(s callSpec, raw []byte) answer {
+	p, err := decodeXML(raw)
+	if err != nil {
+		c.untrusted(s, "unparseable answer: "+err.Error())
+		r := channel.Untrusted(channel.CodeMalformed, "微信支付应答无法解析，结果未知 / WeChat's answer cannot be read; outcome unknown")
+		return answer{bad: &r}
+	}
+	if p["return_code"] != "SUCCESS" {
+		// return_code FAIL answers are unsigned; they are never taken as a
+		// final failure either, only reported.
+		c.untrusted(s, "return_code="+p["return_code"]+" return_msg="+p["return_msg"])
+		code := p["return_code"]
+		if code == "" {
+			code = channel.CodeMalformed
+		}
+		r := channel.Untrusted(code, c.redact("微信支付通信失败，结果未知 / WeChat refused the call at transport level, outcome unknown: "+p["return_msg"]))
+		return answer{bad: &r}
+	}
+	if p["sign"] == "" {
+		c.untrusted(s, "answer carries no sign")
+		r := channel.Untrusted(channel.CodeUnsigned, "微信支付应答未签名，不予采信 / WeChat's answer is unsigned and is not trusted; outcome unknown")
+		return answer{bad: &r}
+	}
+	if !Verify(p, c.cfg.APIKey.Reveal(), s.signType) {
+		c.untrusted(s, "answer sign does not verify")
+		r := channel.Untrusted(channel.CodeBadSign, "微信支付应答签名错误，不予采信 / WeChat's answer has a bad signature and is not trusted; outcome unknown")
+		return answer{bad: &r}
+	}
+	for k, want := range map[string]string{"appid": c.cfg.AppID, "mch_id": c.cfg.MchID, "sub_mch_id": c.cfg.SubMchID} {
+		if got, ok := p[k]; ok && got != want {
+			c.untrusted(s, "signed answer for another "+k)
+			r := channel.Untrusted(channel.CodeMismatch, "微信支付应答属于其他商户，不予采信 / WeChat's answer names another merchant ("+k+"); outcome unknown")
+			return answer{bad: &r}
+		}
+	}
+	if s.refKey != "" && s.ref != "" {
+		if got, ok := p[s.refKey]; ok && got != "" && got != s.ref {
+			c.untrusted(s, "signed answer for another "+s.refKey)
+			r := channel.Untrusted(channel.CodeMismatch, "微信支付应答属于其他订单，不予采信 / WeChat's answer is about another order; outcome unknown")
+			return answer{bad: &r}
+		}
+	}
+	return answer{p: p}
+}
+
+func (c *Client) untrusted(s callSpec, reason string) {
+	c.log.Warn("wechat: answer not trusted", "call", s.what, "ref", s.ref, "reason", c.redact(reason))
+}
+
+func (c *Client) redact(s string) string { return channel.Redact(s, c.secrets...) }
+
+// business fills Code/Message from err_code/err_code_des.
+func (c *Client) business(o app.Outcome, p map[string]string) app.ChannelResult {
+	return app.ChannelResult{Outcome: o, Code: p["err_code"], Message: c.redact(p["err_code_des"])}
+}
