@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"poscashier/app"
+	"poscashier/ui/async"
 	"poscashier/ui/i18n"
 )
 
@@ -132,23 +133,24 @@ func (s *Screen) submit() {
 	s.Message.SetText(i18n.T("login.checking", "正在验证…"))
 	// bcrypt takes tens of milliseconds and the store writes: keep it off
 	// the UI goroutine.
-	go func() {
-		st, err := s.deps.Auth.Login(context.Background(), code, pin)
-		fyne.Do(func() {
-			s.busy = false
-			s.Submit.Enable()
-			s.PIN.SetText("")
-			if err != nil {
-				s.Message.SetText(Explain(err))
-				s.focus(s.PIN)
-				return
-			}
-			s.Message.SetText("")
-			if s.deps.OnLogin != nil {
-				s.deps.OnLogin(st)
-			}
-		})
-	}()
+	var st app.Staff
+	var err error
+	async.Run(func() {
+		st, err = s.deps.Auth.Login(context.Background(), code, pin)
+	}, func() {
+		s.busy = false
+		s.Submit.Enable()
+		s.PIN.SetText("")
+		if err != nil {
+			s.Message.SetText(Explain(err))
+			s.focus(s.PIN)
+			return
+		}
+		s.Message.SetText("")
+		if s.deps.OnLogin != nil {
+			s.deps.OnLogin(st)
+		}
+	})
 }
 
 // Explain turns a login error into words for the cashier.

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"poscashier/app"
+	"poscashier/ui/async"
 	"poscashier/ui/i18n"
 )
 
@@ -115,26 +116,29 @@ func New(d Deps) *View {
 func (v *View) Content() fyne.CanvasObject { return v.content }
 
 func (v *View) reload() {
-	go func() {
+	var st app.StoreInfo
+	var tm app.TerminalInfo
+	var err1, err2 error
+	var lang string
+	async.Run(func() {
 		ctx := context.Background()
-		st, err1 := v.deps.Settings.Store.CurrentStore(ctx)
-		tm, err2 := v.deps.Settings.Store.CurrentTerminal(ctx)
-		lang, _ := v.deps.Settings.Store.GetSetting(ctx, "language", "zh")
-		fyne.Do(func() {
-			if err := errors.Join(err1, err2); err != nil {
-				v.Status.SetText(i18n.T("settings.err.load", "读取设置失败：{{.Err}}", map[string]any{"Err": err.Error()}))
-				return
-			}
-			v.store, v.term = st, tm
-			v.Name.SetText(st.Name)
-			v.Address.SetText(st.Address)
-			v.Phone.SetText(st.Phone)
-			v.Footer.SetText(st.ReceiptFooter)
-			v.TermName.SetText(tm.Name)
-			v.Mode.SetSelected(modeLabel(tm.CashierMode))
-			v.Language.SetSelected(langLabel(lang))
-		})
-	}()
+		st, err1 = v.deps.Settings.Store.CurrentStore(ctx)
+		tm, err2 = v.deps.Settings.Store.CurrentTerminal(ctx)
+		lang, _ = v.deps.Settings.Store.GetSetting(ctx, "language", "zh")
+	}, func() {
+		if err := errors.Join(err1, err2); err != nil {
+			v.Status.SetText(i18n.T("settings.err.load", "读取设置失败：{{.Err}}", map[string]any{"Err": err.Error()}))
+			return
+		}
+		v.store, v.term = st, tm
+		v.Name.SetText(st.Name)
+		v.Address.SetText(st.Address)
+		v.Phone.SetText(st.Phone)
+		v.Footer.SetText(st.ReceiptFooter)
+		v.TermName.SetText(tm.Name)
+		v.Mode.SetSelected(modeLabel(tm.CashierMode))
+		v.Language.SetSelected(langLabel(lang))
+	})
 }
 
 func (v *View) save() {
@@ -160,24 +164,24 @@ func (v *View) save() {
 	v.Save.Disable()
 	v.Status.SetText(i18n.T("settings.saving", "正在保存…"))
 	staff := v.deps.Staff
-	go func() {
+	var err error
+	async.Run(func() {
 		ctx := context.Background()
-		err := errors.Join(
+		err = errors.Join(
 			v.deps.Settings.SaveStore(ctx, staff, st),
 			v.deps.Settings.SaveTerminal(ctx, staff, tm),
 			v.deps.Settings.SaveLanguage(ctx, lang),
 		)
-		fyne.Do(func() {
-			v.Save.Enable()
-			if err != nil {
-				v.Status.SetText(i18n.T("settings.err.save", "保存失败：{{.Err}}", map[string]any{"Err": err.Error()}))
-				return
-			}
-			v.store, v.term = st, tm
-			v.Status.SetText(i18n.T("settings.saved", "已保存"))
-			if v.deps.OnSaved != nil {
-				v.deps.OnSaved(st, tm)
-			}
-		})
-	}()
+	}, func() {
+		v.Save.Enable()
+		if err != nil {
+			v.Status.SetText(i18n.T("settings.err.save", "保存失败：{{.Err}}", map[string]any{"Err": err.Error()}))
+			return
+		}
+		v.store, v.term = st, tm
+		v.Status.SetText(i18n.T("settings.saved", "已保存"))
+		if v.deps.OnSaved != nil {
+			v.deps.OnSaved(st, tm)
+		}
+	})
 }
