@@ -122,10 +122,10 @@ func TestParseFrameBadChecksumAndGarbage(t *testing.T) {
 	require.Equal(t, 1, n)
 
 	for _, g := range [][]byte{
-		hx("FD FF FF 01 01"),       // absurd length
-		hx("FD 00 02 77 88"),       // unknown command (checksum ok? no) -> error either way
-		hx("FD 00 03 02 00 FC"),    // control frame with extra byte
-		hx("FD 00 03 01 01 FF"),    // speak without text
+		hx("FD FF FF 01 01"),          // absurd length
+		hx("FD 00 02 77 88"),          // unknown command (checksum ok? no) -> error either way
+		hx("FD 00 03 02 00 FC"),       // control frame with extra byte
+		hx("FD 00 03 01 01 FF"),       // speak without text
 		hx("FD 00 05 01 0F 41 42 B9"), // encoding 15
 	} {
 		_, n, err := ParseFrame(SYN6288, g)
