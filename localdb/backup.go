@@ -42,7 +42,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (string, error) {
 	if fileExists(dest) {
 		return "", fmt.Errorf("备份文件已存在，不覆盖 / backup file exists, not overwriting: %s", dest)
 	}
-	dst, err := sql.Open("sqlite3", "file:"+dest+"?_sync=FULL")
+	dst, err := sql.Open("sqlite3", "file:"+uriPath(dest)+"?_sync=FULL")
 	if err != nil {
 		return "", err
 	}

@@ -54,8 +54,18 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("_query_only", "1")
+		// A read transaction (one snapshot for a report) must not ask for
+		// the write lock: BEGIN IMMEDIATE is refused under query_only.
+		q.Set("_txlock", "deferred")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath(path) + "?" + q.Encode()
+}
+
+// uriPath escapes the characters SQLite's URI parser reads as syntax, so a
+// data folder named "POS #2" or "a?b" opens the file asked for instead of
+// a file cut off at the '#' or '?'.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
 
 // Open opens (creating if needed) the database at path and brings its
