@@ -300,7 +300,10 @@ func fxReadOnlyAsNobody(t *testing.T) {
 	// world-traversable temp dir.
 	top, err := os.MkdirTemp("", "poscashier-ro-*")
 	require.NoError(t, err)
-	t.Cleanup(func() { filepath.Walk(top, func(p string, _ os.FileInfo, _ error) error { os.Chmod(p, 0o700); return nil }); os.RemoveAll(top) })
+	t.Cleanup(func() {
+		filepath.Walk(top, func(p string, _ os.FileInfo, _ error) error { os.Chmod(p, 0o700); return nil })
+		os.RemoveAll(top)
+	})
 	require.NoError(t, os.Chmod(top, 0o755))
 	bin := filepath.Join(top, "localdb.test")
 	src, err := os.Open(os.Args[0])
@@ -587,7 +590,9 @@ func TestConcurrentReadersDuringWrites(t *testing.T) {
 		}()
 	}
 	for i := 0; i < 100; i++ {
-		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error { return fxInsertPaidOrder(ctx, tx, fxOrder(fmt.Sprintf("C%06d", i), time.Now())) }))
+		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
+			return fxInsertPaidOrder(ctx, tx, fxOrder(fmt.Sprintf("C%06d", i), time.Now()))
+		}))
 	}
 	close(stop)
 	wg.Wait()
