@@ -43,7 +43,7 @@ func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
+		if !ok || err != nil || v <= 0 || strings.Trim(num, "0123456789") != "" { // digits only: Atoi takes "+2"
 			return nil, fmt.Errorf("迁移文件名无效 / bad migration file name %q (want NNNN_name.sql)", e.Name())
 		}
 		if prev, dup := seen[v]; dup {
