@@ -44,8 +44,13 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
+	return c.payResult(ctx, s, a, r), nil
+}
+
+// payResult reads a pay answer (verified or not).
+func (c *Client) payResult(ctx context.Context, s callSpec, a answer, r app.PayRequest) app.ChannelResult {
 	if a.bad != nil {
-		return *a.bad, nil
+		return *a.bad
 	}
 	p := a.p
 	if p["result_code"] == "SUCCESS" {
@@ -58,36 +63,36 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 		amt, ok := fen(p["total_fee"])
 		if !ok || amt != r.Amount || p["transaction_id"] == "" {
 			c.untrusted(s, "signed SUCCESS with missing or different total_fee/transaction_id")
-			return channel.Untrusted(channel.CodeMismatch, "微信支付应答金额或交易号与订单不符，请查询 / WeChat's success answer does not match the order amount or lacks a transaction id; query the order"), nil
+			return channel.Untrusted(channel.CodeMismatch, "微信支付应答金额或交易号与订单不符，请查询 / WeChat's success answer does not match the order amount or lacks a transaction id; query the order")
 		}
 		res.Amount = amt
-		return res, nil
+		return res
 	}
 	if p["result_code"] != "FAIL" {
-		return channel.Untrusted(channel.CodeMalformed, "微信支付应答缺少业务结果，结果未知 / WeChat's answer has no result_code; outcome unknown"), nil
+		return channel.Untrusted(channel.CodeMalformed, "微信支付应答缺少业务结果，结果未知 / WeChat's answer has no result_code; outcome unknown")
 	}
 	code := p["err_code"]
 	switch {
 	case code == "USERPAYING":
 		res := c.business(app.OutcomePending, p)
 		res.TradeState = "PAYING"
-		return res, nil
+		return res
 	case code == "ORDERPAID":
 		// Already paid: the query's signed answer decides.
 		q, err := c.Query(ctx, app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: r.Wallet, Deposit: r.Deposit})
 		if err == nil && q.Outcome == app.OutcomeSuccess {
-			return q, nil
+			return q
 		}
-		return c.business(app.OutcomeUnknown, p), nil
+		return c.business(app.OutcomeUnknown, p)
 	case unknownCodes[code]:
-		return c.business(app.OutcomeUnknown, p), nil
+		return c.business(app.OutcomeUnknown, p)
 	case customerCodes[code]:
 		res := c.business(app.OutcomeFailed, p)
 		res.TradeState = "PAYERROR"
 		if code == "ORDERREVERSED" {
 			res.TradeState = "REVOKED"
 		}
-		return res, nil
+		return res
 	case ourFaultCodes[code]:
 		res := c.business(app.OutcomeFailed, p)
 		switch code {
@@ -97,10 +102,10 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 			res.TradeState = "CLOSED"
 			res.NewOrderNo = true
 		}
-		return res, nil
+		return res
 	}
 	// A code we do not know: the query decides.
-	return c.business(app.OutcomeUnknown, p), nil
+	return c.business(app.OutcomeUnknown, p)
 }
 
 func (c *Client) checkPay(r *app.PayRequest) error {

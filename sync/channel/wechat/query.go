@@ -24,8 +24,13 @@ func (c *Client) Query(ctx context.Context, r app.OrderRef) (app.ChannelResult, 
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
+	return c.queryResult(s, a), nil
+}
+
+// queryResult reads a query answer.
+func (c *Client) queryResult(s callSpec, a answer) app.ChannelResult {
 	if a.bad != nil {
-		return *a.bad, nil
+		return *a.bad
 	}
 	p := a.p
 	if p["result_code"] != "SUCCESS" {
@@ -33,7 +38,7 @@ func (c *Client) Query(ctx context.Context, r app.OrderRef) (app.ChannelResult, 
 		if p["err_code"] == "ORDERNOTEXIST" {
 			res.Message = c.redact("微信支付没有这笔订单（可能尚未到达）/ WeChat has no such order (it may not have arrived yet): " + p["err_code_des"])
 		}
-		return res, nil
+		return res
 	}
 	o, state := tradeState(p["trade_state"])
 	res := app.ChannelResult{
@@ -49,7 +54,7 @@ func (c *Client) Query(ctx context.Context, r app.OrderRef) (app.ChannelResult, 
 	}
 	if o == app.OutcomeSuccess && (res.TransactionID == "" || res.Amount == 0) {
 		c.untrusted(s, "signed SUCCESS state without transaction_id or total_fee")
-		return channel.Untrusted(channel.CodeMalformed, "微信支付查询应答不完整，结果未知 / WeChat's query answer lacks the transaction id or amount; outcome unknown"), nil
+		return channel.Untrusted(channel.CodeMalformed, "微信支付查询应答不完整，结果未知 / WeChat's query answer lacks the transaction id or amount; outcome unknown")
 	}
-	return res, nil
+	return res
 }

@@ -103,19 +103,24 @@ func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.Chan
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
+	return c.refundQueryResult(s, a, r.OutRefundNo), nil
+}
+
+// refundQueryResult reads a refund query answer.
+func (c *Client) refundQueryResult(s callSpec, a answer, outRefundNo string) app.ChannelResult {
 	if a.bad != nil {
-		return *a.bad, nil
+		return *a.bad
 	}
 	p := a.p
 	if p["result_code"] != "SUCCESS" {
 		// REFUNDNOTEXIST included: an in-flight refund may still arrive, so
 		// it is not final; retrying the refund with the same number is safe.
-		return c.business(app.OutcomeUnknown, p), nil
+		return c.business(app.OutcomeUnknown, p)
 	}
-	status, refundID, amount, when, found := findRefund(p, r.OutRefundNo)
+	status, refundID, amount, when, found := findRefund(p, outRefundNo)
 	if !found {
 		c.untrusted(s, "signed refund query answer without our out_refund_no")
-		return channel.Untrusted(channel.CodeNoRecord, "微信支付退款查询应答中没有这笔退款，结果未知 / WeChat's refund query answer does not list this refund; outcome unknown"), nil
+		return channel.Untrusted(channel.CodeNoRecord, "微信支付退款查询应答中没有这笔退款，结果未知 / WeChat's refund query answer does not list this refund; outcome unknown")
 	}
 	res := app.ChannelResult{
 		Outcome:       refundStatus(status),
@@ -133,7 +138,7 @@ func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.Chan
 	case "PROCESSING":
 		res.Message = "退款处理中 / refund in progress"
 	}
-	return res, nil
+	return res
 }
 
 // findRefund finds the refund_*_$n entry whose out_refund_no_$n is ours.

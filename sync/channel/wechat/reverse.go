@@ -46,31 +46,36 @@ func (c *Client) reverse(ctx context.Context, s callSpec) (app.ChannelResult, er
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
+	return c.reverseResult(a), nil
+}
+
+// reverseResult reads a reverse answer.
+func (c *Client) reverseResult(a answer) app.ChannelResult {
 	if a.bad != nil {
-		return *a.bad, nil
+		return *a.bad
 	}
 	p := a.p
 	recall := p["recall"] == "Y"
 	if p["result_code"] == "SUCCESS" && !recall {
 		res := c.business(app.OutcomeSuccess, p)
 		res.TradeState = "REVOKED"
-		return res, nil
+		return res
 	}
 	code := p["err_code"]
 	switch {
 	case recall:
 		res := c.business(app.OutcomeUnknown, p)
 		res.Retry = true
-		return res, nil
+		return res
 	case code == "USERPAYING":
 		// The customer is still typing the password: reverse again shortly.
 		res := c.business(app.OutcomePending, p)
 		res.TradeState = "PAYING"
 		res.Retry = true
-		return res, nil
+		return res
 	case reverseFailCodes[code]:
-		return c.business(app.OutcomeFailed, p), nil
+		return c.business(app.OutcomeFailed, p)
 	}
 	// SYSTEMERROR, ORDERNOTEXIST and unknown codes: not known.
-	return c.business(app.OutcomeUnknown, p), nil
+	return c.business(app.OutcomeUnknown, p)
 }

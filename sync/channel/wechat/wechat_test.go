@@ -1,0 +1,799 @@
+package wechat
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+	"poscashier/sync/channel/internal/chantest"
+)
+
+const (
+	testKey   = "192006250b4c09247ec02edce69f6a2d"
+	otherKey  = "00000000000000000000000000000000"
+	testAppID = "wx2421b1c4370ec43b"
+	testMch   = "10000100"
+	testSub   = "1900000109"
+	wxCode    = "134567890123456789"
+)
+
+// ---------------------------------------------------------------- fake server
+
+type wxReq struct {
+	path     string
+	params   map[string]string
+	withCert bool
+}
+
+type fakeWX struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mu     sync.Mutex
+	reqs   []wxReq
+	answer func(path string, req map[string]string) (int, string)
+	mode   string // "", "slow", "drop", "truncate"
+}
+
+func newFake(t *testing.T) *fakeWX {
+	f := &fakeWX{t: t}
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	f.srv.StartTLS()
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeWX) serve(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	p, err := decodeXML(raw)
+	if err != nil {
+		f.t.Errorf("request is not WeChat XML: %v", err)
+		return
+	}
+	if !Verify(p, testKey, p["sign_type"]) {
+		f.t.Errorf("request sign does not verify: %s", raw)
+	}
+	f.mu.Lock()
+	f.reqs = append(f.reqs, wxReq{path: r.URL.Path, params: p, withCert: r.TLS != nil && len(r.TLS.PeerCertificates) > 0})
+	mode, answer := f.mode, f.answer
+	f.mu.Unlock()
+	switch mode {
+	case "slow":
+		time.Sleep(700 * time.Millisecond)
+	case "drop":
+		chantest.Drop(w)
+		return
+	case "http500":
+		w.WriteHeader(500)
+		return
+	}
+	status, body := 200, ok(p, nil)
+	if answer != nil {
+		status, body = answer(r.URL.Path, p)
+	}
+	if mode == "truncate" {
+		chantest.Truncate(w, []byte(body))
+		return
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+func (f *fakeWX) requests() []wxReq {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]wxReq(nil), f.reqs...)
+}
+
+// signedWith builds an answer signed with key.
+func signedWith(key, signType string, p map[string]string) string {
+	p["sign"] = Sign(p, key, signType)
+	return string(encodeXML(p))
+}
+
+// base is a signed-answer skeleton echoing the merchant ids.
+func base(req map[string]string, extra map[string]string) map[string]string {
+	p := map[string]string{
+		"return_code": "SUCCESS", "return_msg": "OK",
+		"appid": testAppID, "mch_id": testMch, "sub_mch_id": testSub,
+		"nonce_str":   "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+		"result_code": "SUCCESS",
+	}
+	if v := req["out_trade_no"]; v != "" {
+		p["out_trade_no"] = v
+	}
+	for k, v := range extra {
+		p[k] = v
+	}
+	return p
+}
+
+func ok(req map[string]string, extra map[string]string) string {
+	return signedWith(testKey, req["sign_type"], base(req, extra))
+}
+
+func fail(req map[string]string, code string) string {
+	return ok(req, map[string]string{"result_code": "FAIL", "err_code": code, "err_code_des": "desc " + code})
+}
+
+func paid(req map[string]string) map[string]string {
+	return map[string]string{
+		"transaction_id": "1217752501201407033233368018", "total_fee": req["total_fee"],
+		"time_end": "20141030133525", "trade_type": "MICROPAY", "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+	}
+}
+
+func testConfig(f *fakeWX, t *testing.T) Config {
+	certPEM, keyPEM := chantest.ClientCert(t)
+	return Config{
+		BaseURL: f.srv.URL, AppID: testAppID, MchID: testMch, SubMchID: testSub,
+		APIKey: channel.Secret(testKey), SignType: SignMD5,
+		CertPEM: certPEM, KeyPEM: channel.Secret(keyPEM),
+		DeviceInfo: "POS-1", ClientIP: "192.168.1.20",
+		HTTP: channel.HTTPSettings{Timeout: 2 * time.Second, RootCAPEM: chantest.ServerCAPEM(f.srv)},
+	}
+}
+
+func newClient(t *testing.T, f *fakeWX, mutate func(*Config)) (*Client, *chantest.LogBuffer) {
+	t.Helper()
+	logs := &chantest.LogBuffer{}
+	cfg := testConfig(f, t)
+	cfg.Logger = logs.Logger()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	c, err := New(cfg, app.NewManualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, channel.Beijing)))
+	require.NoError(t, err)
+	return c, logs
+}
+
+func payReq() app.PayRequest {
+	return app.PayRequest{OutTradeNo: "T20261121000001", AuthCode: wxCode, Wallet: app.WalletWeChat,
+		Amount: 1250, Subject: "便利店-饮料", TerminalID: "POS-1", StaffID: "7"}
+}
+
+// ---------------------------------------------------------------- signing
+
+func TestSign_OfficialVector(t *testing.T) {
+	p := map[string]string{"appid": "wxd930ea5d5a258f4f", "body": "test", "device_info": "1000",
+		"mch_id": "10000100", "nonce_str": "ibuaiVcKdpRxkhJA"}
+	key := "192006250b4c09247ec02edce69f6a2d"
+	assert.Equal(t, "appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=192006250b4c09247ec02edce69f6a2d", SignString(p, key))
+	assert.Equal(t, "9A0A8659F005D6984697E2CA0A9CF3B7", Sign(p, key, SignMD5))
+	assert.Equal(t, "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6", Sign(p, key, SignHMACSHA256))
+
+	p["sign"] = "9a0a8659f005d6984697e2ca0a9cf3b7" // lower case is accepted
+	assert.True(t, Verify(p, key, SignMD5))
+	p["empty"] = "" // empty values are not signed
+	assert.True(t, Verify(p, key, SignMD5))
+	p["body"] = "test2"
+	assert.False(t, Verify(p, key, SignMD5))
+	delete(p, "sign")
+	assert.False(t, Verify(p, key, SignMD5), "a missing sign never verifies")
+}
+
+// ---------------------------------------------------------------- pay
+
+func TestPay_AnswerMapping(t *testing.T) {
+	type tc struct {
+		name    string
+		mode    string
+		answer  func(path string, req map[string]string) (int, string)
+		outcome app.Outcome
+		code    string
+		check   func(t *testing.T, r app.ChannelResult)
+	}
+	cases := []tc{
+		{name: "signed success", answer: func(_ string, q map[string]string) (int, string) { return 200, ok(q, paid(q)) },
+			outcome: app.OutcomeSuccess, check: func(t *testing.T, r app.ChannelResult) {
+				assert.Equal(t, app.Money(1250), r.Amount)
+				assert.Equal(t, "1217752501201407033233368018", r.TransactionID)
+				assert.Equal(t, "PAID", r.TradeState)
+				assert.Equal(t, time.Date(2014, 10, 30, 13, 35, 25, 0, channel.Beijing).Unix(), r.FinishedAt.Unix())
+			}},
+		{name: "USERPAYING is pending", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "USERPAYING") },
+			outcome: app.OutcomePending, code: "USERPAYING"},
+		{name: "SYSTEMERROR is unknown", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "SYSTEMERROR") },
+			outcome: app.OutcomeUnknown, code: "SYSTEMERROR"},
+		{name: "BANKERROR is unknown", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "BANKERROR") },
+			outcome: app.OutcomeUnknown, code: "BANKERROR"},
+		{name: "AUTHCODEEXPIRE fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "AUTHCODEEXPIRE") },
+			outcome: app.OutcomeFailed, code: "AUTHCODEEXPIRE"},
+		{name: "NOTENOUGH fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "NOTENOUGH") },
+			outcome: app.OutcomeFailed, code: "NOTENOUGH"},
+		{name: "ORDERREVERSED fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "ORDERREVERSED") },
+			outcome: app.OutcomeFailed, code: "ORDERREVERSED", check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "REVOKED", r.TradeState) }},
+		{name: "PARAM_ERROR fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "PARAM_ERROR") },
+			outcome: app.OutcomeFailed, code: "PARAM_ERROR"},
+		{name: "OUT_TRADE_NO_USED needs a new number", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "OUT_TRADE_NO_USED") },
+			outcome: app.OutcomeFailed, code: "OUT_TRADE_NO_USED", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.NewOrderNo) }},
+		{name: "unknown err_code is unknown", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "SOMETHING_NEW") },
+			outcome: app.OutcomeUnknown, code: "SOMETHING_NEW"},
+		{name: "ORDERPAID then query SUCCESS", answer: func(path string, q map[string]string) (int, string) {
+			if path == "/pay/orderquery" {
+				return 200, ok(q, map[string]string{"trade_state": "SUCCESS", "transaction_id": "42000001", "total_fee": "1250", "time_end": "20261121100001", "out_trade_no": "T20261121000001"})
+			}
+			return 200, fail(q, "ORDERPAID")
+		}, outcome: app.OutcomeSuccess, check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "42000001", r.TransactionID) }},
+		{name: "ORDERPAID then query fails stays unknown", answer: func(path string, q map[string]string) (int, string) {
+			if path == "/pay/orderquery" {
+				return 200, fail(q, "SYSTEMERROR")
+			}
+			return 200, fail(q, "ORDERPAID")
+		}, outcome: app.OutcomeUnknown, code: "ORDERPAID"},
+		{name: "forged: success signed with another key", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, signedWith(otherKey, q["sign_type"], base(q, paid(q)))
+		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
+		{name: "unsigned success", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, string(encodeXML(base(q, paid(q))))
+		}, outcome: app.OutcomeUnknown, code: channel.CodeUnsigned},
+		{name: "wrongly signed: amount changed after signing", answer: func(_ string, q map[string]string) (int, string) {
+			p := base(q, paid(q))
+			p["sign"] = Sign(p, testKey, q["sign_type"])
+			p["total_fee"] = "1"
+			return 200, string(encodeXML(p))
+		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
+		{name: "wrong algorithm: MD5 request answered with HMAC sign", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, signedWith(testKey, SignHMACSHA256, base(q, paid(q)))
+		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
+		{name: "return_code FAIL is unknown", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, "<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>"
+		}, outcome: app.OutcomeUnknown, code: "FAIL"},
+		{name: "signed success for another merchant", answer: func(_ string, q map[string]string) (int, string) {
+			p := base(q, paid(q))
+			p["sub_mch_id"] = "1900000999"
+			return 200, signedWith(testKey, q["sign_type"], p)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "signed success for another order", answer: func(_ string, q map[string]string) (int, string) {
+			p := base(q, paid(q))
+			p["out_trade_no"] = "T-OTHER"
+			return 200, signedWith(testKey, q["sign_type"], p)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "signed success with a different amount", answer: func(_ string, q map[string]string) (int, string) {
+			p := paid(q)
+			p["total_fee"] = "1"
+			return 200, ok(q, p)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "duplicate element", answer: func(_ string, q map[string]string) (int, string) {
+			s := ok(q, paid(q))
+			return 200, strings.Replace(s, "</xml>", "<result_code>SUCCESS</result_code></xml>", 1)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMalformed},
+		{name: "not XML", answer: func(_ string, q map[string]string) (int, string) { return 200, "<html>bad gateway</html>" },
+			outcome: app.OutcomeUnknown, code: channel.CodeMalformed},
+		{name: "truncated answer", mode: "truncate", answer: func(_ string, q map[string]string) (int, string) { return 200, ok(q, paid(q)) },
+			outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+		{name: "slow beyond the timeout", mode: "slow", outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+		{name: "HTTP 500", mode: "http500", outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+		{name: "dropped connection", mode: "drop", outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.answer, f.mode = c.answer, c.mode
+			cl, logs := newClient(t, f, func(cfg *Config) { cfg.HTTP.Timeout = 300 * time.Millisecond })
+			res, err := cl.Pay(context.Background(), payReq())
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+			if c.code != "" {
+				assert.Equal(t, c.code, res.Code)
+			}
+			if c.check != nil {
+				c.check(t, res)
+			}
+			if strings.HasPrefix(res.Code, "BAD") || res.Code == channel.CodeUnsigned || res.Code == channel.CodeTransport || res.Code == channel.CodeMalformed || res.Code == channel.CodeMismatch {
+				assert.Contains(t, logs.String(), "not trusted", "an untrusted answer is logged")
+			}
+			assert.NotContains(t, logs.String(), testKey)
+			assert.NotContains(t, logs.String(), wxCode, "payment codes stay out of the log")
+		})
+	}
+}
+
+func TestPay_RequestFields(t *testing.T) {
+	f := newFake(t)
+	f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, paid(q)) }
+	cl, _ := newClient(t, f, nil)
+	_, err := cl.Pay(context.Background(), payReq())
+	require.NoError(t, err)
+	reqs := f.requests()
+	require.Len(t, reqs, 1)
+	p := reqs[0].params
+	assert.Equal(t, "/pay/micropay", reqs[0].path)
+	for k, v := range map[string]string{"appid": testAppID, "mch_id": testMch, "sub_mch_id": testSub, "out_trade_no": "T20261121000001",
+		"total_fee": "1250", "fee_type": "CNY", "auth_code": wxCode, "body": "便利店-饮料", "device_info": "POS-1",
+		"spbill_create_ip": "192.168.1.20", "sign_type": "MD5"} {
+		assert.Equal(t, v, p[k], k)
+	}
+	assert.Len(t, p["nonce_str"], 32)
+	assert.Empty(t, p["deposit"])
+}
+
+func TestPay_BadInput_NothingSent(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	cases := map[string]func(r *app.PayRequest){
+		"alipay wallet":           func(r *app.PayRequest) { r.Wallet = app.WalletAlipay },
+		"amount 0":                func(r *app.PayRequest) { r.Amount = 0 },
+		"negative amount":         func(r *app.PayRequest) { r.Amount = -5 },
+		"over the ceiling":        func(r *app.PayRequest) { r.Amount = app.DefaultCeiling + 1 },
+		"body 128 bytes":          func(r *app.PayRequest) { r.Subject = strings.Repeat("x", 128) },
+		"body 43 CJK (129 B)":     func(r *app.PayRequest) { r.Subject = strings.Repeat("饮", 43) },
+		"no body":                 func(r *app.PayRequest) { r.Subject = "" },
+		"alipay code":             func(r *app.PayRequest) { r.AuthCode = "281234567890123456" },
+		"short code":              func(r *app.PayRequest) { r.AuthCode = "1345678" },
+		"no order number":         func(r *app.PayRequest) { r.OutTradeNo = "" },
+		"order number too long":   func(r *app.PayRequest) { r.OutTradeNo = strings.Repeat("1", 33) },
+		"order number with space": func(r *app.PayRequest) { r.OutTradeNo = "T 1" },
+		"bad ip":                  func(r *app.PayRequest) { r.ClientIP = "not-an-ip" },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := payReq()
+			mutate(&r)
+			_, err := cl.Pay(context.Background(), r)
+			require.Error(t, err)
+			assert.True(t, app.IsNotSent(err), "%v", err)
+		})
+	}
+	assert.Empty(t, f.requests(), "nothing reaches the channel")
+	ok := payReq()
+	ok.Subject = strings.Repeat("饮", 42) // 126 bytes
+	ok.AuthCode = "101234567890123456"
+	f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok2(q) }
+	_, err := cl.Pay(context.Background(), ok)
+	require.NoError(t, err)
+}
+
+func ok2(q map[string]string) string { return ok(q, paid(q)) }
+
+// ---------------------------------------------------------------- query
+
+func TestQuery_TradeStates(t *testing.T) {
+	cases := []struct {
+		state   string
+		outcome app.Outcome
+		trade   string
+	}{
+		{"SUCCESS", app.OutcomeSuccess, "PAID"},
+		{"REFUND", app.OutcomeSuccess, "REFUND"},
+		{"CLOSED", app.OutcomeFailed, "CLOSED"},
+		{"REVOKED", app.OutcomeFailed, "REVOKED"},
+		{"PAYERROR", app.OutcomeFailed, "PAYERROR"},
+		{"NOTPAY", app.OutcomePending, "NOTPAY"},
+		{"USERPAYING", app.OutcomePending, "PAYING"},
+		{"ACCEPT", app.OutcomePending, "PAYING"},
+		{"WHATEVER", app.OutcomeUnknown, ""},
+	}
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	for _, c := range cases {
+		t.Run(c.state, func(t *testing.T) {
+			f.answer = func(_ string, q map[string]string) (int, string) {
+				return 200, ok(q, map[string]string{"trade_state": c.state, "transaction_id": "4200", "total_fee": "1250", "out_trade_no": "T1"})
+			}
+			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletWeChat})
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome)
+			assert.Equal(t, c.trade, res.TradeState)
+			assert.Equal(t, c.state, res.Code)
+		})
+	}
+	t.Run("ORDERNOTEXIST is unknown", func(t *testing.T) {
+		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "ORDERNOTEXIST") }
+		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, "ORDERNOTEXIST", res.Code)
+	})
+	t.Run("by transaction id", func(t *testing.T) {
+		f.answer = func(_ string, q map[string]string) (int, string) {
+			return 200, ok(q, map[string]string{"trade_state": "SUCCESS", "transaction_id": q["transaction_id"], "total_fee": "1"})
+		}
+		res, err := cl.Query(context.Background(), app.OrderRef{TransactionID: "4200000001"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeSuccess, res.Outcome)
+		last := f.requests()[len(f.requests())-1]
+		assert.Equal(t, "4200000001", last.params["transaction_id"])
+		assert.Empty(t, last.params["out_trade_no"])
+	})
+	t.Run("no order reference", func(t *testing.T) {
+		_, err := cl.Query(context.Background(), app.OrderRef{})
+		assert.True(t, app.IsNotSent(err))
+	})
+}
+
+// ---------------------------------------------------------------- reverse
+
+func TestReverse_Mapping(t *testing.T) {
+	cases := []struct {
+		name    string
+		extra   map[string]string
+		outcome app.Outcome
+		retry   bool
+	}{
+		{"success", map[string]string{"recall": "N"}, app.OutcomeSuccess, false},
+		{"recall=Y on FAIL", map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR", "recall": "Y"}, app.OutcomeUnknown, true},
+		{"recall=Y even with SUCCESS", map[string]string{"recall": "Y"}, app.OutcomeUnknown, true},
+		{"USERPAYING", map[string]string{"result_code": "FAIL", "err_code": "USERPAYING", "recall": "N"}, app.OutcomePending, true},
+		{"REVERSE_EXPIRE", map[string]string{"result_code": "FAIL", "err_code": "REVERSE_EXPIRE", "recall": "N"}, app.OutcomeFailed, false},
+		{"SYSTEMERROR recall=N", map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR", "recall": "N"}, app.OutcomeUnknown, false},
+	}
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, c.extra) }
+			res, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletWeChat})
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome)
+			assert.Equal(t, c.retry, res.Retry)
+		})
+	}
+	reqs := f.requests()
+	assert.Equal(t, "/secapi/pay/reverse", reqs[0].path)
+	assert.True(t, reqs[0].withCert, "reverse is sent with the client certificate")
+}
+
+func TestCertCalls_WithoutCertificate_NothingSent(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, func(c *Config) { c.CertPEM, c.KeyPEM = "", "" })
+	assert.False(t, cl.HasClientCert())
+	_, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+	assert.True(t, app.IsNotSent(err))
+	assert.Contains(t, err.Error(), "certificate")
+	_, err = cl.Refund(context.Background(), app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1", Total: 100, Amount: 100})
+	assert.True(t, app.IsNotSent(err))
+	_, err = cl.Consume(context.Background(), app.ConsumeRequest{OrderRef: app.OrderRef{OutTradeNo: "T1", Deposit: true}, Total: 100, Amount: 50})
+	assert.True(t, app.IsNotSent(err))
+	assert.Empty(t, f.requests())
+}
+
+// ---------------------------------------------------------------- refund
+
+func TestRefund_Mapping(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletWeChat}, OutRefundNo: "R1", Total: 1250, Amount: 250, Reason: "少找零"}
+	cases := []struct {
+		name    string
+		extra   map[string]string
+		outcome app.Outcome
+	}{
+		{"accepted", map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1"}, app.OutcomePending},
+		{"SYSTEMERROR", map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR"}, app.OutcomeUnknown},
+		{"BIZERR_NEED_RETRY", map[string]string{"result_code": "FAIL", "err_code": "BIZERR_NEED_RETRY"}, app.OutcomeUnknown},
+		{"NOTENOUGH", map[string]string{"result_code": "FAIL", "err_code": "NOTENOUGH"}, app.OutcomeFailed},
+		{"TRADE_OVERDUE", map[string]string{"result_code": "FAIL", "err_code": "TRADE_OVERDUE"}, app.OutcomeFailed},
+		{"different amount", map[string]string{"refund_id": "5000", "refund_fee": "1250", "out_refund_no": "R1"}, app.OutcomeUnknown},
+		{"another refund", map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R2"}, app.OutcomeUnknown},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, c.extra) }
+			res, err := cl.Refund(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+		})
+	}
+	p := f.requests()[0]
+	assert.Equal(t, "/secapi/pay/refund", p.path)
+	assert.True(t, p.withCert)
+	assert.Equal(t, "1250", p.params["total_fee"])
+	assert.Equal(t, "250", p.params["refund_fee"])
+	assert.Equal(t, "R1", p.params["out_refund_no"])
+
+	bad := req
+	bad.Amount = 1300
+	_, err := cl.Refund(context.Background(), bad)
+	assert.True(t, app.IsNotSent(err))
+	bad = req
+	bad.OutRefundNo = ""
+	_, err = cl.Refund(context.Background(), bad)
+	assert.True(t, app.IsNotSent(err))
+}
+
+func TestRefundQuery_Statuses(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	for status, want := range map[string]app.Outcome{
+		"SUCCESS": app.OutcomeSuccess, "REFUNDCLOSE": app.OutcomeFailed,
+		"PROCESSING": app.OutcomePending, "CHANGE": app.OutcomeUnknown,
+	} {
+		t.Run(status, func(t *testing.T) {
+			f.answer = func(_ string, q map[string]string) (int, string) {
+				return 200, ok(q, map[string]string{"refund_count": "2",
+					"out_refund_no_0": "R0", "refund_status_0": "SUCCESS", "refund_fee_0": "1",
+					"out_refund_no_1": "R1", "refund_status_1": status, "refund_fee_1": "250", "refund_id_1": "5001",
+					"refund_success_time_1": "2026-11-21 10:01:02"})
+			}
+			res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1"})
+			require.NoError(t, err)
+			assert.Equal(t, want, res.Outcome)
+			assert.Equal(t, app.Money(250), res.Amount)
+			assert.Equal(t, "5001", res.TransactionID)
+		})
+	}
+	t.Run("REFUNDNOTEXIST is unknown", func(t *testing.T) {
+		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "REFUNDNOTEXIST") }
+		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+	})
+	t.Run("answer without our refund", func(t *testing.T) {
+		f.answer = func(_ string, q map[string]string) (int, string) {
+			return 200, ok(q, map[string]string{"refund_count": "1", "out_refund_no_0": "R9", "refund_status_0": "SUCCESS"})
+		}
+		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+	})
+}
+
+// ---------------------------------------------------------------- deposits
+
+func TestDeposit_Calls(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil) // configured MD5: deposit calls still use HMAC-SHA256
+	f.answer = func(path string, q map[string]string) (int, string) {
+		switch path {
+		case "/deposit/micropay":
+			return 200, ok(q, paid(q))
+		case "/deposit/consume":
+			return 200, ok(q, map[string]string{"transaction_id": q["transaction_id"], "total_fee": q["total_fee"], "consume_fee": q["consume_fee"]})
+		case "/deposit/reverse":
+			return 200, ok(q, map[string]string{"recall": "N"})
+		case "/deposit/refund":
+			return 200, ok(q, map[string]string{"refund_id": "77", "refund_fee": q["refund_fee"], "out_refund_no": q["out_refund_no"]})
+		case "/deposit/orderquery":
+			return 200, ok(q, map[string]string{"trade_state": "SUCCESS", "transaction_id": "4200", "total_fee": "50000"})
+		case "/deposit/refundquery":
+			return 200, ok(q, map[string]string{"out_refund_no": q["out_refund_no"], "refund_status": "SUCCESS", "refund_fee": "100"})
+		}
+		return 404, ""
+	}
+	ctx := context.Background()
+	r := payReq()
+	r.Deposit, r.Amount = true, 50000
+	res, err := cl.Pay(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome)
+
+	ref := app.OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: res.TransactionID, Wallet: app.WalletWeChat, Deposit: true}
+	q, err := cl.Query(ctx, ref)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, q.Outcome)
+
+	cons, err := cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, Total: 50000, Amount: 32000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, cons.Outcome)
+	assert.Equal(t, app.Money(32000), cons.Amount)
+
+	rf, err := cl.Refund(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: "RD1", Total: 32000, Amount: 100})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomePending, rf.Outcome)
+	rq, err := cl.RefundQuery(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: "RD1"})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, rq.Outcome)
+
+	rel, err := cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, Amount: 50000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, rel.Outcome)
+
+	paths := []string{}
+	for _, q := range f.requests() {
+		paths = append(paths, q.path)
+		assert.Equal(t, SignHMACSHA256, q.params["sign_type"], q.path)
+		if q.path == "/deposit/consume" || q.path == "/deposit/refund" || q.path == "/deposit/reverse" {
+			assert.True(t, q.withCert, q.path)
+		}
+	}
+	assert.Equal(t, []string{"/deposit/micropay", "/deposit/orderquery", "/deposit/consume", "/deposit/refund", "/deposit/refundquery", "/deposit/reverse"}, paths)
+	first := f.requests()[0].params
+	assert.Equal(t, "Y", first["deposit"])
+	cp := f.requests()[2].params
+	assert.Equal(t, "50000", cp["total_fee"])
+	assert.Equal(t, "32000", cp["consume_fee"])
+
+	// Bad deposit input: nothing sent.
+	n := len(f.requests())
+	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, Total: 50000, Amount: 50001})
+	assert.True(t, app.IsNotSent(err))
+	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, Total: 50000, Amount: 0})
+	assert.True(t, app.IsNotSent(err))
+	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, Total: 5, Amount: 1})
+	assert.True(t, app.IsNotSent(err), "not a deposit")
+	_, err = cl.Refund(ctx, app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1", Deposit: true}, OutRefundNo: "R", Total: 5, Amount: 1})
+	assert.True(t, app.IsNotSent(err), "deposit refund needs the transaction id")
+	_, err = cl.Release(ctx, app.ReleaseRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, Amount: 1})
+	assert.True(t, app.IsNotSent(err))
+	assert.Len(t, f.requests(), n)
+}
+
+// ---------------------------------------------------------------- settings
+
+func TestNew_RejectsMalformedSettings(t *testing.T) {
+	f := newFake(t)
+	good := testConfig(f, t)
+	certPEM, _ := chantest.ClientCert(t)
+	_, otherKeyPEM := chantest.ClientCert(t)
+	dir := t.TempDir()
+	p12 := dir + "/apiclient_cert.p12"
+	require.NoError(t, writeFile(p12, "not a p12 file"))
+	cases := map[string]struct {
+		mutate func(*Config)
+		want   string
+	}{
+		"short API key":       {func(c *Config) { c.APIKey = "abc" }, "32"},
+		"API key with space":  {func(c *Config) { c.APIKey = channel.Secret(strings.Repeat("a", 31) + " ") }, "printable"},
+		"bad sign type":       {func(c *Config) { c.SignType = "SHA1" }, "SignType"},
+		"no app id":           {func(c *Config) { c.AppID = "" }, "AppID"},
+		"mch id not digits":   {func(c *Config) { c.MchID = "abc" }, "MchID"},
+		"no sub mch id":       {func(c *Config) { c.SubMchID = "" }, "SubMchID"},
+		"bad base url":        {func(c *Config) { c.BaseURL = "ftp://x" }, "URL"},
+		"garbage certificate": {func(c *Config) { c.CertPEM = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }, "malformed"},
+		"garbage key":         {func(c *Config) { c.KeyPEM = "not a key" }, "malformed"},
+		"key of another cert": {func(c *Config) { c.CertPEM, c.KeyPEM = certPEM, channel.Secret(otherKeyPEM) }, "malformed"},
+		"cert without key":    {func(c *Config) { c.KeyPEM = "" }, "both"},
+		"two ways":            {func(c *Config) { c.P12File = p12 }, "one way"},
+		"bad p12":             {func(c *Config) { c.CertPEM, c.KeyPEM, c.P12File = "", "", p12 }, "p12"},
+		"missing cert file":   {func(c *Config) { c.CertPEM, c.KeyPEM, c.CertFile, c.KeyFile = "", "", dir+"/none.pem", dir+"/none.key" }, "cannot read"},
+		"negative timeout":    {func(c *Config) { c.HTTP.Timeout = -1 }, "negative"},
+		"bad root CA":         {func(c *Config) { c.HTTP.RootCAPEM = "nope" }, "root"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg := good
+			c.mutate(&cfg)
+			_, err := New(cfg, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.NotContains(t, err.Error(), testKey)
+			assert.NotContains(t, err.Error(), "PRIVATE KEY")
+		})
+	}
+	assert.Empty(t, f.requests())
+}
+
+func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
+	f := newFake(t)
+	cl, logs := newClient(t, f, func(c *Config) { c.HTTP.Timeout = 300 * time.Millisecond })
+	cfg := cl.cfg
+	keyPEM := cfg.KeyPEM.Reveal()
+	var texts []string
+	for _, mode := range []string{"", "drop", "slow", "http500", "truncate"} {
+		f.mode = mode
+		for _, ans := range []func(string, map[string]string) (int, string){
+			func(_ string, q map[string]string) (int, string) { return 200, ok2(q) },
+			func(_ string, q map[string]string) (int, string) {
+				return 200, "<xml><return_code>FAIL</return_code><return_msg>签名错误 key=" + testKey + "</return_msg></xml>"
+			},
+			func(_ string, q map[string]string) (int, string) {
+				return 200, ok(q, map[string]string{"result_code": "FAIL", "err_code": "PARAM_ERROR", "err_code_des": "bad " + testKey})
+			},
+			func(_ string, q map[string]string) (int, string) {
+				return 200, signedWith(otherKey, q["sign_type"], base(q, nil))
+			},
+		} {
+			f.answer = ans
+			res, err := cl.Pay(context.Background(), payReq())
+			if err != nil {
+				texts = append(texts, err.Error())
+			}
+			texts = append(texts, res.Code, res.Message)
+			res, _ = cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+			texts = append(texts, res.Message)
+		}
+	}
+	_, err := New(Config{APIKey: channel.Secret(testKey)}, nil)
+	texts = append(texts, err.Error())
+	texts = append(texts, logs.String())
+	printed := []string{
+		fmtAll(cfg),
+	}
+	all := strings.Join(append(texts, printed...), "\n")
+	assert.NotContains(t, all, testKey)
+	assert.NotContains(t, all, strings.Split(keyPEM, "\n")[1], "no line of the private key")
+	assert.Contains(t, printed[0], "***")
+}
+
+// ---------------------------------------------------------------- bill
+
+const sampleBill = "\ufeff交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\r\n" +
+	"`2026-11-21 10:00:01,`wx2421b1c4370ec43b,`10000100,`1900000109,`POS-1,`4200000001,`T1,`oUpF8u,`MICROPAY,`SUCCESS,`CMC,`CNY,`12.50,`0.00,`0,`0,`0.00,`0.00,`,`,`饮料,大瓶,`,`0.07500,`0.60%,`12.50,`0.00,`\r\n" +
+	"`2026-11-21 11:00:00,`wx2421b1c4370ec43b,`10000100,`1900000109,`POS-1,`4200000001,`T1,`oUpF8u,`MICROPAY,`REFUND,`CMC,`CNY,`12.50,`0.00,`5000001,`R1,`2.50,`0.00,`ORIGINAL,`SUCCESS,`饮料,`,`-0.01500,`0.60%,`12.50,`2.50,`\r\n" +
+	"总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n" +
+	"`2,`12.50,`2.50,`0.00,`0.06000,`12.50,`2.50\r\n"
+
+func TestBill_Parse(t *testing.T) {
+	b, err := ParseBill([]byte(sampleBill))
+	require.NoError(t, err)
+	require.Len(t, b.Lines, 2)
+	assert.Equal(t, 2, b.Count)
+	assert.Equal(t, app.Money(1250), b.Total)
+	l := b.Lines[0]
+	assert.Equal(t, "T1", l.OutTradeNo)
+	assert.Equal(t, "4200000001", l.TransactionID)
+	assert.Equal(t, "SUCCESS", l.Status)
+	assert.Equal(t, app.Money(1250), l.Amount)
+	assert.Equal(t, app.Money(8), l.Fee, "0.075 yuan rounds to 8 fen")
+	assert.Equal(t, time.Date(2026, 11, 21, 10, 0, 1, 0, channel.Beijing).Unix(), l.Time.Unix())
+	r := b.Lines[1]
+	assert.Equal(t, "REFUND", r.Status)
+	assert.Equal(t, "R1", r.OutRefundNo)
+	assert.Equal(t, "5000001", r.RefundID)
+	assert.Equal(t, app.Money(250), r.RefundAmount)
+	assert.Equal(t, app.Money(-2), r.Fee)
+
+	// Truncated bills and wrong counts are refused.
+	cut := sampleBill[:strings.Index(sampleBill, "总交易单数")]
+	_, err = ParseBill([]byte(cut))
+	assert.Error(t, err)
+	_, err = ParseBill([]byte(strings.Replace(sampleBill, "`2,`12.50", "`3,`12.50", 1)))
+	assert.ErrorContains(t, err, "summary says 3")
+	_, err = ParseBill([]byte(strings.Replace(sampleBill, "`12.50,`0.00,`\r\n", "`12.5x,`0.00,`\r\n", 1)))
+	assert.Error(t, err)
+}
+
+func TestDownloadBill(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	f.answer = func(_ string, q map[string]string) (int, string) { return 200, sampleBill }
+	b, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	assert.Equal(t, app.ChannelWeChat, b.Channel)
+	assert.Len(t, b.Lines, 2)
+	p := f.requests()[0].params
+	assert.Equal(t, "20261121", p["bill_date"])
+	assert.Equal(t, "ALL", p["bill_type"])
+	assert.Equal(t, testSub, p["sub_mch_id"])
+
+	f.answer = func(_ string, q map[string]string) (int, string) {
+		return 200, "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[No Bill Exist]]></return_msg><error_code><![CDATA[20002]]></error_code></xml>"
+	}
+	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, channel.ErrNoBill)
+	assert.False(t, app.IsNotSent(err))
+
+	f.mode = "drop"
+	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	assert.Error(t, err)
+	assert.False(t, app.IsNotSent(err), "the request was sent")
+	_, err = cl.DownloadBill(context.Background(), time.Time{})
+	assert.True(t, app.IsNotSent(err))
+}
+
+// ---------------------------------------------------------------- XML
+
+func TestDecodeXML(t *testing.T) {
+	p, err := decodeXML([]byte(`<?xml version="1.0"?><xml><a><![CDATA[x<y]]></a><b>1&amp;2</b><c></c></xml>`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"a": "x<y", "b": "1&2", "c": ""}, p)
+	for _, bad := range []string{
+		`<xml><a><b>1</b></a></xml>`, `<root><a>1</a></root>`, `<xml><a>1</a><a>2</a></xml>`,
+		`<xml><a>1</a></xml><xml/>`, `<xml>text<a>1</a></xml>`, `<xml><a>1</a>`, ``,
+		`<!DOCTYPE x [<!ENTITY e "v">]><xml><a>&e;</a></xml>`,
+	} {
+		_, err := decodeXML([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+	// encode/decode round trip with awkward values
+	in := map[string]string{"body": "a]]>b<&>\"'", "n": "1"}
+	out, err := decodeXML(encodeXML(in))
+	require.NoError(t, err)
+	assert.Equal(t, in, out)
+	var x struct{ XMLName xml.Name }
+	require.NoError(t, xml.Unmarshal(encodeXML(in), &x))
+	assert.Equal(t, "xml", x.XMLName.Local)
+}
