@@ -1,0 +1,244 @@
+package lockboard_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"poscashier/hardware/lockboard"
+	"poscashier/hardware/ptytest"
+	"poscashier/hardware/sim"
+	"poscashier/hardware/transport"
+)
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func line(t *testing.T, p lockboard.Protocol, boards map[int]sim.LockBoardConfig, opt lockboard.Options) (*sim.LockBus, lockboard.Controller) {
+	t.Helper()
+	bus := sim.NewLockBus(p)
+	for a, c := range boards {
+		bus.AddBoard(a, c)
+	}
+	path, err := bus.ServePTY()
+	require.NoError(t, err)
+	t.Cleanup(func() { bus.Close() })
+	port, err := transport.Open(transport.MustParseSpec(path).WithDefaultBaud(p.DefaultBaud()))
+	require.NoError(t, err)
+	t.Cleanup(func() { port.Close() })
+	if opt.Timeout == 0 {
+		opt.Timeout = 150 * time.Millisecond
+	}
+	c, err := lockboard.New(p, port, opt)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return bus, c
+}
+
+func TestXOROpenAndQueryManyBoards(t *testing.T) {
+	boards := map[int]sim.LockBoardConfig{}
+	for a := 1; a <= 32; a++ {
+		boards[a] = sim.LockBoardConfig{Locks: 12}
+	}
+	bus, c := line(t, lockboard.XOR, boards, lockboard.Options{Boards: map[int]lockboard.BoardConfig{}})
+	for _, a := range []int{1, 7, 32} {
+		s, err := c.State(ctx(t), a, 3)
+		require.NoError(t, err)
+		require.False(t, s.Open)
+		s, err = c.Open(ctx(t), a, 3)
+		require.NoError(t, err)
+		require.True(t, s.Open)
+		require.True(t, bus.DoorOpen(a, 3))
+		require.False(t, bus.DoorOpen(a, 4))
+		s, err = c.State(ctx(t), a, 3)
+		require.NoError(t, err)
+		require.True(t, s.Open)
+		require.Equal(t, byte(0x00), s.Raw)
+	}
+	// the golden open frame goes over the wire
+	_, err := c.Open(ctx(t), 1, 1)
+	require.NoError(t, err)
+	require.Contains(t, bus.Received(), []byte{0x8A, 0x01, 0x01, 0x11, 0x9B})
+	found := false
+	for _, f := range bus.Received() {
+		if string(f) == string([]byte{0x8A, 0x07, 0x03, 0x11, 0x9F}) {
+			found = true
+		}
+	}
+	require.True(t, found)
+
+	bus.CloseDoor(7, 3)
+	s, err := c.State(ctx(t), 7, 3)
+	require.NoError(t, err)
+	require.False(t, s.Open)
+
+	require.NoError(t, c.OpenAll(ctx(t), 5))
+	all, err := c.States(ctx(t), 5)
+	require.Error(t, err, "board config says 24 locks by default; the sim board has 12")
+	require.Len(t, all, 12)
+	for _, s := range all {
+		require.True(t, s.Open)
+	}
+}
+
+func TestXORPolarityPerBoard(t *testing.T) {
+	bus, c := line(t, lockboard.XOR,
+		map[int]sim.LockBoardConfig{1: {Locks: 4}, 2: {Locks: 4, Inverted: true}},
+		lockboard.Options{Boards: map[int]lockboard.BoardConfig{1: {Locks: 4}, 2: {Locks: 4, Inverted: true}}})
+	bus.ForceOpen(1, 2)
+	bus.ForceOpen(2, 2)
+	for _, b := range []int{1, 2} {
+		st, err := c.States(ctx(t), b)
+		require.NoError(t, err)
+		require.Len(t, st, 4)
+		for _, s := range st {
+			require.Equal(t, s.Lock == 2, s.Open, "board %d lock %d", b, s.Lock)
+		}
+	}
+	// Raw bytes differ, meaning is the same.
+	s1, _ := c.State(ctx(t), 1, 1)
+	s2, _ := c.State(ctx(t), 2, 1)
+	require.Equal(t, byte(0x11), s1.Raw)
+	require.Equal(t, byte(0x00), s2.Raw)
+	require.False(t, s1.Open)
+	require.False(t, s2.Open)
+}
+
+func TestXORUnsolicitedReports(t *testing.T) {
+	bus, c := line(t, lockboard.XOR,
+		map[int]sim.LockBoardConfig{3: {Locks: 8, Reports: true}, 4: {Locks: 8, Reports: true, Inverted: true}},
+		lockboard.Options{Boards: map[int]lockboard.BoardConfig{4: {Inverted: true}}})
+	ev, cancel := c.Subscribe()
+	defer cancel()
+	_, err := c.Open(ctx(t), 3, 5)
+	require.NoError(t, err)
+	bus.CloseDoor(3, 5)
+	e := <-ev
+	require.Equal(t, 3, e.Board)
+	require.Equal(t, 5, e.Lock)
+	require.False(t, e.Open)
+
+	bus.ForceOpen(4, 1)
+	e = <-ev
+	require.Equal(t, 4, e.Board)
+	require.True(t, e.Open, "inverted board's report read with its polarity")
+
+	// A report arriving while a request waits does not confuse the reply.
+	go bus.ForceOpen(3, 6)
+	s, err := c.State(ctx(t), 3, 6)
+	require.NoError(t, err)
+	_ = s
+	e = <-ev
+	require.Equal(t, 6, e.Lock)
+}
+
+func TestXORUnknownBoardAndBadLock(t *testing.T) {
+	_, c := line(t, lockboard.XOR, map[int]sim.LockBoardConfig{1: {Locks: 4}}, lockboard.Options{})
+	_, err := c.Open(ctx(t), 9, 1)
+	require.ErrorIs(t, err, lockboard.ErrNoAnswer)
+	require.Contains(t, err.Error(), "锁控板 9")
+	require.Contains(t, err.Error(), "board 9")
+	require.Contains(t, err.Error(), "address switches")
+
+	_, err = c.Open(ctx(t), 1, 9) // the board answers 00: no such lock
+	require.ErrorIs(t, err, lockboard.ErrOpenFailed)
+
+	_, err = c.Open(ctx(t), 33, 1)
+	require.ErrorIs(t, err, lockboard.ErrAddress)
+	_, err = c.State(ctx(t), 1, 0)
+	require.ErrorIs(t, err, lockboard.ErrAddress)
+}
+
+func TestXORWrongChecksumAndGarbage(t *testing.T) {
+	bus, c := line(t, lockboard.XOR, map[int]sim.LockBoardConfig{1: {Locks: 4}}, lockboard.Options{})
+	// One corrupt reply: the query is asked again and succeeds.
+	bus.CorruptNextReplies(1)
+	s, err := c.State(ctx(t), 1, 1)
+	require.NoError(t, err)
+	require.False(t, s.Open)
+	// Every reply corrupt: a clear checksum error, not a silent timeout.
+	bus.CorruptNextReplies(2)
+	_, err = c.State(ctx(t), 1, 1)
+	require.ErrorIs(t, err, lockboard.ErrChecksum)
+	require.Contains(t, err.Error(), "校验错误")
+	// An open is not repeated; its corrupt reply is reported.
+	bus.CorruptNextReplies(1)
+	_, err = c.Open(ctx(t), 1, 2)
+	require.ErrorIs(t, err, lockboard.ErrChecksum)
+	require.True(t, bus.DoorOpen(1, 2), "the door did open; only the reply was garbled")
+
+	// Noise on the line between frames is skipped.
+	bus.Noise([]byte{0x00, 0x8A, 0xFF, 0x80, 0x13, 0x11, 0x0D})
+	time.Sleep(30 * time.Millisecond)
+	s, err = c.State(ctx(t), 1, 2)
+	require.NoError(t, err)
+	require.True(t, s.Open)
+	require.Greater(t, c.(*lockboard.XORController).Garbage(), 0)
+}
+
+func TestKerongOverPty(t *testing.T) {
+	bus, c := line(t, lockboard.Kerong,
+		map[int]sim.LockBoardConfig{0: {}, 1: {}, 15: {Locks: 8, Inverted: true}},
+		lockboard.Options{UnlockSettle: 20 * time.Millisecond,
+			Boards: map[int]lockboard.BoardConfig{15: {Locks: 8, Inverted: true}}})
+	s, err := c.State(ctx(t), 1, 16)
+	require.NoError(t, err)
+	require.False(t, s.Open)
+	s, err = c.Open(ctx(t), 1, 16)
+	require.NoError(t, err)
+	require.True(t, s.Open)
+	require.True(t, bus.DoorOpen(1, 16))
+	require.Contains(t, bus.Received(), []byte{0x02, 0x1F, 0x31, 0x03, 0x55})
+
+	st, err := c.States(ctx(t), 1)
+	require.NoError(t, err)
+	require.Len(t, st, 16)
+	for _, s := range st {
+		require.Equal(t, s.Lock == 16, s.Open)
+	}
+
+	require.NoError(t, c.OpenAll(ctx(t), 15))
+	st, err = c.States(ctx(t), 15)
+	require.NoError(t, err)
+	require.Len(t, st, 8)
+	for _, s := range st {
+		require.True(t, s.Open)
+	}
+	bus.CloseDoor(15, 3)
+	s, err = c.State(ctx(t), 15, 3)
+	require.NoError(t, err)
+	require.False(t, s.Open)
+
+	_, err = c.Open(ctx(t), 7, 1)
+	require.ErrorIs(t, err, lockboard.ErrNoAnswer)
+	require.Contains(t, err.Error(), "board 7")
+	_, err = c.State(ctx(t), 16, 1)
+	require.ErrorIs(t, err, lockboard.ErrAddress)
+
+	bus.CorruptNextReplies(2)
+	_, err = c.State(ctx(t), 0, 1)
+	require.ErrorIs(t, err, lockboard.ErrChecksum)
+	_, err = c.State(ctx(t), 0, 1)
+	require.NoError(t, err)
+}
+
+func TestMissingPortAndDeadLine(t *testing.T) {
+	_, err := transport.OpenString("/dev/ttyNOPE0")
+	require.ErrorIs(t, err, transport.ErrNotFound)
+
+	pair := ptytest.New(t)
+	port, err := transport.OpenString(pair.Path)
+	require.NoError(t, err)
+	defer port.Close()
+	c := lockboard.NewXOR(port, lockboard.Options{Timeout: 50 * time.Millisecond})
+	defer c.Close()
+	pair.Unplug()
+	_, err = c.Open(ctx(t), 1, 1)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "/")
+}

@@ -1,0 +1,388 @@
+package sim
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"poscashier/hardware/lockboard"
+	"poscashier/hardware/ptytest"
+)
+
+// LockBoardConfig describes one simulated board on the line.
+type LockBoardConfig struct {
+	Locks    int  // default 24 (XOR) / 16 (Kerong)
+	Inverted bool // wired the other way: state 11 / set bit = open
+	Reports  bool // XOR: send 82 reports when a door changes
+}
+
+// LockDoorEvent tells the UI a simulated door changed.
+type LockDoorEvent struct {
+	Board, Lock int
+	Open        bool
+	At          time.Time
+}
+
+type lockBoardSim struct {
+	cfg   LockBoardConfig
+	doors map[int]bool // true = open
+}
+
+// LockBus is a simulated RS-485 line with lock boards of one protocol.
+// Boards answer only to their own address; an absent board is silence.
+// Doors open on command and stay open until CloseDoor (the test or the
+// UI shuts them).
+type LockBus struct {
+	proto lockboard.Protocol
+
+	mu       sync.Mutex
+	wmu      sync.Mutex
+	w        io.Writer
+	boards   map[int]*lockBoardSim
+	subs     map[chan LockDoorEvent]struct{}
+	corruptN int
+	silentN  int
+	received [][]byte
+	pair     *ptytest.Pair
+	closed   bool
+}
+
+// NewLockBus makes an empty line; add boards with AddBoard.
+func NewLockBus(p lockboard.Protocol) *LockBus {
+	if p == "" {
+		p = lockboard.XOR
+	}
+	return &LockBus{proto: p, boards: map[int]*lockBoardSim{}, subs: map[chan LockDoorEvent]struct{}{}}
+}
+
+// Protocol is the line's protocol.
+func (b *LockBus) Protocol() lockboard.Protocol { return b.proto }
+
+// AddBoard puts a board with address addr on the line, all doors closed.
+func (b *LockBus) AddBoard(addr int, cfg LockBoardConfig) {
+	if cfg.Locks <= 0 {
+		cfg.Locks = 24
+		if b.proto == lockboard.Kerong {
+			cfg.Locks = 16
+		}
+	}
+	b.mu.Lock()
+	b.boards[addr] = &lockBoardSim{cfg: cfg, doors: map[int]bool{}}
+	b.mu.Unlock()
+}
+
+// Boards lists the board addresses on the line.
+func (b *LockBus) Boards() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []int
+	for a := range b.boards {
+		out = append(out, a)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// Locks is the number of locks on a board (0 if absent).
+func (b *LockBus) Locks(board int) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bd := b.boards[board]; bd != nil {
+		return bd.cfg.Locks
+	}
+	return 0
+}
+
+// DoorOpen reports whether a door is open.
+func (b *LockBus) DoorOpen(board, lock int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bd := b.boards[board]; bd != nil {
+		return bd.doors[lock]
+	}
+	return false
+}
+
+// CloseDoor shuts a door (someone pushed it closed).
+func (b *LockBus) CloseDoor(board, lock int) { b.setDoor(board, lock, false) }
+
+// ForceOpen opens a door without a command (e.g. with a key).
+func (b *LockBus) ForceOpen(board, lock int) { b.setDoor(board, lock, true) }
+
+func (b *LockBus) setDoor(board, lock int, open bool) {
+	b.mu.Lock()
+	bd := b.boards[board]
+	if bd == nil || lock < 1 || lock > bd.cfg.Locks || bd.doors[lock] == open {
+		b.mu.Unlock()
+		return
+	}
+	bd.doors[lock] = open
+	report := bd.cfg.Reports && b.proto == lockboard.XOR
+	ev := LockDoorEvent{Board: board, Lock: lock, Open: open, At: time.Now()}
+	for ch := range b.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+	ss := b.xorStateLocked(bd, lock)
+	b.mu.Unlock()
+	if report {
+		b.send(lockboard.XORFrame{Head: lockboard.HeadReport, Board: byte(board), Lock: byte(lock), Func: ss}.Bytes())
+	}
+}
+
+// Subscribe receives door changes (for the UI's cabinet view).
+func (b *LockBus) Subscribe() (<-chan LockDoorEvent, func()) {
+	ch := make(chan LockDoorEvent, 64)
+	b.mu.Lock()
+	if b.closed {
+		close(ch)
+		b.mu.Unlock()
+		return ch, func() {}
+	}
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	return ch, func() {
+		b.mu.Lock()
+		if _, ok := b.subs[ch]; ok {
+			delete(b.subs, ch)
+			close(ch)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// CorruptNextReplies sends the next n replies with a wrong checksum.
+func (b *LockBus) CorruptNextReplies(n int) {
+	b.mu.Lock()
+	b.corruptN = n
+	b.mu.Unlock()
+}
+
+// DropNextReplies leaves the next n requests unanswered.
+func (b *LockBus) DropNextReplies(n int) {
+	b.mu.Lock()
+	b.silentN = n
+	b.mu.Unlock()
+}
+
+// Noise writes raw bytes onto the line (interference, a half frame).
+func (b *LockBus) Noise(p []byte) { b.send(p) }
+
+// Received lists every good request frame seen on the line.
+func (b *LockBus) Received() [][]byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([][]byte(nil), b.received...)
+}
+
+// ServePTY creates a pseudo-terminal, serves the line on its master side
+// and returns the path the app opens.
+func (b *LockBus) ServePTY() (string, error) {
+	p, err := ptytest.Open()
+	if err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	b.pair = p
+	b.mu.Unlock()
+	go b.Serve(p.Master)
+	return p.Path, nil
+}
+
+// Close stops the simulator and its pseudo-terminal.
+func (b *LockBus) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	p := b.pair
+	for ch := range b.subs {
+		close(ch)
+	}
+	b.subs = map[chan LockDoorEvent]struct{}{}
+	b.mu.Unlock()
+	if p != nil {
+		p.Unplug()
+	}
+	return nil
+}
+
+func (b *LockBus) send(p []byte) {
+	b.mu.Lock()
+	w := b.w
+	b.mu.Unlock()
+	if w == nil {
+		return
+	}
+	b.wmu.Lock()
+	w.Write(p)
+	b.wmu.Unlock()
+}
+
+func (b *LockBus) reply(p []byte) {
+	b.mu.Lock()
+	if b.silentN > 0 {
+		b.silentN--
+		b.mu.Unlock()
+		return
+	}
+	if b.corruptN > 0 {
+		b.corruptN--
+		p = append([]byte(nil), p...)
+		p[len(p)-1] ^= 0x5A
+	}
+	b.mu.Unlock()
+	b.send(p)
+}
+
+// Serve answers requests on rw until it fails or the simulator closes.
+func (b *LockBus) Serve(rw io.ReadWriter) error {
+	b.mu.Lock()
+	b.w = rw
+	b.mu.Unlock()
+	var buf []byte
+	tmp := make([]byte, 256)
+	for {
+		n, err := rw.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			return err
+		}
+		for len(buf) > 0 {
+			var k int
+			var perr error
+			if b.proto == lockboard.Kerong {
+				var f lockboard.KerongFrame
+				f, k, perr = lockboard.ParseKerongRequest(buf)
+				if perr == nil {
+					b.record(buf[:k])
+					b.handleKerong(f)
+				}
+			} else {
+				var f lockboard.XORFrame
+				f, k, perr = lockboard.ParseXOR(buf)
+				if perr == nil {
+					b.record(buf[:k])
+					b.handleXOR(f)
+				}
+			}
+			if errors.Is(perr, lockboard.ErrIncomplete) {
+				break
+			}
+			buf = buf[k:] // bad bytes are skipped silently, as boards do
+		}
+		buf = append(buf[:0:0], buf...)
+	}
+}
+
+func (b *LockBus) record(p []byte) {
+	b.mu.Lock()
+	b.received = append(b.received, append([]byte(nil), p...))
+	b.mu.Unlock()
+}
+
+// xorStateLocked is the query state byte for a door under the board's polarity.
+func (b *LockBus) xorStateLocked(bd *lockBoardSim, lock int) byte {
+	closed := !bd.doors[lock]
+	if bd.cfg.Inverted {
+		closed = !closed
+	}
+	if closed {
+		return lockboard.StateOn
+	}
+	return lockboard.StateOff
+}
+
+func (b *LockBus) handleXOR(f lockboard.XORFrame) {
+	board, lock := int(f.Board), int(f.Lock)
+	b.mu.Lock()
+	bd := b.boards[board]
+	b.mu.Unlock()
+	if bd == nil {
+		return // nobody at that address
+	}
+	switch {
+	case f.Head == lockboard.HeadOpen && f.Func == lockboard.FuncOpen:
+		if lock == 0 {
+			for l := 1; l <= bd.cfg.Locks; l++ {
+				b.setDoorQuiet(board, l)
+			}
+			b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: 0, Func: 0x11}.Bytes())
+			return
+		}
+		if lock > bd.cfg.Locks {
+			b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: f.Lock, Func: 0x00}.Bytes())
+			return
+		}
+		b.setDoorQuiet(board, lock)
+		b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: f.Lock, Func: 0x11}.Bytes())
+	case f.Head == lockboard.HeadQuery && f.Func == lockboard.FuncQuery:
+		if lock < 1 || lock > bd.cfg.Locks {
+			return
+		}
+		b.mu.Lock()
+		ss := b.xorStateLocked(bd, lock)
+		b.mu.Unlock()
+		b.reply(lockboard.XORFrame{Head: lockboard.HeadQuery, Board: f.Board, Lock: f.Lock, Func: ss}.Bytes())
+	}
+}
+
+// setDoorQuiet opens a door on command: subscribers hear of it, but no 82
+// report goes out (the command's reply says it).
+func (b *LockBus) setDoorQuiet(board, lock int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bd := b.boards[board]
+	if bd == nil || bd.doors[lock] {
+		return
+	}
+	bd.doors[lock] = true
+	ev := LockDoorEvent{Board: board, Lock: lock, Open: true, At: time.Now()}
+	for ch := range b.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
+func (b *LockBus) kerongBits(bd *lockBoardSim) uint16 {
+	var bits uint16
+	for l := 1; l <= bd.cfg.Locks && l <= 16; l++ {
+		set := !bd.doors[l] // set = closed
+		if bd.cfg.Inverted {
+			set = !set
+		}
+		if set {
+			bits |= 1 << (l - 1)
+		}
+	}
+	return bits
+}
+
+func (b *LockBus) handleKerong(f lockboard.KerongFrame) {
+	board := f.Board()
+	b.mu.Lock()
+	bd := b.boards[board]
+	b.mu.Unlock()
+	if bd == nil {
+		return
+	}
+	switch f.Cmd {
+	case lockboard.KCmdUnlock:
+		if f.Lock() <= bd.cfg.Locks {
+			b.setDoorQuiet(board, f.Lock())
+		}
+	case lockboard.KCmdStatus, lockboard.KCmdStatusAll:
+		b.mu.Lock()
+		bits := b.kerongBits(bd)
+		b.mu.Unlock()
+		b.reply(lockboard.KerongStatusReply(board, bits))
+	}
+}
