@@ -1,0 +1,234 @@
+package receipt
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"poscashier/app"
+	"poscashier/hardware/escpos"
+)
+
+// Sale is a paid sale.
+type Sale struct {
+	OrderNo  string // printed as text and as a CODE128 barcode (refunds scan it)
+	Time     time.Time
+	Cashier  string
+	Terminal string
+	Lines    []Line
+	Total    app.Money // before discount
+	Discount app.Money
+	Payable  app.Money // what the customer paid for: Total − Discount
+	Payments []Payment
+	Change   app.Money // cash change, printed when not zero
+	Note     string
+	// QR is printed as a QR code when set (e.g. an order lookup URL),
+	// with QRCaption under it.
+	QR        string
+	QRCaption string
+}
+
+// SaleReceipt lays out a sale receipt.
+func SaleReceipt(h Header, s Sale, o Options) ([]byte, error) {
+	if strings.TrimSpace(s.OrderNo) == "" {
+		return nil, fmt.Errorf("%w: 订单号 / order number", ErrMissing)
+	}
+	d := start(h, o)
+	d.title("销售小票")
+	d.kv("单号", s.OrderNo)
+	d.kv("时间", s.Time.Format(timeLayout))
+	d.kv("收银员", s.Cashier)
+	d.kv("终端", s.Terminal)
+	d.Rule('-')
+	d.items(s.Lines)
+	if len(s.Lines) > 0 {
+		d.Rule('-')
+	}
+	d.total("合计", s.Total, false)
+	if s.Discount != 0 {
+		d.Row2("优惠", negative(s.Discount))
+	}
+	d.big("应付", s.Payable)
+	d.payments(s.Payments)
+	if s.Change != 0 {
+		d.total("找零", s.Change, false)
+	}
+	d.kv("备注", s.Note)
+	d.Rule('-')
+	d.Align(escpos.AlignCenter)
+	d.Code128(s.OrderNo, barcodeOptions())
+	if s.QR != "" {
+		d.Newline()
+		d.QR(s.QR, qrOptions(d.Paper()))
+		for _, l := range wrapNonEmpty(s.QRCaption, d.Columns()) {
+			d.Line(l)
+		}
+	}
+	return d.end(h)
+}
+
+// Refund is a refund of (part of) an order.
+type Refund struct {
+	RefundNo string
+	OrderNo  string // the original order
+	Time     time.Time
+	Cashier  string
+	Terminal string
+	Lines    []Line // refunded items, if the refund is by item
+	Amount   app.Money
+	Method   string // where the money goes back: "微信支付", "现金" ...
+	Reason   string
+}
+
+// RefundReceipt lays out a refund receipt; the original order number is
+// printed as a barcode.
+func RefundReceipt(h Header, r Refund, o Options) ([]byte, error) {
+	if strings.TrimSpace(r.RefundNo) == "" || strings.TrimSpace(r.OrderNo) == "" {
+		return nil, fmt.Errorf("%w: 退款单号和原订单号 / refund and order numbers", ErrMissing)
+	}
+	d := start(h, o)
+	d.title("退款单")
+	d.kv("退款单号", r.RefundNo)
+	d.kv("原订单号", r.OrderNo)
+	d.kv("时间", r.Time.Format(timeLayout))
+	d.kv("操作员", r.Cashier)
+	d.kv("终端", r.Terminal)
+	d.kv("原因", r.Reason)
+	d.Rule('-')
+	if len(r.Lines) > 0 {
+		d.items(r.Lines)
+		d.Rule('-')
+	}
+	d.kv("退回", r.Method)
+	d.big("退款金额", r.Amount)
+	d.Rule('-')
+	d.Align(escpos.AlignCenter)
+	d.Code128(r.OrderNo, barcodeOptions())
+	d.Line("顾客签字:")
+	return d.end(h)
+}
+
+// Deposit is a deposit (pre-authorisation) taken.
+type Deposit struct {
+	DepositNo string // printed as a CODE128 barcode: release scans it
+	Time      time.Time
+	Cashier   string
+	Terminal  string
+	Amount    app.Money
+	Method    string
+	Ref       string // channel transaction number
+	Note      string // room, locker, customer ...
+	// Notices are printed under the barcode; empty means the default
+	// "凭此单办理退押金，请妥善保管".
+	Notices []string
+}
+
+// DepositReceipt lays out a deposit receipt with the deposit number as a
+// barcode.
+func DepositReceipt(h Header, dp Deposit, o Options) ([]byte, error) {
+	if strings.TrimSpace(dp.DepositNo) == "" {
+		return nil, fmt.Errorf("%w: 押金单号 / deposit number", ErrMissing)
+	}
+	d := start(h, o)
+	d.title("押金单")
+	d.kv("押金单号", dp.DepositNo)
+	d.kv("时间", dp.Time.Format(timeLayout))
+	d.kv("收银员", dp.Cashier)
+	d.kv("终端", dp.Terminal)
+	d.kv("支付方式", dp.Method)
+	d.kv("交易号", dp.Ref)
+	d.kv("备注", dp.Note)
+	d.Rule('-')
+	d.big("押金", dp.Amount)
+	d.Rule('-')
+	d.Align(escpos.AlignCenter)
+	d.Code128(dp.DepositNo, escpos.Code128Options{Height: 80, Module: 2, HRI: escpos.HRIBelow})
+	notices := dp.Notices
+	if len(notices) == 0 {
+		notices = []string{"凭此单办理退押金，请妥善保管"}
+	}
+	for _, n := range notices {
+		for _, l := range wrapNonEmpty(n, d.Columns()) {
+			d.Line(l)
+		}
+	}
+	return d.end(h)
+}
+
+// Totals are the transaction summary's figures (business rules §4).
+type Totals struct {
+	TransactionAmount app.Money // 交易金额
+	SettlementAmount  app.Money // 结算金额
+	ReceivedAmount    app.Money // 实收金额 = settlement − refund settlement
+	DiscountAmount    app.Money // 优惠金额
+	RefundAmount      app.Money // 退款金额
+	RefundSettlement  app.Money // 退款结算金额
+	TransactionCount  int       // 交易量
+	RefundCount       int       // 退款量
+}
+
+// MethodTotal is one payment method's share.
+type MethodTotal struct {
+	Method string
+	Count  int
+	Amount app.Money
+}
+
+// Shift is one person's shift summary.
+type Shift struct {
+	Staff     string
+	Terminal  string
+	Start     time.Time
+	End       time.Time // zero while still on shift
+	Totals    Totals
+	ByMethod  []MethodTotal
+	Deposits  MethodTotal // deposits taken (Method unused)
+	Released  MethodTotal // deposits released
+	PrintedAt time.Time
+}
+
+// ShiftReceipt lays out a shift summary.
+func ShiftReceipt(h Header, s Shift, o Options) ([]byte, error) {
+	if strings.TrimSpace(s.Staff) == "" || s.Start.IsZero() {
+		return nil, fmt.Errorf("%w: 收银员和上班时间 / staff and start time", ErrMissing)
+	}
+	d := start(h, o)
+	d.title("交接班汇总")
+	d.kv("收银员", s.Staff)
+	d.kv("终端", s.Terminal)
+	d.kv("上班", s.Start.Format(timeLayout))
+	if s.End.IsZero() {
+		d.kv("下班", "未下班")
+	} else {
+		d.kv("下班", s.End.Format(timeLayout))
+	}
+	d.Rule('-')
+	t := s.Totals
+	d.Row2("交易量", fmt.Sprint(t.TransactionCount))
+	d.total("交易金额", t.TransactionAmount, false)
+	d.total("优惠金额", t.DiscountAmount, false)
+	d.total("结算金额", t.SettlementAmount, false)
+	d.Row2("退款量", fmt.Sprint(t.RefundCount))
+	d.total("退款金额", t.RefundAmount, false)
+	d.total("退款结算金额", t.RefundSettlement, false)
+	d.big("实收金额", t.ReceivedAmount)
+	if len(s.ByMethod) > 0 {
+		d.Rule('-')
+		d.Row3("支付方式", "笔数", "金额")
+		for _, m := range s.ByMethod {
+			d.Row3(m.Method, fmt.Sprint(m.Count), m.Amount.Display())
+		}
+	}
+	if s.Deposits.Count > 0 || s.Released.Count > 0 {
+		d.Rule('-')
+		d.Row3("押金", fmt.Sprint(s.Deposits.Count), s.Deposits.Amount.Display())
+		d.Row3("退押金", fmt.Sprint(s.Released.Count), s.Released.Amount.Display())
+	}
+	d.Rule('-')
+	if !s.PrintedAt.IsZero() {
+		d.kv("打印时间", s.PrintedAt.Format(timeLayout))
+	}
+	d.Line("交班人签字:")
+	d.Line("接班人签字:")
+	return d.end(h)
+}
