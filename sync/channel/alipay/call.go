@@ -1,0 +1,126 @@
+package alipay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+)
+
+// common holds the fields every answer has.
+type common struct {
+	Code    string `json:"code"`
+	Msg     string `json:"msg"`
+	SubCode string `json:"sub_code"`
+	SubMsg  string `json:"sub_msg"`
+}
+
+func (c *common) base() *common { return c }
+
+type response interface{ base() *common }
+
+// call signs and sends one API call and reads the verified answer into out.
+// It returns bad != nil when the answer is missing or not trusted.
+func (c *Client) call(ctx context.Context, method string, biz any, ref string, out response) (bad *app.ChannelResult, err error) {
+	form, err := c.form(method, biz)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest(http.MethodPost, c.cfg.gateway(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, app.NotSent("支付宝网关地址错误 / bad Alipay gateway URL")
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	req.Header.Set("User-Agent", "poscashier/1")
+	body, err := channel.Exchange(ctx, c.hc, req, channel.MaxAnswer)
+	if err != nil {
+		c.untrusted(method, ref, "transport: "+err.Error())
+		r := channel.UnknownFromCall(err)
+		return &r, nil
+	}
+	return c.verify(method, ref, body, out), nil
+}
+
+// form builds the signed request parameters.
+func (c *Client) form(method string, biz any) (url.Values, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(biz); err != nil {
+		return nil, app.NotSent("请求内容无法编码 / the request cannot be encoded: %v", err)
+	}
+	p := map[string]string{
+		"app_id":      c.cfg.AppID,
+		"method":      method,
+		"format":      "JSON",
+		"charset":     "utf-8",
+		"sign_type":   "RSA2",
+		"timestamp":   c.clock.Now().In(channel.Beijing).Format("2006-01-02 15:04:05"),
+		"version":     "1.0",
+		"biz_content": strings.TrimSuffix(b.String(), "\n"),
+	}
+	if c.cfg.AppAuthToken.IsSet() {
+		p["app_auth_token"] = c.cfg.AppAuthToken.Reveal()
+	}
+	sign, err := SignRSA2(c.priv, []byte(SignContent(p)))
+	if err != nil {
+		return nil, app.NotSent("签名失败 / signing the Alipay request failed")
+	}
+	p["sign"] = sign
+	form := url.Values{}
+	for k, v := range p {
+		form.Set(k, v)
+	}
+	return form, nil
+}
+
+// verify checks the answer's signature over the raw bytes of its response
+// member, then decodes it into out.
+func (c *Client) verify(method, ref string, body []byte, out response) *app.ChannelResult {
+	raw, sign, err := SplitResponse(body, method)
+	if err != nil {
+		c.untrusted(method, ref, "unparseable answer: "+err.Error())
+		r := channel.Untrusted(channel.CodeMalformed, "支付宝应答无法解析，结果未知 / Alipay's answer cannot be read; outcome unknown")
+		return &r
+	}
+	if sign == "" {
+		c.untrusted(method, ref, "answer carries no sign")
+		r := channel.Untrusted(channel.CodeUnsigned, "支付宝应答未签名，不予采信 / Alipay's answer is unsigned and is not trusted; outcome unknown")
+		return &r
+	}
+	if !VerifyRSA2(c.pub, raw, sign) {
+		c.untrusted(method, ref, "answer sign does not verify")
+		r := channel.Untrusted(channel.CodeBadSign, "支付宝应答签名错误，不予采信 / Alipay's answer has a bad signature and is not trusted; outcome unknown")
+		return &r
+	}
+	if err := json.Unmarshal(raw, out); err != nil || out.base().Code == "" {
+		c.untrusted(method, ref, "signed answer with unexpected fields")
+		r := channel.Untrusted(channel.CodeMalformed, "支付宝应答字段不符合约定，结果未知 / Alipay's signed answer has unexpected fields; outcome unknown")
+		return &r
+	}
+	return nil
+}
+
+func (c *Client) untrusted(method, ref, reason string) {
+	c.log.Warn("alipay: answer not trusted", "method", method, "ref", ref, "reason", channel.Redact(reason, c.secrets...))
+}
+
+// result fills Code/Message with the answer's own words.
+func (c *Client) result(o app.Outcome, cm *common) app.ChannelResult {
+	code, msg := cm.Code, cm.Msg
+	if cm.SubCode != "" {
+		code, msg = cm.SubCode, cm.SubMsg
+	}
+	return app.ChannelResult{Outcome: o, Code: code, Message: channel.Redact(msg, c.secrets...)}
+}
+
+// mismatch is the result for a signed answer about another order.
+func (c *Client) mismatch(method, ref, what string) app.ChannelResult {
+	c.untrusted(method, ref, "signed answer does not match the request: "+what)
+	return channel.Untrusted(channel.CodeMismatch, "支付宝应答与请求不符（"+what+"），请查询 / Alipay's answer does not match the request ("+what+"); query the order")
+}

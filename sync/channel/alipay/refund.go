@@ -1,0 +1,189 @@
+package alipay
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+)
+
+const (
+	methodRefund      = "alipay.trade.refund"
+	methodRefundQuery = "alipay.trade.fastpay.refund.query"
+)
+
+type refundBiz struct {
+	OutTradeNo   string `json:"out_trade_no,omitempty"`
+	TradeNo      string `json:"trade_no,omitempty"`
+	RefundAmount string `json:"refund_amount"`
+	OutRequestNo string `json:"out_request_no"`
+	RefundReason string `json:"refund_reason,omitempty"`
+}
+
+type refundResp struct {
+	common
+	TradeNo      string `json:"trade_no"`
+	OutTradeNo   string `json:"out_trade_no"`
+	FundChange   string `json:"fund_change"`
+	RefundFee    string `json:"refund_fee"`     // all refunds of the trade so far
+	SendBackFee  string `json:"send_back_fee"`  // this refund
+	GmtRefundPay string `json:"gmt_refund_pay"` // when the money went back
+}
+
+type refundQueryBiz struct {
+	OutTradeNo   string   `json:"out_trade_no,omitempty"`
+	TradeNo      string   `json:"trade_no,omitempty"`
+	OutRequestNo string   `json:"out_request_no"`
+	QueryOptions []string `json:"query_options,omitempty"`
+}
+
+type refundQueryResp struct {
+	common
+	TradeNo      string `json:"trade_no"`
+	OutTradeNo   string `json:"out_trade_no"`
+	OutRequestNo string `json:"out_request_no"`
+	RefundStatus string `json:"refund_status"`
+	RefundAmount string `json:"refund_amount"`
+	TotalAmount  string `json:"total_amount"`
+	GmtRefundPay string `json:"gmt_refund_pay"`
+}
+
+// Refund implements app.PaymentChannel: alipay.trade.refund with
+// out_request_no = r.OutRefundNo (the same on every retry). A consumed
+// deposit is refunded the same way: its capture trade carries the
+// deposit's out_trade_no (see Consume). fund_change=Y is success; N is not
+// a failure (a repeated request, or not yet), so it is OutcomeUnknown and
+// RefundQuery decides.
+func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
+	if err := checkRefund(r); err != nil {
+		return app.ChannelResult{}, err
+	}
+	biz := refundBiz{OutTradeNo: r.OutTradeNo, RefundAmount: r.Amount.Yuan(), OutRequestNo: r.OutRefundNo, RefundReason: r.Reason}
+	if !r.Deposit {
+		biz.TradeNo = r.TransactionID // for a deposit TransactionID is the auth_no
+	}
+	var out refundResp
+	bad, err := c.call(ctx, methodRefund, biz, r.OutRefundNo, &out)
+	if err != nil {
+		return app.ChannelResult{}, err
+	}
+	return c.refundResult(r, bad, &out), nil
+}
+
+// refundResult reads an alipay.trade.refund answer.
+func (c *Client) refundResult(r app.RefundRequest, bad *app.ChannelResult, out *refundResp) app.ChannelResult {
+	if bad != nil {
+		return *bad
+	}
+	switch out.Code {
+	case codeSuccess:
+		if out.OutTradeNo != "" && r.OutTradeNo != "" && out.OutTradeNo != r.OutTradeNo {
+			return c.mismatch(methodRefund, r.OutRefundNo, "out_trade_no")
+		}
+		if out.FundChange != "Y" {
+			res := c.result(app.OutcomeUnknown, &out.common)
+			res.Message = "fund_change=N：请查询退款 / no money moved on this call; query the refund"
+			return res
+		}
+		res := c.result(app.OutcomeSuccess, &out.common)
+		res.TradeState = "REFUND"
+		res.TransactionID = out.TradeNo
+		res.FinishedAt = parseTime(out.GmtRefundPay)
+		res.Amount = r.Amount
+		if out.SendBackFee != "" {
+			if amt, err := channel.ParseYuan(out.SendBackFee); err == nil {
+				res.Amount = amt
+			}
+		}
+		return res
+	case codeBizFail:
+		if unknownSubCodes[out.SubCode] {
+			return c.result(app.OutcomeUnknown, &out.common)
+		}
+		return c.result(app.OutcomeFailed, &out.common)
+	}
+	if gatewayRefused[out.Code] {
+		return c.result(app.OutcomeFailed, &out.common)
+	}
+	return c.result(app.OutcomeUnknown, &out.common)
+}
+
+// RefundQuery implements app.PaymentChannel:
+// alipay.trade.fastpay.refund.query by out_request_no.
+func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
+	if err := checkRef(r.OrderRef); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := channel.CheckOrderNo("退款请求号 out_request_no", r.OutRefundNo, 64, orderNoChars); err != nil {
+		return app.ChannelResult{}, err
+	}
+	biz := refundQueryBiz{OutTradeNo: r.OutTradeNo, OutRequestNo: r.OutRefundNo, QueryOptions: []string{"gmt_refund_pay"}}
+	if !r.Deposit {
+		biz.TradeNo = r.TransactionID
+	}
+	var out refundQueryResp
+	bad, err := c.call(ctx, methodRefundQuery, biz, r.OutRefundNo, &out)
+	if err != nil {
+		return app.ChannelResult{}, err
+	}
+	return c.refundQueryResult(r, bad, &out), nil
+}
+
+// refundQueryResult reads a refund query answer. Only a refund that is
+// found and successful is final; no record is OutcomeUnknown (the refund
+// may still arrive, and retrying it with the same number is safe).
+func (c *Client) refundQueryResult(r app.RefundRequest, bad *app.ChannelResult, out *refundQueryResp) app.ChannelResult {
+	if bad != nil {
+		return *bad
+	}
+	if out.Code != codeSuccess {
+		return c.result(app.OutcomeUnknown, &out.common)
+	}
+	if out.OutRequestNo != "" && out.OutRequestNo != r.OutRefundNo {
+		return c.mismatch(methodRefundQuery, r.OutRefundNo, "out_request_no")
+	}
+	amt, amtErr := channel.ParseYuan(out.RefundAmount)
+	success := out.RefundStatus == "REFUND_SUCCESS" || (out.RefundStatus == "" && out.OutRequestNo != "" && amtErr == nil)
+	if !success {
+		res := c.result(app.OutcomeUnknown, &out.common)
+		res.Code = channel.CodeNoRecord
+		res.Message = "支付宝没有这笔退款的成功记录 / Alipay has no successful refund with this number (yet)"
+		return res
+	}
+	if amtErr != nil {
+		return c.mismatch(methodRefundQuery, r.OutRefundNo, "refund_amount")
+	}
+	res := c.result(app.OutcomeSuccess, &out.common)
+	res.Code = "REFUND_SUCCESS"
+	res.TradeState = "REFUND"
+	res.TransactionID = out.TradeNo
+	res.Amount = amt
+	res.FinishedAt = parseTime(out.GmtRefundPay)
+	return res
+}
+
+func checkRefund(r app.RefundRequest) error {
+	if r.OutTradeNo == "" {
+		return app.NotSent("退款需要商户订单号 / a refund needs the order's out_trade_no")
+	}
+	if err := checkRef(r.OrderRef); err != nil {
+		return err
+	}
+	if err := channel.CheckOrderNo("退款请求号 out_request_no", r.OutRefundNo, 64, orderNoChars); err != nil {
+		return err
+	}
+	if err := channel.CheckAmount("订单金额 / order total", r.Total); err != nil {
+		return err
+	}
+	if err := channel.CheckAmount("退款金额 / refund amount", r.Amount); err != nil {
+		return err
+	}
+	if r.Amount > r.Total {
+		return app.NotSent("退款金额 %s 大于订单金额 %s / the refund %s is more than the order total %s", r.Amount, r.Total, r.Amount, r.Total)
+	}
+	if utf8.RuneCountInString(r.Reason) > 256 {
+		return app.NotSent("退款原因最多256个字 / the refund reason is limited to 256 characters")
+	}
+	return nil
+}
