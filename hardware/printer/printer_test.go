@@ -37,8 +37,8 @@ func saleJob(t testing.TB) []byte {
 		receipt.Header{Name: "好邻居便利店", Address: "深圳市南山区科技园路1号", Footer: "谢谢惠顾"},
 		receipt.Sale{
 			OrderNo: orderNo, Time: time.Date(2026, 1, 16, 9, 30, 45, 0, time.UTC), Cashier: "张三",
-			Lines:   []receipt.Line{{Name: "可口可乐 330ml", Qty: 2, UnitPrice: 350, Amount: 700}},
-			Total:   700, Payable: 700, Payments: []receipt.Payment{{Method: "现金", Amount: 1000}}, Change: 300,
+			Lines: []receipt.Line{{Name: "可口可乐 330ml", Qty: 2, UnitPrice: 350, Amount: 700}},
+			Total: 700, Payable: 700, Payments: []receipt.Payment{{Method: "现金", Amount: 1000}}, Change: 300,
 			QR: lookupURL, QRCaption: "扫码查看电子小票",
 		}, receipt.Options{Paper: escpos.Paper80})
 	require.NoError(t, err)
