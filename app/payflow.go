@@ -62,9 +62,20 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 	if err != nil {
 		return PayResult{}, err
 	}
+	o := in.Order
 	amount := in.Amount
+	if len(o.Lines) > 0 {
+		if err := o.Recompute(); err != nil {
+			return PayResult{}, err
+		}
+		if amount == 0 {
+			amount = o.Payable
+		}
+	} else if o.Total == 0 {
+		o.Total = amount + o.Discount
+	}
 	if amount == 0 {
-		amount = in.Order.Payable
+		amount = o.Payable
 	}
 	if err := s.checkAmount(amount); err != nil {
 		return PayResult{}, err
@@ -74,10 +85,6 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 		return PayResult{}, err
 	}
 	now := s.clock.Now()
-	o := in.Order
-	if len(o.Lines) == 0 && o.Total == 0 {
-		o.Total = amount + o.Discount
-	}
 	if err := o.Recompute(); err != nil {
 		return PayResult{}, err
 	}
