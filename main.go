@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"poscashier/hardware/devicecli"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -24,8 +26,10 @@ func commands() map[string]command {
 			fmt.Fprintf(out, "pos %s\n", version)
 			return 0
 		}},
-		"db":  {"数据库 migrate|check|backup / database maintenance", runDB},
-		"gui": {"打开收银界面（默认）/ open the GUI (default)", runGUI},
+		"db":         {"数据库 migrate|check|backup / database maintenance", runDB},
+		"devices":    {"设备 list|test-print|speak|unlock|lock-state / devices", runDevices},
+		"scan-image": {"从图片识别条码/二维码 / decode a barcode or QR code from an image file", devicecli.ScanImage},
+		"gui":        {"打开收银界面（默认）/ open the GUI (default)", runGUI},
 	}
 }
 
