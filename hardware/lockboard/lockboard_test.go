@@ -242,3 +242,20 @@ func TestMissingPortAndDeadLine(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "/")
 }
+
+func TestXOROverTCP(t *testing.T) {
+	bus := sim.NewLockBus(lockboard.XOR)
+	bus.AddBoard(2, sim.LockBoardConfig{Locks: 4})
+	addr, err := bus.ServeTCP("127.0.0.1:0")
+	require.NoError(t, err)
+	defer bus.Close()
+	p, err := transport.OpenString("tcp:" + addr)
+	require.NoError(t, err)
+	defer p.Close()
+	c := lockboard.NewXOR(p, lockboard.Options{})
+	defer c.Close()
+	s, err := c.Open(ctx(t), 2, 4)
+	require.NoError(t, err)
+	require.True(t, s.Open)
+	require.True(t, bus.DoorOpen(2, 4))
+}

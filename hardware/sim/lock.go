@@ -48,6 +48,7 @@ type LockBus struct {
 	received [][]byte
 	pair     *ptytest.Pair
 	closed   bool
+	closers  []func() error
 }
 
 // NewLockBus makes an empty line; add boards with AddBoard.
@@ -203,9 +204,14 @@ func (b *LockBus) Close() error {
 		close(ch)
 	}
 	b.subs = map[chan LockDoorEvent]struct{}{}
+	closers := b.closers
+	b.closers = nil
 	b.mu.Unlock()
 	if p != nil {
 		p.Unplug()
+	}
+	for _, c := range closers {
+		c()
 	}
 	return nil
 }

@@ -58,6 +58,7 @@ type Speaker struct {
 	closed    bool
 	mute      bool
 	rejectN   int
+	closers   []func() error
 }
 
 // NewSpeaker makes a simulated module; connect it with Serve or ServePTY.
@@ -100,9 +101,14 @@ func (s *Speaker) Close() error {
 		close(ch)
 	}
 	s.subs = map[chan SpeakerUtterance]struct{}{}
+	closers := s.closers
+	s.closers = nil
 	s.mu.Unlock()
 	if p != nil {
 		p.Unplug()
+	}
+	for _, c := range closers {
+		c()
 	}
 	return nil
 }
