@@ -116,7 +116,7 @@ func (c *Client) result(o app.Outcome, cm *common) app.ChannelResult {
 	if cm.SubCode != "" {
 		code, msg = cm.SubCode, cm.SubMsg
 	}
-	return app.ChannelResult{Outcome: o, Code: code, Message: channel.Redact(msg, c.secrets...)}
+	return app.ChannelResult{Outcome: o, Code: channel.Redact(code, c.secrets...), Message: channel.Redact(msg, c.secrets...)}
 }
 
 // mismatch is the result for a signed answer about another order.

@@ -90,7 +90,7 @@ func (c *Client) verify(s callSpec, raw []byte) answer {
 		if code == "" {
 			code = channel.CodeMalformed
 		}
-		r := channel.Untrusted(code, c.redact("微信支付通信失败，结果未知 / WeChat refused the call at transport level, outcome unknown: "+p["return_msg"]))
+		r := channel.Untrusted(c.redact(code), c.redact("微信支付通信失败，结果未知 / WeChat refused the call at transport level, outcome unknown: "+p["return_msg"]))
 		return answer{bad: &r}
 	}
 	if p["sign"] == "" {
@@ -128,5 +128,5 @@ func (c *Client) redact(s string) string { return channel.Redact(s, c.secrets...
 
 // business fills Code/Message from err_code/err_code_des.
 func (c *Client) business(o app.Outcome, p map[string]string) app.ChannelResult {
-	return app.ChannelResult{Outcome: o, Code: p["err_code"], Message: c.redact(p["err_code_des"])}
+	return app.ChannelResult{Outcome: o, Code: c.redact(p["err_code"]), Message: c.redact(p["err_code_des"])}
 }

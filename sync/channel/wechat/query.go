@@ -46,7 +46,7 @@ func (c *Client) queryResult(s callSpec, a answer) app.ChannelResult {
 		TradeState:    state,
 		TransactionID: p["transaction_id"],
 		FinishedAt:    parseTime(p["time_end"]),
-		Code:          p["trade_state"],
+		Code:          c.redact(p["trade_state"]),
 		Message:       c.redact(p["trade_state_desc"]),
 	}
 	if amt, ok := fen(p["total_fee"]); ok {

@@ -680,7 +680,7 @@ func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
 				return 200, "<xml><return_code>FAIL</return_code><return_msg>签名错误 key=" + testKey + "</return_msg></xml>"
 			},
 			func(_ string, q map[string]string) (int, string) {
-				return 200, ok(q, map[string]string{"result_code": "FAIL", "err_code": "PARAM_ERROR", "err_code_des": "bad " + testKey})
+				return 200, ok(q, map[string]string{"result_code": "FAIL", "err_code": "X" + testKey, "err_code_des": "bad " + testKey})
 			},
 			func(_ string, q map[string]string) (int, string) {
 				return 200, signedWith(otherKey, q["sign_type"], base(q, nil))

@@ -1,0 +1,741 @@
+package alipay
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+	"poscashier/sync/channel/internal/chantest"
+)
+
+const (
+	testAppID = "2021000000000001"
+	aliCode   = "281234567890123456"
+)
+
+var (
+	keysOnce              sync.Once
+	appKey, aliKey, evilK *rsa.PrivateKey
+)
+
+func keys(t testing.TB) {
+	keysOnce.Do(func() {
+		appKey = chantest.RSAKey(t, 2048)
+		aliKey = chantest.RSAKey(t, 2048)
+		evilK = chantest.RSAKey(t, 2048)
+	})
+}
+
+// ---------------------------------------------------------------- fake server
+
+type aliReq struct {
+	method string
+	params url.Values
+	biz    map[string]any
+}
+
+type fakeAli struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mu     sync.Mutex
+	reqs   []aliReq
+	answer func(method string, biz map[string]any) string
+	mode   string
+	files  map[string][]byte // GET paths → bytes (bill archives)
+}
+
+func newFake(t *testing.T) *fakeAli {
+	keys(t)
+	f := &fakeAli{t: t, files: map[string][]byte{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAli) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		f.mu.Lock()
+		data, ok := f.files[r.URL.Path]
+		f.mu.Unlock()
+		if !ok {
+			w.WriteHeader(404)
+			return
+		}
+		w.Write(data)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	form, err := url.ParseQuery(string(body))
+	require.NoError(f.t, err)
+	p := map[string]string{}
+	for k := range form {
+		p[k] = form.Get(k)
+	}
+	if !VerifyRSA2(&appKey.PublicKey, []byte(SignContent(p)), p["sign"]) {
+		f.t.Errorf("request signature does not verify")
+	}
+	var biz map[string]any
+	require.NoError(f.t, json.Unmarshal([]byte(p["biz_content"]), &biz))
+	method := p["method"]
+	f.mu.Lock()
+	f.reqs = append(f.reqs, aliReq{method: method, params: form, biz: biz})
+	mode, answer := f.mode, f.answer
+	f.mu.Unlock()
+	switch mode {
+	case "slow":
+		time.Sleep(700 * time.Millisecond)
+	case "drop":
+		chantest.Drop(w)
+		return
+	case "http500":
+		w.WriteHeader(500)
+		return
+	}
+	out := answerFor(method, map[string]any{"code": "10000", "msg": "Success"})
+	if answer != nil {
+		out = answer(method, biz)
+	}
+	if mode == "truncate" {
+		chantest.Truncate(w, []byte(out))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	io.WriteString(w, out)
+}
+
+func (f *fakeAli) requests() []aliReq {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]aliReq(nil), f.reqs...)
+}
+
+// signedRaw wraps raw response bytes with a signature by key.
+func signedRaw(method, raw string, key *rsa.PrivateKey) string {
+	sig, _ := SignRSA2(key, []byte(raw))
+	return fmt.Sprintf(`{"%s":%s,"sign":"%s"}`, ResponseKey(method), raw, sig)
+}
+
+func answerFor(method string, fields map[string]any) string {
+	raw, _ := json.Marshal(fields)
+	return signedRaw(method, string(raw), aliKey)
+}
+
+func testConfig(f *fakeAli) Config {
+	return Config{
+		GatewayURL: f.srv.URL + "/gateway.do", AppID: testAppID,
+		PrivateKey:      channel.Secret(chantest.PKCS8PEM(appKey)),
+		AlipayPublicKey: chantest.PublicPEM(&aliKey.PublicKey),
+		StoreID:         "S01",
+		HTTP:            channel.HTTPSettings{Timeout: 2 * time.Second},
+	}
+}
+
+func newClient(t *testing.T, f *fakeAli, mutate func(*Config)) (*Client, *chantest.LogBuffer) {
+	t.Helper()
+	logs := &chantest.LogBuffer{}
+	cfg := testConfig(f)
+	cfg.Logger = logs.Logger()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	c, err := New(cfg, app.NewManualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, channel.Beijing)))
+	require.NoError(t, err)
+	return c, logs
+}
+
+func payReq() app.PayRequest {
+	return app.PayRequest{OutTradeNo: "T20261121000001", AuthCode: aliCode, Wallet: app.WalletAlipay,
+		Amount: 1250, Subject: "便利店-饮料", TerminalID: "POS-1", StaffID: "7"}
+}
+
+func paidFields(biz map[string]any) map[string]any {
+	return map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026112122001400000000000001",
+		"out_trade_no": biz["out_trade_no"], "total_amount": biz["total_amount"], "gmt_payment": "2026-11-21 10:00:03",
+		"buyer_logon_id": "159****5620"}
+}
+
+func bizFail(sub string) map[string]any {
+	return map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": sub, "sub_msg": "msg " + sub}
+}
+
+// ---------------------------------------------------------------- signing
+
+func TestSignContent_AndVerify(t *testing.T) {
+	keys(t)
+	p := map[string]string{"app_id": "1", "method": "m", "sign": "x", "empty": "", "biz_content": `{"a":"b c"}`, "charset": "utf-8"}
+	assert.Equal(t, `app_id=1&biz_content={"a":"b c"}&charset=utf-8&method=m`, SignContent(p))
+	sig, err := SignRSA2(appKey, []byte("hello"))
+	require.NoError(t, err)
+	assert.True(t, VerifyRSA2(&appKey.PublicKey, []byte("hello"), sig))
+	assert.False(t, VerifyRSA2(&appKey.PublicKey, []byte("hellO"), sig))
+	assert.False(t, VerifyRSA2(&aliKey.PublicKey, []byte("hello"), sig))
+	assert.False(t, VerifyRSA2(&appKey.PublicKey, []byte("hello"), "!!"))
+}
+
+func TestSplitResponse_RawBytes(t *testing.T) {
+	raw := "{\n  \"code\" : \"10000\",\"msg\":\"Success\", \"subject\":\"\\u996e\\u6599\\/x\"\n}"
+	body := `{"sign":"S","alipay_trade_pay_response":` + raw + `}`
+	got, sign, err := SplitResponse([]byte(body), "alipay.trade.pay")
+	require.NoError(t, err)
+	assert.Equal(t, raw, string(got), "the exact bytes, whitespace and escapes included")
+	assert.Equal(t, "S", sign)
+	for _, bad := range []string{
+		`{"alipay_trade_pay_response":{"code":"10000"},"alipay_trade_pay_response":{"code":"10000"},"sign":"S"}`,
+		`{"alipay_trade_pay_response":{"code":"10000"},"error_response":{"code":"40002"},"sign":"S"}`,
+		`{"alipay_trade_pay_response":{"code":"10000"},"sign":"S"} {}`,
+		`{"alipay_trade_query_response":{"code":"10000"},"sign":"S"}`,
+		`{"alipay_trade_pay_response":"x","sign":"S"}`,
+		`[1]`, ``, `{"alipay_trade_pay_response":{"code":"10000"}`,
+	} {
+		_, _, err := SplitResponse([]byte(bad), "alipay.trade.pay")
+		assert.Error(t, err, bad)
+	}
+}
+
+// ---------------------------------------------------------------- pay
+
+func TestPay_AnswerMapping(t *testing.T) {
+	type tc struct {
+		name    string
+		mode    string
+		answer  func(method string, biz map[string]any) string
+		outcome app.Outcome
+		code    string
+		check   func(t *testing.T, r app.ChannelResult)
+	}
+	pay := func(fields func(biz map[string]any) map[string]any) func(string, map[string]any) string {
+		return func(m string, biz map[string]any) string { return answerFor(m, fields(biz)) }
+	}
+	cases := []tc{
+		{name: "10000 success", answer: pay(paidFields), outcome: app.OutcomeSuccess, code: "10000", check: func(t *testing.T, r app.ChannelResult) {
+			assert.Equal(t, app.Money(1250), r.Amount)
+			assert.Equal(t, "2026112122001400000000000001", r.TransactionID)
+			assert.Equal(t, time.Date(2026, 11, 21, 10, 0, 3, 0, channel.Beijing).Unix(), r.FinishedAt.Unix())
+		}},
+		{name: "success with odd whitespace and escapes is verified over raw bytes", answer: func(m string, biz map[string]any) string {
+			raw := fmt.Sprintf("{ \"code\" : \"10000\" ,\n\"msg\":\"Success\",\"trade_no\":\"2026\",\"out_trade_no\":\"%s\",\"total_amount\":\"12.50\",\"subject\":\"\\u996e\\/\"}", biz["out_trade_no"])
+			return signedRaw(m, raw, aliKey)
+		}, outcome: app.OutcomeSuccess},
+		{name: "10003 is pending, not success", answer: pay(func(map[string]any) map[string]any {
+			return map[string]any{"code": "10003", "msg": "order success pay inprocess"}
+		}), outcome: app.OutcomePending, code: "10003"},
+		{name: "20000 is unknown", answer: pay(func(map[string]any) map[string]any {
+			return map[string]any{"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "isp.unknow-error"}
+		}), outcome: app.OutcomeUnknown},
+		{name: "ACQ.SYSTEM_ERROR is unknown", answer: pay(func(map[string]any) map[string]any { return bizFail("ACQ.SYSTEM_ERROR") }),
+			outcome: app.OutcomeUnknown, code: "ACQ.SYSTEM_ERROR"},
+		{name: "ACQ.TRADE_HAS_SUCCESS then query success", answer: func(m string, biz map[string]any) string {
+			if m == methodQuery {
+				return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": "TRADE_SUCCESS", "trade_no": "2026Q",
+					"out_trade_no": biz["out_trade_no"], "total_amount": "12.50"})
+			}
+			return answerFor(m, bizFail("ACQ.TRADE_HAS_SUCCESS"))
+		}, outcome: app.OutcomeSuccess, check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "2026Q", r.TransactionID) }},
+		{name: "ACQ.TRADE_HAS_SUCCESS then query waiting stays unknown", answer: func(m string, biz map[string]any) string {
+			if m == methodQuery {
+				return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": "WAIT_BUYER_PAY", "out_trade_no": biz["out_trade_no"]})
+			}
+			return answerFor(m, bizFail("ACQ.TRADE_HAS_SUCCESS"))
+		}, outcome: app.OutcomeUnknown, code: "ACQ.TRADE_HAS_SUCCESS"},
+		{name: "balance not enough fails", answer: pay(func(map[string]any) map[string]any { return bizFail("ACQ.BUYER_BALANCE_NOT_ENOUGH") }),
+			outcome: app.OutcomeFailed, code: "ACQ.BUYER_BALANCE_NOT_ENOUGH"},
+		{name: "trade closed needs a new number", answer: pay(func(map[string]any) map[string]any { return bizFail("ACQ.TRADE_HAS_CLOSE") }),
+			outcome: app.OutcomeFailed, check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.NewOrderNo) }},
+		{name: "signed 40002 fails", answer: pay(func(map[string]any) map[string]any {
+			return map[string]any{"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-signature"}
+		}), outcome: app.OutcomeFailed, code: "isv.invalid-signature"},
+		{name: "signed error_response fails", answer: func(m string, biz map[string]any) string {
+			raw := `{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id"}`
+			sig, _ := SignRSA2(aliKey, []byte(raw))
+			return `{"error_response":` + raw + `,"sign":"` + sig + `"}`
+		}, outcome: app.OutcomeFailed, code: "isv.invalid-app-id"},
+		{name: "forged: signed with another key", answer: func(m string, biz map[string]any) string {
+			raw, _ := json.Marshal(paidFields(biz))
+			return signedRaw(m, string(raw), evilK)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
+		{name: "unsigned", answer: func(m string, biz map[string]any) string {
+			raw, _ := json.Marshal(paidFields(biz))
+			return fmt.Sprintf(`{"%s":%s}`, ResponseKey(m), raw)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeUnsigned},
+		{name: "wrongly signed: amount changed after signing", answer: func(m string, biz map[string]any) string {
+			raw, _ := json.Marshal(paidFields(biz))
+			sig, _ := SignRSA2(aliKey, raw)
+			changed := strings.Replace(string(raw), `"12.50"`, `"0.01"`, 1)
+			return fmt.Sprintf(`{"%s":%s,"sign":"%s"}`, ResponseKey(m), changed, sig)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
+		{name: "unsigned 10000 next to a signed other member", answer: func(m string, biz map[string]any) string {
+			raw, _ := json.Marshal(paidFields(biz))
+			other := `{"code":"40004"}`
+			sig, _ := SignRSA2(aliKey, []byte(other))
+			return fmt.Sprintf(`{"%s":%s,"alipay_trade_query_response":%s,"sign":"%s"}`, ResponseKey(m), raw, other, sig)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
+		{name: "duplicate response member", answer: func(m string, biz map[string]any) string {
+			raw, _ := json.Marshal(paidFields(biz))
+			sig, _ := SignRSA2(aliKey, raw)
+			return fmt.Sprintf(`{"%s":{"code":"40004"},"%s":%s,"sign":"%s"}`, ResponseKey(m), ResponseKey(m), raw, sig)
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMalformed},
+		{name: "signed success with a different amount", answer: pay(func(biz map[string]any) map[string]any {
+			p := paidFields(biz)
+			p["total_amount"] = "0.01"
+			return p
+		}), outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "signed success for another order", answer: pay(func(biz map[string]any) map[string]any {
+			p := paidFields(biz)
+			p["out_trade_no"] = "OTHER"
+			return p
+		}), outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "signed success with a malformed amount", answer: pay(func(biz map[string]any) map[string]any {
+			p := paidFields(biz)
+			p["total_amount"] = "12.5.0"
+			return p
+		}), outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "not JSON", answer: func(string, map[string]any) string { return "<html>502</html>" }, outcome: app.OutcomeUnknown, code: channel.CodeMalformed},
+		{name: "truncated", mode: "truncate", answer: pay(paidFields), outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+		{name: "slow beyond the timeout", mode: "slow", outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+		{name: "HTTP 500", mode: "http500", outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+		{name: "dropped connection", mode: "drop", outcome: app.OutcomeUnknown, code: channel.CodeTransport},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.answer, f.mode = c.answer, c.mode
+			cl, logs := newClient(t, f, func(cfg *Config) { cfg.HTTP.Timeout = 300 * time.Millisecond })
+			res, err := cl.Pay(context.Background(), payReq())
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+			if c.code != "" {
+				assert.Equal(t, c.code, res.Code)
+			}
+			if c.check != nil {
+				c.check(t, res)
+			}
+			switch res.Code {
+			case channel.CodeBadSign, channel.CodeUnsigned, channel.CodeMalformed, channel.CodeMismatch, channel.CodeTransport:
+				assert.Contains(t, logs.String(), "not trusted")
+			}
+			assert.NotContains(t, logs.String(), aliCode)
+		})
+	}
+}
+
+func TestPay_RequestFields(t *testing.T) {
+	f := newFake(t)
+	f.answer = func(m string, biz map[string]any) string { return answerFor(m, paidFields(biz)) }
+	cl, _ := newClient(t, f, nil)
+	_, err := cl.Pay(context.Background(), payReq())
+	require.NoError(t, err)
+	q := f.requests()[0]
+	assert.Equal(t, methodPay, q.method)
+	for k, v := range map[string]string{"app_id": testAppID, "format": "JSON", "charset": "utf-8", "sign_type": "RSA2",
+		"version": "1.0", "timestamp": "2026-11-21 10:00:00"} {
+		assert.Equal(t, v, q.params.Get(k), k)
+	}
+	assert.Equal(t, map[string]any{"out_trade_no": "T20261121000001", "scene": "bar_code", "auth_code": aliCode,
+		"subject": "便利店-饮料", "total_amount": "12.50", "store_id": "S01", "terminal_id": "POS-1", "operator_id": "7"}, q.biz)
+}
+
+func TestPay_BadInput_NothingSent(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	for name, mutate := range map[string]func(*app.PayRequest){
+		"wechat wallet":    func(r *app.PayRequest) { r.Wallet = app.WalletWeChat },
+		"amount 0":         func(r *app.PayRequest) { r.Amount = 0 },
+		"over the ceiling": func(r *app.PayRequest) { r.Amount = app.DefaultCeiling + 1 },
+		"wechat code":      func(r *app.PayRequest) { r.AuthCode = "134567890123456789" },
+		"no subject":       func(r *app.PayRequest) { r.Subject = " " },
+		"subject with &":   func(r *app.PayRequest) { r.Subject = "a&b" },
+		"bad order number": func(r *app.PayRequest) { r.OutTradeNo = "T-1" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := payReq()
+			mutate(&r)
+			_, err := cl.Pay(context.Background(), r)
+			assert.True(t, app.IsNotSent(err), "%v", err)
+		})
+	}
+	assert.Empty(t, f.requests())
+}
+
+// ---------------------------------------------------------------- query / cancel / refund
+
+func TestQuery_TradeStatus(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	for status, want := range map[string]struct {
+		o     app.Outcome
+		state string
+	}{
+		"TRADE_SUCCESS": {app.OutcomeSuccess, "PAID"}, "TRADE_FINISHED": {app.OutcomeSuccess, "PAID"},
+		"WAIT_BUYER_PAY": {app.OutcomePending, "PAYING"}, "TRADE_CLOSED": {app.OutcomeFailed, "CLOSED"},
+		"SOMETHING": {app.OutcomeUnknown, ""},
+	} {
+		t.Run(status, func(t *testing.T) {
+			f.answer = func(m string, biz map[string]any) string {
+				return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": status, "trade_no": "2026",
+					"out_trade_no": "T1", "total_amount": "12.50", "send_pay_date": "2026-11-21 10:00:03"})
+			}
+			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletAlipay})
+			require.NoError(t, err)
+			assert.Equal(t, want.o, res.Outcome)
+			assert.Equal(t, want.state, res.TradeState)
+		})
+	}
+	t.Run("trade not exist is unknown", func(t *testing.T) {
+		f.answer = func(m string, _ map[string]any) string { return answerFor(m, bizFail("ACQ.TRADE_NOT_EXIST")) }
+		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, "ACQ.TRADE_NOT_EXIST", res.Code)
+	})
+}
+
+func TestCancel_RetryFlagAndAction(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	cases := []struct {
+		name    string
+		fields  map[string]any
+		outcome app.Outcome
+		retry   bool
+		state   string
+	}{
+		{"closed", map[string]any{"code": "10000", "msg": "Success", "retry_flag": "N", "action": "close", "out_trade_no": "T1"}, app.OutcomeSuccess, false, "CLOSED"},
+		{"refunded", map[string]any{"code": "10000", "msg": "Success", "retry_flag": "N", "action": "refund", "out_trade_no": "T1"}, app.OutcomeSuccess, false, "REVOKED"},
+		{"retry_flag Y on 10000", map[string]any{"code": "10000", "msg": "Success", "retry_flag": "Y"}, app.OutcomeUnknown, true, ""},
+		{"retry_flag Y on 40004", map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.SYSTEM_ERROR", "retry_flag": "Y"}, app.OutcomeUnknown, true, ""},
+		{"cannot cancel", map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.REASON_TRADE_BEEN_FREEZEN", "retry_flag": "N"}, app.OutcomeFailed, false, ""},
+		{"20000", map[string]any{"code": "20000", "msg": "Service Currently Unavailable"}, app.OutcomeUnknown, false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			res, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletAlipay})
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome)
+			assert.Equal(t, c.retry, res.Retry)
+			assert.Equal(t, c.state, res.TradeState)
+		})
+	}
+	assert.Equal(t, methodCancel, f.requests()[0].method)
+}
+
+func TestRefund_FundChange(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletAlipay}, OutRefundNo: "R1", Total: 1250, Amount: 250, Reason: "退货"}
+	for name, c := range map[string]struct {
+		fields  map[string]any
+		outcome app.Outcome
+	}{
+		"fund_change Y": {map[string]any{"code": "10000", "msg": "Success", "fund_change": "Y", "refund_fee": "2.50", "out_trade_no": "T1", "trade_no": "2026"}, app.OutcomeSuccess},
+		"fund_change N": {map[string]any{"code": "10000", "msg": "Success", "fund_change": "N", "refund_fee": "2.50", "out_trade_no": "T1"}, app.OutcomeUnknown},
+		"system error":  {bizFail("ACQ.SYSTEM_ERROR"), app.OutcomeUnknown},
+		"seller broke":  {bizFail("ACQ.SELLER_BALANCE_NOT_ENOUGH"), app.OutcomeFailed},
+		"20000":         {map[string]any{"code": "20000", "msg": "x"}, app.OutcomeUnknown},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			res, err := cl.Refund(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome)
+			if c.outcome == app.OutcomeSuccess {
+				assert.Equal(t, app.Money(250), res.Amount)
+			}
+		})
+	}
+	q := f.requests()[0]
+	assert.Equal(t, methodRefund, q.method)
+	assert.Equal(t, map[string]any{"out_trade_no": "T1", "refund_amount": "2.50", "out_request_no": "R1", "refund_reason": "退货"}, q.biz)
+
+	for name, mutate := range map[string]func(*app.RefundRequest){
+		"more than total": func(r *app.RefundRequest) { r.Amount = 1251 },
+		"zero":            func(r *app.RefundRequest) { r.Amount = 0 },
+		"no refund no":    func(r *app.RefundRequest) { r.OutRefundNo = "" },
+		"no order":        func(r *app.RefundRequest) { r.OutTradeNo = "" },
+	} {
+		r := req
+		mutate(&r)
+		_, err := cl.Refund(context.Background(), r)
+		assert.True(t, app.IsNotSent(err), name)
+	}
+}
+
+func TestRefundQuery(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1"}
+	for name, c := range map[string]struct {
+		fields  map[string]any
+		outcome app.Outcome
+	}{
+		"REFUND_SUCCESS": {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
+		"legacy success": {map[string]any{"code": "10000", "msg": "Success", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
+		"no record":      {map[string]any{"code": "10000", "msg": "Success"}, app.OutcomeUnknown},
+		"other refund":   {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R2", "refund_amount": "2.50"}, app.OutcomeUnknown},
+		"40004":          {bizFail("ACQ.TRADE_NOT_EXIST"), app.OutcomeUnknown},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			res, err := cl.RefundQuery(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome)
+			if c.outcome == app.OutcomeSuccess {
+				assert.Equal(t, app.Money(250), res.Amount)
+			}
+		})
+	}
+	assert.Equal(t, methodRefundQuery, f.requests()[0].method)
+}
+
+// ---------------------------------------------------------------- deposits
+
+func TestDeposit_FreezeConsumeReleaseCancel(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	f.answer = func(m string, biz map[string]any) string {
+		switch m {
+		case methodFreeze:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": biz["out_order_no"],
+				"operation_id": "20261121001", "out_request_no": biz["out_request_no"], "amount": biz["amount"], "status": "SUCCESS", "gmt_trans": "2026-11-21 10:00:05"})
+		case methodAuthDetail:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": "D1",
+				"order_status": "AUTHORIZED", "status": "SUCCESS", "amount": "500.00", "rest_amount": "500.00"})
+		case methodPay:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026T", "out_trade_no": biz["out_trade_no"], "total_amount": biz["total_amount"]})
+		case methodUnfreeze:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": biz["auth_no"], "amount": biz["amount"], "status": "SUCCESS"})
+		case methodAuthCancel:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": "D1", "action": "unfreeze"})
+		}
+		return answerFor(m, bizFail("UNEXPECTED"))
+	}
+	ctx := context.Background()
+	r := payReq()
+	r.OutTradeNo, r.Amount, r.Deposit = "D1", 50000, true
+	res, err := cl.Pay(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome)
+	assert.Equal(t, "2026112110002001", res.TransactionID)
+	ref := app.OrderRef{OutTradeNo: "D1", TransactionID: res.TransactionID, Wallet: app.WalletAlipay, Deposit: true}
+
+	q, err := cl.Query(ctx, ref)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, q.Outcome)
+
+	cons, err := cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, OutRequestNo: "C1", Total: 50000, Amount: 32000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, cons.Outcome)
+	assert.Equal(t, app.Money(32000), cons.Amount)
+
+	rel, err := cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: "U1", Amount: 18000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, rel.Outcome)
+
+	rev, err := cl.Reverse(ctx, ref)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, rev.Outcome)
+
+	reqs := f.requests()
+	require.Len(t, reqs, 5)
+	assert.Equal(t, map[string]any{"auth_code": aliCode, "auth_code_type": "bar_code", "out_order_no": "D1", "out_request_no": "D1",
+		"order_title": "便利店-饮料", "amount": "500.00", "product_code": "PRE_AUTH"}, reqs[0].biz)
+	assert.Equal(t, methodAuthDetail, reqs[1].method)
+	assert.Equal(t, methodPay, reqs[2].method)
+	assert.Equal(t, "2026112110002001", reqs[2].biz["auth_no"])
+	assert.Equal(t, "PRE_AUTH", reqs[2].biz["product_code"])
+	assert.Equal(t, "COMPLETE", reqs[2].biz["auth_confirm_mode"])
+	assert.Equal(t, "320.00", reqs[2].biz["total_amount"])
+	assert.Equal(t, "D1", reqs[2].biz["out_trade_no"])
+	assert.Equal(t, map[string]any{"auth_no": "2026112110002001", "out_request_no": "U1", "amount": "180.00", "remark": "押金退还 / deposit released"}, reqs[3].biz)
+	assert.Equal(t, methodAuthCancel, reqs[4].method)
+
+	n := len(f.requests())
+	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: app.OrderRef{OutTradeNo: "D1", Deposit: true}, Total: 5, Amount: 1})
+	assert.True(t, app.IsNotSent(err), "no auth_no")
+	_, err = cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: "U2", Amount: 0})
+	assert.True(t, app.IsNotSent(err))
+	assert.Len(t, f.requests(), n)
+
+	t.Run("freeze waiting for password", func(t *testing.T) {
+		f.answer = func(m string, biz map[string]any) string {
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "X", "out_order_no": "D1", "status": "INIT"})
+		}
+		res, err := cl.Pay(ctx, r)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomePending, res.Outcome)
+	})
+}
+
+// ---------------------------------------------------------------- settings and secrets
+
+func TestNew_RejectsMalformedKeys(t *testing.T) {
+	f := newFake(t)
+	small := chantest.RSAKey(t, 1024)
+	good := testConfig(f)
+	base64Only := strings.Join(strings.Split(chantest.PKCS1PEM(appKey), "\n")[1:len(strings.Split(chantest.PKCS1PEM(appKey), "\n"))-2], "")
+	ok := good
+	ok.PrivateKey = channel.Secret(base64Only)
+	_, err := New(ok, nil)
+	require.NoError(t, err, "the bare base64 the Alipay key tool prints is accepted")
+
+	for name, c := range map[string]struct {
+		mutate func(*Config)
+		want   string
+	}{
+		"garbage private key":   {func(c *Config) { c.PrivateKey = "hello" }, "private key is malformed"},
+		"empty private key":     {func(c *Config) { c.PrivateKey = "" }, "private key is malformed"},
+		"1024-bit key":          {func(c *Config) { c.PrivateKey = channel.Secret(chantest.PKCS1PEM(small)) }, "2048"},
+		"garbage public key":    {func(c *Config) { c.AlipayPublicKey = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----" }, "public key is malformed"},
+		"app public key pasted": {func(c *Config) { c.AlipayPublicKey = chantest.PublicPEM(&appKey.PublicKey) }, "app's own public key"},
+		"private key as public": {func(c *Config) { c.AlipayPublicKey = chantest.PKCS1PEM(aliKey) }, "public key is malformed"},
+		"app id":                {func(c *Config) { c.AppID = "abc" }, "AppID"},
+		"gateway":               {func(c *Config) { c.GatewayURL = "openapi.alipay.com" }, "URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := good
+			c.mutate(&cfg)
+			_, err := New(cfg, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.NotContains(t, err.Error(), "MII")
+		})
+	}
+	assert.Empty(t, f.requests())
+}
+
+func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
+	f := newFake(t)
+	cl, logs := newClient(t, f, func(c *Config) {
+		c.HTTP.Timeout = 300 * time.Millisecond
+		c.AppAuthToken = "201510BBaabdb44d8fd04607abf8d5931ec75D84"
+	})
+	keyLines := strings.Split(chantest.PKCS8PEM(appKey), "\n")
+	var texts []string
+	for _, mode := range []string{"", "drop", "slow", "http500", "truncate"} {
+		f.mode = mode
+		for _, a := range []func(string, map[string]any) string{
+			func(m string, biz map[string]any) string { return answerFor(m, paidFields(biz)) },
+			func(m string, biz map[string]any) string { return answerFor(m, bizFail("X "+keyLines[2])) },
+			func(m string, biz map[string]any) string { return `{"` + ResponseKey(m) + `":{"code":"10000"}}` },
+		} {
+			f.answer = a
+			res, err := cl.Pay(context.Background(), payReq())
+			if err != nil {
+				texts = append(texts, err.Error())
+			}
+			texts = append(texts, res.Code, res.Message)
+		}
+	}
+	texts = append(texts, logs.String(), fmt.Sprintf("%v %+v %#v", cl.cfg, cl.cfg, cl.cfg))
+	js, _ := json.Marshal(cl.cfg)
+	texts = append(texts, string(js))
+	all := strings.Join(texts, "\n")
+	for _, l := range keyLines[1 : len(keyLines)-2] {
+		assert.NotContains(t, all, l)
+	}
+	assert.NotContains(t, all, "201510BBaabdb44d8fd04607abf8d5931ec75D84")
+	// the app auth token is sent (it is a request parameter), but never logged
+	assert.Equal(t, "201510BBaabdb44d8fd04607abf8d5931ec75D84", f.requests()[0].params.Get("app_auth_token"))
+}
+
+// ---------------------------------------------------------------- bill
+
+func gbk(s string) []byte {
+	b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+const detailCSV = "#支付宝业务明细查询\r\n#账号：[20880000000000000156]\r\n#起始日期：[2026年11月21日 00:00:00]   终止日期：[2026年11月22日 00:00:00]\r\n" +
+	"#-----------------------------------------业务明细列表----------------------------------------\r\n" +
+	"支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注\r\n" +
+	"2026112122001400000000000001\t,T1\t,交易\t,饮料\t,2026-11-21 10:00:01\t,2026-11-21 10:00:03\t,S01\t,一号店\t,7\t,POS-1\t,159****5620\t,12.50\t,12.50\t,0.00\t,0.00\t,0.00\t,0.00\t,0.00\t,\t,0.00\t,0.00\t,\t,-0.08\t,0.00\t,\t\r\n" +
+	"2026112122001400000000000001\t,T1\t,退款\t,饮料\t,2026-11-21 11:00:00\t,2026-11-21 11:00:01\t,S01\t,一号店\t,7\t,POS-1\t,159****5620\t,-2.50\t,-2.50\t,0.00\t,0.00\t,0.00\t,0.00\t,0.00\t,\t,0.00\t,0.00\t,R1\t,0.02\t,0.00\t,\t\r\n" +
+	"#-----------------------------------------业务明细列表结束------------------------------------\r\n" +
+	"#交易合计：1笔，退款合计：1笔\r\n#导出时间：[2026年11月22日 09:00:00]\r\n"
+
+const summaryCSV = "#支付宝业务汇总查询\r\n门店编号,门店名称,交易订单总笔数,退款订单总笔数,已收入笔数,订单金额（元）,商家实收（元）\r\nS01,一号店,1,1,1,10.00,10.00\r\n合计,,1,1,1,10.00,10.00\r\n#导出时间：[2026年11月22日 09:00:00]\r\n"
+
+func billZip(t *testing.T, files map[string]string) []byte {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, content := range files {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		w.Write(gbk(content))
+	}
+	require.NoError(t, zw.Close())
+	return b.Bytes()
+}
+
+func TestBill_ParseZip(t *testing.T) {
+	b, err := ParseBillZip(billZip(t, map[string]string{"20880000000000000156_20261121_业务明细.csv": detailCSV, "20880000000000000156_20261121_业务明细(汇总).csv": summaryCSV}))
+	require.NoError(t, err)
+	require.Len(t, b.Lines, 2)
+	assert.Equal(t, 2, b.Count)
+	assert.Equal(t, app.Money(1000), b.Total, "the summary's 合计 row")
+	assert.Equal(t, app.BillLine{Time: time.Date(2026, 11, 21, 10, 0, 3, 0, channel.Beijing), OutTradeNo: "T1",
+		TransactionID: "2026112122001400000000000001", Status: "SUCCESS", Amount: 1250, Fee: -8}, withUTC(b.Lines[0]))
+	assert.Equal(t, "REFUND", b.Lines[1].Status)
+	assert.Equal(t, app.Money(250), b.Lines[1].RefundAmount)
+	assert.Equal(t, "R1", b.Lines[1].OutRefundNo)
+
+	only, err := ParseBillZip(billZip(t, map[string]string{"d.csv": detailCSV}))
+	require.NoError(t, err)
+	assert.Equal(t, app.Money(1250), only.Total, "without a summary file the total is the sum of the trades")
+
+	_, err = ParseBillZip(billZip(t, map[string]string{"d.csv": strings.Replace(detailCSV, "#交易合计：1笔", "#交易合计：5笔", 1)}))
+	assert.ErrorContains(t, err, "truncated")
+	_, err = ParseBillZip(billZip(t, map[string]string{"d.csv": detailCSV[:strings.Index(detailCSV, "#----------------------------------------")+1]}))
+	assert.Error(t, err)
+	_, err = ParseBillZip([]byte("not a zip"))
+	assert.Error(t, err)
+}
+
+func withUTC(l app.BillLine) app.BillLine {
+	l.Time = time.Date(2026, 11, 21, 10, 0, 3, 0, channel.Beijing).Add(l.Time.Sub(time.Date(2026, 11, 21, 10, 0, 3, 0, channel.Beijing)))
+	return l
+}
+
+func TestDownloadBill(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	f.files["/bill/20261121.zip"] = billZip(t, map[string]string{"d.csv": detailCSV, "s.csv": summaryCSV})
+	f.answer = func(m string, biz map[string]any) string {
+		return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "bill_download_url": f.srv.URL + "/bill/20261121.zip?token=abc"})
+	}
+	b, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	assert.Len(t, b.Lines, 2)
+	assert.Equal(t, app.ChannelAlipay, b.Channel)
+	assert.Equal(t, map[string]any{"bill_type": "trade", "bill_date": "2026-11-21"}, f.requests()[0].biz)
+
+	f.answer = func(m string, biz map[string]any) string { return answerFor(m, bizFail("isp.bill_not_exist")) }
+	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, channel.ErrNoBill)
+
+	f.answer = func(m string, biz map[string]any) string {
+		return `{"` + ResponseKey(m) + `":{"code":"10000","bill_download_url":"http://evil.example/x.zip"}}`
+	}
+	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
+	assert.ErrorContains(t, err, "cannot be used", "an unsigned bill URL is not followed")
+}
