@@ -25,7 +25,7 @@ var (
 // Options configure a Speaker. Zero values give the defaults.
 type Options struct {
 	Module   Module   // default SYN6288
-	Encoding Encoding // default GBK; XFS5152 may use UTF16LE
+	Encoding Encoding // GBK (the zero value, GB2312, is sent as GBK, its superset); XFS5152 may use UTF16LE
 	// AckTimeout is how long to wait for 0x41 after a frame (default 500 ms).
 	AckTimeout time.Duration
 	// PerRune and SpeakSlack bound how long one announcement may take
@@ -82,7 +82,7 @@ func New(port hardware.Port, opt Options) *Speaker {
 	if opt.Module == "" {
 		opt.Module = SYN6288
 	}
-	if opt.Encoding == 0 && opt.Module != "" {
+	if opt.Encoding == GB2312 {
 		opt.Encoding = GBK
 	}
 	if opt.AckTimeout <= 0 {
