@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"poscashier/hardware/devicecli"
+	"poscashier/sync/sandbox"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -28,6 +29,7 @@ func commands() map[string]command {
 		}},
 		"db":         {"数据库 migrate|check|backup / database maintenance", runDB},
 		"devices":    {"设备 list|test-print|speak|unlock|lock-state / devices", runDevices},
+		"sandbox":    {"单独运行沙箱支付网关 / run the sandbox payment gateway alone", sandbox.Run},
 		"scan-image": {"从图片识别条码/二维码 / decode a barcode or QR code from an image file", devicecli.ScanImage},
 		"gui":        {"打开收银界面（默认）/ open the GUI (default)", runGUI},
 	}

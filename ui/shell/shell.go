@@ -26,7 +26,14 @@ type Workspace struct {
 	Icon  fyne.Resource
 	// Build makes the workspace for the person logged in. It runs on the UI
 	// goroutine and must not block.
-	Build func(s Session) fyne.CanvasObject
+	Build func(s Session) Page
+}
+
+// Page is a built workspace.
+type Page struct {
+	Content fyne.CanvasObject
+	Focus   fyne.Focusable // gets the keyboard when the page opens (may be nil)
+	Stop    func()         // called when the page is left (may be nil)
 }
 
 // Session is who is logged in, in which window.
@@ -62,6 +69,7 @@ type Shell struct {
 	nav     *widget.List
 	items   []Workspace
 	current int
+	page    Page
 	body    *fyne.Container
 	header  *widget.Label
 }
@@ -85,6 +93,7 @@ func (s *Shell) Session() *Session { return s.session }
 
 // ShowLogin replaces the window's content with the login screen.
 func (s *Shell) ShowLogin() {
+	s.stopPage()
 	s.session = nil
 	staff, err := s.deps.Staff.ListStaff(context.Background(), s.deps.Store.ID)
 	if err != nil {
@@ -102,14 +111,14 @@ func (s *Shell) ShowLogin() {
 
 func (s *Shell) builtins() []Workspace {
 	return []Workspace{
-		{ID: "settings", Title: i18n.T("nav.settings", "设置"), Icon: theme.SettingsIcon(), Build: func(se Session) fyne.CanvasObject {
-			return settings.New(settings.Deps{Settings: s.deps.Settings, Staff: se.Staff, OnSaved: func(st app.StoreInfo, tm app.TerminalInfo) {
+		{ID: "settings", Title: i18n.T("nav.settings", "设置"), Icon: theme.SettingsIcon(), Build: func(se Session) Page {
+			return Page{Content: settings.New(settings.Deps{Settings: s.deps.Settings, Staff: se.Staff, OnSaved: func(st app.StoreInfo, tm app.TerminalInfo) {
 				s.deps.Store, s.deps.Terminal = st, tm
 				s.updateHeader()
-			}}).Content()
+			}}).Content()}
 		}},
-		{ID: "about", Title: i18n.T("nav.about", "关于"), Icon: theme.InfoIcon(), Build: func(Session) fyne.CanvasObject {
-			return about.New(s.deps.About)
+		{ID: "about", Title: i18n.T("nav.about", "关于"), Icon: theme.InfoIcon(), Build: func(Session) Page {
+			return Page{Content: about.New(s.deps.About)}
 		}},
 	}
 }
@@ -159,9 +168,21 @@ func (s *Shell) open(i int) {
 	if s.session == nil || i < 0 || i >= len(s.items) {
 		return
 	}
+	s.stopPage()
 	s.current = i
-	s.body.Objects = []fyne.CanvasObject{s.items[i].Build(*s.session)}
+	s.page = s.items[i].Build(*s.session)
+	s.body.Objects = []fyne.CanvasObject{s.page.Content}
 	s.body.Refresh()
+	if s.page.Focus != nil {
+		s.win.Canvas().Focus(s.page.Focus)
+	}
+}
+
+func (s *Shell) stopPage() {
+	if s.page.Stop != nil {
+		s.page.Stop()
+	}
+	s.page = Page{}
 }
 
 // OpenID selects the workspace with id; false when there is none.

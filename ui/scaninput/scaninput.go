@@ -1,0 +1,104 @@
+// Package scaninput lets keyboard-wedge barcode scanners work wherever the
+// keyboard focus is: entries and the bare canvas feed every key through a
+// detector that tells a scanner's fast burst from a person typing.
+package scaninput
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Detector is the keyboard-wedge detector (hardware/scanner.Wedge).
+type Detector interface {
+	Key(r rune, at time.Time) []rune
+	Enter(at time.Time) (code string, isScan bool, typed []rune)
+	Other(at time.Time) []rune
+	SetAutoFlush(deliver func([]rune))
+}
+
+// Entry is a widget.Entry whose keys pass through a Detector first. Keys a
+// person typed reach the entry unchanged (at most the detector's gap
+// late); a scan goes to OnScan instead and never lands in the field.
+type Entry struct {
+	widget.Entry
+	Detector Detector
+	OnScan   func(code string)
+	Now      func() time.Time // tests inject key times
+}
+
+// NewEntry makes a scan-aware entry.
+func NewEntry(d Detector, onScan func(string)) *Entry {
+	e := &Entry{Detector: d, OnScan: onScan, Now: time.Now}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *Entry) deliver(rs []rune) {
+	for _, r := range rs {
+		e.Entry.TypedRune(r)
+	}
+}
+
+// FocusGained arms the detector's flush timer for this entry.
+func (e *Entry) FocusGained() {
+	if e.Detector != nil {
+		e.Detector.SetAutoFlush(func(rs []rune) { fyne.Do(func() { e.deliver(rs) }) })
+	}
+	e.Entry.FocusGained()
+}
+
+// TypedRune routes the key through the detector.
+func (e *Entry) TypedRune(r rune) {
+	if e.Detector == nil {
+		e.Entry.TypedRune(r)
+		return
+	}
+	e.deliver(e.Detector.Key(r, e.Now()))
+}
+
+// TypedKey routes Enter and other keys through the detector.
+func (e *Entry) TypedKey(k *fyne.KeyEvent) {
+	if e.Detector == nil {
+		e.Entry.TypedKey(k)
+		return
+	}
+	if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
+		code, isScan, typed := e.Detector.Enter(e.Now())
+		e.deliver(typed)
+		if isScan {
+			if e.OnScan != nil {
+				e.OnScan(code)
+			}
+			return
+		}
+		e.Entry.TypedKey(k)
+		return
+	}
+	e.deliver(e.Detector.Other(e.Now()))
+	e.Entry.TypedKey(k)
+}
+
+// Canvas installs the detector on a canvas for keys that reach no widget
+// (after a button tap clears focus). Typed keys there have nowhere to go
+// and are dropped; scans go to onScan. Returns a func that uninstalls.
+func Canvas(c fyne.Canvas, d Detector, onScan func(string), now func() time.Time) (remove func()) {
+	if now == nil {
+		now = time.Now
+	}
+	c.SetOnTypedRune(func(r rune) { d.Key(r, now()) })
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
+			if code, ok, _ := d.Enter(now()); ok && onScan != nil {
+				onScan(code)
+			}
+			return
+		}
+		d.Other(now())
+	})
+	return func() {
+		c.SetOnTypedRune(nil)
+		c.SetOnTypedKey(nil)
+	}
+}
