@@ -43,6 +43,8 @@ type Config struct {
 	// Log receives one line per request (method, path, status, duration;
 	// never a body, key or signature). Nil: no request log.
 	Log io.Writer `json:"-"`
+
+	prepared bool
 }
 
 // WeChatConfig lists the WeChat Pay merchants (service providers) the sandbox accepts.
@@ -235,10 +237,14 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 // prepare resolves files, parses keys and checks the configuration. dir is
-// where relative paths point; "" means the current directory.
+// where relative paths point; "" (a config built in code) means the
+// current directory, and an in-memory authority when none is given.
 func (c *Config) prepare(dir string) error {
 	if c.Clock == nil {
 		c.Clock = app.SystemClock{}
+	}
+	if c.prepared {
+		return nil
 	}
 	if c.Scenarios.UserPayingSeconds < 0 || c.Scenarios.SlowAnswerSeconds < 0 || c.Scenarios.RefundSeconds < 0 {
 		return cfgErr("scenarios", "timings must not be negative")
@@ -348,7 +354,11 @@ func (c *Config) prepare(dir string) error {
 			s.signKey = k
 		}
 	}
-	return c.TLS.prepare(dir)
+	if err := c.TLS.prepare(dir); err != nil {
+		return err
+	}
+	c.prepared = true
+	return nil
 }
 
 func (w *WalletConfig) prepare() error {
@@ -377,6 +387,15 @@ func (t *TLSConfig) prepare(dir string) error {
 	}
 	if (t.CACert == "") != (t.CAKey == "") {
 		return cfgErr("tls", "ca_cert and ca_key go together")
+	}
+	if t.CACert == "" && dir == "" {
+		// A config built in code: an authority for this process only.
+		ca, _, err := newAuthority()
+		if err != nil {
+			return cfgErr("tls", "%v", err)
+		}
+		t.ca = ca
+		return nil
 	}
 	if t.CACert == "" {
 		ca, err := loadOrCreateAuthority(filepath.Join(dir, "sandbox-ca.pem"), filepath.Join(dir, "sandbox-ca.key"))

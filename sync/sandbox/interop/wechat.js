@@ -1,0 +1,72 @@
+// Drives the sandbox with the unmodified npm package `tenpay` (a WeChat Pay
+// API v2 client): micropay -> orderquery -> reverse, micropay -> refund ->
+// refundquery, plus answers the sandbox must refuse. Only its `urls` object
+// is pointed at the sandbox. Prints one JSON object per step.
+'use strict';
+const fs = require('fs');
+const Tenpay = require('tenpay');
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const REAL = 'https://api.mch.weixin.qq.com';
+
+function client(partnerKey, pfx) {
+  const api = new Tenpay({
+    appid: cfg.wechat.appid,
+    mchid: cfg.wechat.mch_id,
+    partnerKey,
+    pfx,
+  });
+  for (const k of Object.keys(api.urls)) {
+    api.urls[k] = api.urls[k].replace(REAL, cfg.base_url);
+  }
+  return api;
+}
+
+const pfx = fs.readFileSync(cfg.wechat.pfx_file);
+const api = client(cfg.wechat.api_key, pfx);
+const sub = { sub_mch_id: cfg.wechat.sub_mch_id };
+const out = (o) => console.log(JSON.stringify(o));
+const errOf = async (p) => { try { await p; return null; } catch (e) { return e.message; } };
+
+(async () => {
+  const run = Date.now().toString().slice(-8);
+  const no1 = 'TPWX' + run + 'A';
+  const no2 = 'TPWX' + run + 'B';
+  const no3 = 'TPWX' + run + 'C';
+
+  // 1. micropay -> orderquery -> reverse -> orderquery
+  let r = await api.micropay({ ...sub, out_trade_no: no1, body: 'interop tenpay', total_fee: 1234, auth_code: '134567890123456789' });
+  out({ step: 'micropay', out_trade_no: no1, result_code: r.result_code, transaction_id: r.transaction_id, total_fee: r.total_fee });
+  r = await api.orderQuery({ ...sub, out_trade_no: no1 });
+  out({ step: 'orderquery', out_trade_no: no1, trade_state: r.trade_state, transaction_id: r.transaction_id });
+  r = await api.reverse({ ...sub, out_trade_no: no1 });
+  out({ step: 'reverse', out_trade_no: no1, result_code: r.result_code, recall: r.recall });
+  r = await api.orderQuery({ ...sub, out_trade_no: no1 });
+  out({ step: 'orderquery-after-reverse', out_trade_no: no1, trade_state: r.trade_state });
+
+  // 2. micropay (HMAC-SHA256) -> refund (twice: idempotent) -> refundquery
+  r = await api.micropay({ ...sub, out_trade_no: no2, body: 'interop refund', total_fee: 2000, auth_code: '134567890123450007', sign_type: 'HMAC-SHA256' });
+  out({ step: 'micropay-hmac', out_trade_no: no2, result_code: r.result_code, transaction_id: r.transaction_id });
+  const refund = { ...sub, out_trade_no: no2, out_refund_no: no2 + 'R1', total_fee: 2000, refund_fee: 500 };
+  r = await api.refund(refund);
+  out({ step: 'refund', out_trade_no: no2, result_code: r.result_code, refund_id: r.refund_id, refund_fee: r.refund_fee });
+  const again = await api.refund(refund);
+  out({ step: 'refund-again', out_trade_no: no2, result_code: again.result_code, refund_id: again.refund_id });
+  r = await api.refundQuery({ ...sub, out_refund_no: no2 + 'R1' });
+  out({ step: 'refundquery', out_trade_no: no2, refund_status: r.refund_status_0, refund_fee: r.refund_fee_0 });
+
+  // 3. the customer still confirming: USERPAYING is not success
+  out({ step: 'micropay-userpaying', error: await errOf(api.micropay({ ...sub, out_trade_no: no3, body: 'interop paying', total_fee: 100, auth_code: '134567890123456101' })) });
+
+  // 4. what the sandbox must refuse
+  const forged = client('0'.repeat(32), pfx);
+  out({ step: 'wrong-key', error: await errOf(forged.micropay({ ...sub, out_trade_no: 'TPWX' + run + 'X', body: 'forged', total_fee: 1, auth_code: '134567890123456789' })) });
+  const noCert = client(cfg.wechat.api_key, undefined);
+  out({ step: 'reverse-without-cert', error: await errOf(noCert.reverse({ ...sub, out_trade_no: no2 })) });
+
+  // 5. today's bill, parsed by tenpay's own bill reader
+  const d = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10).replace(/-/g, '');
+  const bill = await api.downloadBill({ ...sub, bill_date: d }, true);
+  out({ step: 'downloadbill', columns: bill.list_title.length, rows: bill.list_data.length, total_title: bill.total_title, total_data: bill.total_data });
+  out({ step: 'done' });
+})().catch((e) => { out({ step: 'fatal', error: e.message }); process.exit(1); });
