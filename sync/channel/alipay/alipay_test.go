@@ -486,7 +486,7 @@ func TestRefundQuery(t *testing.T) {
 		outcome app.Outcome
 	}{
 		"REFUND_SUCCESS": {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
-		"legacy success": {map[string]any{"code": "10000", "msg": "Success", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
+		"accepted, not yet done": {map[string]any{"code": "10000", "msg": "Success", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeUnknown},
 		"no record":      {map[string]any{"code": "10000", "msg": "Success"}, app.OutcomeUnknown},
 		"other refund":   {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R2", "refund_amount": "2.50"}, app.OutcomeUnknown},
 		"40004":          {bizFail("ACQ.TRADE_NOT_EXIST"), app.OutcomeUnknown},
@@ -562,13 +562,15 @@ func TestDeposit_FreezeConsumeReleaseCancel(t *testing.T) {
 	assert.Equal(t, "PRE_AUTH", reqs[2].biz["product_code"])
 	assert.Equal(t, "COMPLETE", reqs[2].biz["auth_confirm_mode"])
 	assert.Equal(t, "320.00", reqs[2].biz["total_amount"])
-	assert.Equal(t, "D1", reqs[2].biz["out_trade_no"])
+	assert.Equal(t, "C1", reqs[2].biz["out_trade_no"], "the capture is a new trade numbered by OutRequestNo")
 	assert.Equal(t, map[string]any{"auth_no": "2026112110002001", "out_request_no": "U1", "amount": "180.00", "remark": "押金退还 / deposit released"}, reqs[3].biz)
 	assert.Equal(t, methodAuthCancel, reqs[4].method)
 
 	n := len(f.requests())
-	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: app.OrderRef{OutTradeNo: "D1", Deposit: true}, Total: 5, Amount: 1})
+	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: app.OrderRef{OutTradeNo: "D1", Deposit: true}, OutRequestNo: "C2", Total: 5, Amount: 1})
 	assert.True(t, app.IsNotSent(err), "no auth_no")
+	_, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, Total: 5, Amount: 1})
+	assert.True(t, app.IsNotSent(err), "no OutRequestNo")
 	_, err = cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: "U2", Amount: 0})
 	assert.True(t, app.IsNotSent(err))
 	assert.Len(t, f.requests(), n)

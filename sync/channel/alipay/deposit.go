@@ -31,14 +31,15 @@ type unfreezeResp struct {
 // Consume implements app.PaymentChannel: alipay.trade.pay with the freeze's
 // auth_no (r.TransactionID), product_code=PRE_AUTH and
 // auth_confirm_mode=COMPLETE, so the rest of the deposit is unfrozen. The
-// capture trade's out_trade_no is the deposit's own number (r.OutTradeNo):
-// one capture per deposit, and Query/Refund of the deposit find it. The
-// result's TransactionID is the capture's trade_no.
+// capture is a new trade whose out_trade_no is r.OutRequestNo (the same on
+// every re-send); the result's TransactionID is its trade_no. A refund of
+// the consumed money names that capture trade (OutTradeNo = OutRequestNo),
+// not the freeze.
 func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.ChannelResult, error) {
 	if !r.Deposit {
 		return app.ChannelResult{}, app.NotSent("只有押金可以消费 / only a deposit can be consumed")
 	}
-	if err := channel.CheckOrderNo("押金单号 out_trade_no", r.OutTradeNo, 64, orderNoChars); err != nil {
+	if err := channel.CheckOrderNo("消费单号 out_trade_no (OutRequestNo)", r.OutRequestNo, 64, orderNoChars); err != nil {
 		return app.ChannelResult{}, err
 	}
 	if r.TransactionID == "" {
@@ -53,14 +54,14 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 	if r.Amount > r.Total {
 		return app.ChannelResult{}, app.NotSent("消费金额 %s 大于押金 %s / the consume amount %s is more than the deposit %s", r.Amount, r.Total, r.Amount, r.Total)
 	}
-	biz := payBiz{OutTradeNo: r.OutTradeNo, AuthNo: r.TransactionID, ProductCode: "PRE_AUTH", AuthConfirmMode: "COMPLETE",
+	biz := payBiz{OutTradeNo: r.OutRequestNo, AuthNo: r.TransactionID, ProductCode: "PRE_AUTH", AuthConfirmMode: "COMPLETE",
 		Subject: "押金消费 / deposit", TotalAmount: r.Amount.Yuan(), StoreID: c.cfg.StoreID, TerminalID: c.cfg.TerminalID}
 	var out payResp
-	bad, err := c.call(ctx, methodPay, biz, r.OutTradeNo, &out)
+	bad, err := c.call(ctx, methodPay, biz, r.OutRequestNo, &out)
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.payResult(ctx, r.OutTradeNo, r.Amount, bad, &out), nil
+	return c.payResult(ctx, r.OutRequestNo, r.Amount, bad, &out), nil
 }
 
 // Release implements app.PaymentChannel: alipay.fund.auth.order.unfreeze

@@ -50,19 +50,17 @@ type refundQueryResp struct {
 }
 
 // Refund implements app.PaymentChannel: alipay.trade.refund with
-// out_request_no = r.OutRefundNo (the same on every retry). A consumed
-// deposit is refunded the same way: its capture trade carries the
-// deposit's out_trade_no (see Consume). fund_change=Y is success; N is not
-// a failure (a repeated request, or not yet), so it is OutcomeUnknown and
+// out_request_no = r.OutRefundNo (the same on every retry). Money taken
+// from a deposit is refunded on its capture trade: r.OutTradeNo must be
+// the ConsumeRequest.OutRequestNo (the freeze itself cannot be refunded;
+// release or cancel it instead). fund_change=Y is success; N is not a
+// failure (a repeated request, or not yet), so it is OutcomeUnknown and
 // RefundQuery decides.
 func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
 	if err := checkRefund(r); err != nil {
 		return app.ChannelResult{}, err
 	}
 	biz := refundBiz{OutTradeNo: r.OutTradeNo, RefundAmount: r.Amount.Yuan(), OutRequestNo: r.OutRefundNo, RefundReason: r.Reason}
-	if !r.Deposit {
-		biz.TradeNo = r.TransactionID // for a deposit TransactionID is the auth_no
-	}
 	var out refundResp
 	bad, err := c.call(ctx, methodRefund, biz, r.OutRefundNo, &out)
 	if err != nil {
@@ -112,16 +110,13 @@ func (c *Client) refundResult(r app.RefundRequest, bad *app.ChannelResult, out *
 // RefundQuery implements app.PaymentChannel:
 // alipay.trade.fastpay.refund.query by out_request_no.
 func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
-	if err := checkRef(r.OrderRef); err != nil {
+	if err := channel.CheckOrderNo("商户订单号 out_trade_no", r.OutTradeNo, 64, orderNoChars); err != nil {
 		return app.ChannelResult{}, err
 	}
 	if err := channel.CheckOrderNo("退款请求号 out_request_no", r.OutRefundNo, 64, orderNoChars); err != nil {
 		return app.ChannelResult{}, err
 	}
 	biz := refundQueryBiz{OutTradeNo: r.OutTradeNo, OutRequestNo: r.OutRefundNo, QueryOptions: []string{"gmt_refund_pay"}}
-	if !r.Deposit {
-		biz.TradeNo = r.TransactionID
-	}
 	var out refundQueryResp
 	bad, err := c.call(ctx, methodRefundQuery, biz, r.OutRefundNo, &out)
 	if err != nil {
@@ -130,9 +125,10 @@ func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.Chan
 	return c.refundQueryResult(r, bad, &out), nil
 }
 
-// refundQueryResult reads a refund query answer. Only a refund that is
-// found and successful is final; no record is OutcomeUnknown (the refund
-// may still arrive, and retrying it with the same number is safe).
+// refundQueryResult reads a refund query answer. Only refund_status =
+// REFUND_SUCCESS is final: per the API, an answer without it means the
+// refund was not received or not (yet) successful, which is OutcomeUnknown
+// (retrying the refund with the same number is safe).
 func (c *Client) refundQueryResult(r app.RefundRequest, bad *app.ChannelResult, out *refundQueryResp) app.ChannelResult {
 	if bad != nil {
 		return *bad
@@ -144,8 +140,7 @@ func (c *Client) refundQueryResult(r app.RefundRequest, bad *app.ChannelResult, 
 		return c.mismatch(methodRefundQuery, r.OutRefundNo, "out_request_no")
 	}
 	amt, amtErr := channel.ParseYuan(out.RefundAmount)
-	success := out.RefundStatus == "REFUND_SUCCESS" || (out.RefundStatus == "" && out.OutRequestNo != "" && amtErr == nil)
-	if !success {
+	if out.RefundStatus != "REFUND_SUCCESS" {
 		res := c.result(app.OutcomeUnknown, &out.common)
 		res.Code = channel.CodeNoRecord
 		res.Message = "支付宝没有这笔退款的成功记录 / Alipay has no successful refund with this number (yet)"
@@ -167,7 +162,7 @@ func checkRefund(r app.RefundRequest) error {
 	if r.OutTradeNo == "" {
 		return app.NotSent("退款需要商户订单号 / a refund needs the order's out_trade_no")
 	}
-	if err := checkRef(r.OrderRef); err != nil {
+	if err := channel.CheckOrderNo("商户订单号 out_trade_no", r.OutTradeNo, 64, orderNoChars); err != nil {
 		return err
 	}
 	if err := channel.CheckOrderNo("退款请求号 out_request_no", r.OutRefundNo, 64, orderNoChars); err != nil {
