@@ -485,11 +485,11 @@ func TestRefundQuery(t *testing.T) {
 		fields  map[string]any
 		outcome app.Outcome
 	}{
-		"REFUND_SUCCESS": {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
+		"REFUND_SUCCESS":         {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
 		"accepted, not yet done": {map[string]any{"code": "10000", "msg": "Success", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeUnknown},
-		"no record":      {map[string]any{"code": "10000", "msg": "Success"}, app.OutcomeUnknown},
-		"other refund":   {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R2", "refund_amount": "2.50"}, app.OutcomeUnknown},
-		"40004":          {bizFail("ACQ.TRADE_NOT_EXIST"), app.OutcomeUnknown},
+		"no record":              {map[string]any{"code": "10000", "msg": "Success"}, app.OutcomeUnknown},
+		"other refund":           {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R2", "refund_amount": "2.50"}, app.OutcomeUnknown},
+		"40004":                  {bizFail("ACQ.TRADE_NOT_EXIST"), app.OutcomeUnknown},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
