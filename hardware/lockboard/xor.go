@@ -117,7 +117,7 @@ func (c *XORController) do(ctx context.Context, frame []byte, board, lock int, r
 	var err error
 	for try := 0; try <= retries; try++ {
 		var f any
-		f, err = c.e.request(ctx, frame, match, c.opt.timeout())
+		f, err = c.e.request(ctx, frame, match, []byte{head, bb, ll}, c.opt.timeout())
 		if err == nil {
 			return f.(XORFrame), nil
 		}

@@ -25,7 +25,7 @@ func open(t *testing.T, path string) hardware.Port {
 }
 
 func fastOpts(m speaker.Module) speaker.Options {
-	return speaker.Options{Module: m, AckTimeout: 300 * time.Millisecond, PerRune: 50 * time.Millisecond,
+	return speaker.Options{Module: m, AckTimeout: 600 * time.Millisecond, PerRune: 50 * time.Millisecond,
 		SpeakSlack: 500 * time.Millisecond, MaxBusy: 3 * time.Second}
 }
 
