@@ -361,7 +361,7 @@ func (s *Server) aliTradePay(c *alipayCall) (alipayFields, Scenario) {
 	o, res := s.ledger.pay(payIn{
 		Channel: app.ChannelAlipay, Merchant: c.app.AppID, OutTradeNo: outTradeNo, AuthCode: code,
 		Amount: amount, Subject: c.str("subject"), Store: c.str("store_id"), Terminal: c.str("terminal_id"),
-		Staff: c.str("operator_id"), TxnPrefix: "2200", Fingerprint: fmt.Sprint(amount, "|", code, "|pay"),
+		Staff: c.str("operator_id"), TxnPrefix: "{date}2200", Fingerprint: fmt.Sprint(amount, "|", code, "|pay"),
 	})
 	switch res {
 	case payUnavailable:
@@ -414,7 +414,7 @@ func (s *Server) aliConsume(c *alipayCall, authNo, outTradeNo string, amount app
 	}
 	_, child, res := s.ledger.consumeInto(consumeIn{
 		Channel: app.ChannelAlipay, Merchant: c.app.AppID, DepositTxn: authNo, OutTradeNo: outTradeNo,
-		Amount: amount, Complete: mode == "COMPLETE", Subject: c.str("subject"), TxnPrefix: "2200",
+		Amount: amount, Complete: mode == "COMPLETE", Subject: c.str("subject"), TxnPrefix: "{date}2200",
 		Fingerprint: fmt.Sprint(amount, "|", authNo, "|", mode), Store: c.str("store_id"), Staff: c.str("operator_id"),
 	})
 	switch res {
@@ -530,7 +530,7 @@ func (s *Server) aliTradeRefund(c *alipayCall) (alipayFields, Scenario) {
 	}
 	o, _, res := s.ledger.refund(refundIn{
 		Channel: app.ChannelAlipay, Merchant: c.app.AppID, OutTradeNo: no, TxnID: txn,
-		OutRefundNo: reqNo, Amount: amount, Reason: c.str("refund_reason"), IDPrefix: "2200",
+		OutRefundNo: reqNo, Amount: amount, Reason: c.str("refund_reason"), IDPrefix: "{date}2200",
 	})
 	logon, uid := buyerID(o.AuthCode)
 	switch res {
@@ -607,7 +607,7 @@ func (s *Server) aliFreeze(c *alipayCall) (alipayFields, Scenario) {
 	}
 	o, res := s.ledger.pay(payIn{
 		Channel: app.ChannelAlipay, Merchant: c.app.AppID, OutTradeNo: orderNo, AuthCode: code,
-		Amount: amount, Subject: c.str("order_title"), Deposit: true, TxnPrefix: "1100",
+		Amount: amount, Subject: c.str("order_title"), Deposit: true, TxnPrefix: "{date}1100",
 		Extra:       map[string]string{"out_request_no": reqNo, "operation_id": "op" + nonce(20)},
 		Fingerprint: fmt.Sprint(amount, "|", code, "|freeze|", reqNo),
 	})

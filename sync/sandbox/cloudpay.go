@@ -396,11 +396,11 @@ func platformOf(code string) int {
 func cpTxnPrefix(platform int) string {
 	switch platform {
 	case 1:
-		return "4200"
+		return "4200{date}"
 	case 2:
-		return "2200"
+		return "{date}2200"
 	}
-	return "9900"
+	return "9900{date}"
 }
 
 func (s *Server) cpMicroPay(c *cpCall) cpAnswer {
@@ -681,7 +681,7 @@ func (s *Server) cpRefund(c *cpCall) cpAnswer {
 	o, r, res := s.ledger.refund(refundIn{
 		Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
 		OutTradeNo: rq.OutTradeNo, OutRefundNo: rq.OutRefundNo, Total: app.Money(rq.TotalFee),
-		Amount: app.Money(rq.RefundFee), Reason: rq.RefundReason, IDPrefix: "5030",
+		Amount: app.Money(rq.RefundFee), Reason: rq.RefundReason, IDPrefix: "5030{date}",
 	})
 	switch res {
 	case refNew, refSame:
@@ -744,10 +744,11 @@ func (s *Server) cpDepositConsume(c *cpCall) cpAnswer {
 	if pc.TotalFee <= 0 {
 		return cpFail(cpFailed, "pay_content.total_fee不合法")
 	}
+	prev, _ := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "")
 	dep, child, res := s.ledger.consumeInto(consumeIn{
 		Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
 		DepositNo: c.req.OutFreezeNo, OutTradeNo: pc.OutTradeNo, Amount: app.Money(pc.TotalFee),
-		Complete: c.req.IsConfirmUnfreeze, Subject: pc.Body, TxnPrefix: "4200",
+		Complete: c.req.IsConfirmUnfreeze, Subject: pc.Body, TxnPrefix: cpTxnPrefix(prev.Platform),
 		Fingerprint: fen(app.Money(pc.TotalFee)) + "|" + c.req.OutFreezeNo + "|" + strconv.FormatBool(c.req.IsConfirmUnfreeze),
 		Store:       shopOf(c), Staff: string(c.req.OrderClient.StaffID),
 	})

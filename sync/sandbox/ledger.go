@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,11 +176,12 @@ func refundKey(ch app.ChannelName, mch, sub, outRefundNo string) string {
 	return string(ch) + "\x00" + mch + "\x00" + sub + "\x00" + outRefundNo
 }
 
-// newID makes a channel-looking numeric id: prefix + yyyyMMdd + digits.
-func (l *Ledger) newID(prefix string, now time.Time, digits int) string {
+// newID makes a channel-looking numeric id from a template where {date}
+// stands for yyyyMMdd (Beijing), followed by digits unique to this ledger.
+func (l *Ledger) newID(tpl string, now time.Time, digits int) string {
 	l.seq++
 	s := fmt.Sprintf("%04d%0*d", l.inst, digits-4, l.seq)
-	return prefix + now.In(beijing).Format("20060102") + s
+	return strings.Replace(tpl, "{date}", now.In(beijing).Format("20060102"), 1) + s
 }
 
 // beijing is China Standard Time, in which every channel writes its times and bill dates.
@@ -236,7 +238,7 @@ type payIn struct {
 	Store       string
 	Terminal    string
 	Staff       string
-	TxnPrefix   string // prefix of the transaction id the channel assigns
+	TxnPrefix   string // template of the channel's transaction id, {date} = yyyyMMdd
 	Extra       map[string]string
 	// Fingerprint identifies the content for idempotency: the same
 	// out_trade_no with another fingerprint is a conflict.
@@ -276,7 +278,7 @@ func (l *Ledger) pay(in payIn) (Order, payResult) {
 		Amount: in.Amount, Subject: in.Subject, Deposit: in.Deposit,
 		Store: in.Store, Terminal: in.Terminal, Staff: in.Staff,
 		Scenario: scen, CreatedAt: now, Fingerprint: in.Fingerprint, Extra: in.Extra,
-		TransactionID: l.newID(in.TxnPrefix, now, 14),
+		TransactionID: l.newID(in.TxnPrefix, now, 16),
 	}
 	switch {
 	case scen == ScenarioNotEnough:
@@ -507,7 +509,7 @@ func (l *Ledger) refund(in refundIn) (Order, Refund, refundResult) {
 	r := &Refund{
 		Channel: in.Channel, Merchant: in.Merchant, SubMerchant: in.SubMerchant,
 		OutTradeNo: o.OutTradeNo, OutRefundNo: in.OutRefundNo, Amount: in.Amount, Reason: in.Reason,
-		RefundID: l.newID(in.IDPrefix, now, 15), CreatedAt: now, DoneAt: now.Add(l.refundDelay),
+		RefundID: l.newID(in.IDPrefix, now, 16), CreatedAt: now, DoneAt: now.Add(l.refundDelay),
 	}
 	o.Refunded += in.Amount
 	l.refunds[refundKey(in.Channel, in.Merchant, in.SubMerchant, in.OutRefundNo)] = r
@@ -638,7 +640,7 @@ func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositR
 		OutTradeNo: in.OutTradeNo, AuthCode: d.AuthCode, Platform: d.Platform, Amount: in.Amount,
 		Subject: in.Subject, Parent: d.OutTradeNo, Scenario: ScenarioSuccess, State: StatePaid,
 		CreatedAt: now, PaidAt: now, Fingerprint: in.Fingerprint, Extra: in.Extra,
-		Store: in.Store, Staff: in.Staff, TransactionID: l.newID(in.TxnPrefix, now, 14),
+		Store: in.Store, Staff: in.Staff, TransactionID: l.newID(in.TxnPrefix, now, 16),
 	}
 	d.Consumed += in.Amount
 	if in.Complete {

@@ -148,9 +148,10 @@ func buildWeChatXML(params map[string]string) []byte {
 
 // wechatCall describes one WeChat endpoint.
 type wechatCall struct {
-	cert     bool // mutual TLS with the merchant's API certificate
-	hmacOnly bool // deposit calls: HMAC-SHA256 only
-	handle   func(s *Server, c *wechatCtx) wxAnswer
+	cert        bool // mutual TLS with the merchant's API certificate
+	hmacOnly    bool // deposit calls: HMAC-SHA256 only
+	subOptional bool // a service provider may leave sub_mch_id out (bills of all its merchants)
+	handle      func(s *Server, c *wechatCtx) wxAnswer
 }
 
 // wechatCtx is one authenticated request.
@@ -194,7 +195,7 @@ func (s *Server) wechatRoutes(mux *http.ServeMux) {
 		"/secapi/pay/reverse":  {cert: true, handle: (*Server).wxReverse},
 		"/secapi/pay/refund":   {cert: true, handle: (*Server).wxRefund},
 		"/pay/refundquery":     {handle: (*Server).wxRefundQuery},
-		"/pay/downloadbill":    {handle: (*Server).wxDownloadBill},
+		"/pay/downloadbill":    {subOptional: true, handle: (*Server).wxDownloadBill},
 		"/deposit/micropay":    {hmacOnly: true, handle: (*Server).wxMicropay},
 		"/deposit/orderquery":  {hmacOnly: true, handle: (*Server).wxOrderQuery},
 		"/deposit/reverse":     {cert: true, hmacOnly: true, handle: (*Server).wxReverse},
@@ -264,7 +265,7 @@ func (s *Server) wechatHandler(call wechatCall) http.HandlerFunc {
 			return
 		}
 		sub := p["sub_mch_id"]
-		if len(m.SubMchIDs) > 0 && !contains(m.SubMchIDs, sub) {
+		if len(m.SubMchIDs) > 0 && !contains(m.SubMchIDs, sub) && !(sub == "" && call.subOptional) {
 			wxFail(w, "sub_mch_id与mch_id不匹配")
 			return
 		}
@@ -390,7 +391,7 @@ func (s *Server) wxMicropay(c *wechatCtx) wxAnswer {
 	o, res := s.ledger.pay(payIn{
 		Channel: app.ChannelWeChat, Merchant: c.m.MchID, SubMerchant: p["sub_mch_id"],
 		OutTradeNo: p["out_trade_no"], AuthCode: p["auth_code"], Amount: amount,
-		Subject: p["body"], Deposit: deposit, Terminal: p["device_info"], TxnPrefix: "4200",
+		Subject: p["body"], Deposit: deposit, Terminal: p["device_info"], TxnPrefix: "4200{date}",
 		Fingerprint: fmt.Sprint(amount, "|", p["auth_code"], "|", deposit),
 	})
 	switch res {
@@ -571,7 +572,7 @@ func (s *Server) wxRefund(c *wechatCtx) wxAnswer {
 	o, r, res := s.ledger.refund(refundIn{
 		Channel: app.ChannelWeChat, Merchant: c.m.MchID, SubMerchant: p["sub_mch_id"],
 		OutTradeNo: p["out_trade_no"], TxnID: p["transaction_id"], OutRefundNo: p["out_refund_no"],
-		Total: total, Amount: amount, Reason: p["refund_desc"], IDPrefix: "50300",
+		Total: total, Amount: amount, Reason: p["refund_desc"], IDPrefix: "50300{date}",
 	})
 	switch res {
 	case refNew, refSame:
