@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"poscashier/hardware"
+	"poscashier/hardware/transport"
 )
 
 // Port is hardware.Port.
@@ -159,6 +160,9 @@ func (e *engine) readLoop() {
 			buf = buf[len(buf)-64:]
 		}
 		if err != nil {
+			if errors.Is(err, transport.ErrManagedClosed) {
+				return // the connection's owner closed it for good
+			}
 			select {
 			case <-e.quit:
 				return
