@@ -1,0 +1,282 @@
+package cloudpay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+)
+
+// Status values of ResponseContent.status.
+const (
+	statusOK           = 0   // success (signed)
+	statusRetry        = 3   // unknown: resend the same request (unsigned)
+	statusFailed       = 101 // failed: check the call (unsigned)
+	statusNewOrderNo   = 102 // failed: use a new order number (signed)
+	statusUnknownQuery = 103 // unknown: retry after 3 s or query (signed)
+	statusFailedDesc   = 104 // failed: see description (signed)
+
+	internalDuplicate = 407 // duplicate order number with other content: never reverse
+)
+
+type payMchKey struct {
+	PayPlatform int    `json:"pay_platform"`
+	OutMchID    string `json:"out_mch_id"`
+	OutSubMchID string `json:"out_sub_mch_id"`
+	OutShopID   string `json:"out_shop_id"`
+}
+
+type orderClient struct {
+	DeviceID       string `json:"device_id"`
+	StaffID        string `json:"staff_id"`
+	TerminalType   int    `json:"terminal_type"`
+	MachineNo      string `json:"machine_no,omitempty"`
+	SDKVersion     string `json:"sdk_version"`
+	SpbillCreateIP string `json:"spbill_create_ip"`
+}
+
+type authen struct {
+	AuthenType int    `json:"authen_type"`
+	AuthenCode string `json:"authen_code"`
+}
+
+type signature struct {
+	SignType int    `json:"sign_type"`
+	Sign     string `json:"sign"`
+}
+
+type authenInfo struct {
+	A *authen    `json:"a,omitempty"`
+	S *signature `json:"s,omitempty"`
+}
+
+type envelope struct {
+	RequestContent string     `json:"request_content"`
+	AuthenInfo     authenInfo `json:"authen_info"`
+}
+
+// head is the common part of every response_content.
+type head struct {
+	Status         *int   `json:"status"`
+	Description    string `json:"description"`
+	LogID          int64  `json:"log_id"`
+	InternalStatus int    `json:"internal_status"`
+}
+
+// answer is a parsed answer: head is read even from an unsigned answer
+// (for Retry/NoReverse/message); member is the API's object, present only
+// when the answer is authenticated.
+type answer struct {
+	head     head
+	verified bool
+	member   json.RawMessage
+	bad      *app.ChannelResult // set when not trusted (transport, malformed, unsigned, bad code)
+}
+
+// call sends one API call. sign says whether refund/reverse may be signed
+// with the RSASSA-PSS key instead of the authentication code.
+func (c *Client) call(ctx context.Context, api string, content any, ref string, sign bool) (answer, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(content); err != nil {
+		return answer{}, app.NotSent("请求内容无法编码 / the request cannot be encoded: %v", err)
+	}
+	rc := bytes.TrimRight(b.Bytes(), "\n")
+	env := envelope{RequestContent: string(rc)}
+	if sign && c.sign != nil {
+		sig, err := SignPSS(c.sign, rc)
+		if err != nil {
+			return answer{}, app.NotSent("签名失败 / signing the Cloud Pay request failed")
+		}
+		env.AuthenInfo.S = &signature{SignType: 1, Sign: sig}
+	} else {
+		env.AuthenInfo.A = &authen{AuthenType: 1, AuthenCode: AuthenCode(c.cfg.AuthenKey.Reveal(), rc)}
+	}
+	body, err := json.Marshal(env)
+	if err != nil {
+		return answer{}, app.NotSent("请求无法编码 / the request cannot be encoded")
+	}
+	raw, err := channel.Post(ctx, c.hc, c.cfg.baseURL()+"/"+api, "application/json", body, channel.MaxAnswer)
+	if err != nil {
+		c.untrusted(api, ref, "transport: "+err.Error())
+		r := channel.UnknownFromCall(err)
+		return answer{bad: &r}, nil
+	}
+	return c.verify(api, ref, raw), nil
+}
+
+// verify authenticates an answer over response_content exactly as received
+// and picks out the API's member.
+func (c *Client) verify(api, ref string, raw []byte) answer {
+	var env struct {
+		ResponseContent *string `json:"response_content"`
+		AuthenInfo      *struct {
+			A *struct {
+				AuthenType int    `json:"authen_type"`
+				AuthenCode string `json:"authen_code"`
+			} `json:"a"`
+		} `json:"authen_info"`
+	}
+	malformed := func(why string) answer {
+		c.untrusted(api, ref, "unparseable answer: "+why)
+		r := channel.Untrusted(channel.CodeMalformed, "云支付应答无法解析，结果未知 / Cloud Pay's answer cannot be read; outcome unknown")
+		return answer{bad: &r}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&env); err != nil || env.ResponseContent == nil {
+		return malformed("no response_content string")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("trailing data")
+	}
+	content := []byte(*env.ResponseContent)
+	var a answer
+	var members map[string]json.RawMessage
+	headErr := json.Unmarshal(content, &a.head)
+	if headErr == nil {
+		headErr = json.Unmarshal(content, &members)
+	}
+	if headErr != nil || a.head.Status == nil {
+		return malformed("response_content is not an object with a status")
+	}
+	status, desc := *a.head.Status, c.redact(a.head.Description)
+	signed := env.AuthenInfo != nil && env.AuthenInfo.A != nil
+	switch {
+	case !signed:
+		c.untrusted(api, ref, fmt.Sprintf("answer carries no authentication code (status %d)", status))
+		r := channel.Untrusted(strconv.Itoa(status), "云支付应答未认证，结果未知 / Cloud Pay's answer is not authenticated; outcome unknown: "+desc)
+		if status != statusRetry && status != statusFailed {
+			r.Code = channel.CodeUnsigned
+		}
+		r.Retry = status == statusRetry // resending the same request is always safe
+		r.NoReverse = a.head.InternalStatus == internalDuplicate
+		a.bad = &r
+		return a
+	case env.AuthenInfo.A.AuthenType != 1 || !CheckAuthenCode(c.cfg.AuthenKey.Reveal(), content, env.AuthenInfo.A.AuthenCode):
+		c.untrusted(api, ref, "authentication code does not verify")
+		r := channel.Untrusted(channel.CodeBadSign, "云支付应答认证码错误，不予采信 / Cloud Pay's answer has a bad authentication code and is not trusted; outcome unknown")
+		r.NoReverse = a.head.InternalStatus == internalDuplicate
+		a.bad = &r
+		return a
+	}
+	a.verified = true
+	key := api
+	switch api {
+	case "client_order_detail":
+		key = "order_detail_query"
+	case "query_sub_mch_shop_info":
+		key = "query_shop_info"
+	}
+	a.member = members[key]
+	return a
+}
+
+// base is the result for a verified answer whose status is not 0.
+func (c *Client) base(a answer, query bool) app.ChannelResult {
+	status := *a.head.Status
+	res := app.ChannelResult{Code: strconv.Itoa(status), Message: c.redact(a.head.Description),
+		NoReverse: a.head.InternalStatus == internalDuplicate}
+	switch status {
+	case statusRetry:
+		res.Outcome, res.Retry = app.OutcomeUnknown, true
+	case statusFailed, statusFailedDesc:
+		res.Outcome = app.OutcomeFailed
+	case statusNewOrderNo:
+		res.Outcome, res.NewOrderNo = app.OutcomeFailed, true
+	default: // 103 and anything new
+		res.Outcome = app.OutcomeUnknown
+	}
+	if query && res.Outcome == app.OutcomeFailed {
+		// A failed query says nothing about the money.
+		res.Outcome, res.NewOrderNo = app.OutcomeUnknown, false
+	}
+	return res
+}
+
+// decodeMember reads the verified API member into out.
+func (c *Client) decodeMember(api, ref string, a answer, out any) *app.ChannelResult {
+	if len(a.member) == 0 || a.member[0] != '{' {
+		c.untrusted(api, ref, "authenticated status 0 without the "+api+" object")
+		r := channel.Untrusted(channel.CodeMalformed, "云支付应答缺少结果内容，结果未知 / Cloud Pay's answer lacks its result; outcome unknown")
+		return &r
+	}
+	if err := json.Unmarshal(a.member, out); err != nil {
+		c.untrusted(api, ref, "authenticated answer with unexpected fields: "+err.Error())
+		r := channel.Untrusted(channel.CodeMalformed, "云支付应答字段不符合约定，结果未知 / Cloud Pay's answer has unexpected fields; outcome unknown")
+		return &r
+	}
+	return nil
+}
+
+func (c *Client) untrusted(api, ref, reason string) {
+	c.log.Warn("cloudpay: answer not trusted", "api", api, "ref", ref, "reason", c.redact(reason))
+}
+
+func (c *Client) redact(s string) string { return channel.Redact(s, c.secrets...) }
+
+func (c *Client) mismatch(api, ref, what string) app.ChannelResult {
+	c.untrusted(api, ref, "authenticated answer does not match the request: "+what)
+	return channel.Untrusted(channel.CodeMismatch, "云支付应答与请求不符（"+what+"），请查询 / Cloud Pay's answer does not match the request ("+what+"); query the order")
+}
+
+var errWallet = errors.New("wallet")
+
+// platform maps a wallet to pay_platform.
+func platform(w app.Wallet) (int, error) {
+	switch w {
+	case app.WalletWeChat:
+		return 1, nil
+	case app.WalletAlipay:
+		return 2, nil
+	case app.WalletMember:
+		return 3, nil
+	case "":
+		return 0, app.NotSent("云支付需要知道钱包类型 / Cloud Pay needs the order's wallet (WeChat, Alipay or member card)")
+	}
+	return 0, app.NotSent("云支付不受理 %s / Cloud Pay does not serve the %s wallet", w, w)
+}
+
+func (c *Client) mchKey(w app.Wallet) (payMchKey, error) {
+	p, err := platform(w)
+	if err != nil {
+		return payMchKey{}, err
+	}
+	return payMchKey{PayPlatform: p, OutMchID: c.cfg.OutMchID, OutSubMchID: c.cfg.OutSubMchID, OutShopID: c.cfg.OutShopID}, nil
+}
+
+func (c *Client) client(staff, machine, ip string, payment bool) orderClient {
+	oc := orderClient{DeviceID: c.cfg.DeviceID, StaffID: or(staff, c.cfg.StaffID, "0"), TerminalType: c.cfg.terminalType(),
+		SDKVersion: or(c.cfg.SDKVersion, "1.0"), SpbillCreateIP: or(ip, c.cfg.ClientIP, "127.0.0.1")}
+	if payment {
+		oc.MachineNo = or(machine, c.cfg.MachineNo, c.cfg.DeviceID)
+	}
+	return oc
+}
+
+func or(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkNo checks an order/refund/request number: at most 32 characters,
+// starting with the cashier-id prefix.
+func (c *Client) checkNo(what, no string) error {
+	if err := channel.CheckOrderNo(what, no, 32, "_-"); err != nil {
+		return err
+	}
+	if len(no) < len(c.cfg.CashierID) || no[:len(c.cfg.CashierID)] != c.cfg.CashierID {
+		return app.NotSent("%s 必须以云支付订单前缀 %s 开头 / %s must start with the Cloud Pay cashier prefix %s", what, c.cfg.CashierID, what, c.cfg.CashierID)
+	}
+	return nil
+}

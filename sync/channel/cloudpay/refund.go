@@ -1,0 +1,149 @@
+package cloudpay
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+)
+
+type refundReqContent struct {
+	OutTradeNo    string `json:"out_trade_no"`
+	OutRefundNo   string `json:"out_refund_no"`
+	TotalFee      int64  `json:"total_fee"`
+	RefundFee     int64  `json:"refund_fee"`
+	RefundFeeType string `json:"refund_fee_type"`
+	RefundReason  string `json:"refund_reason,omitempty"`
+}
+
+type refundRequest struct {
+	PayMchKey     payMchKey        `json:"pay_mch_key"`
+	RefundContent refundReqContent `json:"refund_content"`
+	OrderClient   orderClient      `json:"order_client"`
+	NonceStr      string           `json:"nonce_str"`
+}
+
+type refundAnswer struct {
+	RefundOrderContent *refundContent `json:"refund_order_content"`
+}
+
+type refundQueryRequest struct {
+	PayMchKey   payMchKey   `json:"pay_mch_key"`
+	OrderClient orderClient `json:"order_client"`
+	OutTradeNo  string      `json:"out_trade_no"`
+	OutRefundNo string      `json:"out_refund_no"`
+	NonceStr    string      `json:"nonce_str"`
+}
+
+type refundQueryAnswer struct {
+	RefundOrderContent []refundContent `json:"refund_order_content"`
+}
+
+// Refund implements app.PaymentChannel: refund, signed with RSASSA-PSS
+// when a signing key is configured. Money taken from a deposit is refunded
+// on the consumption order: r.OutTradeNo must be the
+// ConsumeRequest.OutRequestNo (the freeze itself is released, not refunded).
+func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
+	key, err := c.mchKey(r.Wallet)
+	if err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := c.checkNo("商户订单号 out_trade_no", r.OutTradeNo); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := c.checkNo("退款单号 out_refund_no", r.OutRefundNo); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := channel.CheckAmount("订单金额 / order total", r.Total); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := channel.CheckAmount("退款金额 / refund amount", r.Amount); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if r.Amount > r.Total {
+		return app.ChannelResult{}, app.NotSent("退款金额 %s 大于订单金额 %s / the refund %s is more than the order total %s", r.Amount, r.Total, r.Amount, r.Total)
+	}
+	if utf8.RuneCountInString(r.Reason) > 80 {
+		return app.ChannelResult{}, app.NotSent("退款原因最多80个字 / the refund reason is limited to 80 characters")
+	}
+	req := refundRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), NonceStr: channel.Nonce(),
+		RefundContent: refundReqContent{OutTradeNo: r.OutTradeNo, OutRefundNo: r.OutRefundNo, TotalFee: int64(r.Total),
+			RefundFee: int64(r.Amount), RefundFeeType: "CNY", RefundReason: r.Reason}}
+	a, err := c.call(ctx, "refund", req, r.OutRefundNo, true)
+	if err != nil {
+		return app.ChannelResult{}, err
+	}
+	return c.refundResult(r, a), nil
+}
+
+func (c *Client) refundResult(r app.RefundRequest, a answer) app.ChannelResult {
+	if a.bad != nil {
+		return *a.bad
+	}
+	if *a.head.Status != statusOK {
+		return c.base(a, false)
+	}
+	var out refundAnswer
+	if bad := c.decodeMember("refund", r.OutRefundNo, a, &out); bad != nil {
+		return *bad
+	}
+	rc := out.RefundOrderContent
+	if rc == nil || rc.OutRefundNo != r.OutRefundNo || app.Money(rc.RefundFee) != r.Amount {
+		return c.mismatch("refund", r.OutRefundNo, "out_refund_no/refund_fee")
+	}
+	return c.refundRes(*rc, a)
+}
+
+func (c *Client) refundRes(rc refundContent, a answer) app.ChannelResult {
+	res := app.ChannelResult{Outcome: rc.state(), TransactionID: rc.RefundID, Amount: app.Money(rc.RefundFee),
+		FinishedAt: unix(rc.RefundSuccessTime), TradeState: "REFUND", Code: "0", Message: c.redact(a.head.Description)}
+	if rc.Wx != nil && rc.Wx.State == 5 {
+		res.Message = "退款到银行卡失败，请手工处理，切勿重新退款 / the refund bounced at the bank; handle it by hand and do not refund again"
+	}
+	if res.Outcome == app.OutcomeSuccess && res.FinishedAt.IsZero() {
+		res.FinishedAt = unix(rc.LastUpdateTime)
+	}
+	return res
+}
+
+// RefundQuery implements app.PaymentChannel: query_refund_order.
+func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
+	key, err := c.mchKey(r.Wallet)
+	if err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := c.checkNo("商户订单号 out_trade_no", r.OutTradeNo); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := c.checkNo("退款单号 out_refund_no", r.OutRefundNo); err != nil {
+		return app.ChannelResult{}, err
+	}
+	req := refundQueryRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), OutTradeNo: r.OutTradeNo,
+		OutRefundNo: r.OutRefundNo, NonceStr: channel.Nonce()}
+	a, err := c.call(ctx, "query_refund_order", req, r.OutRefundNo, false)
+	if err != nil {
+		return app.ChannelResult{}, err
+	}
+	return c.refundQueryResult(r.OutRefundNo, a), nil
+}
+
+func (c *Client) refundQueryResult(outRefundNo string, a answer) app.ChannelResult {
+	if a.bad != nil {
+		return *a.bad
+	}
+	if *a.head.Status != statusOK {
+		return c.base(a, true)
+	}
+	var out refundQueryAnswer
+	if bad := c.decodeMember("query_refund_order", outRefundNo, a, &out); bad != nil {
+		return *bad
+	}
+	for _, rc := range out.RefundOrderContent {
+		if rc.OutRefundNo == outRefundNo {
+			return c.refundRes(rc, a)
+		}
+	}
+	c.untrusted("query_refund_order", outRefundNo, "authenticated answer does not list the refund")
+	return channel.Untrusted(channel.CodeNoRecord, "云支付退款查询应答中没有这笔退款，结果未知 / Cloud Pay's answer does not list this refund; outcome unknown")
+}
