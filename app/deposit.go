@@ -75,7 +75,7 @@ func (s *Payments) depositOp(ctx context.Context, kind DepositOpKind, in Deposit
 	}
 	now := s.clock.Now()
 	op := DepositOp{
-		DepositID: dep.ID, Deposit: dep, Kind: kind, OutRequestNo: NewOrderNo(prefix+s.term.OrderPrefix, now),
+		DepositID: dep.ID, Deposit: dep, Kind: kind, OutRequestNo: NewOrderNo(s.term.OrderPrefix+prefix, now),
 		Amount: amount, State: DepositOpCreated, StaffID: in.Staff.ID, CreatedAt: now, UpdatedAt: now,
 	}
 	audit := AuditEntry{At: now, StaffID: in.Staff.ID, Action: "deposit_" + string(kind), Subject: dep.DepositNo,

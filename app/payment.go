@@ -407,9 +407,20 @@ type PaymentTerminal struct {
 	Subject      string // default body / subject shown in the customer's wallet
 }
 
+// ChannelRouter says which channel takes a wallet (For) and finds a
+// channel by name for the follow-up calls of an existing payment (Named).
+// sync/channel.Channels is one; settings can change it while sales go on.
+type ChannelRouter interface {
+	For(w Wallet) (PaymentChannel, error)
+	Named(n ChannelName) (PaymentChannel, error)
+}
+
 // PaymentsConfig builds a Payments service.
 type PaymentsConfig struct {
 	Store PaymentStore
+	// Router routes wallets to channels. When nil, Channels and Others
+	// make a fixed router.
+	Router ChannelRouter
 	// Channels routes each wallet to the channel that takes it. A wallet
 	// missing here is refused with a clear message and nothing is sent.
 	Channels map[Wallet]PaymentChannel
@@ -424,13 +435,12 @@ type PaymentsConfig struct {
 
 // Payments is the payment state machine, the same for every channel.
 type Payments struct {
-	store    PaymentStore
-	byWallet map[Wallet]PaymentChannel
-	byName   map[ChannelName]PaymentChannel
-	clock    Clock
-	policy   PaymentPolicy
-	term     PaymentTerminal
-	auth     RefundAuthorizer
+	store  PaymentStore
+	router ChannelRouter
+	clock  Clock
+	policy PaymentPolicy
+	term   PaymentTerminal
+	auth   RefundAuthorizer
 
 	mu     sync.Mutex
 	active map[string]*payRun // out_trade_no → the loop driving it in this process
@@ -446,42 +456,74 @@ func NewPayments(c PaymentsConfig) (*Payments, error) {
 		c.Clock = SystemClock{}
 	}
 	s := &Payments{
-		store: c.Store, clock: c.Clock, policy: c.Policy.withDefaults(), term: c.Terminal, auth: c.Refunds,
-		byWallet: map[Wallet]PaymentChannel{}, byName: map[ChannelName]PaymentChannel{},
+		store: c.Store, router: c.Router, clock: c.Clock, policy: c.Policy.withDefaults(), term: c.Terminal, auth: c.Refunds,
 		active: map[string]*payRun{}, busy: map[string]bool{},
 	}
-	for w, ch := range c.Channels {
-		if ch == nil {
-			continue
-		}
-		s.byWallet[w] = ch
-		s.byName[ch.Name()] = ch
-	}
-	for _, ch := range c.Others {
-		if ch != nil {
-			if _, ok := s.byName[ch.Name()]; !ok {
-				s.byName[ch.Name()] = ch
+	if s.router == nil {
+		m := mapRouter{byWallet: map[Wallet]PaymentChannel{}, byName: map[ChannelName]PaymentChannel{}}
+		for w, ch := range c.Channels {
+			if ch != nil {
+				m.byWallet[w] = ch
+				m.byName[ch.Name()] = ch
 			}
 		}
+		for _, ch := range c.Others {
+			if _, ok := m.byName[ch.Name()]; ch != nil && !ok {
+				m.byName[ch.Name()] = ch
+			}
+		}
+		s.router = m
 	}
 	return s, nil
+}
+
+type mapRouter struct {
+	byWallet map[Wallet]PaymentChannel
+	byName   map[ChannelName]PaymentChannel
+}
+
+func (m mapRouter) For(w Wallet) (PaymentChannel, error) {
+	if ch, ok := m.byWallet[w]; ok {
+		return ch, nil
+	}
+	return nil, &ChannelNotConfiguredError{Wallet: w}
+}
+
+func (m mapRouter) Named(n ChannelName) (PaymentChannel, error) {
+	if ch, ok := m.byName[n]; ok {
+		return ch, nil
+	}
+	return nil, &ChannelNotConfiguredError{Channel: n}
 }
 
 // Policy is the effective timing (defaults filled in).
 func (s *Payments) Policy() PaymentPolicy { return s.policy }
 
-// ChannelFor is the channel a wallet is routed to.
+// ChannelFor is the channel a wallet is routed to; a wallet without one is
+// a *ChannelNotConfiguredError (errors.Is ErrChannelNotConfigured).
 func (s *Payments) ChannelFor(w Wallet) (PaymentChannel, error) {
-	ch, ok := s.byWallet[w]
-	if !ok {
+	ch, err := s.router.For(w)
+	if err == nil && ch == nil {
+		err = errors.New("nil channel")
+	}
+	if err != nil {
+		if errors.Is(err, ErrChannelNotConfigured) {
+			return nil, err
+		}
 		return nil, &ChannelNotConfiguredError{Wallet: w}
 	}
 	return ch, nil
 }
 
 func (s *Payments) channelNamed(n ChannelName) (PaymentChannel, error) {
-	ch, ok := s.byName[n]
-	if !ok {
+	ch, err := s.router.Named(n)
+	if err == nil && ch == nil {
+		err = errors.New("nil channel")
+	}
+	if err != nil {
+		if errors.Is(err, ErrChannelNotConfigured) {
+			return nil, err
+		}
 		return nil, &ChannelNotConfiguredError{Channel: n}
 	}
 	return ch, nil

@@ -62,7 +62,7 @@ func (s *Payments) Refund(ctx context.Context, in RefundInput) (RefundResult, er
 	}
 	now := s.clock.Now()
 	rf := Refund{
-		OutRefundNo: NewOrderNo("R"+s.term.OrderPrefix, now), OrderID: o.ID, OrderNo: o.OrderNo,
+		OutRefundNo: NewOrderNo(s.term.OrderPrefix+"R", now), OrderID: o.ID, OrderNo: o.OrderNo,
 		IntentID: intent.ID, OutTradeNo: intent.OutTradeNo, TransactionID: intent.TransactionID,
 		Channel: intent.Channel, Wallet: intent.Wallet, Deposit: intent.Kind == IntentKindDeposit,
 		Total: intent.Amount, Amount: in.Amount, Reason: in.Reason, State: RefundCreated,

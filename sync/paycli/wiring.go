@@ -1,0 +1,206 @@
+// Package paycli wires the payment state machine to its channels and
+// storage, and holds the support-staff commands `pos pay` and `pos refund`,
+// which run exactly the state machine the cashier screen runs.
+package paycli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"poscashier/app"
+	"poscashier/localdb"
+	"poscashier/sync/channel"
+	"poscashier/sync/channel/alipay"
+	"poscashier/sync/channel/wechat"
+	"poscashier/sync/sandbox"
+)
+
+// ChannelConfigs are the client settings of the channels to use; a nil
+// entry is a channel that is not configured.
+type ChannelConfigs struct {
+	WeChat *wechat.Config
+	Alipay *alipay.Config
+	// Route says which channel takes which wallet. Nil: DefaultRoute.
+	Route map[app.Wallet]app.ChannelName
+	// OrderPrefix is the prefix every merchant order / refund number must
+	// carry (Cloud Pay's cashier id); "" keeps the terminal's own.
+	OrderPrefix string
+	// Sandbox marks configs that point at the sandbox gateway.
+	Sandbox bool
+	// Wrap, when set, wraps each client (tests watch or interrupt calls).
+	Wrap func(app.PaymentChannel) app.PaymentChannel
+}
+
+// DefaultRoute sends each wallet to its own channel: WeChat Pay codes to
+// WeChat Pay, Alipay codes to Alipay, member cards to Cloud Pay.
+func DefaultRoute() map[app.Wallet]app.ChannelName {
+	return map[app.Wallet]app.ChannelName{
+		app.WalletWeChat: app.ChannelWeChat,
+		app.WalletAlipay: app.ChannelAlipay,
+		app.WalletMember: app.ChannelCloudPay,
+	}
+}
+
+// RouteAllTo sends every wallet the channel takes to that one channel
+// (what `pos pay --channel X` does).
+func RouteAllTo(ch app.ChannelName) map[app.Wallet]app.ChannelName {
+	r := map[app.Wallet]app.ChannelName{}
+	for _, w := range WalletsOf(ch) {
+		r[w] = ch
+	}
+	return r
+}
+
+// WalletsOf lists the wallets a channel can take.
+func WalletsOf(ch app.ChannelName) []app.Wallet {
+	switch ch {
+	case app.ChannelWeChat:
+		return []app.Wallet{app.WalletWeChat}
+	case app.ChannelAlipay:
+		return []app.Wallet{app.WalletAlipay}
+	case app.ChannelCloudPay:
+		return []app.Wallet{app.WalletWeChat, app.WalletAlipay, app.WalletMember}
+	}
+	return nil
+}
+
+// BuildChannels makes the clients and the router. A malformed key or
+// certificate fails here, with the channel's clear message, before any
+// payment is attempted.
+func BuildChannels(cfg ChannelConfigs, clock app.Clock) (*channel.Channels, error) {
+	built := map[app.ChannelName]app.PaymentChannel{}
+	if cfg.WeChat != nil {
+		c, err := wechat.New(*cfg.WeChat, clock)
+		if err != nil {
+			return nil, fmt.Errorf("微信支付设置 / WeChat Pay settings: %w", err)
+		}
+		built[app.ChannelWeChat] = c
+	}
+	if cfg.Alipay != nil {
+		c, err := alipay.New(*cfg.Alipay, clock)
+		if err != nil {
+			return nil, fmt.Errorf("支付宝设置 / Alipay settings: %w", err)
+		}
+		built[app.ChannelAlipay] = c
+	}
+	if cfg.Wrap != nil {
+		for n, c := range built {
+			built[n] = cfg.Wrap(c)
+		}
+	}
+	route := cfg.Route
+	if route == nil {
+		route = DefaultRoute()
+	}
+	r := channel.NewChannels()
+	for w, name := range route {
+		if c, ok := built[name]; ok {
+			r.Set(c, w)
+		}
+	}
+	for name := range built {
+		r.MarkSandbox(name, cfg.Sandbox)
+	}
+	return r, nil
+}
+
+// SandboxDir is where the embedded sandbox keeps its demo merchants, keys
+// and certificates inside a data folder.
+func SandboxDir(dataDir string) string { return filepath.Join(dataDir, "sandbox") }
+
+// Gateway is a running sandbox's addresses and the credentials to use it.
+type Gateway struct {
+	BaseURL       string // WeChat
+	AlipayGateway string
+	CloudPayURL   string
+	CAPEM         string
+	Creds         *sandbox.ClientCredentials
+	Server        *sandbox.Server // nil for an external gateway
+}
+
+// StartSandbox loads (or creates) the demo sandbox in dir and serves it on
+// a free local port until ctx ends; clock drives its time rules.
+func StartSandbox(ctx context.Context, dir string, clock app.Clock) (*Gateway, error) {
+	cfg, creds, err := sandbox.Demo(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Clock = clock
+	srv, err := sandbox.Start(ctx, "127.0.0.1:0", cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Gateway{BaseURL: srv.BaseURL, AlipayGateway: srv.AlipayGateway, CloudPayURL: srv.CloudPayURL,
+		CAPEM: string(srv.CAPEM()), Creds: creds, Server: srv}, nil
+}
+
+// ExternalSandbox points at a sandbox already running at baseURL (`pos
+// sandbox --demo DIR`), with the demo credentials of dir.
+func ExternalSandbox(baseURL, dir string) (*Gateway, error) {
+	baseURL = strings.TrimRight(baseURL, "/")
+	if _, err := channel.CheckBaseURL("--gateway", baseURL); err != nil {
+		return nil, err
+	}
+	_, creds, err := sandbox.Demo(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Gateway{BaseURL: baseURL, AlipayGateway: baseURL + "/gateway.do", CloudPayURL: baseURL + "/cpay",
+		CAPEM: creds.CAPEM, Creds: creds}, nil
+}
+
+// Configs are the client settings for talking to this gateway with its
+// demo merchants; http sets timeouts (its RootCAPEM is filled in).
+func (g *Gateway) Configs(http channel.HTTPSettings, logger *slog.Logger) ChannelConfigs {
+	http.RootCAPEM = g.CAPEM
+	c := g.Creds
+	return ChannelConfigs{
+		WeChat: &wechat.Config{
+			BaseURL: g.BaseURL, AppID: c.WeChat.AppID, MchID: c.WeChat.MchID, SubMchID: c.WeChat.SubMchID,
+			APIKey: channel.Secret(c.WeChat.APIKey), CertPEM: c.WeChat.ClientCertPEM,
+			KeyPEM: channel.Secret(c.WeChat.ClientKeyPEM), DeviceInfo: c.CloudPay.DeviceID, ClientIP: "127.0.0.1",
+			HTTP: http, Logger: logger,
+		},
+		Alipay: &alipay.Config{
+			GatewayURL: g.AlipayGateway, AppID: c.Alipay.AppID, PrivateKey: channel.Secret(c.Alipay.AppPrivateKeyPEM),
+			AlipayPublicKey: c.Alipay.GatewayPublicKeyPEM, HTTP: http, Logger: logger,
+		},
+		OrderPrefix: c.CloudPay.CashierID,
+		Sandbox:     true,
+	}
+}
+
+// NewPayments builds the payment service for this terminal on db: the
+// SQLite store, the router, the terminal's identity (store and terminal
+// codes, order prefix) and the shop's refund rule.
+func NewPayments(ctx context.Context, db *localdb.DB, router app.ChannelRouter, orderPrefix string, clock app.Clock, policy app.PaymentPolicy) (*app.Payments, error) {
+	store, err := db.CurrentStore(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("没有门店设置 / no store configured: %w", err)
+	}
+	term, err := db.CurrentTerminal(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("没有终端设置 / no terminal configured: %w", err)
+	}
+	if orderPrefix == "" {
+		orderPrefix = term.OrderPrefix
+	}
+	if router == nil {
+		return nil, errors.New("payments: no channel router")
+	}
+	return app.NewPayments(app.PaymentsConfig{
+		Store:  localdb.NewPaymentStore(db),
+		Router: router,
+		Clock:  clock,
+		Policy: policy,
+		Terminal: app.PaymentTerminal{
+			StoreID: store.ID, TerminalID: term.ID, StoreCode: store.Code, TerminalCode: term.Code,
+			OrderPrefix: orderPrefix, ClientIP: "127.0.0.1", Subject: store.Name,
+		},
+		Refunds: app.RefundRule{ClockedOn: db.ClockedOn},
+	})
+}
