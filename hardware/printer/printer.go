@@ -134,7 +134,9 @@ func (p *Printer) State() Event {
 }
 
 // Subscribe calls fn on every change of state or message, on the
-// goroutine that noticed it (a UI hands it on with fyne.Do).
+// goroutine that noticed it, possibly while a job is being sent: fn must
+// return quickly and must not call Check, Send, WaitReady or Close (a UI
+// hands the event on with fyne.Do).
 func (p *Printer) Subscribe(fn func(Event)) (cancel func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

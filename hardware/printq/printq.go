@@ -166,9 +166,11 @@ type Queue struct {
 }
 
 type worker struct {
-	name string
-	dev  Device
-	wake chan struct{}
+	name   string
+	dev    Device
+	wake   chan struct{}
+	cancel context.CancelFunc // set when started
+	done   chan struct{}      // closed when its goroutine ends
 }
 
 // New makes a queue; call AddPrinter and Start.
@@ -219,8 +221,10 @@ func (q *Queue) Stop() {
 }
 
 // AddPrinter attaches a printer under its configured name; jobs for that
-// name are printed on it.
+// name are printed on it. A printer already attached under the name is
+// detached first (see RemovePrinter); closing it is the caller's business.
 func (q *Queue) AddPrinter(name string, d Device) {
+	q.RemovePrinter(name)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	w := &worker{name: name, dev: d, wake: make(chan struct{}, 1)}
@@ -230,11 +234,28 @@ func (q *Queue) AddPrinter(name string, d Device) {
 	}
 }
 
+// RemovePrinter detaches a printer and waits for its worker to stop: a job
+// being sent is finished and recorded, a job waiting for the printer stays
+// queued for the next printer attached under the name.
+func (q *Queue) RemovePrinter(name string) {
+	q.mu.Lock()
+	w := q.workers[name]
+	delete(q.workers, name)
+	q.mu.Unlock()
+	if w != nil && w.cancel != nil {
+		w.cancel()
+		<-w.done
+	}
+}
+
 func (q *Queue) startLocked(w *worker) {
+	ctx, cancel := context.WithCancel(q.ctx)
+	w.cancel, w.done = cancel, make(chan struct{})
 	q.wg.Add(1)
 	go func() {
 		defer q.wg.Done()
-		q.run(q.ctx, w)
+		defer close(w.done)
+		q.run(ctx, w)
 	}()
 }
 

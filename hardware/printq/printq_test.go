@@ -178,6 +178,29 @@ func TestQueue_DurableBeforeSendAndWaitsWithReason(t *testing.T) {
 	assert.ErrorIs(t, q.Cancel(context.Background(), id2), printq.ErrConflict, "a printed job cannot be cancelled")
 }
 
+func TestQueue_ReplacingAPrinterHandsOverItsJob(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "pos.db"))
+	q := newQueue(t, db.PrintJobs(), printq.Options{})
+	old := &fakeDev{hold: make(chan struct{})} // out of paper
+	q.AddPrinter("receipt", old)
+	require.NoError(t, q.Start(context.Background()))
+	id, err := q.Enqueue(context.Background(), "receipt", printq.KindSale, "x", []byte("x"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		j, _ := q.Get(context.Background(), id)
+		return j.LastError != ""
+	}, 5*time.Second, time.Millisecond)
+
+	// settings changed: another printer under the same name
+	repl := &fakeDev{}
+	q.AddPrinter("receipt", repl)
+	waitState(t, q, id, printq.Printed)
+	close(old.hold)
+	time.Sleep(20 * time.Millisecond)
+	assert.Empty(t, old.Sent(), "the detached printer's worker stopped")
+	assert.Equal(t, [][]byte{[]byte("x")}, repl.Sent())
+}
+
 func TestQueue_FailsAfterMaxAttemptsAndMovesOn(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "pos.db"))
 	q := newQueue(t, db.PrintJobs(), printq.Options{MaxAttempts: 3})

@@ -17,7 +17,7 @@ type PrinterOptions struct {
 	// MaxReceiptDots ends a receipt that grows longer than this many dot
 	// rows without a cut (default 8000, about a metre of paper).
 	MaxReceiptDots int
-	// Keep is how many finished receipts Receipts returns (default 50).
+	// Keep is how many finished receipts Receipts returns (default 20).
 	Keep int
 	// Now stamps receipts (default time.Now).
 	Now func() time.Time
@@ -115,7 +115,7 @@ func NewPrinterEmulator(o PrinterOptions) *PrinterEmulator {
 		o.MaxReceiptDots = 8000
 	}
 	if o.Keep <= 0 {
-		o.Keep = 50
+		o.Keep = 20
 	}
 	if o.Now == nil {
 		o.Now = time.Now
