@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"poscashier/hardware"
 	"poscashier/hardware/escpos"
 	"poscashier/hardware/printer"
 	"poscashier/hardware/transport"
@@ -46,28 +45,29 @@ func TestPrint(args []string, stdout, stderr io.Writer) int {
 	if *timeout <= 0 {
 		return usageErr(stderr, fs, "超时无效 / invalid timeout %v", *timeout)
 	}
-	spec := *port
-	if strings.HasPrefix(spec, "/dev/usb/lp") {
-		spec = "file:" + spec
-	}
-	// Check the spec before anything else so a typo is a usage error.
-	if _, err := transport.ParseSpec(spec); err != nil {
+	sp, err := printer.ParseSpec(*port)
+	if err != nil {
 		return usageErr(stderr, fs, "%v", err)
 	}
+	if *baud > 0 {
+		sp.Settings.Baud = *baud
+	}
+	sp = sp.WithDefaultBaud(9600)
 
 	job, err := testPage(paper, *port, *drawer)
 	if err != nil {
 		return deviceErr(stderr, err)
 	}
 	p := printer.New(printer.Config{
-		Name: "test-print",
-		Open: func() (hardware.Port, error) {
-			pt, _, err := openPort(spec, 9600, *baud)
-			return pt, err
-		},
+		Name:          "test-print",
+		Open:          printer.SpecOpener(sp, Opener),
 		StatusTimeout: *timeout,
 		NoStatus:      *noStatus,
-	})
+	}
+	if sp.Kind == transport.KindSerial || sp.Kind == transport.KindUSB {
+		cfg.BytesPerSecond = sp.Settings.Baud / 10
+	}
+	p := printer.New(cfg)
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 4**timeout+10*time.Second)
 	defer cancel()

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -421,4 +422,23 @@ func OpenMessage(err error) string {
 		return "无法打开打印机端口 / cannot open the printer port: " + k.Error() + " (" + err.Error() + ")"
 	}
 	return "无法打开打印机端口 / cannot open the printer port: " + err.Error()
+}
+
+// ParseSpec reads a printer port setting: hardware/transport's spec syntax,
+// with a bare /dev/usb/lp* path taken as a device file (transport would
+// read it as a serial port).
+func ParseSpec(s string) (transport.Spec, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "/dev/usb/lp") {
+		s = "file:" + s
+	}
+	return transport.ParseSpec(s)
+}
+
+// SpecOpener opens sp with o (nil: transport.DefaultOpener) on every call.
+func SpecOpener(sp transport.Spec, o *transport.Opener) Opener {
+	if o == nil {
+		o = transport.DefaultOpener
+	}
+	return func() (hardware.Port, error) { return o.Open(sp) }
 }
