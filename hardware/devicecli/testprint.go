@@ -58,7 +58,7 @@ func TestPrint(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return deviceErr(stderr, err)
 	}
-	p := printer.New(printer.Config{
+	cfg := printer.Config{
 		Name:          "test-print",
 		Open:          printer.SpecOpener(sp, Opener),
 		StatusTimeout: *timeout,
