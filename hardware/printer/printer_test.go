@@ -229,8 +229,9 @@ func TestPrinter_UnplugMidJobThenResend(t *testing.T) {
 	var se *printer.SendError
 	require.ErrorAs(t, err, &se, "an unplugged printer never confirms the job")
 	assert.Equal(t, hardware.StateDisconnected, p.State().State)
+	// the far end notices the pulled cable on its own goroutine
+	require.Eventually(t, func() bool { return len(emu.Receipts()) == 1 }, 5*time.Second, time.Millisecond)
 	rs := emu.Receipts()
-	require.Len(t, rs, 1)
 	assert.False(t, rs[0].Cut, "the half-received receipt came out uncut")
 	assert.Empty(t, rs[0].Barcodes)
 
