@@ -122,8 +122,10 @@ CREATE TABLE orders (
   paid_at INTEGER,
   CHECK (refunded <= paid)
 );
+-- Reports by store and time use this; reports by staff go through their
+-- shifts' intervals on the same index. Every extra index is one more page
+-- written per sale (see docs/PERFORMANCE.md).
 CREATE INDEX orders_store_time ON orders(store_id, created_at);
-CREATE INDEX orders_staff_time ON orders(staff_id, created_at);
 
 CREATE TABLE order_line (
   order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
@@ -136,7 +138,7 @@ CREATE TABLE order_line (
   discount INTEGER NOT NULL DEFAULT 0,
   amount INTEGER NOT NULL,
   PRIMARY KEY (order_id, line_no)
-);
+) WITHOUT ROWID; -- lines live clustered under their order: one B-tree, no separate key index
 
 -- A payment intent is written before the first network byte and is moved
 -- to a final state (paid, failed, reversed, closed) by the cashier loop or
