@@ -13,6 +13,7 @@ func runDevices(args []string, stdout, stderr io.Writer) int {
 		"speak":      devicecli.Speak,
 		"unlock":     devicecli.Unlock,
 		"lock-state": devicecli.LockState,
+		"test-print": devicecli.TestPrint,
 	}
 	// --data-dir is global; the device commands talk to ports, not the database.
 	var rest []string
