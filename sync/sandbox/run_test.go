@@ -82,7 +82,9 @@ func TestRun_ServesUntilStopped(t *testing.T) {
 	var out, errOut syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"--addr", "127.0.0.1:0", "--config", filepath.Join(dir, demoConfigFile)}, &out, &errOut) }()
+	go func() {
+		code <- run(ctx, []string{"--addr", "127.0.0.1:0", "--config", filepath.Join(dir, demoConfigFile)}, &out, &errOut)
+	}()
 
 	var base string
 	require.Eventually(t, func() bool {
