@@ -18,7 +18,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/crypto/pkcs12"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"poscashier/app"
 	"poscashier/sync/channel"
@@ -225,11 +225,15 @@ func (cfg Config) loadCert() (*tls.Certificate, error) {
 		if pw == "" {
 			pw = cfg.MchID // WeChat's default .p12 password is the merchant number
 		}
-		key, cert, err := pkcs12.Decode(data, pw)
+		key, cert, chain, err := pkcs12.DecodeChain(data, pw)
 		if err != nil {
 			return nil, errors.New("无法打开 .p12 证书（文件损坏或密码错误）/ cannot open the WeChat .p12 certificate: damaged file or wrong password")
 		}
-		return &tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
+		tc := &tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
+		for _, c := range chain {
+			tc.Certificate = append(tc.Certificate, c.Raw)
+		}
+		return tc, nil
 	}
 	return nil, nil
 }

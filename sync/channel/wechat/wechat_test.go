@@ -3,10 +3,12 @@ package wechat
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"poscashier/app"
 	"poscashier/sync/channel"
@@ -796,4 +799,35 @@ func TestDecodeXML(t *testing.T) {
 	var x struct{ XMLName xml.Name }
 	require.NoError(t, xml.Unmarshal(encodeXML(in), &x))
 	assert.Equal(t, "xml", x.XMLName.Local)
+}
+
+func TestNew_P12Certificate(t *testing.T) {
+	f := newFake(t)
+	certPEM, keyPEM := chantest.ClientCert(t)
+	pair, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	require.NoError(t, err)
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for name, enc := range map[string]*pkcs12.Encoder{"legacy": pkcs12.LegacyDES, "modern": pkcs12.Modern} {
+		t.Run(name, func(t *testing.T) {
+			data, err := enc.Encode(pair.PrivateKey, leaf, nil, testMch)
+			require.NoError(t, err)
+			path := dir + "/" + name + ".p12"
+			require.NoError(t, os.WriteFile(path, data, 0o600))
+			cl, _ := newClient(t, f, func(c *Config) { c.CertPEM, c.KeyPEM, c.P12File = "", "", path })
+			assert.True(t, cl.HasClientCert(), "the default password is the merchant number")
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, map[string]string{"recall": "N"}) }
+			res, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeSuccess, res.Outcome)
+			reqs := f.requests()
+			assert.True(t, reqs[len(reqs)-1].withCert)
+
+			cfg := testConfig(f, t)
+			cfg.CertPEM, cfg.KeyPEM, cfg.P12File, cfg.P12Password = "", "", path, "wrong"
+			_, err = New(cfg, nil)
+			assert.ErrorContains(t, err, "wrong password")
+		})
+	}
 }
