@@ -229,6 +229,17 @@ func NewFastClock(base time.Time, factor int) *FastClock {
 	return &FastClock{base: base, start: time.Now(), factor: time.Duration(factor)}
 }
 
+// NewFastClockAt makes a fast clock that agrees with another one started
+// at wall time start from base (a child process shares its parent's).
+func NewFastClockAt(base, start time.Time, factor int) *FastClock {
+	c := NewFastClock(base, factor)
+	c.start = start
+	return c
+}
+
+// Epoch is what NewFastClockAt needs to make a clock that agrees with c.
+func (c *FastClock) Epoch() (base, start time.Time) { return c.base, c.start }
+
 // Now implements app.Clock.
 func (c *FastClock) Now() time.Time { return c.base.Add(time.Since(c.start) * c.factor) }
 

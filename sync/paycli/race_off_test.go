@@ -1,0 +1,5 @@
+//go:build !race
+
+package paycli_test
+
+const raceEnabled = false
