@@ -227,7 +227,7 @@ func (v *View) Refresh() {
 		v.JobList.Refresh()
 		text := ""
 		for _, s := range sts {
-			text += fmt.Sprintf("%s（%s）：%s %s\n", s.Name, s.Kind, stateName(s.State), s.Message)
+			text += fmt.Sprintf("%s：%s  %s\n", s.Name, stateName(s.State), s.Message)
 		}
 		if text == "" {
 			text = i18n.T("devices.none", "未配置设备")

@@ -205,7 +205,24 @@ func (s *Shell) Titles() []string {
 	return out
 }
 
+// installShortcuts binds Ctrl+1…9 and Ctrl+L twice: as main-menu items
+// (Fyne gives menu shortcuts priority over a focused Entry, so they work
+// while the cashier is typing) and on the canvas (for drivers without a
+// menu bar, and tests).
 func (s *Shell) installShortcuts() {
+	var items []*fyne.MenuItem
+	for i, w := range s.items {
+		i := i
+		it := fyne.NewMenuItem(w.Title, func() { s.nav.Select(i) })
+		if i < 9 {
+			it.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierShortcutDefault}
+		}
+		items = append(items, it)
+	}
+	logout := fyne.NewMenuItem(i18n.T("shell.logout", "退出登录"), s.ShowLogin)
+	logout.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+	items = append(items, fyne.NewMenuItemSeparator(), logout)
+	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("shell.menu", "工作台"), items...)))
 	c := s.win.Canvas()
 	for i := range s.items {
 		if i >= 9 {
@@ -220,6 +237,7 @@ func (s *Shell) installShortcuts() {
 }
 
 func (s *Shell) clearShortcuts() {
+	s.win.SetMainMenu(nil)
 	c := s.win.Canvas()
 	for i := 1; i <= 9; i++ {
 		c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i)), Modifier: fyne.KeyModifierShortcutDefault})
