@@ -28,6 +28,7 @@ func commands() map[string]command {
 			return 0
 		}},
 		"db":         {"数据库 migrate|check|backup / database maintenance", runDB},
+		"config":     {"设备与界面设置 list|get|set / device and UI settings", runConfig},
 		"devices":    {"设备 list|test-print|speak|unlock|lock-state / devices", runDevices},
 		"pay":        {"用付款码收款（支持人员）/ take a payment by code (support staff)", runPay},
 		"refund":     {"退款 / refund an order", runRefund},

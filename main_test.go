@@ -76,3 +76,23 @@ func TestCLI_MissingDatabaseForCheck(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "not found")
 }
+
+func TestCLI_Config(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI("--data-dir", dir, "config", "set", "printer.port", "tcp:192.168.1.50:9100")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "printer.port=tcp:192.168.1.50:9100")
+	code, out, _ = runCLI("--data-dir", dir, "config", "get", "printer.port")
+	require.Equal(t, 0, code)
+	require.Equal(t, "tcp:192.168.1.50:9100\n", out)
+	code, _, stderr = runCLI("--data-dir", dir, "config", "set", "printer.width", "76")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "unchanged")
+	code, _, _ = runCLI("--data-dir", dir, "config", "set", "printer.port", "bogus:thing")
+	require.Equal(t, 2, code)
+	code, _, _ = runCLI("--data-dir", dir, "config", "set", "no.such.key", "1")
+	require.Equal(t, 2, code)
+	code, out, _ = runCLI("--data-dir", dir, "config", "list")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "speaker.module=")
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"poscashier/app"
+	"poscashier/hardware/printq"
+	"poscashier/hardware/sim"
+	"poscashier/localdb"
+)
+
+// The embedded default end to end, without a window: a payment through
+// the sandbox gateway is committed, its receipt comes out of the simulated
+// printer (order number as a barcode, Chinese text), and the simulated
+// speaker says the amount.
+func TestRuntime_EmbeddedDefaultPaysPrintsAndAnnounces(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := localdb.Open(filepath.Join(dir, "pos.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	clock := app.SystemClock{}
+	_, err = db.SeedDemo(ctx, app.PINHasher{Cost: bcrypt.MinCost}, clock.Now())
+	require.NoError(t, err)
+	var log bytes.Buffer
+	rt, err := startRuntime(ctx, dir, db, clock, &log)
+	require.NoError(t, err, log.String())
+	defer rt.Close()
+	require.True(t, rt.Sandbox)
+	require.NotNil(t, rt.emu)
+	require.NotNil(t, rt.spkSim, log.String())
+
+	receipts := make(chan sim.PrinterReceipt, 4)
+	cancel := rt.emu.OnReceipt(func(r sim.PrinterReceipt) { receipts <- r })
+	defer cancel()
+	spoken, stop := rt.spkSim.Subscribe()
+	defer stop()
+
+	staff, _, err := db.StaffByCode(ctx, "1002")
+	require.NoError(t, err)
+	res, err := rt.payments.Pay(ctx, app.PayInput{
+		Order: app.Order{StoreID: rt.store.ID, TerminalID: rt.term.ID, StaffID: staff.ID, Total: 1250, Payable: 1250},
+		Code:  "134567890123456789", Amount: 1250, StaffCode: staff.Code,
+	})
+	require.NoError(t, err)
+	require.True(t, res.Paid(), res.Message)
+	rt.afterPay(staff)(res)
+
+	select {
+	case r := <-receipts:
+		require.Contains(t, r.Barcodes, res.OrderNo)
+		require.Contains(t, r.Text, "好邻居便利店")
+		require.Contains(t, r.Text, "李娜")
+		require.Contains(t, r.Text, "12.50")
+		require.True(t, r.Cut)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no receipt from the simulated printer")
+	}
+	select {
+	case u := <-spoken:
+		require.Equal(t, "收款12.50元", u.Text)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the simulated speaker said nothing")
+	}
+	require.Eventually(t, func() bool {
+		jobs, err := rt.queue.List(ctx, printq.Filter{Ref: res.OrderNo})
+		return err == nil && len(jobs) == 1 && jobs[0].State == printq.Printed
+	}, 5*time.Second, 20*time.Millisecond)
+
+	o, err := db.GetOrder(ctx, res.OrderNo)
+	require.NoError(t, err)
+	require.Equal(t, app.OrderPaid, o.Status)
+	require.Equal(t, app.Money(1250), o.Paid)
+
+	// The Devices workspace's feeds see the same things.
+	d := rt.devicesDeps()
+	jobs, err := d.Jobs()
+	require.NoError(t, err)
+	require.NotEmpty(t, jobs)
+	var names []string
+	for _, s := range d.Statuses() {
+		names = append(names, s.Name+"="+s.State)
+	}
+	require.True(t, strings.Contains(strings.Join(names, ","), "ready"), names)
+}
