@@ -190,7 +190,7 @@ func parseDetail(text string) (app.Bill, error) {
 	}
 	cTradeNo, cOut, cType := col("支付宝交易号"), col("商户订单号"), col("业务类型")
 	cDone, cCreated := col("完成时间"), col("创建时间")
-	cAmount, cRefundNo, cFee := col("订单金额"), col("退款批次号"), col("服务费")
+	cAmount, cReceived, cRefundNo, cFee := col("订单金额"), col("商家实收"), col("退款批次号"), col("服务费")
 	if cTradeNo < 0 || cOut < 0 || cType < 0 || cAmount < 0 || (cDone < 0 && cCreated < 0) {
 		return bill, billErr("header lacks 支付宝交易号/商户订单号/业务类型/订单金额/完成时间")
 	}
@@ -225,7 +225,19 @@ func parseDetail(text string) (app.Bill, error) {
 		case "交易":
 			line.Status, line.Amount = "SUCCESS", amt
 		case "退款":
-			line.Status, line.RefundAmount = "REFUND", amt
+			// 订单金额 is the original order's amount; the money that went
+			// back is 商家实收 (negative).
+			line.Status, line.Amount, line.RefundAmount = "REFUND", amt, amt
+			if cReceived >= 0 && f[cReceived] != "" {
+				back, err := channel.ParseSignedYuan(f[cReceived])
+				if err != nil {
+					return bill, billErr("row %d: received amount %q", i+2, f[cReceived])
+				}
+				if back < 0 {
+					back = -back
+				}
+				line.RefundAmount = back
+			}
 			if cRefundNo >= 0 {
 				line.OutRefundNo = f[cRefundNo]
 			}
