@@ -85,10 +85,11 @@ func newWorldOn(t testing.TB, gw *paycli.Gateway, clock app.Clock, dbPath string
 	require.NoError(t, err)
 	staff, _, err := db.StaffByCode(ctx, "1001")
 	require.NoError(t, err)
-	w := &world{clock: clock.(*paytest.FastClock), gw: gw, db: db, store: localdb.NewPaymentStore(db), pay: pay, router: router, staff: staff}
+	w := &world{gw: gw, db: db, store: localdb.NewPaymentStore(db), pay: pay, router: router, staff: staff}
 	if tt, ok := t.(*testing.T); ok {
 		w.t = tt
 	}
+	w.clock, _ = clock.(*paytest.FastClock)
 	return w
 }
 
