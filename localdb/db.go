@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -24,6 +25,29 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // hot read queries, prepared once on the read pool
+}
+
+// prepared returns a statement prepared once on the read pool; the pool
+// re-prepares it per connection as needed, so a hot lookup (a scan at the
+// counter) skips SQLite's query compilation.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := db.reader.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[query] = st
+	return st, nil
 }
 
 // ErrCorrupt is returned when the file exists but is not a usable database.
@@ -220,6 +244,12 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 // Close closes both pools, checkpointing the WAL.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		errs = append(errs, st.Close())
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}
