@@ -29,7 +29,7 @@ func BenchmarkPayHappyPath(b *testing.B) {
 	for _, ch := range []struct {
 		name   app.ChannelName
 		wallet app.Wallet
-	}{{app.ChannelWeChat, app.WalletWeChat}, {app.ChannelAlipay, app.WalletAlipay}} {
+	}{{app.ChannelWeChat, app.WalletWeChat}, {app.ChannelAlipay, app.WalletAlipay}, {app.ChannelCloudPay, app.WalletWeChat}} {
 		b.Run(string(ch.name), func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -216,3 +216,7 @@ func runScenarios(t *testing.T, ch app.ChannelName, wallets ...app.Wallet) {
 func TestScenarios_WeChat(t *testing.T) { runScenarios(t, app.ChannelWeChat, app.WalletWeChat) }
 
 func TestScenarios_Alipay(t *testing.T) { runScenarios(t, app.ChannelAlipay, app.WalletAlipay) }
+
+func TestScenarios_CloudPay(t *testing.T) {
+	runScenarios(t, app.ChannelCloudPay, app.WalletWeChat, app.WalletAlipay, app.WalletMember)
+}

@@ -15,6 +15,7 @@ import (
 	"poscashier/localdb"
 	"poscashier/sync/channel"
 	"poscashier/sync/channel/alipay"
+	"poscashier/sync/channel/cloudpay"
 	"poscashier/sync/channel/wechat"
 	"poscashier/sync/sandbox"
 )
@@ -22,8 +23,9 @@ import (
 // ChannelConfigs are the client settings of the channels to use; a nil
 // entry is a channel that is not configured.
 type ChannelConfigs struct {
-	WeChat *wechat.Config
-	Alipay *alipay.Config
+	WeChat   *wechat.Config
+	Alipay   *alipay.Config
+	CloudPay *cloudpay.Config
 	// Route says which channel takes which wallet. Nil: DefaultRoute.
 	Route map[app.Wallet]app.ChannelName
 	// OrderPrefix is the prefix every merchant order / refund number must
@@ -86,6 +88,13 @@ func BuildChannels(cfg ChannelConfigs, clock app.Clock) (*channel.Channels, erro
 			return nil, fmt.Errorf("支付宝设置 / Alipay settings: %w", err)
 		}
 		built[app.ChannelAlipay] = c
+	}
+	if cfg.CloudPay != nil {
+		c, err := cloudpay.New(*cfg.CloudPay, clock)
+		if err != nil {
+			return nil, fmt.Errorf("云支付设置 / Cloud Pay settings: %w", err)
+		}
+		built[app.ChannelCloudPay] = c
 	}
 	if cfg.Wrap != nil {
 		for n, c := range built {
@@ -168,6 +177,12 @@ func (g *Gateway) Configs(http channel.HTTPSettings, logger *slog.Logger) Channe
 		Alipay: &alipay.Config{
 			GatewayURL: g.AlipayGateway, AppID: c.Alipay.AppID, PrivateKey: channel.Secret(c.Alipay.AppPrivateKeyPEM),
 			AlipayPublicKey: c.Alipay.GatewayPublicKeyPEM, HTTP: http, Logger: logger,
+		},
+		CloudPay: &cloudpay.Config{
+			BaseURL: g.CloudPayURL, OutMchID: c.CloudPay.OutMchID, OutSubMchID: c.CloudPay.OutSubMchID,
+			OutShopID: c.CloudPay.OutShopID, CashierID: c.CloudPay.CashierID, AuthenKey: channel.Secret(c.CloudPay.AuthenKey),
+			SignPrivateKey: channel.Secret(c.CloudPay.SignPrivateKeyPEM), DeviceID: c.CloudPay.DeviceID,
+			StaffID: c.CloudPay.StaffID, ClientIP: "127.0.0.1", HTTP: http, Logger: logger,
 		},
 		OrderPrefix: c.CloudPay.CashierID,
 		Sandbox:     true,
