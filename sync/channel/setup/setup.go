@@ -1,0 +1,101 @@
+// Package setup builds the channel router from the settings: one client per
+// configured channel, each wallet routed to the channel that serves it.
+// It lives apart from package channel because it imports the three client
+// packages, which import channel.
+package setup
+
+import (
+	"fmt"
+
+	"poscashier/app"
+	"poscashier/sync/channel"
+	"poscashier/sync/channel/alipay"
+	"poscashier/sync/channel/cloudpay"
+	"poscashier/sync/channel/wechat"
+)
+
+// Settings holds every channel's settings; a nil channel is not configured.
+type Settings struct {
+	WeChat   *wechat.Config
+	Alipay   *alipay.Config
+	CloudPay *cloudpay.Config
+	// Routes overrides which channel serves a wallet. Without an entry:
+	// WeChat codes go to WeChat Pay if configured, else Cloud Pay; Alipay
+	// codes to Alipay if configured, else Cloud Pay; member cards to Cloud
+	// Pay. UnionPay has no channel.
+	Routes map[app.Wallet]app.ChannelName
+	// Sandbox marks every configured channel as pointing at the sandbox
+	// gateway (the UI shows SANDBOX).
+	Sandbox bool
+}
+
+// Build makes the clients and the router. A malformed setting or key is an
+// error naming the channel; nothing is sent.
+func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
+	byName := map[app.ChannelName]app.PaymentChannel{}
+	if s.WeChat != nil {
+		c, err := wechat.New(*s.WeChat, clock)
+		if err != nil {
+			return nil, fmt.Errorf("微信支付设置 / WeChat Pay settings: %w", err)
+		}
+		byName[app.ChannelWeChat] = c
+	}
+	if s.Alipay != nil {
+		c, err := alipay.New(*s.Alipay, clock)
+		if err != nil {
+			return nil, fmt.Errorf("支付宝设置 / Alipay settings: %w", err)
+		}
+		byName[app.ChannelAlipay] = c
+	}
+	if s.CloudPay != nil {
+		c, err := cloudpay.New(*s.CloudPay, clock)
+		if err != nil {
+			return nil, fmt.Errorf("云支付设置 / Cloud Pay settings: %w", err)
+		}
+		byName[app.ChannelCloudPay] = c
+	}
+	routes := map[app.Wallet]app.ChannelName{}
+	pick := func(w app.Wallet, first, second app.ChannelName) {
+		if _, ok := byName[first]; ok {
+			routes[w] = first
+		} else if _, ok := byName[second]; ok {
+			routes[w] = second
+		}
+	}
+	pick(app.WalletWeChat, app.ChannelWeChat, app.ChannelCloudPay)
+	pick(app.WalletAlipay, app.ChannelAlipay, app.ChannelCloudPay)
+	pick(app.WalletMember, app.ChannelCloudPay, app.ChannelCloudPay)
+	for w, n := range s.Routes {
+		if n == "" {
+			delete(routes, w)
+			continue
+		}
+		if _, ok := byName[n]; !ok {
+			return nil, fmt.Errorf("%s 指定的通道 %s 未配置 / wallet %s is routed to %s, which is not configured", w, n, w, n)
+		}
+		if !serves(n, w) {
+			return nil, fmt.Errorf("通道 %s 不受理 %s / channel %s cannot serve the %s wallet", n, w, n, w)
+		}
+		routes[w] = n
+	}
+	r := channel.NewChannels()
+	for w, n := range routes {
+		r.Set(byName[n], w)
+	}
+	for n := range byName {
+		r.MarkSandbox(n, s.Sandbox)
+	}
+	return r, nil
+}
+
+func serves(n app.ChannelName, w app.Wallet) bool {
+	switch n {
+	case app.ChannelWeChat:
+		return w == app.WalletWeChat
+	case app.ChannelAlipay:
+		return w == app.WalletAlipay
+	case app.ChannelCloudPay:
+		return w == app.WalletWeChat || w == app.WalletAlipay || w == app.WalletMember
+	}
+	return false
+}
