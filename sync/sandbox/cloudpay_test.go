@@ -275,6 +275,7 @@ func TestCloudPay_Deposit(t *testing.T) {
 		return m
 	}
 	_, m, _ = f.cpPay("micro_freeze", "DEP2", wxCode("322"), 100, 1)
+	require.Equal(t, cpOK, cpStatus(m))
 	require.Equal(t, cpUnknownQuery, cpStatus(rev("DEP2")))
 	f.clock.Advance(15 * time.Second)
 	require.Equal(t, cpOK, cpStatus(rev("DEP2")))

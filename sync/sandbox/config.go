@@ -162,14 +162,13 @@ type WalletConfig struct {
 
 // Defaults for scenario timings and wallets.
 const (
-	DefaultUserPaying     = 10 * time.Second
-	DefaultSlowAnswer     = 40 * time.Second
-	DefaultWalletBalance  = app.Money(5_000_000) // 50,000.00 yuan
-	depositReverseMinAge  = 15 * time.Second
-	reverseMaxAge         = 7 * 24 * time.Hour
-	maxRequestBody        = 256 << 10
-	cloudPayMaxPageSize   = 100
-	defaultConfigFileName = "sandbox.json"
+	DefaultUserPaying    = 10 * time.Second
+	DefaultSlowAnswer    = 40 * time.Second
+	DefaultWalletBalance = app.Money(5_000_000) // 50,000.00 yuan
+	depositReverseMinAge = 15 * time.Second
+	reverseMaxAge        = 7 * 24 * time.Hour
+	maxRequestBody       = 256 << 10
+	cloudPayMaxPageSize  = 100
 )
 
 func (s ScenarioConfig) userPaying() time.Duration {

@@ -358,10 +358,9 @@ const (
 )
 
 type reverseOpts struct {
-	minAge         time.Duration // deposits: 15 s
-	placeholder    bool          // record a REVERSED order when none exists, so a late pay is refused
-	closePaying    bool          // close an order still being confirmed instead of answering revPaying
-	placeholderTxn string
+	minAge      time.Duration // deposits: 15 s
+	placeholder bool          // record a REVERSED order when none exists, so a late pay is refused
+	closePaying bool          // close an order still being confirmed instead of answering revPaying
 }
 
 // reverse cancels an order: money taken goes back in full.
