@@ -33,6 +33,7 @@ const exec = (a, method, bizContent) => a.exec(method, { bizContent }, { validat
   // 1. trade.pay -> trade.query -> trade.refund (x2) -> refund query
   let r = await exec(alipay, 'alipay.trade.pay', { out_trade_no: no1, scene: 'bar_code', auth_code: '281234567890123456', subject: 'interop alipay-sdk', total_amount: '88.80' });
   out({ step: 'trade.pay', out_trade_no: no1, code: r.code, trade_no: r.tradeNo, total_amount: r.totalAmount });
+  const billDate = r.gmtPayment.slice(0, 10); // the gateway's day (China time)
   r = await exec(alipay, 'alipay.trade.query', { out_trade_no: no1 });
   out({ step: 'trade.query', out_trade_no: no1, code: r.code, trade_status: r.tradeStatus, trade_no: r.tradeNo });
   const refund = { out_trade_no: no1, refund_amount: '8.80', out_request_no: no1 + 'R1', refund_reason: 'interop' };
@@ -63,8 +64,7 @@ const exec = (a, method, bizContent) => a.exec(method, { bizContent }, { validat
   out({ step: 'answer-wrong-public-key', error: verr });
 
   // 4. the bill URL for today (downloaded and parsed by the Go test)
-  const d = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-  r = await exec(alipay, 'alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: d });
+  r = await exec(alipay, 'alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
   out({ step: 'bill.downloadurl', code: r.code, url: r.billDownloadUrl });
   out({ step: 'done' });
 })().catch((e) => { out({ step: 'fatal', error: e.message }); process.exit(1); });

@@ -47,6 +47,7 @@ const errOf = async (p) => { try { await p; return null; } catch (e) { return e.
   // 2. micropay (HMAC-SHA256) -> refund (twice: idempotent) -> refundquery
   r = await api.micropay({ ...sub, out_trade_no: no2, body: 'interop refund', total_fee: 2000, auth_code: '134567890123450007', sign_type: 'HMAC-SHA256' });
   out({ step: 'micropay-hmac', out_trade_no: no2, result_code: r.result_code, transaction_id: r.transaction_id });
+  const billDate = r.time_end.slice(0, 8); // the gateway's day (China time), not this machine's
   const refund = { ...sub, out_trade_no: no2, out_refund_no: no2 + 'R1', total_fee: 2000, refund_fee: 500 };
   r = await api.refund(refund);
   out({ step: 'refund', out_trade_no: no2, result_code: r.result_code, refund_id: r.refund_id, refund_fee: r.refund_fee });
@@ -65,8 +66,7 @@ const errOf = async (p) => { try { await p; return null; } catch (e) { return e.
   out({ step: 'reverse-without-cert', error: await errOf(noCert.reverse({ ...sub, out_trade_no: no2 })) });
 
   // 5. today's bill, parsed by tenpay's own bill reader
-  const d = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10).replace(/-/g, '');
-  const bill = await api.downloadBill({ ...sub, bill_date: d }, true);
+  const bill = await api.downloadBill({ ...sub, bill_date: billDate }, true);
   out({ step: 'downloadbill', columns: bill.list_title.length, rows: bill.list_data.length, total_title: bill.total_title, total_data: bill.total_data });
   out({ step: 'done' });
 })().catch((e) => { out({ step: 'fatal', error: e.message }); process.exit(1); });
