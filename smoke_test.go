@@ -147,9 +147,23 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 			xdo(display, "type", "--delay", "40", "8888")
 			xdo(display, "key", "Return")
 			time.Sleep(1500 * time.Millisecond)
-			after := screenshot(t, display, filepath.Join("docs", "screenshots", "settings-"+size.tag+".png"))
+			after := screenshot(t, display, filepath.Join("docs", "screenshots", "counter-"+size.tag+".png"))
 			require.Greater(t, distinctColours(after, image.Rect(0, 0, 1000, 700)), 20)
 			require.False(t, sameImage(img, after), "login did not change the screen")
+
+			// A sale by keyboard alone: amount, Enter, a scanner-speed burst
+			// of the customer's code and Enter; then Ctrl+2 shows Devices
+			// with the receipt the virtual printer rendered.
+			xdo(display, "type", "--delay", "60", "12.50")
+			xdo(display, "key", "Return")
+			xdo(display, "type", "--delay", "4", "134567890123456789")
+			xdo(display, "key", "--delay", "4", "Return")
+			time.Sleep(2 * time.Second)
+			xdo(display, "key", "ctrl+2")
+			time.Sleep(1500 * time.Millisecond)
+			dev := screenshot(t, display, filepath.Join("docs", "screenshots", "devices-"+size.tag+".png"))
+			require.Greater(t, distinctColours(dev, image.Rect(0, 0, 1000, 700)), 20)
+			require.False(t, sameImage(after, dev), "Ctrl+2 did not open Devices")
 		})
 	}
 }
