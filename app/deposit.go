@@ -174,6 +174,9 @@ func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch Payment
 		if res.Code != "" || res.Message != "" {
 			op.ChannelCode, op.ChannelMsg = res.Code, res.Message
 		}
+		if res.TransactionID != "" {
+			op.TransactionID = res.TransactionID
+		}
 		if ctx.Err() != nil {
 			op.State = DepositOpUnknown
 			_ = save()

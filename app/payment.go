@@ -114,24 +114,38 @@ type Refund struct {
 	Wallet        Wallet
 	Deposit       bool
 	Total         Money // the paid intent's amount (total_fee)
-	Amount        Money
-	Reason        string
-	State         RefundState
-	RefundID      string
-	ChannelCode   string
-	ChannelMsg    string
-	StaffID       int64
-	ApprovedBy    int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	FinishedAt    time.Time
+	// For money taken from a deposit: the consume that took it (its
+	// request number, the channel's number for its result, its amount).
+	ConsumeNo   string
+	ConsumeTxn  string
+	Consumed    Money
+	Amount      Money
+	Reason      string
+	State       RefundState
+	RefundID    string
+	ChannelCode string
+	ChannelMsg  string
+	StaffID     int64
+	ApprovedBy  int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  time.Time
 }
 
+// request names the order the money sits in. For a sale that is the paid
+// order. For a consumed deposit it is where the consume put the money: a
+// consume answered with the deposit's own transaction number stayed on
+// the deposit (WeChat: refund the deposit order, its total), one answered
+// with another number created its own order at the channel (Alipay's
+// capture trade, Cloud Pay's consumption order: refund that order, whose
+// total is the consumed amount).
 func (r Refund) request() RefundRequest {
-	return RefundRequest{
-		OrderRef:    OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: r.TransactionID, Wallet: r.Wallet, Deposit: r.Deposit},
-		OutRefundNo: r.OutRefundNo, Total: r.Total, Amount: r.Amount, Reason: r.Reason,
+	ref := OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: r.TransactionID, Wallet: r.Wallet, Deposit: r.Deposit}
+	total := r.Total
+	if r.Deposit && r.ConsumeNo != "" && (r.ConsumeTxn == "" || r.ConsumeTxn != r.TransactionID) {
+		ref.OutTradeNo, ref.TransactionID, total = r.ConsumeNo, r.ConsumeTxn, r.Consumed
 	}
+	return RefundRequest{OrderRef: ref, OutRefundNo: r.OutRefundNo, Total: total, Amount: r.Amount, Reason: r.Reason}
 }
 
 // DepositState is a deposit's life after it was frozen.
@@ -197,11 +211,14 @@ type DepositOp struct {
 	OutRequestNo string
 	Amount       Money
 	State        DepositOpState
-	ChannelCode  string
-	ChannelMsg   string
-	StaffID      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TransactionID is the channel's number for the result (a consume's
+	// capture trade / consumption order).
+	TransactionID string
+	ChannelCode   string
+	ChannelMsg    string
+	StaffID       int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // PaymentStore is what the payment state machine needs from storage. Every
@@ -229,7 +246,8 @@ type PaymentStore interface {
 	PaidOrder(ctx context.Context, orderNo string) (Order, PaymentIntent, error)
 
 	// CreateRefund writes a refund (state created) and the audit entry in
-	// one transaction. In that transaction it refuses with
+	// one transaction; for a deposit it fills ConsumeNo, ConsumeTxn and
+	// Consumed from the done consume. In that transaction it refuses with
 	// ErrRefundInProgress when another refund of the order is not final,
 	// and with a *RefundExceedsError when the amount is more than what is
 	// left: paid (or, for a deposit, consumed) minus every refund not failed.

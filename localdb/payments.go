@@ -183,21 +183,29 @@ func (s *PaymentStore) PaidOrder(ctx context.Context, orderNo string) (app.Order
 
 const refundCols = `r.id, r.out_refund_no, r.order_id, o.order_no, r.intent_id, i.out_trade_no, i.transaction_id,
 	i.channel, i.wallet, i.kind, i.amount, r.amount, r.reason, r.state, r.refund_id, r.channel_code, r.channel_msg,
-	r.staff_id, COALESCE(r.approved_by,0), r.created_at, r.updated_at, r.finished_at`
+	r.staff_id, COALESCE(r.approved_by,0), r.created_at, r.updated_at, r.finished_at,
+	COALESCE(c.out_request_no,''), COALESCE(c.transaction_id,''), COALESCE(c.amount,0)`
 
-const refundFrom = ` FROM refund r JOIN orders o ON o.id = r.order_id JOIN payment_intent i ON i.id = r.intent_id `
+// consumeOf is the done consume of a deposit order (at most one: a
+// consume settles the deposit).
+const consumeOf = `SELECT op.out_request_no, op.transaction_id, op.amount, d.order_id FROM deposit_operation op
+	JOIN deposit d ON d.id = op.deposit_id WHERE op.kind='consume' AND op.state='done'`
+
+const refundFrom = ` FROM refund r JOIN orders o ON o.id = r.order_id JOIN payment_intent i ON i.id = r.intent_id
+	LEFT JOIN (` + consumeOf + `) c ON c.order_id = r.order_id `
 
 func scanRefund(sc interface{ Scan(...any) error }) (app.Refund, error) {
 	var r app.Refund
 	var ch, wallet, kind, state string
-	var total, amount, created, updated int64
+	var total, amount, created, updated, consumed int64
 	var finished sql.NullInt64
 	err := sc.Scan(&r.ID, &r.OutRefundNo, &r.OrderID, &r.OrderNo, &r.IntentID, &r.OutTradeNo, &r.TransactionID,
 		&ch, &wallet, &kind, &total, &amount, &r.Reason, &state, &r.RefundID, &r.ChannelCode, &r.ChannelMsg,
-		&r.StaffID, &r.ApprovedBy, &created, &updated, &finished)
+		&r.StaffID, &r.ApprovedBy, &created, &updated, &finished, &r.ConsumeNo, &r.ConsumeTxn, &consumed)
 	if err != nil {
 		return r, err
 	}
+	r.Consumed = app.Money(consumed)
 	r.Channel, r.Wallet, r.State = app.ChannelName(ch), app.Wallet(wallet), app.RefundState(state)
 	r.Deposit = kind == string(app.IntentKindDeposit)
 	r.Total, r.Amount = app.Money(total), app.Money(amount)
@@ -224,10 +232,15 @@ func (s *PaymentStore) CreateRefund(ctx context.Context, r *app.Refund, audit ap
 		if kind == string(app.OrderDeposit) {
 			// Only what was consumed from a deposit was taken; the rest
 			// went back by itself.
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT consumed FROM deposit WHERE order_id=?),0)`,
-				r.OrderID).Scan(&base); err != nil {
+			var orderID int64
+			err := tx.QueryRowContext(ctx, consumeOf+` AND d.order_id=?`, r.OrderID).Scan(&r.ConsumeNo, &r.ConsumeTxn, &base, &orderID)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				base = 0
+			case err != nil:
 				return err
 			}
+			r.Consumed = app.Money(base)
 		}
 		var used int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(amount),0) FROM refund WHERE order_id=? AND state!='failed'`,
@@ -406,9 +419,9 @@ func (s *PaymentStore) CreateDepositOp(ctx context.Context, op *app.DepositOp, a
 }
 
 func updateDepositOp(ctx context.Context, tx *sql.Tx, op *app.DepositOp) error {
-	res, err := tx.ExecContext(ctx, `UPDATE deposit_operation SET state=?, channel_code=?, channel_msg=?, updated_at=?
+	res, err := tx.ExecContext(ctx, `UPDATE deposit_operation SET state=?, channel_code=?, channel_msg=?, transaction_id=?, updated_at=?
 		WHERE id=? AND state NOT IN ('done','failed')`,
-		string(op.State), op.ChannelCode, op.ChannelMsg, ms(op.UpdatedAt), op.ID)
+		string(op.State), op.ChannelCode, op.ChannelMsg, op.TransactionID, ms(op.UpdatedAt), op.ID)
 	if err != nil {
 		return err
 	}
@@ -454,7 +467,7 @@ func (s *PaymentStore) FinishDepositOp(ctx context.Context, op *app.DepositOp) e
 // OpenDepositOps implements app.PaymentStore.
 func (s *PaymentStore) OpenDepositOps(ctx context.Context) ([]app.DepositOp, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+depositCols+`, op.id, op.kind, op.out_request_no, op.amount, op.state,
-		op.channel_code, op.channel_msg, COALESCE(op.staff_id,0), op.created_at, op.updated_at`+depositFrom+
+		op.channel_code, op.channel_msg, op.transaction_id, COALESCE(op.staff_id,0), op.created_at, op.updated_at`+depositFrom+
 		`JOIN deposit_operation op ON op.deposit_id = d.id WHERE op.state NOT IN ('done','failed') ORDER BY op.id`)
 	if err != nil {
 		return nil, err
@@ -466,7 +479,7 @@ func (s *PaymentStore) OpenDepositOps(ctx context.Context) ([]app.DepositOp, err
 		var kind, state string
 		var amount, created, updated int64
 		d, err := scanDeposit(rows, &op.ID, &kind, &op.OutRequestNo, &amount, &state, &op.ChannelCode, &op.ChannelMsg,
-			&op.StaffID, &created, &updated)
+			&op.TransactionID, &op.StaffID, &created, &updated)
 		if err != nil {
 			return nil, err
 		}
