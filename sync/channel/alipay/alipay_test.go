@@ -315,7 +315,9 @@ func TestPay_AnswerMapping(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
+			f.mu.Lock()
 			f.answer, f.mode = c.answer, c.mode
+			f.mu.Unlock()
 			cl, logs := newClient(t, f, func(cfg *Config) { cfg.HTTP.Timeout = 300 * time.Millisecond })
 			res, err := cl.Pay(context.Background(), payReq())
 			require.NoError(t, err)
@@ -337,7 +339,9 @@ func TestPay_AnswerMapping(t *testing.T) {
 
 func TestPay_RequestFields(t *testing.T) {
 	f := newFake(t)
+	f.mu.Lock()
 	f.answer = func(m string, biz map[string]any) string { return answerFor(m, paidFields(biz)) }
+	f.mu.Unlock()
 	cl, _ := newClient(t, f, nil)
 	_, err := cl.Pay(context.Background(), payReq())
 	require.NoError(t, err)
@@ -387,10 +391,12 @@ func TestQuery_TradeStatus(t *testing.T) {
 		"SOMETHING": {app.OutcomeUnknown, ""},
 	} {
 		t.Run(status, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(m string, biz map[string]any) string {
 				return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": status, "trade_no": "2026",
 					"out_trade_no": "T1", "total_amount": "12.50", "send_pay_date": "2026-11-21 10:00:03"})
 			}
+			f.mu.Unlock()
 			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletAlipay})
 			require.NoError(t, err)
 			assert.Equal(t, want.o, res.Outcome)
@@ -398,7 +404,9 @@ func TestQuery_TradeStatus(t *testing.T) {
 		})
 	}
 	t.Run("trade not exist is unknown", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(m string, _ map[string]any) string { return answerFor(m, bizFail("ACQ.TRADE_NOT_EXIST")) }
+		f.mu.Unlock()
 		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
@@ -425,7 +433,9 @@ func TestCancel_RetryFlagAndAction(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			f.mu.Unlock()
 			res, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletAlipay})
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome)
@@ -451,7 +461,9 @@ func TestRefund_FundChange(t *testing.T) {
 		"20000":         {map[string]any{"code": "20000", "msg": "x"}, app.OutcomeUnknown},
 	} {
 		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			f.mu.Unlock()
 			res, err := cl.Refund(context.Background(), req)
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome)
@@ -492,7 +504,9 @@ func TestRefundQuery(t *testing.T) {
 		"40004":                  {bizFail("ACQ.TRADE_NOT_EXIST"), app.OutcomeUnknown},
 	} {
 		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			f.mu.Unlock()
 			res, err := cl.RefundQuery(context.Background(), req)
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome)
@@ -509,6 +523,7 @@ func TestRefundQuery(t *testing.T) {
 func TestDeposit_FreezeConsumeReleaseCancel(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
+	f.mu.Lock()
 	f.answer = func(m string, biz map[string]any) string {
 		switch m {
 		case methodFreeze:
@@ -526,6 +541,7 @@ func TestDeposit_FreezeConsumeReleaseCancel(t *testing.T) {
 		}
 		return answerFor(m, bizFail("UNEXPECTED"))
 	}
+	f.mu.Unlock()
 	ctx := context.Background()
 	r := payReq()
 	r.OutTradeNo, r.Amount, r.Deposit = "D1", 50000, true
@@ -576,9 +592,11 @@ func TestDeposit_FreezeConsumeReleaseCancel(t *testing.T) {
 	assert.Len(t, f.requests(), n)
 
 	t.Run("freeze waiting for password", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(m string, biz map[string]any) string {
 			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "X", "out_order_no": "D1", "status": "INIT"})
 		}
+		f.mu.Unlock()
 		res, err := cl.Pay(ctx, r)
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomePending, res.Outcome)
@@ -631,13 +649,17 @@ func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
 	keyLines := strings.Split(chantest.PKCS8PEM(appKey), "\n")
 	var texts []string
 	for _, mode := range []string{"", "drop", "slow", "http500", "truncate"} {
+		f.mu.Lock()
 		f.mode = mode
+		f.mu.Unlock()
 		for _, a := range []func(string, map[string]any) string{
 			func(m string, biz map[string]any) string { return answerFor(m, paidFields(biz)) },
 			func(m string, biz map[string]any) string { return answerFor(m, bizFail("X "+keyLines[2])) },
 			func(m string, biz map[string]any) string { return `{"` + ResponseKey(m) + `":{"code":"10000"}}` },
 		} {
+			f.mu.Lock()
 			f.answer = a
+			f.mu.Unlock()
 			res, err := cl.Pay(context.Background(), payReq())
 			if err != nil {
 				texts = append(texts, err.Error())
@@ -723,22 +745,28 @@ func TestDownloadBill(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	f.files["/bill/20261121.zip"] = billZip(t, map[string]string{"d.csv": detailCSV, "s.csv": summaryCSV})
+	f.mu.Lock()
 	f.answer = func(m string, biz map[string]any) string {
 		return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "bill_download_url": f.srv.URL + "/bill/20261121.zip?token=abc"})
 	}
+	f.mu.Unlock()
 	b, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	assert.Len(t, b.Lines, 2)
 	assert.Equal(t, app.ChannelAlipay, b.Channel)
 	assert.Equal(t, map[string]any{"bill_type": "trade", "bill_date": "2026-11-21"}, f.requests()[0].biz)
 
+	f.mu.Lock()
 	f.answer = func(m string, biz map[string]any) string { return answerFor(m, bizFail("isp.bill_not_exist")) }
+	f.mu.Unlock()
 	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
 	assert.ErrorIs(t, err, channel.ErrNoBill)
 
+	f.mu.Lock()
 	f.answer = func(m string, biz map[string]any) string {
 		return `{"` + ResponseKey(m) + `":{"code":"10000","bill_download_url":"http://evil.example/x.zip"}}`
 	}
+	f.mu.Unlock()
 	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
 	assert.ErrorContains(t, err, "cannot be used", "an unsigned bill URL is not followed")
 }

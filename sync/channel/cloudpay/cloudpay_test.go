@@ -307,7 +307,9 @@ func TestPay_AnswerMapping(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
+			f.mu.Lock()
 			f.answer, f.mode, f.raw = c.answer, c.mode, c.raw
+			f.mu.Unlock()
 			cl, logs := newClient(t, f, func(cfg *Config) { cfg.HTTP.Timeout = 300 * time.Millisecond })
 			res, err := cl.Pay(context.Background(), payReq(app.WalletWeChat, wxCode))
 			require.NoError(t, err)
@@ -332,10 +334,12 @@ func TestPay_AnswerMapping(t *testing.T) {
 func TestPay_RequestAndPlatforms(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
+	f.mu.Lock()
 	f.answer = func(_ string, q map[string]any) reply {
 		ext := map[float64]string{1: "wxpay_order_content_ext", 2: "alipay_order_content_ext", 3: "card_order_content_ext"}[q["pay_mch_key"].(map[string]any)["pay_platform"].(float64)]
 		return reply{member: order(q, ext, 2)}
 	}
+	f.mu.Unlock()
 	for i, c := range []struct {
 		w        app.Wallet
 		code     string
@@ -408,7 +412,9 @@ func TestQuery_States(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.ext, c.state), func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(_ string, q map[string]any) reply { return reply{member: order(q, c.ext, c.state)} }
+			f.mu.Unlock()
 			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletWeChat})
 			require.NoError(t, err)
 			assert.Equal(t, c.o, res.Outcome)
@@ -416,7 +422,9 @@ func TestQuery_States(t *testing.T) {
 		})
 	}
 	t.Run("104 order not found is unknown for a query", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(string, map[string]any) reply { return reply{status: 104, internal: 404, desc: "订单不存在"} }
+		f.mu.Unlock()
 		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletWeChat})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
@@ -443,7 +451,9 @@ func TestReverse_AndSigning(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			cl, _ := newClient(t, f, nil)
+			f.mu.Lock()
 			f.answer = func(string, map[string]any) reply { return c.rp }
+			f.mu.Unlock()
 			res, err := cl.Reverse(ctx, ref)
 			require.NoError(t, err)
 			assert.Equal(t, c.o, res.Outcome)
@@ -453,7 +463,9 @@ func TestReverse_AndSigning(t *testing.T) {
 	assert.False(t, f.requests()[0].signed, "without a signing key the authentication code is used")
 
 	cl, _ := newClient(t, f, func(c *Config) { c.SignPrivateKey = channel.Secret(chantest.PKCS1PEM(pssKey(t))) })
+	f.mu.Lock()
 	f.answer = func(string, map[string]any) reply { return reply{member: map[string]any{}} }
+	f.mu.Unlock()
 	res, err := cl.Reverse(ctx, ref)
 	require.NoError(t, err)
 	assert.Equal(t, app.OutcomeSuccess, res.Outcome)
@@ -490,13 +502,17 @@ func TestRefund_AndQuery(t *testing.T) {
 		"no extension":  {refund("", nil), app.OutcomePending},
 	} {
 		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(api string, _ map[string]any) reply {
 				if api == "query_refund_order" {
 					return reply{member: map[string]any{"refund_order_content": []any{refund("", nil), c.member}}}
 				}
 				return reply{member: map[string]any{"refund_order_content": c.member}}
 			}
+			f.mu.Unlock()
+			f.mu.Lock()
 			f.answer = wrapFirstOther(f.answer)
+			f.mu.Unlock()
 			res, err := cl.Refund(ctx, req)
 			require.NoError(t, err)
 			assert.Equal(t, c.o, res.Outcome)
@@ -515,11 +531,13 @@ func TestRefund_AndQuery(t *testing.T) {
 	assert.False(t, reqs[1].signed)
 
 	t.Run("refund with another amount is not believed", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(string, map[string]any) reply {
 			m := refund("wxpay_refund_order_content_ext", map[string]any{"state": 2})
 			m["refund_fee"] = 1250
 			return reply{member: map[string]any{"refund_order_content": m}}
 		}
+		f.mu.Unlock()
 		res, err := cl.Refund(ctx, req)
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
@@ -554,6 +572,7 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	ctx := context.Background()
+	f.mu.Lock()
 	f.answer = func(api string, q map[string]any) reply {
 		switch api {
 		case "micro_freeze", "deposit_consume":
@@ -563,6 +582,7 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 		}
 		return reply{status: 104, desc: "unexpected"}
 	}
+	f.mu.Unlock()
 	r := payReq(app.WalletWeChat, wxCode)
 	r.Deposit, r.Amount = true, 50000
 	res, err := cl.Pay(ctx, r)
@@ -598,9 +618,11 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 	assert.Len(t, f.requests(), n)
 
 	t.Run("unfreeze answer for another amount", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(api string, q map[string]any) reply {
 			return reply{member: map[string]any{"out_unfreeze_no": q["out_unfreeze_no"], "unfreeze_fee": 1}}
 		}
+		f.mu.Unlock()
 		rel, err := cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: cashierID + "U3", Amount: 100})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, rel.Outcome)
@@ -613,6 +635,7 @@ func TestDownloadBill_Paging(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	const n = 230
+	f.mu.Lock()
 	f.answer = func(api string, q map[string]any) reply {
 		page := int(q["page_num"].(float64))
 		size := int(q["page_size"].(float64))
@@ -630,6 +653,7 @@ func TestDownloadBill_Paging(t *testing.T) {
 		}
 		return reply{key: "order_detail_query", member: map[string]any{"total_count": n, "order_details": details}}
 	}
+	f.mu.Unlock()
 	b, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 12, 0, 0, 0, channel.Beijing))
 	require.NoError(t, err)
 	assert.Len(t, b.Lines, n)
@@ -649,6 +673,7 @@ func TestDownloadBill_Paging(t *testing.T) {
 
 	t.Run("a page that is not authenticated fails the bill", func(t *testing.T) {
 		inner := f.answer
+		f.mu.Lock()
 		f.answer = func(api string, q map[string]any) reply {
 			r := inner(api, q)
 			if q["page_num"].(float64) == 2 {
@@ -656,14 +681,17 @@ func TestDownloadBill_Paging(t *testing.T) {
 			}
 			return r
 		}
+		f.mu.Unlock()
 		_, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 12, 0, 0, 0, channel.Beijing))
 		assert.ErrorContains(t, err, "page 2")
 		assert.False(t, app.IsNotSent(err))
 	})
 	t.Run("total_count larger than what is served", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(api string, q map[string]any) reply {
 			return reply{key: "order_detail_query", member: map[string]any{"total_count": 5, "order_details": []any{}}}
 		}
+		f.mu.Unlock()
 		_, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 12, 0, 0, 0, channel.Beijing))
 		assert.ErrorContains(t, err, "incomplete")
 	})
@@ -672,12 +700,14 @@ func TestDownloadBill_Paging(t *testing.T) {
 func TestQuerySubMchShopInfo(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
+	f.mu.Lock()
 	f.answer = func(api string, q map[string]any) reply {
 		return reply{key: "query_shop_info", member: map[string]any{"total_count": 1, "shop_infos": []any{map[string]any{
 			"shop_id": "sz01shop", "shop_name": "演示门店", "out_shop_id": "sz01shop",
 			"staff_infos":  []any{map[string]any{"staff_id": "1001", "staff_name": "收银员", "shop_manager": true}},
 			"device_infos": []any{map[string]any{"device_id": "POS-01", "device_type": 1, "device_name": "POS-01"}}}}}}
 	}
+	f.mu.Unlock()
 	page, err := cl.QuerySubMchShopInfo(context.Background(), 1, 20)
 	require.NoError(t, err)
 	require.Len(t, page.ShopInfos, 1)
@@ -691,9 +721,11 @@ func TestQuerySubMchShopInfo(t *testing.T) {
 
 	_, err = cl.QuerySubMchShopInfo(context.Background(), 0, 20)
 	assert.True(t, app.IsNotSent(err))
+	f.mu.Lock()
 	f.answer = func(string, map[string]any) reply {
 		return reply{key: "query_shop_info", member: map[string]any{}, authKey: otherKey}
 	}
+	f.mu.Unlock()
 	_, err = cl.QuerySubMchShopInfo(context.Background(), 1, 20)
 	assert.Error(t, err)
 	assert.False(t, app.IsNotSent(err))
@@ -744,14 +776,18 @@ func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
 	})
 	var texts []string
 	for _, mode := range []string{"", "drop", "slow", "http500", "truncate"} {
+		f.mu.Lock()
 		f.mode = mode
+		f.mu.Unlock()
 		for _, a := range []func(string, map[string]any) reply{
 			func(_ string, q map[string]any) reply { return reply{member: order(q, "wxpay_order_content_ext", 2)} },
 			func(string, map[string]any) reply { return reply{status: 104, desc: "key " + testKey} },
 			func(string, map[string]any) reply { return reply{status: 101, desc: "key " + testKey, unsigned: true} },
 			func(_ string, q map[string]any) reply { return reply{member: order(q, "", 0), authKey: otherKey} },
 		} {
+			f.mu.Lock()
 			f.answer = a
+			f.mu.Unlock()
 			res, err := cl.Pay(context.Background(), payReq(app.WalletWeChat, wxCode))
 			if err != nil {
 				texts = append(texts, err.Error())

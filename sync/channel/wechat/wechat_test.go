@@ -284,7 +284,9 @@ func TestPay_AnswerMapping(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
+			f.mu.Lock()
 			f.answer, f.mode = c.answer, c.mode
+			f.mu.Unlock()
 			cl, logs := newClient(t, f, func(cfg *Config) { cfg.HTTP.Timeout = 300 * time.Millisecond })
 			res, err := cl.Pay(context.Background(), payReq())
 			require.NoError(t, err)
@@ -306,7 +308,9 @@ func TestPay_AnswerMapping(t *testing.T) {
 
 func TestPay_RequestFields(t *testing.T) {
 	f := newFake(t)
+	f.mu.Lock()
 	f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, paid(q)) }
+	f.mu.Unlock()
 	cl, _ := newClient(t, f, nil)
 	_, err := cl.Pay(context.Background(), payReq())
 	require.NoError(t, err)
@@ -354,7 +358,9 @@ func TestPay_BadInput_NothingSent(t *testing.T) {
 	ok := payReq()
 	ok.Subject = strings.Repeat("饮", 42) // 126 bytes
 	ok.AuthCode = "101234567890123456"
+	f.mu.Lock()
 	f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok2(q) }
+	f.mu.Unlock()
 	_, err := cl.Pay(context.Background(), ok)
 	require.NoError(t, err)
 }
@@ -383,9 +389,11 @@ func TestQuery_TradeStates(t *testing.T) {
 	cl, _ := newClient(t, f, nil)
 	for _, c := range cases {
 		t.Run(c.state, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(_ string, q map[string]string) (int, string) {
 				return 200, ok(q, map[string]string{"trade_state": c.state, "transaction_id": "4200", "total_fee": "1250", "out_trade_no": "T1"})
 			}
+			f.mu.Unlock()
 			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletWeChat})
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome)
@@ -394,16 +402,20 @@ func TestQuery_TradeStates(t *testing.T) {
 		})
 	}
 	t.Run("ORDERNOTEXIST is unknown", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "ORDERNOTEXIST") }
+		f.mu.Unlock()
 		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
 		assert.Equal(t, "ORDERNOTEXIST", res.Code)
 	})
 	t.Run("by transaction id", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(_ string, q map[string]string) (int, string) {
 			return 200, ok(q, map[string]string{"trade_state": "SUCCESS", "transaction_id": q["transaction_id"], "total_fee": "1"})
 		}
+		f.mu.Unlock()
 		res, err := cl.Query(context.Background(), app.OrderRef{TransactionID: "4200000001"})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeSuccess, res.Outcome)
@@ -437,7 +449,9 @@ func TestReverse_Mapping(t *testing.T) {
 	cl, _ := newClient(t, f, nil)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, c.extra) }
+			f.mu.Unlock()
 			res, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletWeChat})
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome)
@@ -484,7 +498,9 @@ func TestRefund_Mapping(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, c.extra) }
+			f.mu.Unlock()
 			res, err := cl.Refund(context.Background(), req)
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
@@ -515,12 +531,14 @@ func TestRefundQuery_Statuses(t *testing.T) {
 		"PROCESSING": app.OutcomePending, "CHANGE": app.OutcomeUnknown,
 	} {
 		t.Run(status, func(t *testing.T) {
+			f.mu.Lock()
 			f.answer = func(_ string, q map[string]string) (int, string) {
 				return 200, ok(q, map[string]string{"refund_count": "2",
 					"out_refund_no_0": "R0", "refund_status_0": "SUCCESS", "refund_fee_0": "1",
 					"out_refund_no_1": "R1", "refund_status_1": status, "refund_fee_1": "250", "refund_id_1": "5001",
 					"refund_success_time_1": "2026-11-21 10:01:02"})
 			}
+			f.mu.Unlock()
 			res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1"})
 			require.NoError(t, err)
 			assert.Equal(t, want, res.Outcome)
@@ -529,15 +547,19 @@ func TestRefundQuery_Statuses(t *testing.T) {
 		})
 	}
 	t.Run("REFUNDNOTEXIST is unknown", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "REFUNDNOTEXIST") }
+		f.mu.Unlock()
 		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
 	})
 	t.Run("answer without our refund", func(t *testing.T) {
+		f.mu.Lock()
 		f.answer = func(_ string, q map[string]string) (int, string) {
 			return 200, ok(q, map[string]string{"refund_count": "1", "out_refund_no_0": "R9", "refund_status_0": "SUCCESS"})
 		}
+		f.mu.Unlock()
 		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
@@ -549,6 +571,7 @@ func TestRefundQuery_Statuses(t *testing.T) {
 func TestDeposit_Calls(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil) // configured MD5: deposit calls still use HMAC-SHA256
+	f.mu.Lock()
 	f.answer = func(path string, q map[string]string) (int, string) {
 		switch path {
 		case "/deposit/micropay":
@@ -566,6 +589,7 @@ func TestDeposit_Calls(t *testing.T) {
 		}
 		return 404, ""
 	}
+	f.mu.Unlock()
 	ctx := context.Background()
 	r := payReq()
 	r.Deposit, r.Amount = true, 50000
@@ -676,7 +700,9 @@ func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
 	keyPEM := cfg.KeyPEM.Reveal()
 	var texts []string
 	for _, mode := range []string{"", "drop", "slow", "http500", "truncate"} {
+		f.mu.Lock()
 		f.mode = mode
+		f.mu.Unlock()
 		for _, ans := range []func(string, map[string]string) (int, string){
 			func(_ string, q map[string]string) (int, string) { return 200, ok2(q) },
 			func(_ string, q map[string]string) (int, string) {
@@ -689,7 +715,9 @@ func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
 				return 200, signedWith(otherKey, q["sign_type"], base(q, nil))
 			},
 		} {
+			f.mu.Lock()
 			f.answer = ans
+			f.mu.Unlock()
 			res, err := cl.Pay(context.Background(), payReq())
 			if err != nil {
 				texts = append(texts, err.Error())
@@ -752,7 +780,9 @@ func TestBill_Parse(t *testing.T) {
 func TestDownloadBill(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
+	f.mu.Lock()
 	f.answer = func(_ string, q map[string]string) (int, string) { return 200, sampleBill }
+	f.mu.Unlock()
 	b, err := cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	assert.Equal(t, app.ChannelWeChat, b.Channel)
@@ -762,14 +792,18 @@ func TestDownloadBill(t *testing.T) {
 	assert.Equal(t, "ALL", p["bill_type"])
 	assert.Equal(t, testSub, p["sub_mch_id"])
 
+	f.mu.Lock()
 	f.answer = func(_ string, q map[string]string) (int, string) {
 		return 200, "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[No Bill Exist]]></return_msg><error_code><![CDATA[20002]]></error_code></xml>"
 	}
+	f.mu.Unlock()
 	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
 	assert.ErrorIs(t, err, channel.ErrNoBill)
 	assert.False(t, app.IsNotSent(err))
 
+	f.mu.Lock()
 	f.mode = "drop"
+	f.mu.Unlock()
 	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
 	assert.Error(t, err)
 	assert.False(t, app.IsNotSent(err), "the request was sent")
@@ -817,7 +851,9 @@ func TestNew_P12Certificate(t *testing.T) {
 			require.NoError(t, os.WriteFile(path, data, 0o600))
 			cl, _ := newClient(t, f, func(c *Config) { c.CertPEM, c.KeyPEM, c.P12File = "", "", path })
 			assert.True(t, cl.HasClientCert(), "the default password is the merchant number")
+			f.mu.Lock()
 			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, map[string]string{"recall": "N"}) }
+			f.mu.Unlock()
 			res, err := cl.Reverse(context.Background(), app.OrderRef{OutTradeNo: "T1"})
 			require.NoError(t, err)
 			assert.Equal(t, app.OutcomeSuccess, res.Outcome)
