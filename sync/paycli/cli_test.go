@@ -151,12 +151,18 @@ func TestBuildChannels_MalformedKeys(t *testing.T) {
 	gw, err := paycli.ExternalSandbox("https://127.0.0.1:1", sharedSandboxDir)
 	require.NoError(t, err)
 	for name, spoil := range map[string]func(*paycli.ChannelConfigs){
-		"wechat key":        func(c *paycli.ChannelConfigs) { c.WeChat.KeyPEM = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" },
-		"wechat cert":       func(c *paycli.ChannelConfigs) { c.WeChat.CertPEM = "not a certificate" },
-		"wechat api key":    func(c *paycli.ChannelConfigs) { c.WeChat.APIKey = "short" },
-		"alipay key":        func(c *paycli.ChannelConfigs) { c.Alipay.PrivateKey = "garbage" },
-		"alipay public key": func(c *paycli.ChannelConfigs) { c.Alipay.AlipayPublicKey = "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----" },
-		"cloudpay sign key": func(c *paycli.ChannelConfigs) { c.CloudPay.SignPrivateKey = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----" },
+		"wechat key": func(c *paycli.ChannelConfigs) {
+			c.WeChat.KeyPEM = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+		},
+		"wechat cert":    func(c *paycli.ChannelConfigs) { c.WeChat.CertPEM = "not a certificate" },
+		"wechat api key": func(c *paycli.ChannelConfigs) { c.WeChat.APIKey = "short" },
+		"alipay key":     func(c *paycli.ChannelConfigs) { c.Alipay.PrivateKey = "garbage" },
+		"alipay public key": func(c *paycli.ChannelConfigs) {
+			c.Alipay.AlipayPublicKey = "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"
+		},
+		"cloudpay sign key": func(c *paycli.ChannelConfigs) {
+			c.CloudPay.SignPrivateKey = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----"
+		},
 	} {
 		cfgs := gw.Configs(channel.HTTPSettings{}, nil)
 		spoil(&cfgs)
