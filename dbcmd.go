@@ -12,8 +12,9 @@ func runDB(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("db", stderr)
 	dir := dataDirFlag(fs)
 	out := fs.String("out", "", "backup: 备份文件路径 / backup file (default: <data>/backups/pos-<time>.db)")
+	from := fs.String("from", "", "restore: 备份文件 / backup file to restore (default: the newest in <data>/backups)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "用法 / usage: pos db [--data-dir DIR] migrate|check|backup [--out FILE]")
+		fmt.Fprintln(stderr, "用法 / usage: pos db [--data-dir DIR] migrate|check|backup [--out FILE]|restore [--from FILE]")
 	}
 	// Allow flags before and after the action.
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +113,25 @@ func runDB(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "已备份 / backup written: %s\n", p)
+		return 0
+	case "restore":
+		b := *from
+		if b == "" {
+			b = localdb.LatestBackup(path)
+		}
+		if b == "" {
+			fmt.Fprintf(stderr, "没有找到备份 / no backup found in %s\n", localdb.BackupDir(path))
+			return 1
+		}
+		moved, err := localdb.RestoreBackup(path, b)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "已恢复 / restored %s from %s\n", path, b)
+		if moved != "" {
+			fmt.Fprintf(stdout, "原文件已保留为 / the previous file was kept as %s\n", moved)
+		}
 		return 0
 	}
 	fmt.Fprintf(stderr, "未知操作 / unknown action %q\n", action)

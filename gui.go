@@ -134,14 +134,32 @@ func checkDisplay() error {
 }
 
 // showFatal shows an error window (the counter has no terminal to read)
-// and returns the exit code.
+// and returns the exit code. A damaged database gets an offer to restore
+// the newest backup; the damaged file is moved aside, never overwritten.
 func showFatal(a fyne.App, err error) int {
 	a.Settings().SetTheme(postheme.New())
 	w := a.NewWindow(shell.WindowTitle + " — 错误 / error")
 	msg := widget.NewLabel(err.Error())
 	msg.Wrapping = fyne.TextWrapWord
-	w.SetContent(container.NewBorder(nil, widget.NewButton("退出 / Quit", a.Quit), nil, nil, container.NewVScroll(msg)))
-	w.Resize(fyne.NewSize(700, 300))
+	buttons := container.NewHBox(widget.NewButton("退出 / Quit", a.Quit))
+	var corrupt *localdb.ErrCorrupt
+	if errors.As(err, &corrupt) && corrupt.LastBackup != "" {
+		var restore *widget.Button
+		restore = widget.NewButton("用最近的备份恢复（损坏的文件会保留）/ Restore the last backup (the damaged file is kept)", func() {
+			restore.Disable()
+			moved, rerr := localdb.RestoreBackup(corrupt.Path, corrupt.LastBackup)
+			if rerr != nil {
+				msg.SetText(msg.Text + "\n\n恢复失败 / restore failed: " + rerr.Error())
+				return
+			}
+			msg.SetText(fmt.Sprintf("已从 %s 恢复。损坏的文件已移到 %s。请重新启动程序。\nRestored from %s; the damaged file was moved to %s. Start the app again.",
+				corrupt.LastBackup, moved, corrupt.LastBackup, moved))
+		})
+		restore.Importance = widget.HighImportance
+		buttons.Add(restore)
+	}
+	w.SetContent(container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(msg)))
+	w.Resize(fyne.NewSize(760, 320))
 	w.ShowAndRun()
 	return 1
 }

@@ -33,7 +33,7 @@ func TestCLI_DBMigrateCheckBackup(t *testing.T) {
 	dir := t.TempDir()
 	code, out, stderr := runCLI("--data-dir", dir, "db", "migrate")
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, out, "version 1")
+	require.Contains(t, out, "created")
 	code, out, _ = runCLI("--data-dir", dir, "db", "migrate")
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "already at version")
@@ -69,6 +69,20 @@ func TestCLI_DBCheckOnCorruptFileNamesBackupAndChangesNothing(t *testing.T) {
 	after, err := os.ReadFile(filepath.Join(dir, "pos.db"))
 	require.NoError(t, err)
 	require.Equal(t, garbage, after)
+
+	// The offer: restore the newest backup; the damaged file is kept.
+	code, out, stderr := runCLI("--data-dir", dir, "db", "restore")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "kept as")
+	kept, err := filepath.Glob(filepath.Join(dir, "pos.db.damaged-*"))
+	require.NoError(t, err)
+	require.Len(t, kept, 1)
+	moved, err := os.ReadFile(kept[0])
+	require.NoError(t, err)
+	require.Equal(t, garbage, moved)
+	code, out, _ = runCLI("--data-dir", dir, "db", "check")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "integrity: ok")
 }
 
 func TestCLI_MissingDatabaseForCheck(t *testing.T) {

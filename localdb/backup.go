@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -86,4 +87,64 @@ func (db *DB) Backup(ctx context.Context, dest string) (string, error) {
 		return "", fmt.Errorf("备份失败 / backup failed: %w", err)
 	}
 	return dest, nil
+}
+
+// RestoreBackup puts backup in place of the database at dbPath without
+// destroying anything: the current file (and its -wal/-shm) is renamed to
+// <name>.damaged-<time>, then the backup is copied in and checked. It
+// returns the name the old file was moved to. The app must not have the
+// database open.
+func RestoreBackup(dbPath, backup string) (string, error) {
+	if backup == "" {
+		return "", fmt.Errorf("没有可用的备份 / no backup to restore")
+	}
+	src, err := os.Open(backup)
+	if err != nil {
+		return "", fmt.Errorf("无法读取备份 / cannot read the backup: %w", err)
+	}
+	defer src.Close()
+	if err := checkHeader(backup); err != nil {
+		return "", fmt.Errorf("备份文件不是有效的数据库 / the backup is not a database: %w", err)
+	}
+	moved := ""
+	if fileExists(dbPath) {
+		moved = fmt.Sprintf("%s.damaged-%s", dbPath, time.Now().UTC().Format("20060102T150405Z"))
+		if err := os.Rename(dbPath, moved); err != nil {
+			return "", fmt.Errorf("无法移开损坏的文件 / cannot move the damaged file aside: %w", err)
+		}
+		for _, ext := range []string{"-wal", "-shm"} {
+			if fileExists(dbPath + ext) {
+				_ = os.Rename(dbPath+ext, moved+ext)
+			}
+		}
+	}
+	tmp := dbPath + ".restoring"
+	dst, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return moved, err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return moved, err
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return moved, err
+	}
+	dst.Close()
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return moved, err
+	}
+	db, err := OpenExisting(dbPath)
+	if err != nil {
+		return moved, err
+	}
+	defer db.Close()
+	res, err := db.IntegrityCheck(context.Background())
+	if err != nil || res != "ok" {
+		return moved, fmt.Errorf("恢复后的数据库检查未通过 / the restored database failed its check: %v %s", err, res)
+	}
+	return moved, nil
 }
