@@ -60,7 +60,7 @@ type ErrCorrupt struct {
 func (e *ErrCorrupt) Error() string {
 	msg := fmt.Sprintf("数据库文件已损坏或不是数据库 / database file is damaged or not a database: %s (%v). 未修改任何文件 / nothing was overwritten.", e.Path, e.Cause)
 	if e.LastBackup != "" {
-		msg += fmt.Sprintf(" 最近的备份 / last backup: %s — 关闭程序后可用它替换 / close the app and copy it over the damaged file to restore.", e.LastBackup)
+		msg += fmt.Sprintf(" 最近的备份 / last backup: %s — 可用 `pos db restore` 恢复，损坏的文件会被保留 / restore it with `pos db restore`; the damaged file is kept.", e.LastBackup)
 	} else {
 		msg += " 没有找到备份 / no backup found."
 	}
