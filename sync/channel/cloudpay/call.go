@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -73,10 +72,9 @@ type head struct {
 // (for Retry/NoReverse/message); member is the API's object, present only
 // when the answer is authenticated.
 type answer struct {
-	head     head
-	verified bool
-	member   json.RawMessage
-	bad      *app.ChannelResult // set when not trusted (transport, malformed, unsigned, bad code)
+	head   head
+	member json.RawMessage
+	bad    *app.ChannelResult // set when not trusted (transport, malformed, unsigned, bad code)
 }
 
 // call sends one API call. sign says whether refund/reverse may be signed
@@ -166,7 +164,6 @@ func (c *Client) verify(api, ref string, raw []byte) answer {
 		a.bad = &r
 		return a
 	}
-	a.verified = true
 	key := api
 	switch api {
 	case "client_order_detail":
@@ -225,8 +222,6 @@ func (c *Client) mismatch(api, ref, what string) app.ChannelResult {
 	c.untrusted(api, ref, "authenticated answer does not match the request: "+what)
 	return channel.Untrusted(channel.CodeMismatch, "云支付应答与请求不符（"+what+"），请查询 / Cloud Pay's answer does not match the request ("+what+"); query the order")
 }
-
-var errWallet = errors.New("wallet")
 
 // platform maps a wallet to pay_platform.
 func platform(w app.Wallet) (int, error) {

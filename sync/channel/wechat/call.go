@@ -56,7 +56,7 @@ func (c *Client) send(ctx context.Context, s *callSpec, body []byte, limit int64
 		hc = c.tls
 	}
 	target := strings.TrimRight(c.base.String(), "/") + s.what
-	return channel.Exchange(ctx, hc, mustPost(target, body), limit)
+	return channel.Post(ctx, hc, target, "text/xml; charset=utf-8", body, limit)
 }
 
 // call makes one signed call and verifies the answer.

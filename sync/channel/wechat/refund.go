@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"poscashier/app"
@@ -161,8 +162,10 @@ func findRefund(p map[string]string, outRefundNo string) (status, id, amount, wh
 	return "", "", "", "", false
 }
 
-func parseRefundTime(s string) (t timeT) {
-	if v, err := parseLayout("2006-01-02 15:04:05", s); err == nil {
+// parseRefundTime reads refund_success_time ("yyyy-MM-dd HH:mm:ss", or the
+// compact form) in Beijing time.
+func parseRefundTime(s string) time.Time {
+	if v, err := time.ParseInLocation("2006-01-02 15:04:05", s, channel.Beijing); err == nil {
 		return v
 	}
 	return parseTime(s)

@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"strconv"
-	"time"
 
 	"poscashier/app"
 	"poscashier/sync/channel"
@@ -25,10 +24,4 @@ func orderKey(r app.OrderRef, params map[string]string) error {
 	}
 	params["out_trade_no"] = r.OutTradeNo
 	return nil
-}
-
-type timeT = time.Time
-
-func parseLayout(layout, s string) (time.Time, error) {
-	return time.ParseInLocation(layout, s, channel.Beijing)
 }
