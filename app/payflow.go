@@ -45,6 +45,9 @@ type PayResult struct {
 // Paid reports whether the money was taken and the order committed.
 func (r PayResult) Paid() bool { return r.State == IntentPaid }
 
+// ErrNoStaff is returned when the order names no staff member.
+var ErrNoStaff = errors.New("订单缺少收银员 / the order has no staff member")
+
 // ErrAmountMismatch is returned when the amount differs from the order's.
 var ErrAmountMismatch = errors.New("金额与订单应付金额不符 / amount does not match the order's payable amount")
 
@@ -83,6 +86,9 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 	ch, err := s.ChannelFor(wallet)
 	if err != nil {
 		return PayResult{}, err
+	}
+	if o.StaffID == 0 {
+		return PayResult{}, ErrNoStaff
 	}
 	now := s.clock.Now()
 	if err := o.Recompute(); err != nil {

@@ -488,6 +488,10 @@ func TestPay_BadInputSendsNothing(t *testing.T) {
 	in.Order.Lines = []app.OrderLine{{Name: "水", Qty: 2, UnitPrice: 200}}
 	_, err = r.pay.Pay(ctx, in)
 	assert.ErrorIs(t, err, app.ErrAmountMismatch)
+	in = r.input(wxCode, 500)
+	in.Order.StaffID = 0
+	_, err = r.pay.Pay(ctx, in)
+	assert.ErrorIs(t, err, app.ErrNoStaff)
 	assert.Empty(t, r.ch.Calls(""))
 	n, _ := r.db.CountOrders(ctx)
 	assert.Zero(t, n)

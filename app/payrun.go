@@ -17,7 +17,7 @@ type payRun struct {
 	req     *PayRequest // the pay call (with the code); nil when resuming
 	onEvent EventFunc
 
-	lastSend  time.Time // last pay call, for the 15-second rule
+	lastSend  time.Time // last pay call's end (SentAt when resuming), for the 15-second rule
 	noReverse bool      // the channel forbade reversing (Cloud Pay 407)
 	skipWait  bool      // go to the reverse phase after one query (resuming a reversing intent)
 	msg       string    // the last thing worth telling the cashier
@@ -182,11 +182,13 @@ func (r *payRun) sendPay(ctx context.Context) (res ChannelResult, neverSent bool
 		r.in = prev
 		return ChannelResult{}, false, fmt.Errorf("无法记录发送，未发送 / could not record the send, nothing sent: %w", err)
 	}
-	r.lastSend = now
 	r.event(StepSending, msgSending, ChannelResult{})
 	cctx, cancel := r.s.callCtx(ctx)
 	res, cerr := r.ch.Pay(cctx, *r.req)
 	cancel()
+	// The channel got the request before we got its answer (or gave up):
+	// counting the 15-second rule from here is on the safe side.
+	r.lastSend = r.now()
 	if cerr != nil {
 		// The contract: an error means nothing was sent. Trust it only for
 		// the first attempt and while our own ctx is alive.
