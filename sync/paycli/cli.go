@@ -139,23 +139,27 @@ func open(ctx context.Context, g gatewayFlags, route map[app.Wallet]app.ChannelN
 }
 
 // printer prints progress events: every step, and while waiting one line
-// every 5 seconds.
+// every 5 seconds. Every event still goes on to next.
 func printer(w io.Writer, next app.EventFunc) app.EventFunc {
-	last := ""
+	last, lastState := "", ""
 	lastAt := -1
 	return func(e app.PaymentEvent) {
-		if e.Step == app.StepWaiting && e.Message == last && e.Seconds-lastAt < 5 {
+		if next != nil {
+			defer next(e)
+		}
+		same := e.Message == last && e.State == lastState
+		if e.Step == app.StepWaiting && same && e.Seconds-lastAt < 5 {
 			return
 		}
-		last, lastAt = e.Message, e.Seconds
+		if same && e.Step != app.StepWaiting && e.ChannelCode == "" && e.ChannelMsg == "" && !e.Final {
+			return // the same line again (a state change announced, then its call)
+		}
+		last, lastState, lastAt = e.Message, e.State, e.Seconds
 		said := ""
 		if e.ChannelCode != "" || e.ChannelMsg != "" {
 			said = fmt.Sprintf("  [%s %s]", e.ChannelCode, e.ChannelMsg)
 		}
 		fmt.Fprintf(w, "[%3ds] %-10s %s%s\n", e.Seconds, e.State, e.Message, strings.TrimRight(said, " "))
-		if next != nil {
-			next(e)
-		}
 	}
 }
 
