@@ -16,6 +16,7 @@ import (
 	"poscashier/sync/channel"
 	"poscashier/sync/channel/alipay"
 	"poscashier/sync/channel/cloudpay"
+	"poscashier/sync/channel/setup"
 	"poscashier/sync/channel/wechat"
 	"poscashier/sync/sandbox"
 )
@@ -26,7 +27,8 @@ type ChannelConfigs struct {
 	WeChat   *wechat.Config
 	Alipay   *alipay.Config
 	CloudPay *cloudpay.Config
-	// Route says which channel takes which wallet. Nil: DefaultRoute.
+	// Route overrides which channel takes which wallet (see setup.Settings:
+	// by default each wallet goes to its own channel, else to Cloud Pay).
 	Route map[app.Wallet]app.ChannelName
 	// OrderPrefix is the prefix every merchant order / refund number must
 	// carry (Cloud Pay's cashier id); "" keeps the terminal's own.
@@ -34,17 +36,7 @@ type ChannelConfigs struct {
 	// Sandbox marks configs that point at the sandbox gateway.
 	Sandbox bool
 	// Wrap, when set, wraps each client (tests watch or interrupt calls).
-	Wrap func(app.PaymentChannel) app.PaymentChannel
-}
-
-// DefaultRoute sends each wallet to its own channel: WeChat Pay codes to
-// WeChat Pay, Alipay codes to Alipay, member cards to Cloud Pay.
-func DefaultRoute() map[app.Wallet]app.ChannelName {
-	return map[app.Wallet]app.ChannelName{
-		app.WalletWeChat: app.ChannelWeChat,
-		app.WalletAlipay: app.ChannelAlipay,
-		app.WalletMember: app.ChannelCloudPay,
-	}
+	Wrap func(app.PaymentChannel) app.PaymentChannel `json:"-"`
 }
 
 // RouteAllTo sends every wallet the channel takes to that one channel
@@ -70,51 +62,31 @@ func WalletsOf(ch app.ChannelName) []app.Wallet {
 	return nil
 }
 
-// BuildChannels makes the clients and the router. A malformed key or
-// certificate fails here, with the channel's clear message, before any
-// payment is attempted.
+// BuildChannels makes the clients and the router (sync/channel/setup). A
+// malformed key or certificate fails here, with the channel's clear
+// message, before any payment is attempted.
 func BuildChannels(cfg ChannelConfigs, clock app.Clock) (*channel.Channels, error) {
-	built := map[app.ChannelName]app.PaymentChannel{}
-	if cfg.WeChat != nil {
-		c, err := wechat.New(*cfg.WeChat, clock)
+	r, err := setup.Build(setup.Settings{WeChat: cfg.WeChat, Alipay: cfg.Alipay, CloudPay: cfg.CloudPay,
+		Routes: cfg.Route, Sandbox: cfg.Sandbox}, clock)
+	if err != nil || cfg.Wrap == nil {
+		return r, err
+	}
+	wrapped := channel.NewChannels()
+	byName := map[app.ChannelName]app.PaymentChannel{}
+	for _, w := range r.Wallets() {
+		ch, err := r.For(w)
 		if err != nil {
-			return nil, fmt.Errorf("微信支付设置 / WeChat Pay settings: %w", err)
+			return nil, err
 		}
-		built[app.ChannelWeChat] = c
-	}
-	if cfg.Alipay != nil {
-		c, err := alipay.New(*cfg.Alipay, clock)
-		if err != nil {
-			return nil, fmt.Errorf("支付宝设置 / Alipay settings: %w", err)
+		if byName[ch.Name()] == nil {
+			byName[ch.Name()] = cfg.Wrap(ch)
 		}
-		built[app.ChannelAlipay] = c
+		wrapped.Set(byName[ch.Name()], w)
 	}
-	if cfg.CloudPay != nil {
-		c, err := cloudpay.New(*cfg.CloudPay, clock)
-		if err != nil {
-			return nil, fmt.Errorf("云支付设置 / Cloud Pay settings: %w", err)
-		}
-		built[app.ChannelCloudPay] = c
+	for _, n := range r.Names() {
+		wrapped.MarkSandbox(n, r.IsSandbox(n))
 	}
-	if cfg.Wrap != nil {
-		for n, c := range built {
-			built[n] = cfg.Wrap(c)
-		}
-	}
-	route := cfg.Route
-	if route == nil {
-		route = DefaultRoute()
-	}
-	r := channel.NewChannels()
-	for w, name := range route {
-		if c, ok := built[name]; ok {
-			r.Set(c, w)
-		}
-	}
-	for name := range built {
-		r.MarkSandbox(name, cfg.Sandbox)
-	}
-	return r, nil
+	return wrapped, nil
 }
 
 // SandboxDir is where the embedded sandbox keeps its demo merchants, keys
