@@ -22,6 +22,9 @@ var configKeys = map[string]struct {
 	SettingSpeakerPort:      {"语音播报端口 / voice speaker port; empty = simulated", checkSpec},
 	SettingSpeakerModule:    {"语音模块 / speaker module: syn6288 | xfs5152", oneOf("syn6288", "xfs5152")},
 	SettingScannerPort:      {"串口扫码枪端口 / serial scanner port (keyboard-wedge scanners need none)", checkSpec},
+	SettingLockPort:         {"智能柜锁控板端口 / cabinet lock line (RS-485) port; empty = simulated", checkSpec},
+	SettingLockProtocol:     {"锁控板协议 / lock board protocol: xor | kerong", oneOf("xor", "kerong")},
+	SettingLockBoards:       {"锁控板与门数 / boards and lock counts, e.g. 1:12,2:24 (add i for inverted wiring: 3:12i)", func(v string) error { _, err := parseBoards(v); return err }},
 	localdb.SettingLanguage: {"界面语言 / language: zh | en | system", oneOf("zh", "en", "system")},
 }
 

@@ -10,13 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/theme"
 
 	"poscashier/app"
 	"poscashier/hardware/escpos"
+	"poscashier/hardware/lockboard"
 	"poscashier/hardware/printer"
 	"poscashier/hardware/printq"
 	"poscashier/hardware/receipt"
@@ -42,6 +43,9 @@ const (
 	SettingSpeakerPort   = "speaker.port"   // transport spec of a SYN6288/XFS5152 module
 	SettingSpeakerModule = "speaker.module" // syn6288 | xfs5152
 	SettingScannerPort   = "scanner.port"   // transport spec of a serial scanner (keyboard-wedge scanners need none)
+	SettingLockPort      = "lock.port"      // transport spec of the cabinet's RS-485 lock line
+	SettingLockProtocol  = "lock.protocol"  // xor | kerong
+	SettingLockBoards    = "lock.boards"    // boards and their lock counts, e.g. "1:12,2:24"; add "i" for inverted wiring: "3:12i"
 )
 
 // channelsFile holds real merchant credentials; when it exists the app
@@ -69,10 +73,12 @@ type appRuntime struct {
 	registry *transport.Registry
 	hub      *scanner.Hub
 	wedge    *scanner.Wedge
+	locks    lockboard.Controller // nil when no lock line is configured
+	lockConn *transport.Managed
+	lockBus  *sim.LockBus // the simulated cabinet in the embedded default
+	boards   []lockBoard
 
-	mu       sync.Mutex
-	prnState printer.Event
-	closers  []func()
+	closers []func()
 }
 
 func (rt *appRuntime) onClose(f func()) { rt.closers = append(rt.closers, f) }
@@ -104,6 +110,9 @@ func startRuntime(ctx context.Context, dataDir string, db *localdb.DB, clock app
 	}
 	if err := rt.startScanner(ctx); err != nil {
 		fmt.Fprintln(log, "scanner:", err)
+	}
+	if err := rt.startLocks(); err != nil {
+		fmt.Fprintln(log, "locks:", err)
 	}
 	rt.wedge = rt.hub.Keyboard()
 	rt.onClose(rt.registry.Close)
@@ -184,12 +193,10 @@ func (rt *appRuntime) startPrinter(ctx context.Context) error {
 		cfg.Open = rt.emu.Opener()
 	}
 	rt.printer = printer.New(cfg)
-	rt.printer.Subscribe(func(e printer.Event) {
-		rt.mu.Lock()
-		rt.prnState = e
-		rt.mu.Unlock()
-	})
-	go rt.printer.Watch(ctx, 5*time.Second)
+	go func() {
+		_, _ = rt.printer.Check(ctx) // show the real state at once, not after the first watch period
+		rt.printer.Watch(ctx, 5*time.Second)
+	}()
 	rt.queue = printq.New(rt.db.PrintJobs(), rt.clock, printq.Options{})
 	rt.queue.AddPrinter("receipt", rt.printer)
 	if err := rt.queue.Start(ctx); err != nil {
@@ -241,6 +248,78 @@ func (rt *appRuntime) startScanner(ctx context.Context) error {
 	m.Start()
 	rt.hub.AttachSerial(m.Port(), scanner.SerialOptions{Device: "scanner"})
 	rt.onClose(func() { m.Close() })
+	return nil
+}
+
+type lockBoard struct {
+	addr, locks int
+	inverted    bool
+}
+
+// parseBoards reads "1:12,2:24i" (board:locks, i = inverted wiring).
+func parseBoards(v string) ([]lockBoard, error) {
+	var out []lockBoard
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		inv := strings.HasSuffix(part, "i")
+		part = strings.TrimSuffix(part, "i")
+		a, n, ok := strings.Cut(part, ":")
+		addr, err1 := strconv.Atoi(a)
+		locks, err2 := strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || addr < 0 || addr > 31 || locks < 1 || locks > 255 {
+			return nil, fmt.Errorf("锁控板设置无效 / bad lock.boards entry %q (want board:locks, e.g. 1:12)", part)
+		}
+		out = append(out, lockBoard{addr: addr, locks: locks, inverted: inv})
+	}
+	return out, nil
+}
+
+func (rt *appRuntime) startLocks() error {
+	spec := rt.setting(SettingLockPort)
+	proto := lockboard.XOR
+	if rt.setting(SettingLockProtocol) == "kerong" {
+		proto = lockboard.Kerong
+	}
+	boards, err := parseBoards(rt.setting(SettingLockBoards))
+	if err != nil {
+		return err
+	}
+	if spec == "" {
+		// The embedded default: one simulated 12-door cabinet.
+		boards = []lockBoard{{addr: 1, locks: 12}}
+		rt.lockBus = sim.NewLockBus(proto)
+		rt.lockBus.AddBoard(1, sim.LockBoardConfig{Locks: 12, Reports: true})
+		path, err := rt.lockBus.ServePTY()
+		if err != nil {
+			rt.lockBus = nil
+			return err
+		}
+		rt.onClose(func() { rt.lockBus.Close() })
+		spec = path
+	} else if len(boards) == 0 {
+		return fmt.Errorf("请设置 lock.boards / set lock.boards (e.g. 1:12)")
+	}
+	sp, err := transport.ParseSpec(spec)
+	if err != nil {
+		return fmt.Errorf("锁控板端口设置无效 / lock.port: %w", err)
+	}
+	m := transport.NewManaged("locks", sp, transport.ManagedOptions{})
+	rt.registry.Add(m)
+	m.Start()
+	cfg := map[int]lockboard.BoardConfig{}
+	for _, b := range boards {
+		cfg[b.addr] = lockboard.BoardConfig{Locks: b.locks, Inverted: b.inverted}
+	}
+	ctl, err := lockboard.New(proto, m.Port(), lockboard.Options{Boards: cfg})
+	if err != nil {
+		m.Close()
+		return err
+	}
+	rt.locks, rt.boards, rt.lockConn = ctl, boards, m
+	rt.onClose(func() { ctl.Close(); m.Close() })
 	return nil
 }
 
@@ -322,6 +401,16 @@ func (rt *appRuntime) Workspaces() []shell.Workspace {
 func (rt *appRuntime) devicesDeps() devices.Deps {
 	d := devices.Deps{
 		Statuses: rt.statuses,
+		SubscribeStatus: func(fn func()) func() {
+			stopPrinter := rt.printer.Subscribe(func(printer.Event) { go fn() })
+			ch, stopReg := rt.registry.Subscribe()
+			go func() {
+				for range ch {
+					fn()
+				}
+			}()
+			return func() { stopPrinter(); stopReg() }
+		},
 		Jobs: func() ([]devices.Job, error) {
 			js, err := rt.queue.List(context.Background(), printq.Filter{Limit: 100})
 			out := make([]devices.Job, 0, len(js))
@@ -353,6 +442,55 @@ func (rt *appRuntime) devicesDeps() devices.Deps {
 		d.SetPaperOut = rt.emu.SetPaperOut
 		d.SetCoverOpen = rt.emu.SetCoverOpen
 	}
+	if rt.locks != nil {
+		d.Doors = func() ([]devices.Door, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := rt.lockConn.WaitReady(ctx); err != nil {
+				return nil, err
+			}
+			var out []devices.Door
+			for _, b := range rt.boards {
+				sts, err := rt.locks.States(ctx, b.addr)
+				if err != nil {
+					return out, err
+				}
+				for _, st := range sts {
+					out = append(out, devices.Door{Board: st.Board, Lock: st.Lock, Open: st.Open})
+				}
+			}
+			return out, nil
+		}
+		d.OpenDoor = func(board, lock int) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := rt.lockConn.WaitReady(ctx); err != nil {
+				return err
+			}
+			_, err := rt.locks.Open(ctx, board, lock)
+			return err
+		}
+		d.SubscribeDoors = func(fn func()) func() {
+			ch, cancel := rt.locks.Subscribe()
+			go func() {
+				for range ch {
+					fn()
+				}
+			}()
+			return cancel
+		}
+		if rt.lockBus != nil {
+			d.CloseDoors = func() {
+				for _, b := range rt.boards {
+					for l := 1; l <= b.locks; l++ {
+						if rt.lockBus.DoorOpen(b.addr, l) {
+							rt.lockBus.CloseDoor(b.addr, l)
+						}
+					}
+				}
+			}
+		}
+	}
 	if rt.spkSim != nil {
 		d.Spoken = func() []devices.Utterance {
 			var out []devices.Utterance
@@ -375,9 +513,7 @@ func (rt *appRuntime) devicesDeps() devices.Deps {
 }
 
 func (rt *appRuntime) statuses() []devices.Status {
-	rt.mu.Lock()
-	pe := rt.prnState
-	rt.mu.Unlock()
+	pe := rt.printer.State()
 	name := i18n.T("devices.name.printer", "小票打印机") + " " + strconv.Itoa(int(rt.paper)) + "mm"
 	if rt.emu != nil {
 		name += i18n.T("devices.simulated", "（模拟）")
@@ -393,6 +529,11 @@ func (rt *appRuntime) statuses() []devices.Status {
 			}
 		case "scanner":
 			n = i18n.T("devices.name.scanner", "扫码枪")
+		case "locks":
+			n = i18n.T("devices.name.locks", "智能柜锁控板")
+			if rt.lockBus != nil {
+				n += i18n.T("devices.simulated", "（模拟）")
+			}
 		}
 		out = append(out, devices.Status{Name: n, Kind: s.Device, State: string(s.State), Message: s.Message})
 	}

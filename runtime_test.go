@@ -91,3 +91,47 @@ func TestRuntime_EmbeddedDefaultPaysPrintsAndAnnounces(t *testing.T) {
 	}
 	require.True(t, strings.Contains(strings.Join(names, ","), "ready"), names)
 }
+
+// The simulated cabinet: a door opens from the Devices feeds and the
+// board's state says so; closing it (the customer) is seen too.
+func TestRuntime_SimulatedCabinetDoors(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := localdb.Open(filepath.Join(dir, "pos.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.SeedDemo(ctx, app.PINHasher{Cost: bcrypt.MinCost}, time.Now())
+	require.NoError(t, err)
+	var log bytes.Buffer
+	rt, err := startRuntime(ctx, dir, db, app.SystemClock{}, &log)
+	require.NoError(t, err, log.String())
+	defer rt.Close()
+	require.NotNil(t, rt.locks, log.String())
+	d := rt.devicesDeps()
+	doors, err := d.Doors()
+	require.NoError(t, err)
+	require.Len(t, doors, 12)
+	for _, door := range doors {
+		require.False(t, door.Open)
+	}
+	require.NoError(t, d.OpenDoor(1, 3))
+	require.True(t, rt.lockBus.DoorOpen(1, 3))
+	doors, err = d.Doors()
+	require.NoError(t, err)
+	require.True(t, doors[2].Open)
+	d.CloseDoors()
+	doors, err = d.Doors()
+	require.NoError(t, err)
+	require.False(t, doors[2].Open)
+	require.Error(t, d.OpenDoor(9, 1), "an unknown board is an error, not a hang")
+}
+
+func TestParseBoards(t *testing.T) {
+	b, err := parseBoards("1:12, 2:24i")
+	require.NoError(t, err)
+	require.Equal(t, []lockBoard{{1, 12, false}, {2, 24, true}}, b)
+	for _, bad := range []string{"1", "x:2", "40:1", "1:0", "1:12,2"} {
+		_, err := parseBoards(bad)
+		require.Error(t, err, bad)
+	}
+}

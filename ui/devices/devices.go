@@ -51,6 +51,12 @@ type Job struct {
 	Created  time.Time
 }
 
+// Door is one cabinet door's lock.
+type Door struct {
+	Board, Lock int
+	Open        bool
+}
+
 // Deps are the feeds the workspace shows. Any of them may be nil when the
 // runtime has no such thing (a real printer has no receipt images).
 type Deps struct {
@@ -59,12 +65,21 @@ type Deps struct {
 	Spoken            func() []Utterance
 	SubscribeSpoken   func(func(Utterance)) (cancel func())
 	Statuses          func() []Status
+	SubscribeStatus   func(func()) (cancel func()) // called when any device's state changes
 	Jobs              func() ([]Job, error)
 	Reprint           func(id int64) error
 	// SetPaperOut / SetCoverOpen drive the simulated printer's faults, for
 	// training and demos; nil with a real printer.
 	SetPaperOut  func(bool)
 	SetCoverOpen func(bool)
+	// Cabinet lock boards: the doors' states, opening one, and change
+	// notifications (unsolicited board reports). CloseDoors shuts the
+	// simulated cabinet's open doors (what a customer does); nil with real
+	// boards.
+	Doors          func() ([]Door, error)
+	OpenDoor       func(board, lock int) error
+	SubscribeDoors func(func()) (cancel func())
+	CloseDoors     func()
 }
 
 // View is the workspace.
@@ -81,6 +96,8 @@ type View struct {
 	JobList   *widget.List
 	Status    *widget.Label
 	Message   *widget.Label
+	DoorGrid  *fyne.Container
+	DoorMsg   *widget.Label
 	selected  int64
 	cancel    []func()
 	content   fyne.CanvasObject
@@ -147,7 +164,25 @@ func New(d Deps) *View {
 		container.NewBorder(nil, container.NewHBox(reprint, refresh, v.Message), nil, nil, v.JobList))
 	statusCard := widget.NewCard(i18n.T("devices.status", "设备状态"), "", v.Status)
 
-	right := container.NewVSplit(container.NewBorder(statusCard, nil, nil, nil, queueCard), speakerCard)
+	lower := fyne.CanvasObject(speakerCard)
+	if d.Doors != nil {
+		v.DoorGrid = container.NewGridWrap(fyne.NewSize(92, 40))
+		v.DoorMsg = widget.NewLabel("")
+		tools := container.NewHBox(v.DoorMsg)
+		if d.CloseDoors != nil {
+			tools.Add(widget.NewButton(i18n.T("devices.doors.close", "模拟关门"), func() { d.CloseDoors(); v.refreshDoors() }))
+		}
+		doorCard := widget.NewCard(i18n.T("devices.doors", "智能柜门锁"), i18n.T("devices.doors.sub", "点击开门"),
+			container.NewBorder(nil, tools, nil, nil, container.NewVScroll(v.DoorGrid)))
+		lower = container.NewAppTabs(
+			container.NewTabItem(i18n.T("devices.speaker", "虚拟语音播报"), speakerCard),
+			container.NewTabItem(i18n.T("devices.doors", "智能柜门锁"), doorCard))
+		if d.SubscribeDoors != nil {
+			v.cancel = append(v.cancel, d.SubscribeDoors(func() { fyne.Do(v.refreshDoors) }))
+		}
+		v.refreshDoors()
+	}
+	right := container.NewVSplit(container.NewBorder(statusCard, nil, nil, nil, queueCard), lower)
 	right.Offset = 0.6
 	split := container.NewHSplit(printerCard, right)
 	split.Offset = 0.42
@@ -157,6 +192,9 @@ func New(d Deps) *View {
 		v.cancel = append(v.cancel, d.SubscribeReceipts(func(r Receipt) {
 			fyne.Do(func() { v.addReceipt(r); v.Refresh() })
 		}))
+	}
+	if d.SubscribeStatus != nil {
+		v.cancel = append(v.cancel, d.SubscribeStatus(func() { fyne.Do(v.Refresh) }))
 	}
 	if d.SubscribeSpoken != nil {
 		v.cancel = append(v.cancel, d.SubscribeSpoken(func(u Utterance) {
@@ -233,6 +271,43 @@ func (v *View) Refresh() {
 			text = i18n.T("devices.none", "未配置设备")
 		}
 		v.Status.SetText(text)
+	})
+}
+
+func (v *View) refreshDoors() {
+	var doors []Door
+	var err error
+	async.Run(func() { doors, err = v.deps.Doors() }, func() {
+		if err != nil {
+			v.DoorMsg.SetText(err.Error())
+			return
+		}
+		v.DoorGrid.RemoveAll()
+		for _, d := range doors {
+			d := d
+			label := i18n.T("devices.door", "{{.N}}号门", map[string]any{"N": d.Lock}) + " " + i18n.T("devices.door.closed", "关")
+			if d.Open {
+				label = i18n.T("devices.door", "{{.N}}号门", map[string]any{"N": d.Lock}) + " " + i18n.T("devices.door.open", "开")
+			}
+			b := widget.NewButton(label, func() { v.openDoor(d.Board, d.Lock) })
+			if d.Open {
+				b.Importance = widget.WarningImportance
+			}
+			v.DoorGrid.Add(b)
+		}
+	})
+}
+
+func (v *View) openDoor(board, lock int) {
+	var err error
+	v.DoorMsg.SetText(i18n.T("devices.door.opening", "正在开门…"))
+	async.Run(func() { err = v.deps.OpenDoor(board, lock) }, func() {
+		if err != nil {
+			v.DoorMsg.SetText(err.Error())
+		} else {
+			v.DoorMsg.SetText(i18n.T("devices.door.opened", "{{.N}}号门已打开", map[string]any{"N": lock}))
+		}
+		v.refreshDoors()
 	})
 }
 
