@@ -41,9 +41,10 @@ test: deps
 	$(GO) vet $(GOFLAGS) ./...
 	$(GO) test $(GOFLAGS) -count=1 -timeout 25m ./...
 
-## bench: benchmarks, results in docs/bench-latest.txt (see docs/PERFORMANCE.md)
+## bench: benchmarks (3 runs each), raw output in docs/bench-latest.txt, medians and ratios in docs/bench-summary.txt
 bench: deps
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem -count 3 -timeout 30m ./... | tee docs/bench-latest.txt
+	awk -f .ci/bench-ratios.awk docs/bench-latest.txt | tee docs/bench-summary.txt
 
 ## fuzz: run every fuzz target briefly
 fuzz: deps

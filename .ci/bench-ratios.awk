@@ -1,0 +1,36 @@
+# Reads `go test -bench` output and prints each benchmark's median ns/op
+# and the ratios docs/PERFORMANCE.md reports, each against a baseline
+# measured in the same run.
+/^Benchmark/ {
+  name = $1; sub(/-[0-9]+$/, "", name)
+  for (i = 3; i <= NF; i++) {
+    if ($(i+1) == "ns/op") { v[name, ++n[name]] = $i }
+    if ($(i+1) == "bytes/receipt") { bytes[name] = $i }
+    if ($(i+1) == "ms/paid-to-first-byte") { pfb[name, ++np[name]] = $i }
+  }
+}
+function median(arr, key, cnt,   a, i, j, t) {
+  for (i = 1; i <= cnt; i++) a[i] = arr[key, i]
+  for (i = 2; i <= cnt; i++) { t = a[i]; j = i - 1; while (j >= 1 && a[j] > t) { a[j+1] = a[j]; j-- } a[j+1] = t }
+  return (cnt % 2) ? a[(cnt+1)/2] : (a[cnt/2] + a[cnt/2+1]) / 2
+}
+function ratio(label, num, den) {
+  if (md[num] > 0 && md[den] > 0) printf "%-58s %6.2fx  (%s / %s)\n", label, md[num] / md[den], num, den
+}
+END {
+  for (k in n) md[k] = median(v, k, n[k])
+  print "== medians (ns/op)"
+  for (k in n) printf "%-66s %12.0f  (%d runs)\n", k, md[k], n[k]
+  print "== ratios against same-run baselines"
+  ratio("barcode lookup, 1M products vs 1K", "BenchmarkBarcodeLookup1M/1M", "BenchmarkBarcodeLookup1M/Baseline1K")
+  ratio("sale commit (5 lines + payment) vs single-row durable insert", "BenchmarkDurableCommit/Order5LinesWithPayment", "BenchmarkDurableCommit/SingleRowFloor")
+  split("wechat alipay cloudpay", chs, " ")
+  for (c = 1; c <= 3; c++) {
+    ch = chs[c]
+    ratio("payment (" ch "): state machine vs bare pay call", "BenchmarkPayHappyPath/" ch "/state-machine", "BenchmarkPayHappyPath/" ch "/roundtrip-pay")
+    sm = md["BenchmarkPayHappyPath/" ch "/state-machine"]; rp = md["BenchmarkPayHappyPath/" ch "/roundtrip-pay"]
+    if (sm > 0 && rp > 0) printf "%-58s %6.2f ms above the round trip (target < 10 ms)\n", "payment (" ch ")", (sm - rp) / 1e6
+  }
+  for (k in bytes) printf "%-58s %6d bytes (target <= 2048), %.3f ms to build (target < 1 ms)\n", "80 mm sale receipt", bytes[k], md[k] / 1e6
+  for (k in np) printf "%-58s %6.2f ms (target < 50 ms)\n", "paid -> first receipt byte", median(pfb, k, np[k])
+}

@@ -1,0 +1,78 @@
+package scaninput
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/require"
+
+	"poscashier/hardware/scanner"
+)
+
+// keys feeds runes with a fixed gap between them, on an injected clock.
+func keys(e *Entry, now *time.Time, gap time.Duration, s string) {
+	for _, r := range s {
+		*now = now.Add(gap)
+		e.TypedRune(r)
+	}
+	*now = now.Add(gap)
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+func TestEntry_ScannerBurstGoesToOnScanNotTheField(t *testing.T) {
+	test.NewTempApp(t)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	var got []string
+	submitted := 0
+	e := NewEntry(scanner.NewWedge(nil), func(c string) { got = append(got, c) })
+	e.Now = func() time.Time { return now }
+	e.OnSubmitted = func(string) { submitted++ }
+	test.NewTempWindow(t, e)
+
+	keys(e, &now, 8*time.Millisecond, "134567890123456789")
+	require.Equal(t, []string{"134567890123456789"}, got)
+	require.Empty(t, e.Text, "a scan never lands in the field")
+	require.Zero(t, submitted)
+}
+
+func TestEntry_PersonTypingReachesTheField(t *testing.T) {
+	test.NewTempApp(t)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	scans := 0
+	submitted := ""
+	e := NewEntry(scanner.NewWedge(nil), func(string) { scans++ })
+	e.Now = func() time.Time { return now }
+	e.OnSubmitted = func(s string) { submitted = s }
+	test.NewTempWindow(t, e)
+
+	keys(e, &now, 150*time.Millisecond, "12.50")
+	require.Zero(t, scans)
+	require.Equal(t, "12.50", e.Text)
+	require.Equal(t, "12.50", submitted)
+
+	// Fast but short (fewer than 6 keys) is typing too.
+	e.SetText("")
+	keys(e, &now, 5*time.Millisecond, "123")
+	require.Zero(t, scans)
+	require.Equal(t, "123", e.Text)
+}
+
+func TestCanvas_ScanWithNothingFocused(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	var got string
+	remove := Canvas(w.Canvas(), scanner.NewWedge(nil), func(c string) { got = c }, func() time.Time { return now })
+	c := w.Canvas()
+	for _, r := range "6901234100007" {
+		now = now.Add(6 * time.Millisecond)
+		c.OnTypedRune()(r)
+	}
+	now = now.Add(6 * time.Millisecond)
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	require.Equal(t, "6901234100007", got)
+	remove()
+	require.Nil(t, c.OnTypedRune())
+}
