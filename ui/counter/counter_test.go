@@ -32,7 +32,9 @@ func (f *fakePayer) Pay(_ context.Context, in app.PayInput) (app.PayResult, erro
 	return r, f.err
 }
 
-func (f *fakePayer) Cancel(context.Context, string) (app.PayResult, error) { return app.PayResult{}, nil }
+func (f *fakePayer) Cancel(context.Context, string) (app.PayResult, error) {
+	return app.PayResult{}, nil
+}
 
 func newCounter(t *testing.T, p *fakePayer, mode app.CashierMode) (*View, *[]app.PayResult) {
 	async.Synchronous = true
