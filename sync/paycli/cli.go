@@ -306,10 +306,10 @@ func Refund(args []string, stdout, stderr io.Writer, env Env) int {
 	orderNo := fs.String("order", "", "订单号 / the order `NUMBER` (on the receipt)")
 	amountS := fs.String("amount", "", "退款金额（元）/ refund amount in yuan")
 	staffCode := fs.String("staff", "", "操作员工号 / staff `CODE` who refunds (needs the refund permission)")
-	pin := fs.String("pin", "", "操作员密码 / that person's PIN")
+	pin := fs.String("pin", "", "操作员密码 / that person's PIN (or set POS_PIN, which other users cannot see in the process list)")
 	reason := fs.String("reason", "", "退款原因 / reason")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "用法 / usage: pos refund --order N --amount X --staff CODE --pin PIN [--reason TEXT] [--data-dir DIR] [--gateway URL]")
+		fmt.Fprintln(stderr, "用法 / usage: pos refund --order N --amount X --staff CODE (--pin PIN | env POS_PIN) [--reason TEXT] [--data-dir DIR] [--gateway URL]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -335,6 +335,9 @@ func Refund(args []string, stdout, stderr io.Writer, env Env) int {
 	amount, err := app.ParsePositiveMoney(*amountS)
 	if err != nil {
 		return bad("--amount %q: %v", *amountS, err)
+	}
+	if *pin == "" {
+		*pin = os.Getenv("POS_PIN")
 	}
 	if *staffCode == "" || *pin == "" {
 		return bad("需要 --staff 和 --pin（退款须登录）/ --staff and --pin are required (a refund needs a login)")
