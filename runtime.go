@@ -381,6 +381,19 @@ func walletMethod(w app.Wallet) string {
 	return string(w)
 }
 
+// scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.
+func (rt *appRuntime) scanCodes() (<-chan string, func()) {
+	in, cancel := rt.hub.Subscribe()
+	out := make(chan string, 8)
+	go func() {
+		defer close(out)
+		for s := range in {
+			out <- s.Code
+		}
+	}()
+	return out, cancel
+}
+
 func (rt *appRuntime) ChannelsDescription() string { return rt.channels }
 
 // Workspaces are the runtime's workspaces, in navigation order.
@@ -388,7 +401,7 @@ func (rt *appRuntime) Workspaces() []shell.Workspace {
 	return []shell.Workspace{
 		{ID: "counter", Title: i18n.T("nav.counter", "收款"), Icon: theme.ConfirmIcon(), Build: func(s shell.Session) shell.Page {
 			v := counter.New(counter.Deps{Payments: rt.payments, Staff: s.Staff, Store: rt.store, Terminal: rt.term,
-				Detector: rt.wedge, Canvas: s.Window.Canvas(), AfterPay: rt.afterPay(s.Staff)})
+				Detector: rt.wedge, Canvas: s.Window.Canvas(), Scans: rt.scanCodes, AfterPay: rt.afterPay(s.Staff)})
 			return shell.Page{Content: v.Content(), Focus: v.Amount, Stop: v.Stop}
 		}},
 		{ID: "devices", Title: i18n.T("nav.devices", "设备"), Icon: theme.ComputerIcon(), Build: func(s shell.Session) shell.Page {

@@ -35,6 +35,10 @@ type Deps struct {
 	Terminal app.TerminalInfo
 	Detector scaninput.Detector // keyboard-wedge detector; nil: plain entries
 	Canvas   fyne.Canvas        // for scans while no widget has focus
+	// Scans is the app's one stream of scans (serial scanners, and the
+	// keyboard-wedge detector, which publishes there). When set, scans are
+	// taken from it only, so a wedge scan is not handled twice.
+	Scans func() (<-chan string, func())
 	// AfterPay runs (off the UI goroutine) once a payment is final and
 	// paid: print the receipt, announce it.
 	AfterPay func(app.PayResult)
@@ -55,7 +59,7 @@ type View struct {
 	history  []app.PayResult
 	running  bool
 	outTrade string
-	removeC  func()
+	stops    []func()
 	content  fyne.CanvasObject
 }
 
@@ -67,9 +71,13 @@ const (
 // New builds the Counter.
 func New(d Deps) *View {
 	v := &View{deps: d}
-	v.Amount = scaninput.NewEntry(d.Detector, v.scanned)
+	onScan := v.scanned
+	if d.Scans != nil {
+		onScan = nil // the stream below delivers it
+	}
+	v.Amount = scaninput.NewEntry(d.Detector, onScan)
 	v.Amount.SetPlaceHolder(i18n.T("counter.amount.placeholder", "金额，例如 12.50"))
-	v.Code = scaninput.NewEntry(d.Detector, v.scanned)
+	v.Code = scaninput.NewEntry(d.Detector, onScan)
 	v.Code.SetPlaceHolder(i18n.T("counter.code.placeholder", "扫描或输入顾客付款码"))
 	v.Amount.OnSubmitted = func(string) { v.focus(v.Code) }
 	v.Code.OnSubmitted = func(string) { v.start() }
@@ -119,8 +127,17 @@ func New(d Deps) *View {
 	split := container.NewHSplit(container.NewVScroll(left), hist)
 	split.Offset = 0.55
 	v.content = split
+	if d.Scans != nil {
+		ch, cancel := d.Scans()
+		v.stops = append(v.stops, cancel)
+		go func() {
+			for code := range ch {
+				fyne.Do(func() { v.scanned(code) })
+			}
+		}()
+	}
 	if d.Canvas != nil && d.Detector != nil {
-		v.removeC = scaninput.Canvas(d.Canvas, d.Detector, v.scanned, nil)
+		v.stops = append(v.stops, scaninput.Canvas(d.Canvas, d.Detector, onScan, nil))
 		d.Canvas.AddShortcut(&escShortcut{}, func(fyne.Shortcut) { v.cancel() })
 	}
 	return v
@@ -133,12 +150,12 @@ func (escShortcut) ShortcutName() string { return "counter.escape" }
 // Content is the workspace's root.
 func (v *View) Content() fyne.CanvasObject { return v.content }
 
-// Stop uninstalls the canvas scan handler.
+// Stop uninstalls the canvas scan handler and leaves the scan stream.
 func (v *View) Stop() {
-	if v.removeC != nil {
-		v.removeC()
-		v.removeC = nil
+	for _, s := range v.stops {
+		s()
 	}
+	v.stops = nil
 }
 
 // FocusFirst puts the cursor in the amount field.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -107,4 +108,27 @@ func TestCounter_DuplicateScanIsExplained(t *testing.T) {
 	v.Amount.SetText("8")
 	v.scanned("134567890123456789")
 	require.Contains(t, v.Result.Text, "未重复扣款")
+}
+
+// A scan from the app's scan stream (a serial scanner, or the wedge
+// detector publishing) starts the payment, wherever the focus is.
+func TestCounter_ScanFromTheStream(t *testing.T) {
+	async.Synchronous = true
+	test.NewTempApp(t)
+	p := &fakePayer{result: app.PayResult{State: app.IntentPaid, OrderNo: "SZ9"}}
+	scans := make(chan string, 1)
+	cancelled := false
+	v := New(Deps{Payments: p, Staff: app.Staff{ID: 1}, Terminal: app.TerminalInfo{CashierMode: app.ModeSale},
+		Scans: func() (<-chan string, func()) { return scans, func() { cancelled = true } }})
+	test.NewTempWindow(t, v.Content())
+	v.Amount.SetText("3.20")
+	scans <- "134567890123456789"
+	require.Eventually(t, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.calls) == 1
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, app.Money(320), p.calls[0].Amount)
+	v.Stop()
+	require.True(t, cancelled)
 }
