@@ -36,6 +36,13 @@ type Config struct {
 	TLS       TLSConfig      `json:"tls"`
 	Scenarios ScenarioConfig `json:"scenarios"`
 	Wallets   WalletConfig   `json:"wallets"`
+	// LedgerFile keeps the ledger across restarts: every change is written
+	// and fsynced there before the answer that reports it, and Start loads
+	// it (format: journal.go, docs/sandbox.md). A relative path is relative
+	// to the config file (to the current directory for a config built in
+	// code). Empty: the ledger lives in memory and a restarted sandbox
+	// starts empty. Demo sets it to ledger.jsonl in the demo folder.
+	LedgerFile string `json:"ledger_file,omitempty"`
 
 	// Clock drives every time rule (USERPAYING windows, the slow answer,
 	// the 15-second and 7-day reverse rules, bill dates). Default: system clock.
@@ -244,6 +251,9 @@ func (c *Config) prepare(dir string) error {
 	}
 	if c.prepared {
 		return nil
+	}
+	if c.LedgerFile != "" && dir != "" && !filepath.IsAbs(c.LedgerFile) {
+		c.LedgerFile = filepath.Join(dir, c.LedgerFile)
 	}
 	if c.Scenarios.UserPayingSeconds < 0 || c.Scenarios.SlowAnswerSeconds < 0 || c.Scenarios.RefundSeconds < 0 {
 		return cfgErr("scenarios", "timings must not be negative")

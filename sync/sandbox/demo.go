@@ -74,13 +74,17 @@ const (
 	demoCpSignPub    = "cloudpay-sign-public.pem"
 	demoCACertFile   = "sandbox-ca.pem"
 	demoCAKeyFile    = "sandbox-ca.key"
+	demoLedgerFile   = "ledger.jsonl"
 	demoPayingSecond = 10
 )
 
 // Demo creates (first run) or loads a demo sandbox set-up in dir: a config
 // file (sandbox.json, the documented format) with freshly generated keys
 // and certificates beside it, and the matching client credentials.
-// The files persist, so the app keeps talking to the same merchants.
+// The files persist, so the app keeps talking to the same merchants, and
+// so does the ledger: Config.LedgerFile is ledger.jsonl in dir (unless
+// sandbox.json names another ledger_file), so a sandbox restarted on dir
+// answers for the orders it took before.
 func Demo(dir string) (*Config, *ClientCredentials, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("sandbox demo: %w", err)
@@ -94,6 +98,9 @@ func Demo(dir string) (*Config, *ClientCredentials, error) {
 	cfg, err := LoadConfig(cfgPath)
 	if err != nil {
 		return nil, nil, err
+	}
+	if cfg.LedgerFile == "" {
+		cfg.LedgerFile = filepath.Join(dir, demoLedgerFile)
 	}
 	creds, err := loadDemoCredentials(dir)
 	if err != nil {

@@ -69,6 +69,10 @@ type fixture struct {
 	withMT *http.Client // also presents the WeChat API client certificate
 	aliKey *rsa.PrivateKey
 	cpKey  *rsa.PrivateKey
+	cfg    *Config
+	// fileShared: another server went on writing this fixture's ledger
+	// file, so it no longer matches this one's memory.
+	fileShared bool
 }
 
 func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
@@ -78,13 +82,24 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	require.NoError(t, err)
 	clock := app.NewManualClock(t0)
 	cfg.Clock = clock
+	// Every fixture keeps its ledger in a file, and on cleanup the file must
+	// replay to exactly the ledger in memory: a change some call forgot to
+	// write shows up here, whatever test made it.
+	cfg.LedgerFile = filepath.Join(t.TempDir(), "ledger.jsonl")
 	for _, f := range tweak {
 		f(cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := Start(ctx, "127.0.0.1:0", cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { cancel(); srv.Close() })
+	f := &fixture{t: t, srv: srv, clock: clock, creds: creds, cfg: cfg}
+	t.Cleanup(func() {
+		cancel()
+		srv.Close()
+		if cfg.LedgerFile != "" && !f.fileShared {
+			requireFileMatches(t, srv.ledger, cfg)
+		}
+	})
 
 	pool := x509.NewCertPool()
 	require.True(t, pool.AppendCertsFromPEM([]byte(creds.CAPEM)))
@@ -99,7 +114,8 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	require.NoError(t, err)
 	cpKey, err := parseRSAPrivateKey([]byte(creds.CloudPay.SignPrivateKeyPEM))
 	require.NoError(t, err)
-	return &fixture{t: t, srv: srv, clock: clock, creds: creds, plain: mk(nil), withMT: mk([]tls.Certificate{cert}), aliKey: aliKey, cpKey: cpKey}
+	f.plain, f.withMT, f.aliKey, f.cpKey = mk(nil), mk([]tls.Certificate{cert}), aliKey, cpKey
+	return f
 }
 
 // ---- WeChat ----
@@ -304,4 +320,19 @@ func waitWaiters(t testing.TB, c *app.ManualClock, n int) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// requireFileMatches replays cfg's ledger file and compares it with l.
+func requireFileMatches(t testing.TB, l *Ledger, cfg *Config) {
+	t.Helper()
+	raw, err := os.ReadFile(cfg.LedgerFile)
+	require.NoError(t, err)
+	re := newLedger(cfg)
+	torn, err := re.load(raw)
+	require.NoError(t, err)
+	require.Zero(t, torn)
+	l.mu.Lock()
+	want := l.compacted()
+	l.mu.Unlock()
+	require.Equal(t, string(want), string(re.compacted()), "the ledger file replays to the ledger in memory")
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -147,7 +148,18 @@ type Ledger struct {
 	rlist       []*Refund
 	ops         map[string]string // idempotent deposit operations: key → fingerprint
 	seq         uint64
-	inst        uint16 // random per-ledger digits so ids differ between runs
+	inst        uint16 // random per-ledger digits so ids differ between ledgers
+
+	// Persistence (journal.go): j is nil for a ledger kept in memory only.
+	// Every call collects what it changed in dirty*; end writes it to the
+	// journal before the call returns, so before any answer is written.
+	j            *journal
+	dirtyOrders  []*Order
+	dirtyRefunds []*Refund
+	dirtyOps     []string
+	dirtySet     map[any]bool
+	failed       error // a journal write failed (or the file was closed): handler calls are refused
+	log          io.Writer
 }
 
 func newLedger(cfg *Config) *Ledger {
@@ -162,6 +174,7 @@ func newLedger(cfg *Config) *Ledger {
 		byTxn:       map[string]*Order{},
 		refunds:     map[string]*Refund{},
 		ops:         map[string]string{},
+		dirtySet:    map[any]bool{},
 		inst:        binary.BigEndian.Uint16(b[:]) % 10000,
 	}
 }
@@ -202,6 +215,7 @@ func (l *Ledger) settle(o *Order, now time.Time) {
 		o.Charged = true
 		o.PaidAt = o.PayingUntil
 	}
+	l.touch(o)
 }
 
 func (l *Ledger) now() time.Time { return l.clock.Now() }
@@ -257,8 +271,8 @@ const (
 // pay creates or finds the order for a pay/freeze request and plays the
 // payment code's scenario. It returns a copy of the order.
 func (l *Ledger) pay(in payIn) (Order, payResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	k := orderKey(in.Channel, in.Merchant, in.SubMerchant, in.OutTradeNo)
 	if o := l.orders[k]; o != nil {
@@ -296,7 +310,16 @@ func (l *Ledger) pay(in payIn) (Order, payResult) {
 	return o.copy(), payNew
 }
 
+func (l *Ledger) addRefund(r *Refund) {
+	l.touchRefund(r)
+	l.refunds[r.key()] = r
+	l.rlist = append(l.rlist, r)
+}
+
+func (r *Refund) key() string { return refundKey(r.Channel, r.Merchant, r.SubMerchant, r.OutRefundNo) }
+
 func (l *Ledger) addOrder(o *Order) {
+	l.touch(o)
 	l.orders[o.key()] = o
 	l.order = append(l.order, o)
 	if o.TransactionID != "" {
@@ -365,8 +388,8 @@ type reverseOpts struct {
 
 // reverse cancels an order: money taken goes back in full.
 func (l *Ledger) reverse(ch app.ChannelName, mch, sub, outTradeNo, txn string, opt reverseOpts) (Order, reverseResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	o := l.lookup(ch, mch, sub, outTradeNo, txn)
 	if o == nil {
@@ -387,6 +410,7 @@ func (l *Ledger) reverse(ch app.ChannelName, mch, sub, outTradeNo, txn string, o
 			return o.copy(), revPaying
 		}
 		o.State, o.EndedAt = StateReversed, now
+		l.touch(o)
 		return o.copy(), revDone
 	case StatePaid:
 		if o.Refunded > 0 || o.Consumed > 0 || o.Released > 0 || l.hasChildrenLocked(o) {
@@ -399,8 +423,10 @@ func (l *Ledger) reverse(ch app.ChannelName, mch, sub, outTradeNo, txn string, o
 			o.Reversed = o.Amount
 		}
 		o.State, o.EndedAt = StateReversed, now
+		l.touch(o)
 	case StateClosed, StateFailed:
 		o.State, o.EndedAt = StateReversed, now
+		l.touch(o)
 	}
 	return o.copy(), revDone
 }
@@ -424,8 +450,8 @@ const (
 // close ends an order that is not paid (Cloud Pay close_order). An order
 // never seen is recorded closed so a late pay with the number is refused.
 func (l *Ledger) close(ch app.ChannelName, mch, sub, outTradeNo string) (Order, closeResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	o := l.lookup(ch, mch, sub, outTradeNo, "")
 	if o == nil {
@@ -439,6 +465,7 @@ func (l *Ledger) close(ch app.ChannelName, mch, sub, outTradeNo string) (Order, 
 		return o.copy(), closePaid
 	case StatePaying:
 		o.State, o.EndedAt = StateClosed, now
+		l.touch(o)
 	}
 	return o.copy(), closeDone
 }
@@ -472,8 +499,8 @@ type refundIn struct {
 // refund accepts a refund against a paid order (or the consumed part of a
 // WeChat deposit). Refund numbers are idempotent.
 func (l *Ledger) refund(in refundIn) (Order, Refund, refundResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	o := l.lookup(in.Channel, in.Merchant, in.SubMerchant, in.OutTradeNo, in.TxnID)
 	if r := l.refunds[refundKey(in.Channel, in.Merchant, in.SubMerchant, in.OutRefundNo)]; r != nil {
@@ -511,16 +538,16 @@ func (l *Ledger) refund(in refundIn) (Order, Refund, refundResult) {
 		RefundID: l.newID(in.IDPrefix, now, 16), CreatedAt: now, DoneAt: now.Add(l.refundDelay),
 	}
 	o.Refunded += in.Amount
-	l.refunds[refundKey(in.Channel, in.Merchant, in.SubMerchant, in.OutRefundNo)] = r
-	l.rlist = append(l.rlist, r)
+	l.addRefund(r)
+	l.touch(o)
 	return o.copy(), *r, refNew
 }
 
 // refundsOf lists the refunds of an order, oldest first; with outRefundNo
 // set, only that one.
 func (l *Ledger) refundsOf(ch app.ChannelName, mch, sub, outTradeNo, outRefundNo string) []Refund {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	var out []Refund
 	for _, r := range l.rlist {
 		if r.Channel != ch || r.Merchant != mch || r.SubMerchant != sub {
@@ -539,8 +566,8 @@ func (l *Ledger) refundsOf(ch app.ChannelName, mch, sub, outTradeNo, outRefundNo
 
 // findRefund finds a refund by its number or the channel's refund id.
 func (l *Ledger) findRefund(ch app.ChannelName, mch, sub, outRefundNo, refundID string) (Refund, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	for _, r := range l.rlist {
 		if r.Channel == ch && r.Merchant == mch && r.SubMerchant == sub &&
 			((outRefundNo != "" && r.OutRefundNo == outRefundNo) || (outRefundNo == "" && refundID != "" && r.RefundID == refundID)) {
@@ -564,8 +591,8 @@ const (
 
 // consumeAll captures part of a deposit and returns the rest at once (WeChat /deposit/consume).
 func (l *Ledger) consumeAll(ch app.ChannelName, mch, sub, outTradeNo, txn string, total, fee app.Money) (Order, depositResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	o := l.lookup(ch, mch, sub, outTradeNo, txn)
 	if o == nil || !o.Deposit {
@@ -593,6 +620,8 @@ func (l *Ledger) consumeAll(ch app.ChannelName, mch, sub, outTradeNo, txn string
 	}
 	o.Extra["consumed_at"] = now.Format(time.RFC3339)
 	l.ops[opKey] = fp
+	l.touch(o)
+	l.touchOp(opKey)
 	return o.copy(), depDone
 }
 
@@ -615,8 +644,8 @@ type consumeIn struct {
 }
 
 func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	d := l.lookup(in.Channel, in.Merchant, in.SubMerchant, in.DepositNo, in.DepositTxn)
 	if d == nil || !d.Deposit {
@@ -648,6 +677,7 @@ func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositR
 	if d.Frozen() == 0 {
 		d.EndedAt = now
 	}
+	l.touch(d)
 	l.addOrder(c)
 	return d.copy(), c.copy(), depDone
 }
@@ -655,8 +685,8 @@ func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositR
 // release unfreezes part of a deposit (Alipay unfreeze, Cloud Pay unfreeze);
 // opNo is the idempotent operation number.
 func (l *Ledger) release(ch app.ChannelName, mch, sub, depositNo, depositTxn, opNo string, amount app.Money) (Order, depositResult) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	d := l.lookup(ch, mch, sub, depositNo, depositTxn)
 	if d == nil || !d.Deposit {
@@ -681,14 +711,16 @@ func (l *Ledger) release(ch app.ChannelName, mch, sub, depositNo, depositTxn, op
 		d.EndedAt = now
 	}
 	l.ops[opKey] = fp
+	l.touch(d)
+	l.touchOp(opKey)
 	return d.copy(), depDone
 }
 
 // ordersOf returns copies of a merchant's orders (sub "" with anySub = all
 // sub-merchants), settled, oldest first.
 func (l *Ledger) ordersOf(ch app.ChannelName, mch, sub string, anySub bool) ([]Order, []Refund) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.begin()
+	defer l.end()
 	now := l.now()
 	var os []Order
 	for _, o := range l.order {
@@ -710,7 +742,7 @@ func (l *Ledger) ordersOf(ch app.ChannelName, mch, sub string, anySub bool) ([]O
 // Orders returns a copy of every order, oldest first.
 func (l *Ledger) Orders() []Order {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.endQuiet()
 	now := l.now()
 	out := make([]Order, 0, len(l.order))
 	for _, o := range l.order {
@@ -723,7 +755,7 @@ func (l *Ledger) Orders() []Order {
 // Refunds returns a copy of every refund, oldest first.
 func (l *Ledger) Refunds() []Refund {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.endQuiet()
 	out := make([]Refund, len(l.rlist))
 	for i, r := range l.rlist {
 		out[i] = *r
@@ -734,7 +766,7 @@ func (l *Ledger) Refunds() []Refund {
 // Order finds an order of a channel by its out_trade_no (any merchant).
 func (l *Ledger) Order(ch app.ChannelName, outTradeNo string) (Order, bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.endQuiet()
 	now := l.now()
 	for _, o := range l.order {
 		if o.Channel == ch && o.OutTradeNo == outTradeNo {
@@ -749,7 +781,7 @@ func (l *Ledger) Order(ch app.ChannelName, outTradeNo string) (Order, bool) {
 // deposit freeze) in the order it happened, with what went back.
 func (l *Ledger) Charges() []Charge {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.endQuiet()
 	return l.chargesLocked()
 }
 
@@ -779,7 +811,7 @@ func (l *Ledger) Unreversed() int { return l.Summary().Unreversed }
 // Summary counts the ledger.
 func (l *Ledger) Summary() LedgerSummary {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.endQuiet()
 	cs := l.chargesLocked()
 	s := LedgerSummary{Orders: len(l.order), Refunds: len(l.rlist), Charges: len(cs)}
 	for _, c := range cs {

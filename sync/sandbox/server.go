@@ -40,6 +40,9 @@ type Server struct {
 // serves HTTPS on addr ("127.0.0.1:0" picks a free port) until ctx is done
 // or Close is called. Every path is served on one port; /secapi/* and the
 // certificate-only deposit calls ask for the merchant's client certificate.
+// With cfg.LedgerFile set, the ledger is loaded from that file (a file that
+// cannot be used is a *LedgerFileError, the file untouched) and every
+// change is written to it before it is answered.
 func Start(ctx context.Context, addr string, cfg *Config) (*Server, error) {
 	if cfg == nil {
 		return nil, errors.New("sandbox: nil config")
@@ -51,13 +54,18 @@ func Start(ctx context.Context, addr string, cfg *Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: server certificate: %w", err)
 	}
+	ledger, err := openLedger(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = ledger.closeFile()
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	s := &Server{
 		cfg:        cfg,
-		ledger:     newLedger(cfg),
+		ledger:     ledger,
 		ln:         ln,
 		done:       make(chan struct{}),
 		serveErr:   make(chan error, 1),
@@ -112,6 +120,8 @@ func (s *Server) CAPEM() []byte { return bytes.Clone(s.cfg.TLS.ca.certPEM) }
 func (s *Server) Done() <-chan struct{} { return s.done }
 
 // Close stops the server; answers held by the slow scenario are abandoned.
+// It writes nothing: a ledger file already holds every change (a crash
+// loses nothing Close would have saved). The ledger stays readable.
 func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -121,6 +131,9 @@ func (s *Server) Close() error {
 		err = s.srv.Shutdown(ctx)
 		if err != nil {
 			err = s.srv.Close()
+		}
+		if e := s.ledger.closeFile(); err == nil {
+			err = e
 		}
 	})
 	return err
@@ -141,9 +154,29 @@ func (s *Server) handler() http.Handler {
 		http.Error(w, "404 page not found (poscashier SANDBOX gateway)", http.StatusNotFound)
 	})
 	if s.cfg.Log == nil {
-		return mux
+		return s.guarded(mux)
 	}
-	return s.logged(mux)
+	return s.logged(s.guarded(mux))
+}
+
+// guarded answers HTTP 500 when the ledger cannot make a change durable
+// (ledgerFailure): the request's outcome is unknown to the client, as a
+// real channel's 5xx is, and nothing is answered that a restart could undo.
+func (s *Server) guarded(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			f, ok := v.(ledgerFailure)
+			if !ok {
+				panic(v)
+			}
+			http.Error(w, "500 sandbox ledger failure: "+f.err.Error(), http.StatusInternalServerError)
+		}()
+		h.ServeHTTP(w, r)
+	})
 }
 
 type statusRecorder struct {

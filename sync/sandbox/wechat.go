@@ -511,8 +511,8 @@ func (s *Server) wxOrderQuery(c *wechatCtx) wxAnswer {
 
 // find looks an order up and returns a copy.
 func (s *Server) find(ch app.ChannelName, mch, sub, outTradeNo, txn string) (Order, bool) {
-	s.ledger.mu.Lock()
-	defer s.ledger.mu.Unlock()
+	s.ledger.begin()
+	defer s.ledger.end()
 	o := s.ledger.lookup(ch, mch, sub, outTradeNo, txn)
 	if o == nil {
 		return Order{}, false
