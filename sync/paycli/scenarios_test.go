@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,10 +64,33 @@ func newWorld(t testing.TB, route map[app.Wallet]app.ChannelName, wrap func(app.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	clock := paytest.NewFastClock(time.Now(), speedup)
-	gw, err := paycli.StartSandbox(ctx, sharedSandboxDir, clock)
+	gw, err := paycli.StartSandbox(ctx, worldSandboxDir(t), clock)
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Server.Close() })
 	return newWorldOn(t, gw, clock, filepath.Join(t.TempDir(), "pos.db"), route, wrap)
+}
+
+// worldSandboxDir is a copy of the shared demo sandbox folder (the same
+// merchants, keys and CA) without its ledger: the sandbox keeps its ledger
+// in its folder (ledger.jsonl), and a world's money checks must see only
+// the payments of its own database.
+func worldSandboxDir(t testing.TB) string {
+	t.Helper()
+	_, _, err := sandbox.Demo(sharedSandboxDir) // created on first use
+	require.NoError(t, err)
+	dst := filepath.Join(t.TempDir(), "sandbox")
+	require.NoError(t, os.MkdirAll(dst, 0o700))
+	ents, err := os.ReadDir(sharedSandboxDir)
+	require.NoError(t, err)
+	for _, e := range ents {
+		if e.IsDir() || strings.HasPrefix(e.Name(), "ledger.jsonl") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(sharedSandboxDir, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600))
+	}
+	return dst
 }
 
 func newWorldOn(t testing.TB, gw *paycli.Gateway, clock app.Clock, dbPath string, route map[app.Wallet]app.ChannelName, wrap func(app.PaymentChannel) app.PaymentChannel) *world {
