@@ -9,7 +9,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat
 export CGO_ENABLED := 1
 
-.PHONY: deps build run test test-short bench fuzz vet clean package-linux package-windows package-android
+.PHONY: deps build build-windows run test bench fuzz vet clean package-linux
 
 ## deps: install missing system packages (apt-get as root, else sudo, else print the command) and Go modules
 deps:
@@ -57,8 +57,16 @@ fuzz: deps
 vet:
 	$(GO) vet $(GOFLAGS) ./...
 
+## build-windows: cross-compile pos.exe for Windows installers (installs the MinGW-w64 compiler when missing)
+build-windows: deps
+	@command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64; \
+	  else sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64; fi; }
+	CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 $(GO) build $(GOFLAGS) -ldflags "$(LDFLAGS) -H windowsgui" -o $(BIN).exe .
+
+## package-linux: a .tar.xz with the binary, icon and desktop entry (fyne package)
 package-linux: deps
-	$(GO) run $(GOFLAGS) fyne.io/fyne/v2/cmd/fyne package -os linux -tags $(TAGS) -release
+	$(GO) tool fyne package -os linux -tags $(TAGS) -release -name pos
 
 clean:
 	rm -f $(BIN) *.tar.xz
