@@ -347,7 +347,9 @@ func (rt *appRuntime) afterPay(staff app.Staff) func(app.PayResult) {
 			job, err = receipt.SaleReceipt(h, receipt.Sale{OrderNo: r.OrderNo, Time: rt.clock.Now(), Cashier: staff.Name,
 				Terminal: rt.term.Name, Lines: []receipt.Line{{Name: "收款", Qty: 1, UnitPrice: r.Amount, Amount: r.Amount}},
 				Total: r.Amount, Payable: r.Amount, Payments: []receipt.Payment{{Method: method, Amount: r.Amount, Ref: r.TransactionID}},
-				QR: "https://pos.example.cn/o/" + r.OrderNo, QRCaption: "扫码查看电子小票"}, opt)
+				// No e-receipt service exists yet: the QR carries the order
+				// number, which a scanner at the counter reads back.
+				QR: r.OrderNo, QRCaption: "订单号（退款、查单时扫描）"}, opt)
 		}
 		if err == nil {
 			_, err = rt.queue.Enqueue(ctx, "receipt", kind, r.OrderNo, job)

@@ -14,6 +14,7 @@ import (
 
 	"poscashier/app"
 	"poscashier/ui/about"
+	"poscashier/ui/async"
 	"poscashier/ui/i18n"
 	"poscashier/ui/login"
 	"poscashier/ui/settings"
@@ -95,9 +96,19 @@ func (s *Shell) Session() *Session { return s.session }
 func (s *Shell) ShowLogin() {
 	s.stopPage()
 	s.session = nil
-	staff, err := s.deps.Staff.ListStaff(context.Background(), s.deps.Store.ID)
-	if err != nil {
-		fyne.LogError("list staff", err)
+	var staff []app.Staff
+	var err error
+	async.Run(func() { staff, err = s.deps.Staff.ListStaff(context.Background(), s.deps.Store.ID) }, func() {
+		if err != nil {
+			fyne.LogError("list staff", err)
+		}
+		s.showLoginWith(staff)
+	})
+}
+
+func (s *Shell) showLoginWith(staff []app.Staff) {
+	if s.session != nil {
+		return // someone logged in meanwhile
 	}
 	s.Login = login.New(login.Deps{
 		Auth: s.deps.Auth, Staff: staff, DemoPINs: s.deps.DemoPINs,
