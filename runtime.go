@@ -39,7 +39,6 @@ import (
 const (
 	SettingPrinterPort   = "printer.port"   // transport spec: /dev/ttyUSB0, tcp:192.168.1.50:9100, /dev/usb/lp0, usb:VID:PID
 	SettingPrinterWidth  = "printer.width"  // 58 | 80
-	SettingPrinterDrawer = "printer.drawer" // "1": kick the cash drawer on cash sales
 	SettingSpeakerPort   = "speaker.port"   // transport spec of a SYN6288/XFS5152 module
 	SettingSpeakerModule = "speaker.module" // syn6288 | xfs5152
 	SettingScannerPort   = "scanner.port"   // transport spec of a serial scanner (keyboard-wedge scanners need none)
