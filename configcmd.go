@@ -18,7 +18,6 @@ var configKeys = map[string]struct {
 }{
 	SettingPrinterPort:      {"小票打印机端口 / receipt printer port (e.g. /dev/ttyUSB0, serial:/dev/ttyS1?baud=19200, tcp:192.168.1.50:9100, /dev/usb/lp0, usb:1A86:7523); empty = simulated", checkSpec},
 	SettingPrinterWidth:     {"纸宽 / paper width: 58 | 80", oneOf("58", "80")},
-	SettingPrinterDrawer:    {"现金收款时弹钱箱 / kick the cash drawer on cash sales: 1 | 0", oneOf("0", "1")},
 	SettingSpeakerPort:      {"语音播报端口 / voice speaker port; empty = simulated", checkSpec},
 	SettingSpeakerModule:    {"语音模块 / speaker module: syn6288 | xfs5152", oneOf("syn6288", "xfs5152")},
 	SettingScannerPort:      {"串口扫码枪端口 / serial scanner port (keyboard-wedge scanners need none)", checkSpec},
