@@ -310,6 +310,7 @@ func fxReadOnlyAsNobody(t *testing.T) {
 	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
 	require.NoError(t, err)
 	_, err = io.Copy(dst, src)
+	require.NoError(t, err)
 	src.Close()
 	require.NoError(t, dst.Close())
 	work := filepath.Join(top, "work")

@@ -63,11 +63,6 @@ type View struct {
 	content  fyne.CanvasObject
 }
 
-const (
-	kindSale    = "sale"
-	kindDeposit = "deposit"
-)
-
 // New builds the Counter.
 func New(d Deps) *View {
 	v := &View{deps: d}
@@ -157,9 +152,6 @@ func (v *View) Stop() {
 	}
 	v.stops = nil
 }
-
-// FocusFirst puts the cursor in the amount field.
-func (v *View) FocusFirst() { v.focus(v.Amount) }
 
 func (v *View) focus(o fyne.Focusable) {
 	if v.deps.Canvas != nil {

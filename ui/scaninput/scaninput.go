@@ -49,6 +49,15 @@ func (e *Entry) FocusGained() {
 	e.Entry.FocusGained()
 }
 
+// FocusLost unbinds the flush timer: keys held after this belong to
+// whatever gets the focus next (or to the canvas), not to this field.
+func (e *Entry) FocusLost() {
+	if e.Detector != nil {
+		e.Detector.SetAutoFlush(nil)
+	}
+	e.Entry.FocusLost()
+}
+
 // TypedRune routes the key through the detector.
 func (e *Entry) TypedRune(r rune) {
 	if e.Detector == nil {

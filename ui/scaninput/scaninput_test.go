@@ -76,3 +76,27 @@ func TestCanvas_ScanWithNothingFocused(t *testing.T) {
 	remove()
 	require.Nil(t, c.OnTypedRune())
 }
+
+// recorder is a Detector that remembers where its flush timer delivers.
+type recorder struct {
+	scanner.Wedge
+	deliver func([]rune)
+}
+
+func (r *recorder) SetAutoFlush(d func([]rune)) { r.deliver = d }
+
+// The detector's flush timer delivers held keys to the focused field only:
+// focus binds it, losing focus unbinds it, so keys held after focus left
+// never land in the old field.
+func TestEntry_AutoFlushBoundOnlyWhileFocused(t *testing.T) {
+	test.NewTempApp(t)
+	d := &recorder{}
+	e := NewEntry(d, nil)
+	win := test.NewTempWindow(t, e)
+	win.Canvas().Focus(e)
+	require.NotNil(t, d.deliver)
+	d.deliver([]rune("7"))
+	require.Equal(t, "7", e.Text)
+	win.Canvas().Unfocus()
+	require.Nil(t, d.deliver, "focus left: the timer no longer delivers into this field")
+}
