@@ -82,11 +82,11 @@ type appRuntime struct {
 
 func (rt *appRuntime) onClose(f func()) { rt.closers = append(rt.closers, f) }
 
-func startRuntime(ctx context.Context, dataDir string, db *localdb.DB, clock app.Clock, log io.Writer) (rt *appRuntime, err error) {
-	rt = &appRuntime{db: db, clock: clock, registry: transport.NewRegistry(), hub: scanner.NewHub()}
+func startRuntime(ctx context.Context, dataDir string, db *localdb.DB, clock app.Clock, log io.Writer) (_ *appRuntime, err error) {
+	rt := &appRuntime{db: db, clock: clock, registry: transport.NewRegistry(), hub: scanner.NewHub()}
 	defer func() {
 		if err != nil {
-			rt.Close()
+			rt.Close() // what started before the failure stops again
 		}
 	}()
 	ctx, cancel := context.WithCancel(ctx)
@@ -132,6 +132,9 @@ func (rt *appRuntime) startPayments(ctx context.Context, dataDir string, log io.
 		}
 		if cfg.Alipay != nil {
 			cfg.Alipay.Logger = logger
+		}
+		if cfg.CloudPay != nil {
+			cfg.CloudPay.Logger = logger
 		}
 	} else if errors.Is(err, os.ErrNotExist) {
 		gw, err := paycli.StartSandbox(ctx, paycli.SandboxDir(dataDir), rt.clock)

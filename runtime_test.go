@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"poscashier/hardware/printq"
 	"poscashier/hardware/sim"
 	"poscashier/localdb"
+	"poscashier/sync/paycli"
 )
 
 // The embedded default end to end, without a window: a payment through
@@ -134,4 +137,63 @@ func TestParseBoards(t *testing.T) {
 		_, err := parseBoards(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// Real merchant credentials are a setting: with a channels.json in the
+// data folder the app talks to the channel it names (here a gateway
+// running on its own, standing in for the real one) and not to the
+// embedded sandbox.
+func TestRuntime_ChannelsFileReplacesTheEmbeddedSandbox(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	gw, err := paycli.StartSandbox(ctx, filepath.Join(t.TempDir(), "gateway"), app.SystemClock{})
+	require.NoError(t, err)
+	defer gw.Server.Close()
+	c := gw.Creds.WeChat
+	file := map[string]any{
+		"WeChat": map[string]any{
+			"BaseURL": gw.BaseURL, "AppID": c.AppID, "MchID": c.MchID, "SubMchID": c.SubMchID,
+			"APIKey": c.APIKey, "CertPEM": c.ClientCertPEM, "KeyPEM": c.ClientKeyPEM, "ClientIP": "127.0.0.1",
+			"HTTP": map[string]any{"RootCAPEM": gw.CAPEM},
+		},
+		"OrderPrefix": gw.Creds.CloudPay.CashierID,
+	}
+	b, err := json.Marshal(file)
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, channelsFile), b, 0o600))
+	db, err := localdb.Open(filepath.Join(dir, "pos.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.SeedDemo(ctx, app.PINHasher{Cost: bcrypt.MinCost}, time.Now())
+	require.NoError(t, err)
+	var log bytes.Buffer
+	rt, err := startRuntime(ctx, dir, db, app.SystemClock{}, &log)
+	require.NoError(t, err, log.String())
+	defer rt.Close()
+	require.False(t, rt.Sandbox, "no SANDBOX badge with real credentials")
+	require.NoDirExists(t, paycli.SandboxDir(dir), "the embedded sandbox was not started")
+
+	before := len(gw.Server.Ledger().Charges())
+	res, err := rt.payments.Pay(ctx, app.PayInput{
+		Order: app.Order{StoreID: rt.store.ID, TerminalID: rt.term.ID, StaffID: 1, Total: 800, Payable: 800},
+		Code:  "134567890123456789", Amount: 800,
+	})
+	require.NoError(t, err)
+	require.True(t, res.Paid(), res.Message)
+	require.Len(t, gw.Server.Ledger().Charges(), before+1, "the configured gateway took the money")
+
+	// Wallets with no configured channel are refused before anything is sent.
+	_, err = rt.payments.Pay(ctx, app.PayInput{
+		Order: app.Order{StoreID: rt.store.ID, TerminalID: rt.term.ID, StaffID: 1, Total: 800, Payable: 800},
+		Code:  "284567890123456789", Amount: 800,
+	})
+	require.Error(t, err)
+	require.ErrorIs(t, err, app.ErrChannelNotConfigured)
+
+	// A broken file is a clear error, not a silent fallback to the sandbox.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, channelsFile), []byte("{not json"), 0o600))
+	_, err = startRuntime(ctx, dir, db, app.SystemClock{}, &log)
+	require.ErrorContains(t, err, channelsFile)
 }
