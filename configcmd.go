@@ -6,8 +6,8 @@ import (
 	"io"
 	"sort"
 
-	"poscashier/hardware/transport"
-	"poscashier/localdb"
+	"cashier/hardware/transport"
+	"cashier/localdb"
 )
 
 // configKeys are the settings an installer may set from the command line,

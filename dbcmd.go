@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"poscashier/localdb"
+	"cashier/localdb"
 )
 
 func runDB(args []string, stdout, stderr io.Writer) int {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"poscashier/hardware/devicecli"
+	"cashier/hardware/devicecli"
 )
 
 func runDevices(args []string, stdout, stderr io.Writer) int {

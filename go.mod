@@ -1,4 +1,4 @@
-module poscashier
+module cashier
 
 go 1.26.8
 

@@ -15,13 +15,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/image/font/sfnt"
 
-	"poscashier/app"
-	"poscashier/assets"
-	"poscashier/localdb"
-	"poscashier/ui/about"
-	"poscashier/ui/i18n"
-	"poscashier/ui/postheme"
-	"poscashier/ui/shell"
+	"cashier/app"
+	"cashier/assets"
+	"cashier/localdb"
+	"cashier/ui/about"
+	"cashier/ui/i18n"
+	"cashier/ui/postheme"
+	"cashier/ui/shell"
 )
 
 var processStart = time.Now()

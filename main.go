@@ -3,14 +3,17 @@
 package main
 
 import (
+	// First: fixes the locale environment before Fyne reads it (see the package).
+	_ "cashier/ui/i18n/locale"
+
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
 
-	"poscashier/hardware/devicecli"
-	"poscashier/sync/sandbox"
+	"cashier/hardware/devicecli"
+	"cashier/sync/sandbox"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

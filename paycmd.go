@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"poscashier/sync/paycli"
+	"cashier/sync/paycli"
 )
 
 func payEnv() paycli.Env { return paycli.Env{DataDir: resolveDataDir} }

@@ -13,11 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"poscashier/app"
-	"poscashier/hardware/printq"
-	"poscashier/hardware/sim"
-	"poscashier/localdb"
-	"poscashier/sync/paycli"
+	"cashier/app"
+	"cashier/hardware/printq"
+	"cashier/hardware/sim"
+	"cashier/localdb"
+	"cashier/sync/paycli"
 )
 
 // The embedded default end to end, without a window: a payment through

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"poscashier/app"
-	"poscashier/app/paytest"
-	"poscashier/localdb"
+	"cashier/app"
+	"cashier/app/paytest"
+	"cashier/localdb"
 )
 
 // The state machine against the real SQLite store, a scripted channel and

@@ -26,8 +26,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/localdb"
+	"cashier/app"
+	"cashier/localdb"
 )
 
 func fxBenchDir() string {

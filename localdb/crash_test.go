@@ -19,7 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/localdb"
+	"cashier/localdb"
 )
 
 const (

@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/localdb"
+	"cashier/app"
+	"cashier/localdb"
 )
 
 // ---- fixtures shared by the foundation tests (db, migrate, crash, bench) ----

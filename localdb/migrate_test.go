@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/localdb"
+	"cashier/localdb"
 )
 
 // fxEmbedded is the embedded migration set as a MapFS to extend, and its

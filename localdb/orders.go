@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.

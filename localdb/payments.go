@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // PaymentStore is the SQLite app.PaymentStore: payment intents, refunds,

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"poscashier/app"
-	"poscashier/localdb"
+	"cashier/app"
+	"cashier/localdb"
 )
 
 type payFixture struct {

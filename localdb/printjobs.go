@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"poscashier/hardware/printq"
+	"cashier/hardware/printq"
 )
 
 // PrintJobs is the durable print queue's store (table print_jobs).

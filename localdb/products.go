@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 const productByBarcodeSQL = `SELECT id, store_id, barcode, name, price, unit, category, active

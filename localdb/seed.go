@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // DemoStaffMember is a seeded login. The PINs are public on purpose: they

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // Setting keys used across the app.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 const staffCols = `s.id, COALESCE(s.store_id,0), s.code, s.name, s.role_code, s.disabled, s.failed_attempts, s.locked_until`

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 var testHasher = app.PINHasher{Cost: bcrypt.MinCost}

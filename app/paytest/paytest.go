@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // Methods of app.PaymentChannel, as Channel records them.

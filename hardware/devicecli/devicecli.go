@@ -24,11 +24,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"poscashier/hardware"
-	"poscashier/hardware/lockboard"
-	"poscashier/hardware/scanner"
-	"poscashier/hardware/speaker"
-	"poscashier/hardware/transport"
+	"cashier/hardware"
+	"cashier/hardware/lockboard"
+	"cashier/hardware/scanner"
+	"cashier/hardware/speaker"
+	"cashier/hardware/transport"
 )
 
 // Opener opens ports for the commands; tests replace it.

@@ -14,11 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
 
-	"poscashier/hardware/lockboard"
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/sim"
-	"poscashier/hardware/speaker"
-	"poscashier/hardware/transport"
+	"cashier/hardware/lockboard"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/sim"
+	"cashier/hardware/speaker"
+	"cashier/hardware/transport"
 )
 
 func call(fn func(args []string, stdout, stderr io.Writer) int, args ...string) (int, string, string) {

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/printer"
-	"poscashier/hardware/transport"
+	"cashier/hardware/escpos"
+	"cashier/hardware/printer"
+	"cashier/hardware/transport"
 )
 
 const testPrintUsage = "pos devices test-print --port P [--baud N] [--width 58|80] [--no-status] [--drawer] [--timeout D]"

@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
 
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/sim"
-	"poscashier/hardware/transport"
+	"cashier/hardware/escpos"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/sim"
+	"cashier/hardware/transport"
 )
 
 func TestTestPrintOverPTY(t *testing.T) {

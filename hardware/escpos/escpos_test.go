@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/hardware"
-	"poscashier/hardware/escpos"
+	"cashier/hardware"
+	"cashier/hardware/escpos"
 )
 
 var initBytes = []byte{0x1B, 0x40, 0x1C, 0x26}

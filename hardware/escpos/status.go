@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"poscashier/hardware"
+	"cashier/hardware"
 )
 
 // Real-time status requests: DLE EOT n.

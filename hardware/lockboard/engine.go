@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/hardware"
-	"poscashier/hardware/transport"
+	"cashier/hardware"
+	"cashier/hardware/transport"
 )
 
 // Port is hardware.Port.

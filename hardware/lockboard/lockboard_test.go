@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/hardware/lockboard"
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/sim"
-	"poscashier/hardware/transport"
+	"cashier/hardware/lockboard"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/sim"
+	"cashier/hardware/transport"
 )
 
 func ctx(t *testing.T) context.Context {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/hardware"
-	"poscashier/hardware/escpos"
+	"cashier/hardware"
+	"cashier/hardware/escpos"
 )
 
 // conn is one open port with a goroutine reading it, so a pulled cable is

@@ -23,10 +23,10 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/app"
-	"poscashier/hardware"
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/transport"
+	"cashier/app"
+	"cashier/hardware"
+	"cashier/hardware/escpos"
+	"cashier/hardware/transport"
 )
 
 // Opener opens the printer's port; it is called again after every

@@ -20,13 +20,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
 
-	"poscashier/hardware"
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/printer"
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/receipt"
-	"poscashier/hardware/sim"
-	"poscashier/hardware/transport"
+	"cashier/hardware"
+	"cashier/hardware/escpos"
+	"cashier/hardware/printer"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/receipt"
+	"cashier/hardware/sim"
+	"cashier/hardware/transport"
 )
 
 const orderNo = "P0120260116093045123456"

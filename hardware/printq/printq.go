@@ -32,9 +32,9 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/app"
-	"poscashier/hardware"
-	"poscashier/hardware/escpos"
+	"cashier/app"
+	"cashier/hardware"
+	"cashier/hardware/escpos"
 )
 
 // State is a job's state, as stored (print_jobs.state).

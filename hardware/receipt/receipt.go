@@ -10,8 +10,8 @@ import (
 	"image"
 	"strings"
 
-	"poscashier/app"
-	"poscashier/hardware/escpos"
+	"cashier/app"
+	"cashier/hardware/escpos"
 )
 
 // Header is the store's part of every receipt, filled from settings.

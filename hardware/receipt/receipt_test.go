@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/receipt"
-	"poscashier/hardware/sim"
+	"cashier/app"
+	"cashier/hardware/escpos"
+	"cashier/hardware/receipt"
+	"cashier/hardware/sim"
 )
 
 var (

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"poscashier/app"
-	"poscashier/hardware/escpos"
+	"cashier/app"
+	"cashier/hardware/escpos"
 )
 
 // Sale is a paid sale.

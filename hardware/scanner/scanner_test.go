@@ -16,10 +16,10 @@ import (
 	qr "github.com/skip2/go-qrcode"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/hardware"
-	"poscashier/hardware/scanner"
-	"poscashier/hardware/sim"
-	"poscashier/hardware/transport"
+	"cashier/hardware"
+	"cashier/hardware/scanner"
+	"cashier/hardware/sim"
+	"cashier/hardware/transport"
 )
 
 var t0 = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)

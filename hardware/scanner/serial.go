@@ -4,8 +4,8 @@ import (
 	"errors"
 	"time"
 
-	"poscashier/hardware"
-	"poscashier/hardware/transport"
+	"cashier/hardware"
+	"cashier/hardware/transport"
 )
 
 // DefaultGap is the idle time that ends a scan sent without a terminator.

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/hardware/lockboard"
-	"poscashier/hardware/ptytest"
+	"cashier/hardware/lockboard"
+	"cashier/hardware/ptytest"
 )
 
 // LockBoardConfig describes one simulated board on the line.

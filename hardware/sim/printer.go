@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"poscashier/hardware/escpos"
+	"cashier/hardware/escpos"
 )
 
 // PrinterOptions configure a simulated ESC/POS receipt printer.

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
-	"poscashier/assets"
+	"cashier/assets"
 )
 
 // The emulator draws text the way a printer's font A does: ASCII in cells

@@ -3,8 +3,8 @@ package sim_test
 import (
 	"testing"
 
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/sim"
+	"cashier/hardware/escpos"
+	"cashier/hardware/sim"
 )
 
 // FuzzPrinterEmulator feeds arbitrary bytes, split at an arbitrary point,

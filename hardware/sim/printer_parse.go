@@ -3,7 +3,7 @@ package sim
 import (
 	"golang.org/x/text/encoding/charmap"
 
-	"poscashier/hardware/escpos"
+	"cashier/hardware/escpos"
 )
 
 // step parses one command or character at the start of b and returns how

@@ -4,7 +4,7 @@ import (
 	"image"
 	"strings"
 
-	"poscashier/hardware/escpos"
+	"cashier/hardware/escpos"
 )
 
 type printerGlyph struct {

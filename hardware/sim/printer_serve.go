@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/hardware"
+	"cashier/hardware"
 )
 
 // Serve runs the printer on the far end of a connection (a pseudo-terminal

@@ -17,11 +17,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/hardware/escpos"
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/receipt"
-	"poscashier/hardware/sim"
+	"cashier/app"
+	"cashier/hardware/escpos"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/receipt"
+	"cashier/hardware/sim"
 )
 
 func decode(t *testing.T, img image.Image, r gozxing.Reader) string {

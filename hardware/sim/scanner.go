@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/hardware/ptytest"
+	"cashier/hardware/ptytest"
 )
 
 // ScannerEnding is how the simulated scanner ends each code.

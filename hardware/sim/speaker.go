@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/speaker"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/speaker"
 )
 
 // SpeakerOptions configure a simulated voice module.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 func hx(s string) []byte {

@@ -3,7 +3,7 @@ package speaker
 import (
 	"strings"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // Amount phrases. The modules read digits with a decimal point as a value

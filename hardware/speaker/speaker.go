@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"poscashier/hardware"
+	"cashier/hardware"
 )
 
 var (

@@ -9,11 +9,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/hardware"
-	"poscashier/hardware/ptytest"
-	"poscashier/hardware/sim"
-	"poscashier/hardware/speaker"
-	"poscashier/hardware/transport"
+	"cashier/hardware"
+	"cashier/hardware/ptytest"
+	"cashier/hardware/sim"
+	"cashier/hardware/speaker"
+	"cashier/hardware/transport"
 )
 
 func open(t *testing.T, path string) hardware.Port {

@@ -11,7 +11,7 @@ import (
 
 	"go.bug.st/serial"
 
-	"poscashier/hardware"
+	"cashier/hardware"
 )
 
 // Error kinds. Test with errors.Is; the full message (OpenError.Error) is

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/app"
-	"poscashier/hardware"
+	"cashier/app"
+	"cashier/hardware"
 )
 
 // Backoff says how long to wait before reconnect attempt n (n starts at 0

@@ -9,9 +9,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/hardware"
-	"poscashier/hardware/ptytest"
+	"cashier/app"
+	"cashier/hardware"
+	"cashier/hardware/ptytest"
 )
 
 // fakeUSB is an enumerator whose one device can be moved or removed.

@@ -16,7 +16,7 @@ import (
 	"go.bug.st/serial"
 	"go.bug.st/serial/enumerator"
 
-	"poscashier/hardware"
+	"cashier/hardware"
 )
 
 // PortInfo describes one serial port found on the machine.

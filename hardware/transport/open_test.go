@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
 
-	"poscashier/hardware"
-	"poscashier/hardware/ptytest"
+	"cashier/hardware"
+	"cashier/hardware/ptytest"
 )
 
 func readAtLeast(t *testing.T, p hardware.Port, n int) []byte {

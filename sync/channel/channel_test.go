@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 func TestSecret_NeverPrints(t *testing.T) {

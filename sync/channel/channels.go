@@ -6,7 +6,7 @@ import (
 	"sort"
 	"sync"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // ErrNoBill is wrapped by DownloadBill when the channel says there is no

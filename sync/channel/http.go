@@ -201,7 +201,7 @@ func Post(ctx context.Context, c *http.Client, target, contentType string, body 
 		return nil, &CallError{Kind: CallTransport, Err: err}
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("User-Agent", "poscashier/1")
+	req.Header.Set("User-Agent", "cashier/1")
 	return Exchange(ctx, c, req, limit)
 }
 

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // ErrYuan is returned by ParseYuan for anything that is not a plain yuan

@@ -3,7 +3,7 @@ package channel
 import (
 	"errors"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // Codes put in ChannelResult.Code when the channel's own words are missing

@@ -14,13 +14,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/alipay"
-	"poscashier/sync/channel/cloudpay"
-	"poscashier/sync/channel/internal/chantest"
-	"poscashier/sync/channel/wechat"
-	"poscashier/sync/sandbox"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/alipay"
+	"cashier/sync/channel/cloudpay"
+	"cashier/sync/channel/internal/chantest"
+	"cashier/sync/channel/wechat"
+	"cashier/sync/sandbox"
 )
 
 // One sandbox gateway (demo merchants, fresh keys) serves every

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/paycli"
+	"cashier/app"
+	"cashier/sync/paycli"
 )
 
 // BenchmarkPayHappyPath measures one successful payment through the state

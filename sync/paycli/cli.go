@@ -14,9 +14,9 @@ import (
 	"syscall"
 	"time"
 
-	"poscashier/app"
-	"poscashier/localdb"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/localdb"
+	"cashier/sync/channel"
 )
 
 // Env is what the commands take from main (and tests).

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/sync/channel"
-	"poscashier/sync/paycli"
+	"cashier/sync/channel"
+	"cashier/sync/paycli"
 )
 
 // sharedSandboxDir is one demo sandbox (keys, certificates) for the whole

@@ -18,10 +18,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/app/paytest"
-	"poscashier/sync/channel"
-	"poscashier/sync/paycli"
+	"cashier/app"
+	"cashier/app/paytest"
+	"cashier/sync/channel"
+	"cashier/sync/paycli"
 )
 
 // Crash safety: a child process (this test binary, re-executed) runs

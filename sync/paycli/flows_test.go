@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/sync/paycli"
-	"poscashier/sync/sandbox"
+	"cashier/app"
+	"cashier/sync/paycli"
+	"cashier/sync/sandbox"
 )
 
 // Refunds, deposits, the cashier's cancel and the duplicate scan against

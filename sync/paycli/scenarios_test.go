@@ -18,12 +18,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"poscashier/app"
-	"poscashier/app/paytest"
-	"poscashier/localdb"
-	"poscashier/sync/channel"
-	"poscashier/sync/paycli"
-	"poscashier/sync/sandbox"
+	"cashier/app"
+	"cashier/app/paytest"
+	"cashier/localdb"
+	"cashier/sync/channel"
+	"cashier/sync/paycli"
+	"cashier/sync/sandbox"
 )
 
 // The 9 scenarios of the issue against the real sandbox gateway and the

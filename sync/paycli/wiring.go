@@ -11,14 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"poscashier/app"
-	"poscashier/localdb"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/alipay"
-	"poscashier/sync/channel/cloudpay"
-	"poscashier/sync/channel/setup"
-	"poscashier/sync/channel/wechat"
-	"poscashier/sync/sandbox"
+	"cashier/app"
+	"cashier/localdb"
+	"cashier/sync/channel"
+	"cashier/sync/channel/alipay"
+	"cashier/sync/channel/cloudpay"
+	"cashier/sync/channel/setup"
+	"cashier/sync/channel/wechat"
+	"cashier/sync/sandbox"
 )
 
 // ChannelConfigs are the client settings of the channels to use; a nil

@@ -19,7 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // AlipaySignContent is the RSA2 signing string of request parameters: every

@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // aliCode makes an 18-digit Alipay payment code ending in the scenario digits.

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 func startOfDay(t time.Time) time.Time {

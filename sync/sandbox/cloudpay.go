@@ -20,7 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // Cloud Pay status codes (ResponseContent.status).

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 func (f *fixture) cpPay(api, no, code string, fee int64, platform int) (int, map[string]any, bool) {

@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // Config is the sandbox's configuration: the merchants it knows, its TLS

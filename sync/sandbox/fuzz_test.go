@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // offlineServer is a sandbox without a listener: fuzz targets call its

@@ -24,7 +24,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // One demo set-up (keys take a moment to generate) shared by the tests;

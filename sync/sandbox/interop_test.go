@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // TestInteropNode drives the sandbox with independent third-party clients

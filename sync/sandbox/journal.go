@@ -11,7 +11,7 @@ import (
 	"runtime"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // The ledger file (Config.LedgerFile) is an append-only journal of JSON

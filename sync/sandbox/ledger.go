@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // OrderState is the sandbox's channel-neutral state of an order. Each

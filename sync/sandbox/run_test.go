@@ -17,7 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 type syncBuffer struct {

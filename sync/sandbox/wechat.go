@@ -17,7 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // WeChat Pay API v2 sign types.

@@ -18,7 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 // wxCode makes an 18-digit WeChat payment code ending in the scenario digits.

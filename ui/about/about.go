@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"poscashier/ui/i18n"
+	"cashier/ui/i18n"
 )
 
 // Info describes the running program.

@@ -15,10 +15,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"poscashier/app"
-	"poscashier/ui/async"
-	"poscashier/ui/i18n"
-	"poscashier/ui/scaninput"
+	"cashier/app"
+	"cashier/ui/async"
+	"cashier/ui/i18n"
+	"cashier/ui/scaninput"
 )
 
 // Payer is the payment use case.

@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/ui/async"
+	"cashier/app"
+	"cashier/ui/async"
 )
 
 type fakePayer struct {

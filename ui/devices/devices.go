@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"poscashier/ui/async"
-	"poscashier/ui/i18n"
+	"cashier/ui/async"
+	"cashier/ui/i18n"
 )
 
 // Receipt is one piece of paper the virtual printer produced.

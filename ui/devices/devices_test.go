@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/ui/async"
+	"cashier/ui/async"
 )
 
 func TestDevices_ShowsReceiptsSpeechStatesAndReprints(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
-	"poscashier/assets"
+	"cashier/assets"
 )
 
 // Languages the app ships.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"poscashier/assets"
+	"cashier/assets"
 )
 
 var call = regexp.MustCompile(`i18n\.T\("([^"]+)",\s*"((?:[^"\\]|\\.)*)"`)

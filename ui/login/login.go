@@ -13,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"poscashier/app"
-	"poscashier/ui/async"
-	"poscashier/ui/i18n"
+	"cashier/app"
+	"cashier/ui/async"
+	"cashier/ui/i18n"
 )
 
 // Authenticator checks a staff number and PIN.

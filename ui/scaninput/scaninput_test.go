@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/hardware/scanner"
+	"cashier/hardware/scanner"
 )
 
 // keys feeds runes with a fixed gap between them, on an injected clock.

@@ -11,9 +11,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"poscashier/app"
-	"poscashier/ui/async"
-	"poscashier/ui/i18n"
+	"cashier/app"
+	"cashier/ui/async"
+	"cashier/ui/i18n"
 )
 
 // Deps is what the workspace needs.

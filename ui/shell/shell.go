@@ -12,12 +12,12 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"poscashier/app"
-	"poscashier/ui/about"
-	"poscashier/ui/async"
-	"poscashier/ui/i18n"
-	"poscashier/ui/login"
-	"poscashier/ui/settings"
+	"cashier/app"
+	"cashier/ui/about"
+	"cashier/ui/async"
+	"cashier/ui/i18n"
+	"cashier/ui/login"
+	"cashier/ui/settings"
 )
 
 // Workspace is one area of the app in the navigation bar.

@@ -13,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/ui/async"
-	"poscashier/ui/postheme"
+	"cashier/app"
+	"cashier/ui/async"
+	"cashier/ui/postheme"
 )
 
 type fakeAuth struct {

@@ -20,9 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/internal/chantest"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/internal/chantest"
 )
 
 const (

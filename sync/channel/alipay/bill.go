@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 const methodBillURL = "alipay.data.dataservice.bill.downloadurl.query"

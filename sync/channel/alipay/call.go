@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"strings"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // common holds the fields every answer has.
@@ -36,7 +36,7 @@ func (c *Client) call(ctx context.Context, method string, biz any, ref string, o
 		return nil, app.NotSent("支付宝网关地址错误 / bad Alipay gateway URL")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
-	req.Header.Set("User-Agent", "poscashier/1")
+	req.Header.Set("User-Agent", "cashier/1")
 	body, err := channel.Exchange(ctx, c.hc, req, channel.MaxAnswer)
 	if err != nil {
 		c.untrusted(method, ref, "transport: "+err.Error())

@@ -3,7 +3,7 @@ package alipay
 import (
 	"context"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 const (

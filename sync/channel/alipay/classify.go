@@ -3,8 +3,8 @@ package alipay
 import (
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Gateway codes.

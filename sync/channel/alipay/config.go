@@ -18,8 +18,8 @@ import (
 	"net/http"
 	"strings"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // DefaultGatewayURL is Alipay's production gateway.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"unicode/utf8"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 const methodUnfreeze = "alipay.fund.auth.order.unfreeze"

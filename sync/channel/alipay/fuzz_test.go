@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/internal/chantest"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/internal/chantest"
 )
 
 // FuzzAlipayResponse feeds arbitrary bytes as the answer to pay, query,

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 const (

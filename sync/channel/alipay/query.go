@@ -3,8 +3,8 @@ package alipay
 import (
 	"context"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 const (

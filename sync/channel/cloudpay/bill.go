@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // billPageSize is the largest page client_order_detail serves.

@@ -8,8 +8,8 @@ import (
 	"io"
 	"strconv"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Status values of ResponseContent.status.

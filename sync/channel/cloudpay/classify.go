@@ -3,7 +3,7 @@ package cloudpay
 import (
 	"time"
 
-	"poscashier/app"
+	"cashier/app"
 )
 
 type wxOrderExt struct {

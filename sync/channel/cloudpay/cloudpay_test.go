@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/internal/chantest"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/internal/chantest"
 )
 
 const (

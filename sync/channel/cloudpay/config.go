@@ -23,8 +23,8 @@ import (
 	"runtime"
 	"strings"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // DefaultBaseURL is Cloud Pay's API base; the API name is appended.

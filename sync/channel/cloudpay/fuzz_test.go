@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"testing"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // FuzzCloudPayResponse feeds arbitrary bytes as the answer to micro_pay,

@@ -4,8 +4,8 @@ import (
 	"context"
 	"net"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 type payContent struct {

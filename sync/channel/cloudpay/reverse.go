@@ -3,8 +3,8 @@ package cloudpay
 import (
 	"context"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Reverse implements app.PaymentChannel: reverse (撤单), signed with

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // StaffInfo is a shop's cashier as Cloud Pay knows it.

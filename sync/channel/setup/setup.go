@@ -7,11 +7,11 @@ package setup
 import (
 	"fmt"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/alipay"
-	"poscashier/sync/channel/cloudpay"
-	"poscashier/sync/channel/wechat"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/alipay"
+	"cashier/sync/channel/cloudpay"
+	"cashier/sync/channel/wechat"
 )
 
 // Settings holds every channel's settings; a nil channel is not configured.

@@ -6,13 +6,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/alipay"
-	"poscashier/sync/channel/cloudpay"
-	"poscashier/sync/channel/internal/chantest"
-	"poscashier/sync/channel/setup"
-	"poscashier/sync/channel/wechat"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/alipay"
+	"cashier/sync/channel/cloudpay"
+	"cashier/sync/channel/internal/chantest"
+	"cashier/sync/channel/setup"
+	"cashier/sync/channel/wechat"
 )
 
 func configs(t *testing.T) (*wechat.Config, *alipay.Config, *cloudpay.Config) {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // DownloadBill implements app.PaymentChannel: /pay/downloadbill with

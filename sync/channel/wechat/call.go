@@ -4,8 +4,8 @@ import (
 	"context"
 	"strings"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // callSpec is one API call.

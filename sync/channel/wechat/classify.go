@@ -3,8 +3,8 @@ package wechat
 import (
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Error-code classes of the code payment (payments.md).

@@ -20,8 +20,8 @@ import (
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // DefaultBaseURL is WeChat Pay's API host.

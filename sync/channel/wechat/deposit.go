@@ -3,8 +3,8 @@ package wechat
 import (
 	"context"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Consume implements app.PaymentChannel: /deposit/consume (client

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // FuzzWeChatResponse feeds arbitrary bytes as the answer to pay, query,

@@ -4,8 +4,8 @@ import (
 	"context"
 	"net"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // maxBody is WeChat's limit for body, counted in UTF-8 bytes.

@@ -6,8 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Refund implements app.PaymentChannel: /secapi/pay/refund, or

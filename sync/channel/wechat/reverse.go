@@ -3,8 +3,8 @@ package wechat
 import (
 	"context"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // Reverse implements app.PaymentChannel: /secapi/pay/reverse, or

@@ -3,8 +3,8 @@ package wechat
 import (
 	"strconv"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
+	"cashier/app"
+	"cashier/sync/channel"
 )
 
 func formatInt(v int64) string { return strconv.FormatInt(v, 10) }

@@ -18,9 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
-	"poscashier/app"
-	"poscashier/sync/channel"
-	"poscashier/sync/channel/internal/chantest"
+	"cashier/app"
+	"cashier/sync/channel"
+	"cashier/sync/channel/internal/chantest"
 )
 
 const (
