@@ -73,6 +73,26 @@ type ChannelResult struct {
 	NewOrderNo bool
 	// Refunded / Closed / Reversed describe a queried order's final state.
 	TradeState string // channel-neutral: PAID, NOTPAY, PAYING, CLOSED, REVOKED, REFUND, PAYERROR
+
+	// NotFound: a signed, definite answer that what was asked about does
+	// not exist at the channel (WeChat ORDERNOTEXIST / REFUNDNOTEXIST,
+	// Alipay ACQ.TRADE_NOT_EXIST or a refund query without the refund,
+	// Cloud Pay's "no such order"). Outcome stays OutcomeUnknown: an
+	// in-flight request may still arrive. The state machines decide what
+	// it means (a refund refused on its re-send and then not found ends
+	// failed).
+	NotFound bool
+	// Foreign: the channel says this merchant order number belongs to
+	// another order with different content (Cloud Pay internal_status
+	// 407). Nothing read under this number may settle our payment; it ends
+	// manual. Clients set NoReverse too.
+	Foreign bool
+	// ConfigError: the channel refused our credentials or settings before
+	// doing any business (Alipay's unsigned error_response such as 40002
+	// isv.invalid-signature or isv.invalid-app-id, WeChat SIGNERROR,
+	// NOAUTH). Code names the cause. Nothing happened to any money; it is
+	// no use asking again until the settings are fixed.
+	ConfigError bool
 }
 
 // PayRequest is a payment (or deposit freeze) by the customer's code.
@@ -112,6 +132,24 @@ type ConsumeRequest struct {
 	OutRequestNo string // idempotent number for this operation
 	Total        Money  // deposit amount
 	Amount       Money  // 0 < Amount ≤ Total
+}
+
+// DepositOpKind is what a deposit operation does.
+type DepositOpKind string
+
+const (
+	DepositOpConsume DepositOpKind = "consume"
+	DepositOpRelease DepositOpKind = "release"
+)
+
+// DepositOpRef names one consume or release of a deposit, for its status
+// query.
+type DepositOpRef struct {
+	OrderRef            // the deposit (its freeze)
+	Kind         DepositOpKind
+	OutRequestNo string // the operation's own number
+	Total        Money  // the deposit amount
+	Amount       Money  // what the operation asked for
 }
 
 // ReleaseRequest returns a deposit (or what is left of it) to the customer.
@@ -162,6 +200,15 @@ type PaymentChannel interface {
 	RefundQuery(ctx context.Context, r RefundRequest) (ChannelResult, error)
 	Consume(ctx context.Context, r ConsumeRequest) (ChannelResult, error)
 	Release(ctx context.Context, r ReleaseRequest) (ChannelResult, error)
+	// QueryDepositOp asks how a consume or release stands (WeChat
+	// /deposit/orderquery, Alipay alipay.fund.auth.operation.detail.query
+	// or the capture trade's query, Cloud Pay's freeze/unfreeze and
+	// consume queries). OutcomeSuccess: it happened (Amount = what was
+	// consumed or released, TransactionID = the capture trade or
+	// consumption order when there is one); OutcomePending: in progress;
+	// OutcomeFailed: it was refused for good; NotFound: the channel has
+	// no such operation.
+	QueryDepositOp(ctx context.Context, r DepositOpRef) (ChannelResult, error)
 	DownloadBill(ctx context.Context, day time.Time) (Bill, error)
 }
 

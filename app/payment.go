@@ -179,14 +179,6 @@ type Deposit struct {
 	SettledAt     time.Time
 }
 
-// DepositOpKind is what a deposit operation does.
-type DepositOpKind string
-
-const (
-	DepositOpConsume DepositOpKind = "consume"
-	DepositOpRelease DepositOpKind = "release"
-)
-
 // DepositOpState is where one deposit operation stands.
 type DepositOpState string
 

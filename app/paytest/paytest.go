@@ -21,6 +21,7 @@ const (
 	MRefundQuery = "refundquery"
 	MConsume     = "consume"
 	MRelease     = "release"
+	MOpQuery     = "opquery"
 )
 
 // Reply is one scripted answer.
@@ -137,6 +138,10 @@ func (c *Channel) Consume(_ context.Context, r app.ConsumeRequest) (app.ChannelR
 
 func (c *Channel) Release(_ context.Context, r app.ReleaseRequest) (app.ChannelResult, error) {
 	return c.next(Call{Method: MRelease, Ref: r.OutRequestNo, Amount: r.Amount})
+}
+
+func (c *Channel) QueryDepositOp(_ context.Context, r app.DepositOpRef) (app.ChannelResult, error) {
+	return c.next(Call{Method: MOpQuery, Ref: r.OutRequestNo, Amount: r.Amount})
 }
 
 func (c *Channel) DownloadBill(context.Context, time.Time) (app.Bill, error) {
