@@ -125,6 +125,9 @@ func (fakeChannel) Consume(context.Context, app.ConsumeRequest) (app.ChannelResu
 func (fakeChannel) Release(context.Context, app.ReleaseRequest) (app.ChannelResult, error) {
 	return app.ChannelResult{}, nil
 }
+func (fakeChannel) QueryDepositOp(context.Context, app.DepositOpRef) (app.ChannelResult, error) {
+	return app.ChannelResult{}, nil
+}
 func (fakeChannel) DownloadBill(context.Context, time.Time) (app.Bill, error) { return app.Bill{}, nil }
 
 func TestChannels_Router(t *testing.T) {
