@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -20,10 +21,20 @@ type Port = hardware.Port
 // (_, n≥1, err) drop n bytes.
 type parseFunc func(buf []byte) (any, int, error)
 
+// matchFunc decides whether a well-formed frame answers the waiting
+// request. (false, nil): not ours (another board or lock, a report);
+// (false, err): it is addressed to us but cannot be the reply (an echo, an
+// undefined state byte) — err is what the request reports if nothing
+// better arrives before its timeout.
+type matchFunc func(f any) (bool, error)
+
 type pending struct {
-	match   func(any) bool
-	prefix  []byte // the first bytes of the expected reply: a garbled frame starting so fails at once
-	ch      chan any
+	match  matchFunc
+	prefix []byte // how the expected reply starts: a corrupt frame starting so is remembered
+	multi  bool   // collect every accepted frame until the window ends (bus-wide queries)
+	ch     chan any
+	// badSeen is the last corrupt or unusable frame that looked like our
+	// reply; it is only reported if no good reply arrives in time.
 	badSeen error
 }
 
@@ -32,7 +43,10 @@ type pending struct {
 type engine struct {
 	port  Port
 	parse parseFunc
-	onFrm func(any) // unsolicited frames
+	log   *slog.Logger
+	// onFrm gets well-formed frames no request claims; true if it used
+	// them (e.g. a door report), otherwise the engine logs them.
+	onFrm func(any) bool
 
 	reqMu sync.Mutex
 	mu    sync.Mutex
@@ -45,8 +59,8 @@ type engine struct {
 	garbage int
 }
 
-func newEngine(port Port, parse parseFunc) *engine {
-	e := &engine{port: port, parse: parse, subs: map[chan Event]struct{}{},
+func newEngine(port Port, parse parseFunc, onFrm func(any) bool, log *slog.Logger) *engine {
+	e := &engine{port: port, parse: parse, onFrm: onFrm, log: log, subs: map[chan Event]struct{}{},
 		quit: make(chan struct{}), done: make(chan struct{})}
 	port.SetReadTimeout(20 * time.Millisecond)
 	go e.readLoop()
@@ -125,36 +139,12 @@ func (e *engine) readLoop() {
 				break
 			}
 			if perr != nil {
-				e.mu.Lock()
-				e.garbage += k
-				var failNow *pending
-				if p := e.pend; p != nil && errors.Is(perr, ErrChecksum) {
-					p.badSeen = perr
-					if len(p.prefix) > 0 && bytes.HasPrefix(buf, p.prefix) {
-						e.pend = nil
-						failNow = p
-					}
-				}
-				e.mu.Unlock()
-				if failNow != nil {
-					failNow.ch <- perr
-				}
+				e.dropped(buf, k, perr)
 				buf = buf[k:]
 				continue
 			}
 			buf = buf[k:]
-			e.mu.Lock()
-			p := e.pend
-			if p != nil && p.match(f) {
-				e.pend = nil
-				e.mu.Unlock()
-				p.ch <- f
-				continue
-			}
-			e.mu.Unlock()
-			if e.onFrm != nil {
-				e.onFrm(f)
-			}
+			e.deliver(f)
 		}
 		if len(buf) > 4096 { // never grow without bound on a noisy line
 			buf = buf[len(buf)-64:]
@@ -172,12 +162,67 @@ func (e *engine) readLoop() {
 	}
 }
 
-// request sends frame and waits for a reply that match accepts. A nil
-// match sends without waiting.
+// dropped handles bytes the parser rejected. A corrupt frame never ends a
+// wait: the right reply may still follow (RS-485 noise often hits one frame
+// only), so it is only remembered for the timeout's error.
+func (e *engine) dropped(buf []byte, k int, perr error) {
+	e.mu.Lock()
+	e.garbage += k
+	if p := e.pend; p != nil && errors.Is(perr, ErrChecksum) && len(p.prefix) > 0 && bytes.HasPrefix(buf, p.prefix) {
+		p.badSeen = perr
+	}
+	e.mu.Unlock()
+	if errors.Is(perr, ErrChecksum) {
+		e.log.Warn("锁控板: 忽略校验错误的帧 / lock board: ignored a frame with a wrong checksum", "err", perr)
+	} else {
+		e.log.Debug("lock board: skipped noise", "err", perr)
+	}
+}
+
+// deliver hands a well-formed frame to the waiting request, or to onFrm,
+// or logs it as ignored.
+func (e *engine) deliver(f any) {
+	e.mu.Lock()
+	p := e.pend
+	var ok bool
+	var why error
+	if p != nil {
+		ok, why = p.match(f)
+	}
+	switch {
+	case ok && p.multi:
+		e.mu.Unlock()
+		select {
+		case p.ch <- f:
+		default:
+			e.log.Warn("lock board: too many replies, dropped one", "frame", f)
+		}
+		return
+	case ok:
+		e.pend = nil
+		e.mu.Unlock()
+		p.ch <- f
+		return
+	case why != nil:
+		p.badSeen = why
+		e.mu.Unlock()
+		e.log.Warn("锁控板: 忽略无效应答 / lock board: ignored an unusable reply", "frame", f, "err", why)
+		return
+	}
+	e.mu.Unlock()
+	if e.onFrm != nil && e.onFrm(f) {
+		return
+	}
+	e.log.Warn("锁控板: 忽略不属于当前请求的帧 / lock board: ignored a frame that answers no waiting request (another board or lock, or a late reply)", "frame", f)
+}
+
+// request sends frame and waits up to timeout for a reply that match
+// accepts. A nil match sends without waiting. Frames that are not the
+// reply are ignored (and logged); if none is, the error says what was seen.
 //
-// prefix, if set, is how the expected reply starts: a frame that starts so
-// but has a wrong checksum ends the wait at once with ErrChecksum.
-func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool, prefix []byte, timeout time.Duration) (any, error) {
+// prefix, if set, is how the expected reply starts, so a corrupt frame
+// that starts so is reported as ErrChecksum rather than silence.
+func (e *engine) request(ctx context.Context, frame []byte, match matchFunc, prefix []byte, timeout time.Duration) (any, error) {
 	e.reqMu.Lock()
 	defer e.reqMu.Unlock()
 	select {
@@ -203,9 +248,6 @@ func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool
 	defer t.Stop()
 	select {
 	case f := <-p.ch:
-		if err, ok := f.(error); ok {
-			return nil, err
-		}
 		return f, nil
 	case <-t.C:
 	case <-ctx.Done():
@@ -215,17 +257,9 @@ func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool
 		e.clearPending(p)
 		return nil, ErrClosed
 	}
-	e.mu.Lock()
-	if e.pend == p {
-		e.pend = nil
-	}
-	bad := p.badSeen
-	e.mu.Unlock()
+	bad := e.clearPending(p)
 	select { // the reply may have landed just now
 	case f := <-p.ch:
-		if err, ok := f.(error); ok {
-			return nil, err
-		}
 		return f, nil
 	default:
 	}
@@ -235,15 +269,77 @@ func (e *engine) request(ctx context.Context, frame []byte, match func(any) bool
 	return nil, ErrNoAnswer
 }
 
-func (e *engine) clearPending(p *pending) {
+// collect sends frame and gathers every reply match accepts until window
+// ends or enough says the set is complete: a bus-wide query is answered by
+// an unknown number of boards, one after another.
+func (e *engine) collect(ctx context.Context, frame []byte, match matchFunc, prefix []byte, window time.Duration, enough func([]any) bool) ([]any, error) {
+	e.reqMu.Lock()
+	defer e.reqMu.Unlock()
+	select {
+	case <-e.quit:
+		return nil, ErrClosed
+	default:
+	}
+	p := &pending{match: match, prefix: prefix, multi: true, ch: make(chan any, 64)}
+	e.mu.Lock()
+	e.pend = p
+	e.mu.Unlock()
+	if _, err := e.port.Write(frame); err != nil {
+		e.clearPending(p)
+		return nil, fmt.Errorf("写入锁控板失败 / cannot write to the lock line: %w", err)
+	}
+	t := time.NewTimer(window)
+	defer t.Stop()
+	var got []any
+wait:
+	for {
+		select {
+		case f := <-p.ch:
+			got = append(got, f)
+			if enough != nil && enough(got) {
+				break wait
+			}
+		case <-t.C:
+			break wait
+		case <-ctx.Done():
+			e.clearPending(p)
+			return nil, ctx.Err()
+		case <-e.quit:
+			e.clearPending(p)
+			return nil, ErrClosed
+		}
+	}
+	bad := e.clearPending(p)
+	for {
+		select {
+		case f := <-p.ch:
+			got = append(got, f)
+			continue
+		default:
+		}
+		break
+	}
+	if len(got) == 0 {
+		if bad != nil {
+			return nil, bad
+		}
+		return nil, ErrNoAnswer
+	}
+	return got, nil
+}
+
+// clearPending stops p from receiving frames and returns what it saw
+// instead of its reply.
+func (e *engine) clearPending(p *pending) error {
 	if p == nil {
-		return
+		return nil
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.pend == p {
 		e.pend = nil
 	}
-	e.mu.Unlock()
+	return p.badSeen
 }
 
 // sleep waits d unless ctx or the engine ends first.

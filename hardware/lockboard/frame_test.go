@@ -15,15 +15,76 @@ func TestGoldenXORFrames(t *testing.T) {
 	require.Equal(t, []byte{0x82, 0x03, 0x05, 0x00, 0x84}, XORFrame{HeadReport, 3, 5, 0}.Bytes())
 }
 
+// The open reply reads like a query reply: the examples from public board
+// documents, for boards whose feedback is "closed when locked" and for
+// boards wired the other way.
+func TestGoldenXOROpenReplies(t *testing.T) {
+	opened := []byte{0x8A, 0x01, 0x01, 0x00, 0x8A}
+	notOpened := []byte{0x8A, 0x01, 0x01, 0x11, 0x9B}
+	for _, c := range []struct {
+		reply    []byte
+		inverted bool
+		open     bool
+	}{
+		{opened, false, true},
+		{notOpened, false, false},
+		{opened, true, false},
+		{notOpened, true, true},
+	} {
+		f, n, err := ParseXOR(c.reply)
+		require.NoError(t, err)
+		require.Equal(t, 5, n)
+		require.Equal(t, XORFrame{HeadOpen, 1, 1, f.Func}, f)
+		open, err := XORDoorOpen(f.Func, c.inverted)
+		require.NoError(t, err)
+		require.Equal(t, c.open, open, "% X inverted=%v", c.reply, c.inverted)
+	}
+	// The query uses the same bytes for the same meaning.
+	open, err := XORDoorOpen(0x11, false)
+	require.NoError(t, err)
+	require.False(t, open)
+	_, err = XORDoorOpen(0x33, false) // an echoed query, not a state
+	require.ErrorIs(t, err, ErrBadFrame)
+}
+
 func TestGoldenKerongFrames(t *testing.T) {
-	// SUM = (02 + ADDR + CMD + 03) & 0xFF
-	require.Equal(t, []byte{0x02, 0x00, 0x30, 0x03, 0x35}, KerongRequest(KerongAddr(0, 1), KCmdStatus))
+	// SUM = low byte of the sum of every byte before it
+	require.Equal(t, []byte{0x02, 0x00, 0x30, 0x03, 0x35}, KerongRequest(KerongAddr(0, 0), KCmdStatus))
 	require.Equal(t, []byte{0x02, 0x00, 0x31, 0x03, 0x36}, KerongRequest(KerongAddr(0, 1), KCmdUnlock))
+	require.Equal(t, []byte{0x02, 0x02, 0x31, 0x03, 0x38}, KerongRequest(KerongAddr(0, 3), KCmdUnlock)) // specification: unlock lock 3 of board 0
 	require.Equal(t, []byte{0x02, 0x1F, 0x31, 0x03, 0x55}, KerongRequest(KerongAddr(1, 16), KCmdUnlock))
-	require.Equal(t, []byte{0x02, 0x20, 0x32, 0x03, 0x57}, KerongRequest(KerongAddr(2, 0), KCmdStatusAll))
-	require.Equal(t, []byte{0x02, 0xF0, 0x32, 0x03, 0x27}, KerongRequest(KerongAddr(15, 0), KCmdStatusAll))
-	// board 1, locks 1 and 9 closed: 02 10 35 01 01 03 4C
-	require.Equal(t, []byte{0x02, 0x10, 0x35, 0x01, 0x01, 0x03, 0x4C}, KerongStatusReply(1, 0x0101))
+	require.Equal(t, []byte{0x02, 0x90, 0x30, 0x03, 0xC5}, KerongRequest(KerongAddr(9, 0), KCmdStatus))
+	require.Equal(t, []byte{0x02, 0xF0, 0x32, 0x03, 0x27}, KerongRequest(KAddrAll, KCmdStatusAll)) // specification: every board
+	require.Equal(t, []byte{0x02, 0x00, 0x33, 0x03, 0x38}, KerongRequest(KerongAddr(0, 0), KCmdUnlockAll))
+}
+
+// The replies printed in Kerong's KR-CU16 specification: 9 bytes,
+// 02 ADDR CMD hooks1-8 hooks9-16 IR1-8 IR9-16 03 SUM.
+func TestGoldenKerongReplies(t *testing.T) {
+	for _, c := range []struct {
+		wire      []byte
+		board     int
+		cmd       byte
+		hooks, ir uint16
+	}{
+		// 0x30 to board 0: lock 1 locked, an item in locker 1.
+		{[]byte{0x02, 0x00, 0x35, 0x01, 0x00, 0x01, 0x00, 0x03, 0x3C}, 0, KReplyStatus, 0x0001, 0x0001},
+		// 0x32 to F0, board 0: locks 9 and 10 locked, an item in locker 1.
+		{[]byte{0x02, 0x00, 0x36, 0x00, 0x03, 0x01, 0x00, 0x03, 0x3F}, 0, KReplyStatusAll, 0x0300, 0x0001},
+		// 0x32 to F0, board 1: lock 1 locked, an item in locker 12.
+		{[]byte{0x02, 0x10, 0x36, 0x01, 0x00, 0x00, 0x08, 0x03, 0x54}, 1, KReplyStatusAll, 0x0001, 0x0800},
+		// 0x33 to board 0: locks 1-4 still locked, an item in locker 1.
+		{[]byte{0x02, 0x00, 0x35, 0x0F, 0x00, 0x01, 0x00, 0x03, 0x4A}, 0, KReplyStatus, 0x000F, 0x0001},
+	} {
+		require.Equal(t, c.wire, KerongReply(c.board, c.cmd, c.hooks, c.ir))
+		f, n, err := ParseKerongReply(c.wire)
+		require.NoError(t, err, "% X", c.wire)
+		require.Equal(t, KerongReplyLen, n)
+		require.Equal(t, c.board, f.Board())
+		require.Equal(t, c.cmd, f.Cmd)
+		require.Equal(t, c.hooks, f.Hooks())
+		require.Equal(t, c.ir, f.IR())
+	}
 }
 
 func TestParseXORResync(t *testing.T) {
@@ -56,17 +117,27 @@ func TestParseXORResync(t *testing.T) {
 }
 
 func TestParseKerong(t *testing.T) {
-	r := KerongStatusReply(3, 0xBEEF)
+	r := KerongReply(3, KReplyStatus, 0xBEEF, 0x1234)
 	f, n, err := ParseKerongReply(r)
 	require.NoError(t, err)
-	require.Equal(t, 7, n)
+	require.Equal(t, 9, n)
 	require.Equal(t, 3, f.Board())
-	require.Equal(t, uint16(0xBEEF), f.Bits)
-	r[6]++
+	require.Equal(t, uint16(0xBEEF), f.Hooks())
+	require.Equal(t, uint16(0x1234), f.IR())
+	r[8]++
 	_, n, err = ParseKerongReply(r)
 	require.ErrorIs(t, err, ErrChecksum)
 	require.Equal(t, 1, n)
 	_, n, err = ParseKerongReply([]byte{0x55, 0x02, 0x10})
+	require.ErrorIs(t, err, ErrBadFrame)
+	require.Equal(t, 1, n)
+	// The old 7-byte reading (ETX at index 5) is not a CU16 frame: the
+	// parser waits for all nine bytes.
+	_, n, err = ParseKerongReply([]byte{0x02, 0x10, 0x35, 0x01, 0x01, 0x03, 0x4C})
+	require.ErrorIs(t, err, ErrIncomplete)
+	require.Equal(t, 0, n)
+	// A request on the line (an echo) is not a reply.
+	_, n, err = ParseKerongReply(KerongRequest(0x10, KCmdStatus))
 	require.ErrorIs(t, err, ErrBadFrame)
 	require.Equal(t, 1, n)
 
@@ -83,7 +154,8 @@ func FuzzLockFrames(f *testing.F) {
 	f.Add(XOROpen(1, 1))
 	f.Add(append(XORQuery(3, 4), XORFrame{HeadReport, 3, 4, 0}.Bytes()...))
 	f.Add(KerongRequest(0x10, KCmdStatus))
-	f.Add(KerongStatusReply(2, 0x00FF))
+	f.Add(KerongReply(2, KReplyStatus, 0x00FF, 0x0100))
+	f.Add(append(KerongReply(0, KReplyStatusAll, 1, 2), KerongReply(1, KReplyStatusAll, 3, 4)...))
 	f.Add([]byte{0x8A, 0x8A, 0x02, 0x02, 0x03})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		type parser func([]byte) (any, int, error)
@@ -118,13 +190,7 @@ func FuzzLockFrames(f *testing.F) {
 					case XORFrame:
 						again = v.Bytes()
 					case KerongFrame:
-						if v.Reply {
-							again = KerongStatusReply(v.Board(), v.Bits)
-							again[1] = v.Addr
-							again[6] = ksum(again[:6])
-						} else {
-							again = KerongRequest(v.Addr, v.Cmd)
-						}
+						again = v.Bytes()
 					}
 					if !bytes.Equal(again, buf[:n]) {
 						t.Fatalf("%s: % X re-encodes as % X", name, buf[:n], again)

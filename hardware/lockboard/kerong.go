@@ -7,16 +7,25 @@ import (
 	"time"
 )
 
-// Kerong-style bytes.
+// Kerong KR-CU16 bytes (Kerong "KR-CU16 Communication Protocol
+// Specification" V1.6).
 const (
-	KSTX           byte = 0x02
-	KETX           byte = 0x03
-	KCmdStatus     byte = 0x30
-	KCmdUnlock     byte = 0x31
-	KCmdStatusAll  byte = 0x32
-	KReplyStatus   byte = 0x35
-	MaxKerongBoard      = 15
-	MaxKerongLock       = 16
+	KSTX            byte = 0x02
+	KETX            byte = 0x03
+	KCmdStatus      byte = 0x30 // status of one board → 0x35
+	KCmdUnlock      byte = 0x31 // unlock one lock, no reply
+	KCmdStatusAll   byte = 0x32 // status of every board on the bus (ADDR F0) → one 0x36 per board
+	KCmdUnlockAll   byte = 0x33 // unlock every lock of a board → 0x35
+	KReplyStatus    byte = 0x35
+	KReplyStatusAll byte = 0x36
+	// KAddrAll addresses every board on the bus.
+	KAddrAll byte = 0xF0
+	// MaxKerongBoard: the specification gives ADDR 0x00–0x9F (at most 10
+	// boards in series); F0 is the bus-wide address, so board 15 cannot exist.
+	MaxKerongBoard = 9
+	MaxKerongLock  = 16
+	// KerongReplyLen is the length of every CU16 reply.
+	KerongReplyLen = 9
 )
 
 func ksum(b []byte) byte {
@@ -43,18 +52,21 @@ func KerongRequest(addr, cmd byte) []byte {
 	return b
 }
 
-// KerongStatusReply is 02 ADDR 35 D0 D1 03 SUM; bits: bit i = lock i+1 set.
-func KerongStatusReply(board int, bits uint16) []byte {
-	b := []byte{KSTX, KerongAddr(board, 0), KReplyStatus, byte(bits), byte(bits >> 8), KETX, 0}
-	b[6] = ksum(b[:6])
-	return b
+// KerongReply is the 9-byte reply 02 ADDR CMD H1 H2 I1 I2 03 SUM a board
+// sends for 0x30 (cmd 0x35) and 0x32 (cmd 0x36): hooks and ir hold one bit
+// per lock, bit 0 = lock 1.
+func KerongReply(board int, cmd byte, hooks, ir uint16) []byte {
+	return KerongFrame{Addr: KerongAddr(board, 0), Cmd: cmd, Reply: true,
+		Data: [4]byte{byte(hooks), byte(hooks >> 8), byte(ir), byte(ir >> 8)}}.Bytes()
 }
 
-// KerongFrame is a parsed request (Data nil) or status reply.
+// KerongFrame is a parsed request (Reply false) or 9-byte reply.
 type KerongFrame struct {
 	Addr, Cmd byte
-	Bits      uint16 // status replies
 	Reply     bool
+	// Data holds a reply's four data bytes. For 0x35/0x36: lock hooks 1–8,
+	// hooks 9–16, infrared sensors 1–8, sensors 9–16.
+	Data [4]byte
 }
 
 // Board is the high nibble of the address.
@@ -62,6 +74,26 @@ func (f KerongFrame) Board() int { return int(f.Addr >> 4) }
 
 // Lock is the low nibble + 1 (requests for one lock).
 func (f KerongFrame) Lock() int { return int(f.Addr&0x0F) + 1 }
+
+// Hooks are the lock-hook bits of a status reply (bit 0 = lock 1; set =
+// locked on boards wired normally).
+func (f KerongFrame) Hooks() uint16 { return uint16(f.Data[0]) | uint16(f.Data[1])<<8 }
+
+// IR are the infrared item-sensor bits of a 0x35/0x36 reply (bit 0 = lock
+// 1; set = an item is in the locker).
+func (f KerongFrame) IR() uint16 { return uint16(f.Data[2]) | uint16(f.Data[3])<<8 }
+
+// Bytes renders the frame with its checksum.
+func (f KerongFrame) Bytes() []byte {
+	if !f.Reply {
+		return KerongRequest(f.Addr, f.Cmd)
+	}
+	b := []byte{KSTX, f.Addr, f.Cmd, f.Data[0], f.Data[1], f.Data[2], f.Data[3], KETX, 0}
+	b[8] = ksum(b[:8])
+	return b
+}
+
+func (f KerongFrame) String() string { return fmt.Sprintf("% X", f.Bytes()) }
 
 func skipTo(buf []byte, b byte) int {
 	i := 1
@@ -90,14 +122,25 @@ func ParseKerongRequest(buf []byte) (KerongFrame, int, error) {
 		return KerongFrame{}, 1, fmt.Errorf("%w: % X (want %02X)", ErrChecksum, buf[:5], s)
 	}
 	switch buf[2] {
-	case KCmdStatus, KCmdUnlock, KCmdStatusAll:
+	case KCmdStatus, KCmdUnlock, KCmdStatusAll, KCmdUnlockAll:
 	default:
 		return KerongFrame{}, 5, fmt.Errorf("%w: unknown command %02X", ErrBadFrame, buf[2])
 	}
 	return KerongFrame{Addr: buf[1], Cmd: buf[2]}, 5, nil
 }
 
-// ParseKerongReply reads a 7-byte status reply (the driver's side).
+// isKerongReplyCmd lists the reply codes of the specification; all their
+// frames are 9 bytes long. Knowing them lets the parser resynchronise at
+// once on a stray 02.
+func isKerongReplyCmd(c byte) bool {
+	switch c {
+	case KReplyStatus, KReplyStatusAll, 0x38, 0x39, 0x40:
+		return true
+	}
+	return false
+}
+
+// ParseKerongReply reads a 9-byte reply (the driver's side).
 func ParseKerongReply(buf []byte) (KerongFrame, int, error) {
 	if len(buf) == 0 {
 		return KerongFrame{}, 0, ErrIncomplete
@@ -106,22 +149,22 @@ func ParseKerongReply(buf []byte) (KerongFrame, int, error) {
 		i := skipTo(buf, KSTX)
 		return KerongFrame{}, i, fmt.Errorf("%w: %d byte(s) of noise", ErrBadFrame, i)
 	}
-	if len(buf) >= 3 && buf[2] != KReplyStatus {
+	if len(buf) >= 3 && !isKerongReplyCmd(buf[2]) {
 		return KerongFrame{}, 1, fmt.Errorf("%w: unexpected reply command %02X", ErrBadFrame, buf[2])
 	}
-	if len(buf) < 7 {
+	if len(buf) < KerongReplyLen {
 		return KerongFrame{}, 0, ErrIncomplete
 	}
-	if buf[5] != KETX {
-		return KerongFrame{}, 1, fmt.Errorf("%w: no ETX in % X", ErrBadFrame, buf[:7])
+	if buf[7] != KETX {
+		return KerongFrame{}, 1, fmt.Errorf("%w: no ETX in % X", ErrBadFrame, buf[:KerongReplyLen])
 	}
-	if s := ksum(buf[:6]); s != buf[6] {
-		return KerongFrame{}, 1, fmt.Errorf("%w: % X (want %02X)", ErrChecksum, buf[:7], s)
+	if s := ksum(buf[:8]); s != buf[8] {
+		return KerongFrame{}, 1, fmt.Errorf("%w: % X (want %02X)", ErrChecksum, buf[:KerongReplyLen], s)
 	}
-	return KerongFrame{Addr: buf[1], Cmd: buf[2], Bits: uint16(buf[3]) | uint16(buf[4])<<8, Reply: true}, 7, nil
+	return KerongFrame{Addr: buf[1], Cmd: buf[2], Reply: true, Data: [4]byte{buf[3], buf[4], buf[5], buf[6]}}, KerongReplyLen, nil
 }
 
-// KerongController drives Kerong-style boards.
+// KerongController drives Kerong KR-CU16 boards.
 type KerongController struct {
 	e   *engine
 	opt Options
@@ -130,7 +173,7 @@ type KerongController struct {
 // NewKerong starts a controller on port (it becomes the port's only reader).
 func NewKerong(port Port, opt Options) *KerongController {
 	c := &KerongController{opt: opt}
-	c.e = newEngine(port, func(b []byte) (any, int, error) { return ParseKerongReply(b) })
+	c.e = newEngine(port, func(b []byte) (any, int, error) { return ParseKerongReply(b) }, nil, opt.logger())
 	return c
 }
 
@@ -144,25 +187,31 @@ func checkKerong(board, lock int, allowZero bool) error {
 	return nil
 }
 
-func (c *KerongController) status(ctx context.Context, board, lock int, cmd byte) (uint16, error) {
+// status asks one board (0x30) for its 0x35 reply. Only the high nibble
+// of the reply's address is compared: it names the board, and the
+// specification's examples leave the low nibble 0.
+func (c *KerongController) status(ctx context.Context, board, lock int) (KerongFrame, error) {
 	want := KerongAddr(board, 0)
-	match := func(f any) bool { return f.(KerongFrame).Addr == want }
+	match := func(f any) (bool, error) {
+		fr := f.(KerongFrame)
+		return fr.Cmd == KReplyStatus && fr.Addr&0xF0 == want, nil
+	}
 	var err error
 	for try := 0; try < 2; try++ {
 		var f any
-		f, err = c.e.request(ctx, KerongRequest(KerongAddr(board, lock), cmd), match, []byte{KSTX, want, KReplyStatus}, c.opt.timeout())
+		f, err = c.e.request(ctx, KerongRequest(want, KCmdStatus), match, []byte{KSTX, want, KReplyStatus}, c.opt.timeout())
 		if err == nil {
-			return f.(KerongFrame).Bits, nil
+			return f.(KerongFrame), nil
 		}
 		if !errors.Is(err, ErrNoAnswer) && !errors.Is(err, ErrChecksum) {
 			break
 		}
 	}
-	return 0, &BoardError{Board: board, Lock: lock, Err: err}
+	return KerongFrame{}, &BoardError{Board: board, Lock: lock, Err: err}
 }
 
-func (c *KerongController) lockState(board, lock int, bits uint16) LockState {
-	set := bits&(1<<(lock-1)) != 0
+func (c *KerongController) lockState(board, lock int, hooks uint16) LockState {
+	set := hooks&(1<<(lock-1)) != 0
 	open := !set
 	if c.opt.board(board, 16).Inverted {
 		open = set
@@ -174,8 +223,22 @@ func (c *KerongController) lockState(board, lock int, bits uint16) LockState {
 	return LockState{Board: board, Lock: lock, Open: open, Raw: raw}
 }
 
-// Open sends 0x31 for the lock, waits UnlockSettle, then reads the
-// board's state with 0x30 (which also proves the board answered).
+func (c *KerongController) lockCount(board int) int {
+	return min(c.opt.board(board, 16).Locks, MaxKerongLock)
+}
+
+func (c *KerongController) boardStates(board int, hooks uint16) []LockState {
+	n := c.lockCount(board)
+	out := make([]LockState, n)
+	for l := 1; l <= n; l++ {
+		out[l-1] = c.lockState(board, l, hooks)
+	}
+	return out
+}
+
+// Open sends 0x31 for the lock (the board does not reply to it), waits
+// UnlockSettle, then reads the board's hooks with 0x30; see Controller.Open
+// for the result.
 func (c *KerongController) Open(ctx context.Context, board, lock int) (LockState, error) {
 	if err := checkKerong(board, lock, false); err != nil {
 		return LockState{}, err
@@ -190,28 +253,30 @@ func (c *KerongController) Open(ctx context.Context, board, lock int) (LockState
 	if err := c.e.sleep(ctx, settle); err != nil {
 		return LockState{}, err
 	}
-	bits, err := c.status(ctx, board, lock, KCmdStatus)
+	fr, err := c.status(ctx, board, lock)
 	if err != nil {
 		return LockState{}, err
 	}
-	return c.lockState(board, lock, bits), nil
+	st := c.lockState(board, lock, fr.Hooks())
+	if !st.Open {
+		return st, &BoardError{Board: board, Lock: lock, Err: ErrOpenFailed}
+	}
+	return st, nil
 }
 
 // OpenAll unlocks locks 1..BoardConfig.Locks one after another (a short
-// gap keeps the power supply from sagging), then confirms with 0x32.
+// gap keeps the power supply from sagging), then confirms with 0x30. The
+// board's own 0x33 is not used: the specification does not say when its
+// reply comes, so a timeout could not be chosen.
 func (c *KerongController) OpenAll(ctx context.Context, board int) error {
 	if err := checkKerong(board, 1, false); err != nil {
 		return err
 	}
 	// Ask first, so an absent board fails fast instead of after N pulses.
-	if _, err := c.status(ctx, board, 0, KCmdStatusAll); err != nil {
+	if _, err := c.status(ctx, board, 0); err != nil {
 		return err
 	}
-	n := c.opt.board(board, 16).Locks
-	if n > MaxKerongLock {
-		n = MaxKerongLock
-	}
-	for l := 1; l <= n; l++ {
+	for l := 1; l <= c.lockCount(board); l++ {
 		if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, l), KCmdUnlock), nil, nil, 0); err != nil {
 			return &BoardError{Board: board, Lock: l, Err: err}
 		}
@@ -219,44 +284,71 @@ func (c *KerongController) OpenAll(ctx context.Context, board int) error {
 			return err
 		}
 	}
-	_, err := c.status(ctx, board, 0, KCmdStatusAll)
+	_, err := c.status(ctx, board, 0)
 	return err
 }
 
-// State sends 0x30 for one lock.
+// State reads one lock from the board's 0x35 reply.
 func (c *KerongController) State(ctx context.Context, board, lock int) (LockState, error) {
 	if err := checkKerong(board, lock, false); err != nil {
 		return LockState{}, err
 	}
-	bits, err := c.status(ctx, board, lock, KCmdStatus)
+	fr, err := c.status(ctx, board, lock)
 	if err != nil {
 		return LockState{}, err
 	}
-	return c.lockState(board, lock, bits), nil
+	return c.lockState(board, lock, fr.Hooks()), nil
 }
 
-// States sends 0x32 and returns locks 1..BoardConfig.Locks.
+// States reads locks 1..BoardConfig.Locks from one 0x35 reply.
 func (c *KerongController) States(ctx context.Context, board int) ([]LockState, error) {
 	if err := checkKerong(board, 1, false); err != nil {
 		return nil, err
 	}
-	bits, err := c.status(ctx, board, 0, KCmdStatusAll)
+	fr, err := c.status(ctx, board, 0)
 	if err != nil {
 		return nil, err
 	}
-	n := c.opt.board(board, 16).Locks
-	if n > MaxKerongLock {
-		n = MaxKerongLock
+	return c.boardStates(board, fr.Hooks()), nil
+}
+
+// BusStates sends 0x32 to every board (02 F0 32 03 27) and gathers the
+// 0x36 replies, one per board, keyed by board address. The number of
+// boards on the line is not known in advance, so it listens for Timeout,
+// or until every board in Options.Boards has answered.
+func (c *KerongController) BusStates(ctx context.Context) (map[int][]LockState, error) {
+	match := func(f any) (bool, error) {
+		return f.(KerongFrame).Cmd == KReplyStatusAll, nil
 	}
-	out := make([]LockState, n)
-	for l := 1; l <= n; l++ {
-		out[l-1] = c.lockState(board, l, bits)
+	enough := func(got []any) bool {
+		if len(c.opt.Boards) == 0 {
+			return false
+		}
+		seen := map[int]bool{}
+		for _, f := range got {
+			seen[f.(KerongFrame).Board()] = true
+		}
+		for b := range c.opt.Boards {
+			if !seen[b] {
+				return false
+			}
+		}
+		return true
+	}
+	got, err := c.e.collect(ctx, KerongRequest(KAddrAll, KCmdStatusAll), match, nil, c.opt.timeout(), enough)
+	if err != nil {
+		return nil, fmt.Errorf("锁控板总线 / lock board bus (0x32 to every board): %w", err)
+	}
+	out := map[int][]LockState{}
+	for _, f := range got {
+		fr := f.(KerongFrame)
+		out[fr.Board()] = c.boardStates(fr.Board(), fr.Hooks())
 	}
 	return out, nil
 }
 
-// Subscribe: Kerong-style boards send no reports; the channel only closes
-// with the controller.
+// Subscribe: KR-CU16 boards send no reports; the channel only closes with
+// the controller.
 func (c *KerongController) Subscribe() (<-chan Event, func()) { return c.e.subscribe() }
 
 // Garbage counts noise bytes skipped on the line.

@@ -1,46 +1,58 @@
 // Package lockboard drives cabinet lock boards on an RS-485 line: the
 // 5-byte XOR protocol (8A open, 80 query, 82 unsolicited report) and the
-// Kerong-style protocol (02 addr cmd 03 sum). Both sit behind Controller.
+// Kerong KR-CU16 protocol (02 addr cmd 03 sum). Both sit behind Controller.
 //
 // # XOR protocol (9600 8N1, boards 1–32 by DIP address)
 //
 // Every frame is 5 bytes: head, board, lock, function, XOR of the first
 // four.
 //
-//	open one lock   8A bb ll 11 xx   reply 8A bb ll ss xx  ss≠00: done, 00: failed
-//	open all        8A bb 00 11 xx   reply 8A bb 00 ss xx
+//	open one lock   8A bb ll 11 xx   reply 8A bb ll ss xx  ss: the lock's state after the pulse
+//	open all        8A bb 00 11 xx   reply 8A bb 00 ss xx  an acknowledgement only
 //	query one lock  80 bb ll 33 xx   reply 80 bb ll ss xx  ss 11 closed / 00 open
 //	report          82 bb ll ss xx   sent by some boards when a door changes
 //
-// Some boards are wired the other way round (ss 11 = open): set
-// BoardConfig.Inverted for them; it applies to query replies and reports.
+// The state byte means the same in the open reply, the query reply and the
+// report: 00 open, 11 closed on boards whose feedback is "closed when
+// locked" (8A 01 01 00 8A answers 8A 01 01 11 9B when lock 1 opened, and
+// 8A 01 01 11 9B when it did not). Boards wired the other way report the
+// opposite: set BoardConfig.Inverted for them. Any other state byte is not a
+// reply (a query reply with 33 is the adapter echoing the request).
 // The reference defines no 5-byte "query all" reply, so States asks each
 // lock in turn (BoardConfig.Locks, default 24).
 //
-// # Kerong-style protocol (19200 8N1, boards 0–15, locks 1–16)
+// # Kerong KR-CU16 (19200 8N1 factory default, boards 0–9, locks 1–16)
 //
 // Requests are 5 bytes: 02 ADDR CMD 03 SUM, where
 //
-//	ADDR = board<<4 | (lock−1)    (lock-specific commands; 0 in the low nibble otherwise)
-//	SUM  = (02 + ADDR + CMD + 03) mod 256   — the low byte of the arithmetic
-//	       sum of every byte before it, STX and ETX included
-//	CMD  = 0x30 status of one lock, 0x31 unlock one lock, 0x32 status of all
-//	       locks of the board
+//	ADDR = board<<4 | (lock−1)    (0x31 unlock); board<<4 for a board-wide command;
+//	       F0 addresses every board on the bus (0x32)
+//	SUM  = low byte of the arithmetic sum of every byte before it
+//	CMD  = 0x30 status of one board, 0x31 unlock one lock, 0x32 status of
+//	       every board on the bus
 //
-// Status replies (to 0x30 and 0x32) are 7 bytes: 02 ADDR 35 D0 D1 03 SUM
-// with ADDR = board<<4, D0 = locks 1–8 (bit 0 = lock 1), D1 = locks 9–16,
-// a set bit meaning closed (Inverted: open), SUM as above over the six
-// bytes before it. Unlock (0x31) has no reply of its own: the driver
-// confirms with a status query, which also proves the board is there.
-// OpenAll unlocks the board's locks one by one (BoardConfig.Locks, default
-// 16) — the reference defines no "open all" command for these boards.
-// There are no unsolicited reports.
+// Status replies are 9 bytes: 02 ADDR CMD H1 H2 I1 I2 03 SUM, CMD 0x35 for
+// 0x30 and 0x36 (one frame from each board) for 0x32; H1 = lock hooks 1–8
+// (bit 0 = lock 1), H2 = hooks 9–16, I1/I2 = the infrared item sensors of
+// the same locks, SUM over the eight bytes before it. A set hook bit means
+// locked (Inverted: open). 0x31 has no reply: the driver confirms with 0x30
+// after UnlockSettle. OpenAll pulses the locks one by one (BoardConfig.Locks,
+// default 16). There are no unsolicited reports.
+//
+// # Replies that do not answer the request
+//
+// A frame with a wrong checksum, from another board or lock, or with a state
+// byte the protocol does not define is logged (Options.Logger) and ignored:
+// the request keeps waiting for its own reply until its timeout. If none
+// comes, the error names what was seen instead (ErrChecksum, ErrBadFrame)
+// or says the board did not answer (ErrNoAnswer).
 package lockboard
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -76,7 +88,7 @@ func (p Protocol) DefaultBaud() int {
 type LockState struct {
 	Board, Lock int
 	Open        bool
-	Raw         byte // the state byte (XOR) or bit (Kerong) as received
+	Raw         byte // the state byte (XOR: 00 or 11) or hook bit (Kerong: 0 or 1) as received
 }
 
 func (s LockState) String() string {
@@ -95,9 +107,18 @@ type Event struct {
 
 // Controller is one RS-485 line with up to 32 lock boards.
 type Controller interface {
-	// Open pulses one lock and returns the state the board reports.
-	Open(ctx context.Context, board, lock int) (LockState, error)
-	// OpenAll opens every lock on a board.
+	// Open pulses one lock and reports whether the board says it opened:
+	//
+	//	err == nil                       the board reported the lock open (st.Open is true)
+	//	errors.Is(err, ErrOpenFailed)    the board answered that it did not open;
+	//	                                 st holds that answer (st.Open false, st.Raw)
+	//	any other error                  no usable answer (ErrNoAnswer, ErrChecksum,
+	//	                                 ErrBadFrame, ErrAddress, ctx): whether the
+	//	                                 door opened is unknown; st is zero
+	//
+	// An open is never repeated by the driver.
+	Open(ctx context.Context, board, lock int) (st LockState, err error)
+	// OpenAll opens every lock on a board; nil means the board acknowledged.
 	OpenAll(ctx context.Context, board int) error
 	// State queries one lock.
 	State(ctx context.Context, board, lock int) (LockState, error)
@@ -111,19 +132,33 @@ type Controller interface {
 
 // BoardConfig is per-board wiring.
 type BoardConfig struct {
-	Locks    int  // number of locks (default 24 XOR, 16 Kerong)
-	Inverted bool // state 11 / set bit means open instead of closed
+	Locks int // number of locks (default 24 XOR, 16 Kerong)
+	// Inverted: the board's feedback is wired the other way, so state 11 /
+	// a set hook bit means open instead of closed. It applies to every
+	// reply of that board: open replies, queries and reports alike.
+	Inverted bool
 }
 
 // Options configure a Controller.
 type Options struct {
 	// Timeout for one reply (default 300 ms).
 	Timeout time.Duration
+	// OpenTimeout (XOR) is how long Open waits for the board's reply. The
+	// board answers after it has pulsed the lock, which public clients
+	// measured at about 500 ms, so it defaults to 1.5 s and is never
+	// shorter than Timeout.
+	OpenTimeout time.Duration
+	// OpenAllTimeout (XOR) is how long OpenAll waits: the board answers
+	// once it has pulsed every lock in turn (default 10 s).
+	OpenAllTimeout time.Duration
 	// Boards holds per-board settings by address; others use defaults.
 	Boards map[int]BoardConfig
 	// UnlockSettle (Kerong) is how long to wait after an unlock before
 	// asking the board for its state (default 100 ms).
 	UnlockSettle time.Duration
+	// Logger receives the frames the driver ignores (wrong checksum,
+	// another board's reply, a late reply). Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 var (
@@ -182,4 +217,27 @@ func (o Options) timeout() time.Duration {
 		return 300 * time.Millisecond
 	}
 	return o.Timeout
+}
+
+func (o Options) openTimeout() time.Duration {
+	d := o.OpenTimeout
+	if d <= 0 {
+		d = 1500 * time.Millisecond
+	}
+	return max(d, o.timeout())
+}
+
+func (o Options) openAllTimeout() time.Duration {
+	d := o.OpenAllTimeout
+	if d <= 0 {
+		d = 10 * time.Second
+	}
+	return max(d, o.timeout())
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.Default()
+	}
+	return o.Logger
 }

@@ -34,6 +34,9 @@ func line(t *testing.T, p lockboard.Protocol, boards map[int]sim.LockBoardConfig
 	if opt.Timeout == 0 {
 		opt.Timeout = 400 * time.Millisecond // generous: the test machine is shared and loaded
 	}
+	if opt.OpenTimeout == 0 {
+		opt.OpenTimeout = 800 * time.Millisecond
+	}
 	c, err := lockboard.New(p, port, opt)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -107,6 +110,23 @@ func TestXORPolarityPerBoard(t *testing.T) {
 	require.Equal(t, byte(0x00), s2.Raw)
 	require.False(t, s1.Open)
 	require.False(t, s2.Open)
+
+	// The open reply follows the same polarity.
+	for _, b := range []int{1, 2} {
+		s, err := c.Open(ctx(t), b, 3)
+		require.NoError(t, err, "board %d", b)
+		require.True(t, s.Open)
+		require.True(t, bus.DoorOpen(b, 3))
+		bus.Jam(b, 4, true)
+		s, err = c.Open(ctx(t), b, 4)
+		require.ErrorIs(t, err, lockboard.ErrOpenFailed, "board %d", b)
+		require.False(t, s.Open)
+		require.False(t, bus.DoorOpen(b, 4))
+	}
+	s1, _ = c.Open(ctx(t), 1, 1)
+	s2, _ = c.Open(ctx(t), 2, 1)
+	require.Equal(t, byte(0x00), s1.Raw, "normal board: 00 = opened")
+	require.Equal(t, byte(0x11), s2.Raw, "inverted board: 11 = opened")
 }
 
 func TestXORUnsolicitedReports(t *testing.T) {
@@ -161,7 +181,8 @@ func TestXORWrongChecksumAndGarbage(t *testing.T) {
 	s, err := c.State(ctx(t), 1, 1)
 	require.NoError(t, err)
 	require.False(t, s.Open)
-	// Every reply corrupt: a clear checksum error, not a silent timeout.
+	// Every reply corrupt: after the timeout, a clear checksum error, not
+	// "no answer".
 	bus.CorruptNextReplies(2)
 	_, err = c.State(ctx(t), 1, 1)
 	require.ErrorIs(t, err, lockboard.ErrChecksum)
@@ -183,9 +204,9 @@ func TestXORWrongChecksumAndGarbage(t *testing.T) {
 
 func TestKerongOverPty(t *testing.T) {
 	bus, c := line(t, lockboard.Kerong,
-		map[int]sim.LockBoardConfig{0: {}, 1: {}, 15: {Locks: 8, Inverted: true}},
+		map[int]sim.LockBoardConfig{0: {}, 1: {}, 9: {Locks: 8, Inverted: true}},
 		lockboard.Options{UnlockSettle: 20 * time.Millisecond,
-			Boards: map[int]lockboard.BoardConfig{15: {Locks: 8, Inverted: true}}})
+			Boards: map[int]lockboard.BoardConfig{9: {Locks: 8, Inverted: true}}})
 	s, err := c.State(ctx(t), 1, 16)
 	require.NoError(t, err)
 	require.False(t, s.Open)
@@ -202,23 +223,33 @@ func TestKerongOverPty(t *testing.T) {
 		require.Equal(t, s.Lock == 16, s.Open)
 	}
 
-	require.NoError(t, c.OpenAll(ctx(t), 15))
-	st, err = c.States(ctx(t), 15)
+	require.NoError(t, c.OpenAll(ctx(t), 9))
+	st, err = c.States(ctx(t), 9)
 	require.NoError(t, err)
 	require.Len(t, st, 8)
 	for _, s := range st {
 		require.True(t, s.Open)
 	}
-	bus.CloseDoor(15, 3)
-	s, err = c.State(ctx(t), 15, 3)
+	bus.CloseDoor(9, 3)
+	s, err = c.State(ctx(t), 9, 3)
 	require.NoError(t, err)
 	require.False(t, s.Open)
+
+	// A latch that does not release: the board's hooks say so.
+	bus.Jam(0, 5, true)
+	s, err = c.Open(ctx(t), 0, 5)
+	require.ErrorIs(t, err, lockboard.ErrOpenFailed)
+	require.False(t, s.Open)
+	require.Equal(t, 5, s.Lock)
 
 	_, err = c.Open(ctx(t), 7, 1)
 	require.ErrorIs(t, err, lockboard.ErrNoAnswer)
 	require.Contains(t, err.Error(), "board 7")
-	_, err = c.State(ctx(t), 16, 1)
-	require.ErrorIs(t, err, lockboard.ErrAddress)
+	// F0 is the bus-wide address, so boards stop at 9 (ADDR 0x00-0x9F).
+	for _, b := range []int{10, 15, 16} {
+		_, err = c.State(ctx(t), b, 1)
+		require.ErrorIs(t, err, lockboard.ErrAddress, "board %d", b)
+	}
 
 	bus.CorruptNextReplies(2)
 	_, err = c.State(ctx(t), 0, 1)
@@ -258,4 +289,45 @@ func TestXOROverTCP(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, s.Open)
 	require.True(t, bus.DoorOpen(2, 4))
+}
+
+// 0x32 goes to every board at once (ADDR F0); each answers with a 0x36
+// frame and the controller gathers them by address.
+func TestKerongBusStates(t *testing.T) {
+	bus, c := line(t, lockboard.Kerong,
+		map[int]sim.LockBoardConfig{0: {}, 2: {Locks: 8}, 9: {Locks: 4, Inverted: true}},
+		lockboard.Options{Timeout: 5 * time.Second, // ends early: every configured board answers
+			Boards: map[int]lockboard.BoardConfig{0: {}, 2: {Locks: 8}, 9: {Locks: 4, Inverted: true}}})
+	bus.ForceOpen(0, 16)
+	bus.ForceOpen(2, 3)
+	bus.ForceOpen(9, 4)
+	start := time.Now()
+	all, err := c.(*lockboard.KerongController).BusStates(ctx(t))
+	require.NoError(t, err)
+	require.Less(t, time.Since(start), 4*time.Second, "stops once the configured boards answered")
+	require.Len(t, all, 3)
+	require.Len(t, all[0], 16)
+	require.Len(t, all[2], 8)
+	require.Len(t, all[9], 4)
+	for b, sts := range all {
+		for _, s := range sts {
+			want := (b == 0 && s.Lock == 16) || (b == 2 && s.Lock == 3) || (b == 9 && s.Lock == 4)
+			require.Equal(t, want, s.Open, "board %d lock %d", b, s.Lock)
+			require.Equal(t, b, s.Board)
+		}
+	}
+	require.Contains(t, bus.Received(), []byte{0x02, 0xF0, 0x32, 0x03, 0x27})
+
+	// With no board list it listens for the whole timeout window.
+	bus2, c2 := line(t, lockboard.Kerong, map[int]sim.LockBoardConfig{4: {}}, lockboard.Options{})
+	bus2.ForceOpen(4, 1)
+	all, err = c2.(*lockboard.KerongController).BusStates(ctx(t))
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	require.True(t, all[4][0].Open)
+
+	// Nobody on the line.
+	_, c3 := line(t, lockboard.Kerong, nil, lockboard.Options{Timeout: 100 * time.Millisecond})
+	_, err = c3.(*lockboard.KerongController).BusStates(ctx(t))
+	require.ErrorIs(t, err, lockboard.ErrNoAnswer)
 }

@@ -14,8 +14,8 @@ const (
 	HeadReport  byte = 0x82
 	FuncOpen    byte = 0x11
 	FuncQuery   byte = 0x33
-	StateOn     byte = 0x11 // query: closed (normal polarity)
-	StateOff    byte = 0x00 // query: open (normal polarity)
+	StateOn     byte = 0x11 // closed (normal polarity), in open replies, queries and reports alike
+	StateOff    byte = 0x00 // open (normal polarity)
 	MaxXORBoard      = 32
 	MaxXORLock       = 255
 )
@@ -30,6 +30,21 @@ func (f XORFrame) Bytes() []byte {
 	b := []byte{f.Head, f.Board, f.Lock, f.Func, 0}
 	b[4] = b[0] ^ b[1] ^ b[2] ^ b[3]
 	return b
+}
+
+func (f XORFrame) String() string { return fmt.Sprintf("% X", f.Bytes()) }
+
+// XORDoorOpen reads a state byte — of an open reply, a query reply or a
+// report, which all use the board's polarity — as open or closed. Only 00
+// and 11 are states; anything else is ErrBadFrame.
+func XORDoorOpen(ss byte, inverted bool) (bool, error) {
+	switch ss {
+	case StateOff:
+		return !inverted, nil
+	case StateOn:
+		return inverted, nil
+	}
+	return false, fmt.Errorf("%w: 状态字节 %02X 不是 00 或 11 / state byte %02X is neither 00 nor 11", ErrBadFrame, ss, ss)
 }
 
 // XOROpen is 8A bb ll 11 xx.
@@ -80,22 +95,34 @@ type XORController struct {
 // NewXOR starts a controller on port (it becomes the port's only reader).
 func NewXOR(port Port, opt Options) *XORController {
 	c := &XORController{opt: opt}
-	c.e = newEngine(port, func(b []byte) (any, int, error) { return ParseXOR(b) })
-	c.e.onFrm = func(f any) {
-		fr := f.(XORFrame)
-		if fr.Head == HeadReport {
-			c.e.publish(Event{LockState: c.state(int(fr.Board), int(fr.Lock), fr.Func), At: time.Now()})
-		}
-	}
+	c.e = newEngine(port, func(b []byte) (any, int, error) { return ParseXOR(b) }, c.report, opt.logger())
 	return c
 }
 
-func (c *XORController) state(board, lock int, ss byte) LockState {
-	open := ss == StateOff
-	if c.opt.board(board, 24).Inverted {
-		open = !open
+// report publishes 82 frames; other unclaimed frames are left to the
+// engine to log.
+func (c *XORController) report(f any) bool {
+	fr := f.(XORFrame)
+	if fr.Head != HeadReport {
+		return false
 	}
-	return LockState{Board: board, Lock: lock, Open: open, Raw: ss}
+	st, err := c.state(int(fr.Board), int(fr.Lock), fr.Func)
+	if err != nil {
+		c.e.log.Warn("锁控板: 忽略无效的状态上报 / lock board: ignored a report", "frame", fr, "err", err)
+		return true
+	}
+	c.e.publish(Event{LockState: st, At: time.Now()})
+	return true
+}
+
+func (c *XORController) inverted(board int) bool { return c.opt.board(board, 24).Inverted }
+
+func (c *XORController) state(board, lock int, ss byte) (LockState, error) {
+	open, err := XORDoorOpen(ss, c.inverted(board))
+	if err != nil {
+		return LockState{}, err
+	}
+	return LockState{Board: board, Lock: lock, Open: open, Raw: ss}, nil
 }
 
 func checkXOR(board, lock int, allowZeroLock bool) error {
@@ -108,67 +135,94 @@ func checkXOR(board, lock int, allowZeroLock bool) error {
 	return nil
 }
 
-func (c *XORController) do(ctx context.Context, frame []byte, board, lock int, retries int) (XORFrame, error) {
+// do sends frame and waits for the frame with the same head, board and
+// lock that valid accepts (nil: any). Frames from other boards or locks
+// are ignored, so a stray reply never answers the wrong request.
+func (c *XORController) do(ctx context.Context, frame []byte, board, lock, retries int, timeout time.Duration, valid func(XORFrame) error) (XORFrame, error) {
 	head, bb, ll := frame[0], frame[1], frame[2]
-	match := func(f any) bool {
+	match := func(f any) (bool, error) {
 		fr := f.(XORFrame)
-		return fr.Head == head && fr.Board == bb && fr.Lock == ll
+		if fr.Head != head || fr.Board != bb || fr.Lock != ll {
+			return false, nil
+		}
+		if valid != nil {
+			if err := valid(fr); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
 	}
 	var err error
 	for try := 0; try <= retries; try++ {
 		var f any
-		f, err = c.e.request(ctx, frame, match, []byte{head, bb, ll}, c.opt.timeout())
+		f, err = c.e.request(ctx, frame, match, []byte{head, bb, ll}, timeout)
 		if err == nil {
 			return f.(XORFrame), nil
 		}
-		if !errors.Is(err, ErrNoAnswer) && !errors.Is(err, ErrChecksum) {
+		if !errors.Is(err, ErrNoAnswer) && !errors.Is(err, ErrChecksum) && !errors.Is(err, ErrBadFrame) {
 			break
 		}
 	}
 	return XORFrame{}, &BoardError{Board: board, Lock: lock, Err: err}
 }
 
-// Open sends 8A bb ll 11 and reads the reply. It is not repeated on
-// silence (a second pulse is not what the customer asked for).
+// stateByte accepts replies whose state byte is a state of this board.
+func (c *XORController) stateByte(board int) func(XORFrame) error {
+	return func(fr XORFrame) error {
+		if fr.Head == HeadQuery && fr.Func == FuncQuery {
+			return fmt.Errorf("%w: % X 与请求相同: RS-485 转换器回显了发送的数据 / repeats the request: the RS-485 adapter echoes what it sends", ErrBadFrame, fr.Bytes())
+		}
+		_, err := XORDoorOpen(fr.Func, c.inverted(board))
+		return err
+	}
+}
+
+// Open sends 8A bb ll 11 and reads the lock's state from the reply with
+// the board's polarity (see Controller.Open for the result). It is not
+// repeated on silence: a second pulse is not what the customer asked for.
 func (c *XORController) Open(ctx context.Context, board, lock int) (LockState, error) {
 	if err := checkXOR(board, lock, false); err != nil {
 		return LockState{}, err
 	}
-	r, err := c.do(ctx, XOROpen(byte(board), byte(lock)), board, lock, 0)
+	r, err := c.do(ctx, XOROpen(byte(board), byte(lock)), board, lock, 0, c.opt.openTimeout(), c.stateByte(board))
 	if err != nil {
 		return LockState{}, err
 	}
-	if r.Func == 0x00 {
-		return LockState{Board: board, Lock: lock, Raw: r.Func}, &BoardError{Board: board, Lock: lock, Err: ErrOpenFailed}
+	st, err := c.state(board, lock, r.Func)
+	if err != nil { // stateByte let only states through
+		return LockState{}, &BoardError{Board: board, Lock: lock, Err: err}
 	}
-	return LockState{Board: board, Lock: lock, Open: true, Raw: r.Func}, nil
+	if !st.Open {
+		return st, &BoardError{Board: board, Lock: lock, Err: ErrOpenFailed}
+	}
+	return st, nil
 }
 
-// OpenAll sends 8A bb 00 11.
+// OpenAll sends 8A bb 00 11. Its reply only acknowledges: lock 00 has no
+// door, and boards observed in public captures answer 8A bb 00 11 after
+// opening every lock, which as a door state would read "closed".
 func (c *XORController) OpenAll(ctx context.Context, board int) error {
 	if err := checkXOR(board, 0, true); err != nil {
 		return err
 	}
-	r, err := c.do(ctx, XOROpenAll(byte(board)), board, 0, 0)
-	if err != nil {
-		return err
-	}
-	if r.Func == 0x00 {
-		return &BoardError{Board: board, Err: ErrOpenFailed}
-	}
-	return nil
+	_, err := c.do(ctx, XOROpenAll(byte(board)), board, 0, 0, c.opt.openAllTimeout(), nil)
+	return err
 }
 
-// State sends 80 bb ll 33 (retried once on silence or a bad checksum).
+// State sends 80 bb ll 33 (retried once on silence or a bad reply).
 func (c *XORController) State(ctx context.Context, board, lock int) (LockState, error) {
 	if err := checkXOR(board, lock, false); err != nil {
 		return LockState{}, err
 	}
-	r, err := c.do(ctx, XORQuery(byte(board), byte(lock)), board, lock, 1)
+	r, err := c.do(ctx, XORQuery(byte(board), byte(lock)), board, lock, 1, c.opt.timeout(), c.stateByte(board))
 	if err != nil {
 		return LockState{}, err
 	}
-	return c.state(board, lock, r.Func), nil
+	st, err := c.state(board, lock, r.Func)
+	if err != nil {
+		return LockState{}, &BoardError{Board: board, Lock: lock, Err: err}
+	}
+	return st, nil
 }
 
 // States queries locks 1..BoardConfig.Locks one by one.

@@ -14,8 +14,10 @@ import (
 
 // LockBoardConfig describes one simulated board on the line.
 type LockBoardConfig struct {
-	Locks    int  // default 24 (XOR) / 16 (Kerong)
-	Inverted bool // wired the other way: state 11 / set bit = open
+	Locks int // default 24 (XOR) / 16 (Kerong)
+	// Inverted: feedback wired the other way, so state 11 / a set hook bit
+	// means open — in open replies, query replies and reports alike.
+	Inverted bool
 	Reports  bool // XOR: send 82 reports when a door changes
 }
 
@@ -27,14 +29,22 @@ type LockDoorEvent struct {
 }
 
 type lockBoardSim struct {
-	cfg   LockBoardConfig
-	doors map[int]bool // true = open
+	cfg    LockBoardConfig
+	doors  map[int]bool // true = open
+	jammed map[int]bool // the latch does not release on command
+	items  map[int]bool // Kerong: the infrared strip sees an item
 }
 
 // LockBus is a simulated RS-485 line with lock boards of one protocol.
 // Boards answer only to their own address; an absent board is silence.
 // Doors open on command and stay open until CloseDoor (the test or the
 // UI shuts them).
+//
+// XOR boards answer an open with the lock's state after the pulse, under
+// the board's polarity (normal: 8A bb ll 00 xx opened, 8A bb ll 11 xx not);
+// open-all is acknowledged with 8A bb 00 11 xx. KR-CU16 boards answer 0x30
+// with a 9-byte 0x35 frame, 0x32 sent to F0 with one 0x36 frame from every
+// board in address order, 0x33 with 0x35, and 0x31 not at all.
 type LockBus struct {
 	proto lockboard.Protocol
 
@@ -71,7 +81,7 @@ func (b *LockBus) AddBoard(addr int, cfg LockBoardConfig) {
 		}
 	}
 	b.mu.Lock()
-	b.boards[addr] = &lockBoardSim{cfg: cfg, doors: map[int]bool{}}
+	b.boards[addr] = &lockBoardSim{cfg: cfg, doors: map[int]bool{}, jammed: map[int]bool{}, items: map[int]bool{}}
 	b.mu.Unlock()
 }
 
@@ -133,6 +143,26 @@ func (b *LockBus) setDoor(board, lock int, open bool) {
 	b.mu.Unlock()
 	if report {
 		b.send(lockboard.XORFrame{Head: lockboard.HeadReport, Board: byte(board), Lock: byte(lock), Func: ss}.Bytes())
+	}
+}
+
+// Jam makes a lock's latch stick (true) or work again (false): commands no
+// longer open its door, and the board says so in its reply.
+func (b *LockBus) Jam(board, lock int, jammed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bd := b.boards[board]; bd != nil {
+		bd.jammed[lock] = jammed
+	}
+}
+
+// SetItem puts an item in a locker (true) or takes it out, as a KR-CU16's
+// infrared strip sees it.
+func (b *LockBus) SetItem(board, lock int, present bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bd := b.boards[board]; bd != nil {
+		bd.items[lock] = present
 	}
 }
 
@@ -317,17 +347,22 @@ func (b *LockBus) handleXOR(f lockboard.XORFrame) {
 	case f.Head == lockboard.HeadOpen && f.Func == lockboard.FuncOpen:
 		if lock == 0 {
 			for l := 1; l <= bd.cfg.Locks; l++ {
-				b.setDoorQuiet(board, l)
+				b.pulse(board, l)
 			}
-			b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: 0, Func: 0x11}.Bytes())
+			// Public captures show open-all answered with the request's bytes.
+			b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: 0, Func: lockboard.FuncOpen}.Bytes())
 			return
 		}
+		b.pulse(board, lock)
+		b.mu.Lock()
+		var ss byte
 		if lock > bd.cfg.Locks {
-			b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: f.Lock, Func: 0x00}.Bytes())
-			return
+			ss = xorClosedByte(bd) // no such lock: nothing opened
+		} else {
+			ss = b.xorStateLocked(bd, lock)
 		}
-		b.setDoorQuiet(board, lock)
-		b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: f.Lock, Func: 0x11}.Bytes())
+		b.mu.Unlock()
+		b.reply(lockboard.XORFrame{Head: lockboard.HeadOpen, Board: f.Board, Lock: f.Lock, Func: ss}.Bytes())
 	case f.Head == lockboard.HeadQuery && f.Func == lockboard.FuncQuery:
 		if lock < 1 || lock > bd.cfg.Locks {
 			return
@@ -336,6 +371,26 @@ func (b *LockBus) handleXOR(f lockboard.XORFrame) {
 		ss := b.xorStateLocked(bd, lock)
 		b.mu.Unlock()
 		b.reply(lockboard.XORFrame{Head: lockboard.HeadQuery, Board: f.Board, Lock: f.Lock, Func: ss}.Bytes())
+	}
+}
+
+// xorClosedByte is what a board says for a closed door under its polarity.
+func xorClosedByte(bd *lockBoardSim) byte {
+	if bd.cfg.Inverted {
+		return lockboard.StateOff
+	}
+	return lockboard.StateOn
+}
+
+// pulse is one unlock command: the door opens unless the lock is jammed
+// or does not exist.
+func (b *LockBus) pulse(board, lock int) {
+	b.mu.Lock()
+	bd := b.boards[board]
+	ok := bd != nil && lock >= 1 && lock <= bd.cfg.Locks && !bd.jammed[lock]
+	b.mu.Unlock()
+	if ok {
+		b.setDoorQuiet(board, lock)
 	}
 }
 
@@ -358,21 +413,45 @@ func (b *LockBus) setDoorQuiet(board, lock int) {
 	}
 }
 
-func (b *LockBus) kerongBits(bd *lockBoardSim) uint16 {
-	var bits uint16
-	for l := 1; l <= bd.cfg.Locks && l <= 16; l++ {
-		set := !bd.doors[l] // set = closed
+// kerongBitsLocked renders a board's hook bits (set = locked, or open on
+// an inverted board) and infrared bits (set = item present).
+func (b *LockBus) kerongBitsLocked(bd *lockBoardSim) (hooks, ir uint16) {
+	for l := 1; l <= bd.cfg.Locks && l <= lockboard.MaxKerongLock; l++ {
+		set := !bd.doors[l] // set = locked
 		if bd.cfg.Inverted {
 			set = !set
 		}
 		if set {
-			bits |= 1 << (l - 1)
+			hooks |= 1 << (l - 1)
+		}
+		if bd.items[l] {
+			ir |= 1 << (l - 1)
 		}
 	}
-	return bits
+	return hooks, ir
+}
+
+func (b *LockBus) kerongReply(board int, bd *lockBoardSim, cmd byte) {
+	b.mu.Lock()
+	hooks, ir := b.kerongBitsLocked(bd)
+	b.mu.Unlock()
+	b.reply(lockboard.KerongReply(board, cmd, hooks, ir))
 }
 
 func (b *LockBus) handleKerong(f lockboard.KerongFrame) {
+	if f.Cmd == lockboard.KCmdStatusAll {
+		// Only the bus-wide form is documented: every board answers, in turn.
+		if f.Addr != lockboard.KAddrAll {
+			return
+		}
+		for _, a := range b.Boards() {
+			b.mu.Lock()
+			bd := b.boards[a]
+			b.mu.Unlock()
+			b.kerongReply(a, bd, lockboard.KReplyStatusAll)
+		}
+		return
+	}
 	board := f.Board()
 	b.mu.Lock()
 	bd := b.boards[board]
@@ -382,13 +461,13 @@ func (b *LockBus) handleKerong(f lockboard.KerongFrame) {
 	}
 	switch f.Cmd {
 	case lockboard.KCmdUnlock:
-		if f.Lock() <= bd.cfg.Locks {
-			b.setDoorQuiet(board, f.Lock())
+		b.pulse(board, f.Lock()) // no reply, as the specification shows
+	case lockboard.KCmdUnlockAll:
+		for l := 1; l <= bd.cfg.Locks; l++ {
+			b.pulse(board, l)
 		}
-	case lockboard.KCmdStatus, lockboard.KCmdStatusAll:
-		b.mu.Lock()
-		bits := b.kerongBits(bd)
-		b.mu.Unlock()
-		b.reply(lockboard.KerongStatusReply(board, bits))
+		b.kerongReply(board, bd, lockboard.KReplyStatus)
+	case lockboard.KCmdStatus:
+		b.kerongReply(board, bd, lockboard.KReplyStatus)
 	}
 }
