@@ -349,7 +349,7 @@ func (s *Server) aliTradePay(c *alipayCall) (alipayFields, Scenario) {
 		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: total_amount"), ""
 	}
 	if authNo := c.str("auth_no"); authNo != "" {
-		return s.aliConsume(c, authNo, outTradeNo, amount), ""
+		return s.aliConsume(c, authNo, outTradeNo, amount)
 	}
 	if sc := c.str("scene"); sc != "bar_code" && sc != "security_code" && sc != "wave_code" {
 		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: scene"), ""
@@ -398,37 +398,72 @@ func (s *Server) aliTradePay(c *alipayCall) (alipayFields, Scenario) {
 		return aliBiz("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"), scen
 	}
 	if fresh && o.Scenario == ScenarioSystemError {
-		return alipayFields{"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "ACQ.SYSTEM_ERROR", "sub_msg": "系统异常"}, scen
+		return aliSystemError("ACQ.SYSTEM_ERROR"), scen
 	}
 	return aliOK(aliTradeFields(&o)), scen
 }
 
 // aliConsume is alipay.trade.pay with auth_no: capture part of a deposit.
-func (s *Server) aliConsume(c *alipayCall, authNo, outTradeNo string, amount app.Money) alipayFields {
+func (s *Server) aliConsume(c *alipayCall, authNo, outTradeNo string, amount app.Money) (alipayFields, Scenario) {
 	if pc := c.str("product_code"); pc != "PRE_AUTH" && pc != "PREAUTH_PAY" {
-		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: 预授权转支付product_code须为PRE_AUTH")
+		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: 预授权转支付product_code须为PRE_AUTH"), ""
 	}
 	mode := c.str("auth_confirm_mode")
 	if mode != "" && mode != "COMPLETE" && mode != "NOT_COMPLETE" {
-		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: auth_confirm_mode")
+		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: auth_confirm_mode"), ""
 	}
+	scen := OpScenarioFor(amount)
 	_, child, res := s.ledger.consumeInto(consumeIn{
 		Channel: app.ChannelAlipay, Merchant: c.app.AppID, DepositTxn: authNo, OutTradeNo: outTradeNo,
 		Amount: amount, Complete: mode == "COMPLETE", Subject: c.str("subject"), TxnPrefix: "{date}2200",
 		Fingerprint: fmt.Sprint(amount, "|", authNo, "|", mode), Store: c.str("store_id"), Staff: c.str("operator_id"),
+		Scenario: scen,
 	})
+	if res == depDone {
+		switch scen {
+		case OpLostMade:
+			return aliDropped()
+		case OpSystemErrorMade:
+			return aliSystemError("ACQ.SYSTEM_ERROR"), ""
+		}
+	}
 	switch res {
 	case depDone, depSame:
-		return aliOK(aliTradeFields(&child))
+		return aliOK(aliTradeFields(&child)), ""
+	case depLost:
+		return aliDropped()
+	case depRefused:
+		return aliBiz("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"), ""
 	case depNotFound:
-		return aliBiz("ACQ.AUTH_NO_NOT_EXIST", "预授权号不存在")
+		return aliBiz("ACQ.AUTH_NO_NOT_EXIST", "预授权号不存在"), ""
 	case depOrderInUse:
-		return aliBiz("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
+		return aliBiz("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改"), ""
 	case depNotFrozen:
-		return aliBiz("ACQ.TRADE_STATUS_ERROR", "预授权订单状态不合法，已解冻或已完成")
+		return aliBiz("ACQ.TRADE_STATUS_ERROR", "预授权订单状态不合法，已解冻或已完成"), ""
 	default:
-		return aliBiz("ACQ.TOTAL_FEE_EXCEED", "支付金额超过预授权剩余冻结金额")
+		return aliBiz("ACQ.TOTAL_FEE_EXCEED", "支付金额超过预授权剩余冻结金额"), ""
 	}
+}
+
+// aliDropped closes the connection without an answer (…91 after the
+// operation is made, …92 before anything is).
+func aliDropped() (alipayFields, Scenario) { return alipayFields{}, ScenarioDroppedCharged }
+
+// aliSystemError is the "service unavailable" answer whose outcome the
+// client cannot know (…301, …93).
+func aliSystemError(sub string) alipayFields {
+	return alipayFields{"code": "20000", "msg": "Service Currently Unavailable", "sub_code": sub, "sub_msg": "系统异常"}
+}
+
+// hasQueryOption tells whether the request's query_options asks for opt.
+func (c *alipayCall) hasQueryOption(opt string) bool {
+	list, _ := c.biz["query_options"].([]any)
+	for _, v := range list {
+		if v == opt {
+			return true
+		}
+	}
+	return false
 }
 
 func aliTradeStatus(o *Order) string {
@@ -528,22 +563,45 @@ func (s *Server) aliTradeRefund(c *alipayCall) (alipayFields, Scenario) {
 		// Without out_request_no the trade itself names the (single, full) refund.
 		reqNo = "trade:" + no + txn
 	}
-	o, _, res := s.ledger.refund(refundIn{
+	scen := OpScenarioFor(amount)
+	o, r, res := s.ledger.refund(refundIn{
 		Channel: app.ChannelAlipay, Merchant: c.app.AppID, OutTradeNo: no, TxnID: txn,
 		OutRefundNo: reqNo, Amount: amount, Reason: c.str("refund_reason"), IDPrefix: "{date}2200",
+		Scenario: scen,
 	})
+	if res == refNew {
+		switch scen {
+		case OpLostMade:
+			return aliDropped()
+		case OpSystemErrorMade:
+			return aliSystemError("ACQ.SYSTEM_ERROR"), ""
+		}
+	}
 	logon, uid := buyerID(o.AuthCode)
 	switch res {
+	case refLost:
+		return aliDropped()
+	case refRefused:
+		return aliBiz("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"), ""
 	case refNew, refSame:
+		// Every repeat of a refund number answers fund_change=N: no money
+		// moved on this call.
 		fc := "Y"
 		if res == refSame {
 			fc = "N"
 		}
-		return aliOK(alipayFields{
+		f := alipayFields{
 			"trade_no": o.TransactionID, "out_trade_no": o.OutTradeNo, "buyer_logon_id": logon,
 			"buyer_user_id": uid, "fund_change": fc, "refund_fee": o.Refunded.Yuan(),
-			"send_back_fee": amount.Yuan(), "gmt_refund_pay": aliTime(s.ledger.now()),
-		}), ""
+			"gmt_refund_pay": aliTime(r.CreatedAt),
+		}
+		// send_back_fee (what this refund returned) comes only when
+		// query_options asks for refund_detail_item_list.
+		if c.hasQueryOption("refund_detail_item_list") {
+			f["send_back_fee"] = r.Amount.Yuan()
+			f["refund_detail_item_list"] = []map[string]string{{"fund_channel": "ALIPAYACCOUNT", "amount": r.Amount.Yuan()}}
+		}
+		return aliOK(f), ""
 	case refConflict:
 		return aliBiz("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改: 退款请求号已使用，且订单或金额不一致"), ""
 	case refOrderNotFound:
@@ -572,7 +630,9 @@ func (s *Server) aliRefundQuery(c *alipayCall) (alipayFields, Scenario) {
 	if len(rs) == 0 && reqNo == o.OutTradeNo {
 		rs = s.ledger.refundsOf(app.ChannelAlipay, c.app.AppID, "", o.OutTradeNo, "trade:"+o.OutTradeNo)
 	}
-	// As the real API: an unknown refund answers 10000 without refund fields.
+	// As the real API: an unknown refund answers 10000 without refund
+	// fields; refund_status REFUND_SUCCESS is what says a refund is done
+	// (one still within refund_seconds is listed without it).
 	if len(rs) == 1 {
 		r := rs[0]
 		f["out_request_no"] = reqNo
@@ -580,7 +640,9 @@ func (s *Server) aliRefundQuery(c *alipayCall) (alipayFields, Scenario) {
 		f["refund_amount"] = r.Amount.Yuan()
 		if r.Done(s.ledger.now()) {
 			f["refund_status"] = "REFUND_SUCCESS"
-			f["gmt_refund_pay"] = aliTime(r.DoneAt)
+			if c.hasQueryOption("gmt_refund_pay") {
+				f["gmt_refund_pay"] = aliTime(r.DoneAt)
+			}
 		}
 	}
 	return aliOK(f), ""
@@ -639,7 +701,7 @@ func (s *Server) aliFreeze(c *alipayCall) (alipayFields, Scenario) {
 		return aliBiz("ORDER_ALREADY_CLOSED", "授权订单已关闭"), scen
 	}
 	if res == payNew && o.Scenario == ScenarioSystemError {
-		return alipayFields{"code": "20000", "msg": "Service Currently Unavailable", "sub_code": "SYSTEM_ERROR", "sub_msg": "系统异常"}, scen
+		return aliSystemError("SYSTEM_ERROR"), scen
 	}
 	f["status"] = "SUCCESS"
 	return aliOK(f), scen
@@ -675,8 +737,9 @@ func (s *Server) aliAuthDetail(c *alipayCall) (alipayFields, Scenario) {
 	if !ok {
 		return aliBiz("AUTH_ORDER_NOT_EXIST", "授权订单不存在"), ""
 	}
-	if op, req := c.str("operation_id"), c.str("out_request_no"); (op != "" && op != o.Extra["operation_id"]) || (req != "" && req != o.Extra["out_request_no"]) {
-		return aliBiz("AUTH_OPERATION_NOT_EXIST", "授权操作不存在(沙箱只查询冻结操作)"), ""
+	opID, req := c.str("operation_id"), c.str("out_request_no")
+	if (opID != "" && opID != o.Extra["operation_id"]) || (req != "" && req != o.Extra["out_request_no"]) {
+		return s.aliAuthOpDetail(&o, opID, req)
 	}
 	f := aliFreezeFields(&o)
 	f["operation_type"] = "FREEZE"
@@ -704,6 +767,36 @@ func (s *Server) aliAuthDetail(c *alipayCall) (alipayFields, Scenario) {
 	return aliOK(f), ""
 }
 
+// aliAuthOpDetail answers the detail query for an unfreeze of the deposit,
+// named by its operation_id or out_request_no.
+func (s *Server) aliAuthOpDetail(o *Order, opID, req string) (alipayFields, Scenario) {
+	for _, op := range o.Ops {
+		if op.Kind != "release" || (opID != "" && op.OperationID != opID) || (req != "" && op.RequestNo != req) {
+			continue
+		}
+		f := aliFreezeFields(o)
+		f["operation_type"] = "UNFREEZE"
+		f["operation_id"] = op.OperationID
+		f["out_request_no"] = op.RequestNo
+		f["amount"] = op.Amount.Yuan()
+		f["status"] = "SUCCESS"
+		f["gmt_create"] = aliTime(op.At)
+		f["gmt_trans"] = aliTime(op.At)
+		f["total_freeze_amount"] = o.Amount.Yuan()
+		f["rest_amount"] = o.Frozen().Yuan()
+		f["total_pay_amount"] = o.Consumed.Yuan()
+		f["order_status"] = "AUTHORIZED"
+		if o.Frozen() == 0 {
+			f["order_status"] = "FINISH"
+			if o.Consumed == 0 {
+				f["order_status"] = "CLOSED"
+			}
+		}
+		return aliOK(f), ""
+	}
+	return aliBiz("AUTH_OPERATION_NOT_EXIST", "支付宝资金操作流水不存在"), ""
+}
+
 func (s *Server) aliUnfreeze(c *alipayCall) (alipayFields, Scenario) {
 	authNo, reqNo := c.str("auth_no"), c.str("out_request_no")
 	if authNo == "" || reqNo == "" || c.str("remark") == "" {
@@ -713,13 +806,31 @@ func (s *Server) aliUnfreeze(c *alipayCall) (alipayFields, Scenario) {
 	if err != nil {
 		return aliBiz("INVALID_PARAMETER", "参数无效: amount"), ""
 	}
-	o, res := s.ledger.release(app.ChannelAlipay, c.app.AppID, "", "", authNo, reqNo, amount)
+	scen := OpScenarioFor(amount)
+	o, op, res := s.ledger.releaseOp(releaseIn{Channel: app.ChannelAlipay, Merchant: c.app.AppID, DepositTxn: authNo,
+		RequestNo: reqNo, Amount: amount, OperationID: "op" + nonce(20), Scenario: scen})
+	if res == depDone {
+		switch scen {
+		case OpLostMade:
+			return aliDropped()
+		case OpSystemErrorMade:
+			return aliSystemError("SYSTEM_ERROR"), ""
+		}
+	}
 	switch res {
 	case depDone, depSame:
+		at := op.At
+		if at.IsZero() {
+			at = s.ledger.now()
+		}
 		return aliOK(alipayFields{
-			"auth_no": o.TransactionID, "out_order_no": o.OutTradeNo, "operation_id": "op" + nonce(20),
-			"out_request_no": reqNo, "amount": amount.Yuan(), "status": "SUCCESS", "gmt_trans": aliTime(s.ledger.now()),
+			"auth_no": o.TransactionID, "out_order_no": o.OutTradeNo, "operation_id": op.OperationID,
+			"out_request_no": reqNo, "amount": op.Amount.Yuan(), "status": "SUCCESS", "gmt_trans": aliTime(at),
 		}), ""
+	case depLost:
+		return aliDropped()
+	case depRefused:
+		return aliBiz("ILLEGAL_STATUS", "订单状态非法"), ""
 	case depNotFound:
 		return aliBiz("AUTH_ORDER_NOT_EXIST", "授权订单不存在"), ""
 	case depConflict:

@@ -43,8 +43,10 @@ import (
 // (amount, code, kind) of the request that created each order.
 
 const (
-	journalFormat  = "poscashier-sandbox-ledger"
-	journalVersion = 1
+	journalFormat = "poscashier-sandbox-ledger"
+	// journalVersion 2 added deposit operations on orders (ops) and the
+	// requested amount of a refund; version 1 files read unchanged.
+	journalVersion = 2
 )
 
 // lockWait is how long Start waits for another sandbox (in this or another
@@ -207,7 +209,7 @@ func (l *Ledger) load(raw []byte) (torn int, err error) {
 	if err := strictJSON(lines[0], &h); err != nil || h.Format != journalFormat {
 		return 0, errors.New("line 1 is not a sandbox ledger header")
 	}
-	if h.Version != journalVersion {
+	if h.Version < 1 || h.Version > journalVersion {
 		return 0, fmt.Errorf("ledger format version %d, this sandbox reads version %d", h.Version, journalVersion)
 	}
 	l.inst, l.seq = h.Inst, h.Seq

@@ -62,6 +62,9 @@ type Order struct {
 	Reversed app.Money `json:"reversed,omitempty"` // returned by reverse/cancel
 	Consumed app.Money `json:"consumed,omitempty"` // deposits: captured
 	Released app.Money `json:"released,omitempty"` // deposits: returned unfrozen
+	// Ops are the deposit's numbered operations (Alipay unfreeze, Cloud Pay
+	// unfreeze), kept so a query can answer for each by its number.
+	Ops []DepositOp `json:"ops,omitempty"`
 
 	Store    string `json:"store,omitempty"`
 	Terminal string `json:"terminal,omitempty"`
@@ -73,6 +76,35 @@ type Order struct {
 	Fingerprint string    `json:"-"`
 	PayingUntil time.Time `json:"paying_until,omitzero"`
 	Placeholder bool      `json:"placeholder,omitempty"` // created by a reverse/close of an order never seen
+}
+
+// DepositOp is one numbered operation on a deposit.
+type DepositOp struct {
+	Kind      string    `json:"kind"` // "release"
+	RequestNo string    `json:"request_no"`
+	Amount    app.Money `json:"amount"`              // what it moved
+	Requested app.Money `json:"requested,omitempty"` // what was asked, when that differs (scenario …94)
+	At        time.Time `json:"at"`
+	// OperationID is the channel's number of the operation (Alipay operation_id).
+	OperationID string `json:"operation_id,omitempty"`
+}
+
+// requested is what the operation asked for.
+func (d DepositOp) requested() app.Money {
+	if d.Requested != 0 {
+		return d.Requested
+	}
+	return d.Amount
+}
+
+// Op finds the deposit operation with that kind and number.
+func (o *Order) Op(kind, requestNo string) (DepositOp, bool) {
+	for _, d := range o.Ops {
+		if d.Kind == kind && d.RequestNo == requestNo {
+			return d, true
+		}
+	}
+	return DepositOp{}, false
 }
 
 // Frozen is what a deposit still holds.
@@ -91,10 +123,21 @@ type Refund struct {
 	OutTradeNo  string          `json:"out_trade_no"`
 	OutRefundNo string          `json:"out_refund_no"`
 	RefundID    string          `json:"refund_id"`
-	Amount      app.Money       `json:"amount"`
-	Reason      string          `json:"reason,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	DoneAt      time.Time       `json:"done_at"`
+	Amount      app.Money       `json:"amount"` // what went back to the customer
+	// Requested is what the refund asked for, kept only when the channel
+	// refunded another amount (scenario …94).
+	Requested app.Money `json:"requested,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	DoneAt    time.Time `json:"done_at"`
+}
+
+// requested is what the refund asked for.
+func (r *Refund) requested() app.Money {
+	if r.Requested != 0 {
+		return r.Requested
+	}
+	return r.Amount
 }
 
 // Done tells whether the refund has reached the customer at time now.
@@ -366,7 +409,25 @@ func (o *Order) copy() Order {
 			c.Extra[k] = v
 		}
 	}
+	c.Ops = append([]DepositOp(nil), o.Ops...)
 	return c
+}
+
+// Refusal markers of scenario …92 live in ops (journaled with it) under
+// this prefix: the first call was lost and not made, so every re-send of
+// the same operation is refused for good, after a restart too.
+const refusedPrefix = "refused\x00"
+
+// refusedLocked reports whether the operation was refused for good.
+func (l *Ledger) refusedLocked(key string) bool {
+	_, ok := l.ops[refusedPrefix+key]
+	return ok
+}
+
+// refuseLocked records that the operation is refused for good.
+func (l *Ledger) refuseLocked(key, fingerprint string) {
+	l.ops[refusedPrefix+key] = fingerprint
+	l.touchOp(refusedPrefix + key)
 }
 
 type reverseResult int
@@ -384,51 +445,77 @@ type reverseOpts struct {
 	minAge      time.Duration // deposits: 15 s
 	placeholder bool          // record a REVERSED order when none exists, so a late pay is refused
 	closePaying bool          // close an order still being confirmed instead of answering revPaying
+	// scenario plays the fault of a deposit release (WeChat /deposit/reverse)
+	// when it would return a paid deposit's money.
+	scenario OpScenario
 }
+
+// More reverse results, only with reverseOpts.scenario set.
+const (
+	revLost    reverseResult = iota + 100 // …92: lost and not made (drop the connection)
+	revRefused                            // …92: a re-send of the lost reversal, refused for good
+)
 
 // reverse cancels an order: money taken goes back in full.
 func (l *Ledger) reverse(ch app.ChannelName, mch, sub, outTradeNo, txn string, opt reverseOpts) (Order, reverseResult) {
+	o, res, _ := l.reverseOp(ch, mch, sub, outTradeNo, txn, opt)
+	return o, res
+}
+
+// reverseOp is reverse that also tells whether this call is the one that
+// returned the money (made), so a fault scenario hits only that answer.
+func (l *Ledger) reverseOp(ch app.ChannelName, mch, sub, outTradeNo, txn string, opt reverseOpts) (_ Order, _ reverseResult, made bool) {
 	l.begin()
 	defer l.end()
 	now := l.now()
 	o := l.lookup(ch, mch, sub, outTradeNo, txn)
 	if o == nil {
 		if !opt.placeholder || outTradeNo == "" {
-			return Order{}, revNotFound
+			return Order{}, revNotFound, false
 		}
 		o = &Order{Channel: ch, Merchant: mch, SubMerchant: sub, OutTradeNo: outTradeNo,
 			State: StateReversed, CreatedAt: now, EndedAt: now, Placeholder: true, Scenario: ScenarioSuccess}
 		l.addOrder(o)
-		return o.copy(), revDone
+		return o.copy(), revDone, true
 	}
 	if now.Sub(o.CreatedAt) > reverseMaxAge {
-		return o.copy(), revTooOld
+		return o.copy(), revTooOld, false
 	}
 	switch o.State {
 	case StatePaying:
 		if !opt.closePaying {
-			return o.copy(), revPaying
+			return o.copy(), revPaying, false
 		}
 		o.State, o.EndedAt = StateReversed, now
 		l.touch(o)
-		return o.copy(), revDone
+		return o.copy(), revDone, true
 	case StatePaid:
 		if o.Refunded > 0 || o.Consumed > 0 || o.Released > 0 || l.hasChildrenLocked(o) {
-			return o.copy(), revNotAllowed
+			return o.copy(), revNotAllowed, false
 		}
 		if opt.minAge > 0 && now.Sub(o.PaidAt) < opt.minAge {
-			return o.copy(), revTooEarly
+			return o.copy(), revTooEarly, false
+		}
+		key := "reverse\x00" + o.key()
+		if l.refusedLocked(key) {
+			return o.copy(), revRefused, false
+		}
+		if opt.scenario == OpLostRefused {
+			l.refuseLocked(key, fmt.Sprint(o.Amount))
+			return o.copy(), revLost, false
 		}
 		if o.Charged || o.Parent != "" {
 			o.Reversed = o.Amount
 		}
 		o.State, o.EndedAt = StateReversed, now
 		l.touch(o)
+		return o.copy(), revDone, true
 	case StateClosed, StateFailed:
 		o.State, o.EndedAt = StateReversed, now
 		l.touch(o)
+		return o.copy(), revDone, true
 	}
-	return o.copy(), revDone
+	return o.copy(), revDone, false
 }
 
 func (l *Ledger) hasChildrenLocked(o *Order) bool {
@@ -481,6 +568,8 @@ const (
 	refTotalMismatch               // the stated order total is not the order's
 	refTooMuch                     // more than what can still be refunded
 	refDepositNotDone              // WeChat deposits: only consumed money can be refunded
+	refLost                        // scenario …92, first call: nothing made, drop the connection
+	refRefused                     // scenario …92, a re-send: refused for good
 )
 
 type refundIn struct {
@@ -494,17 +583,22 @@ type refundIn struct {
 	Amount      app.Money
 	Reason      string
 	IDPrefix    string
+	// Scenario is the fault to play (OpScenarioFor(Amount)); the zero value
+	// plays none. It applies only to a refund that would be accepted.
+	Scenario OpScenario
 }
 
 // refund accepts a refund against a paid order (or the consumed part of a
-// WeChat deposit). Refund numbers are idempotent.
+// WeChat deposit). Refund numbers are idempotent: the same number with the
+// same order and requested amount is refSame, with the refund as made.
 func (l *Ledger) refund(in refundIn) (Order, Refund, refundResult) {
 	l.begin()
 	defer l.end()
 	now := l.now()
 	o := l.lookup(in.Channel, in.Merchant, in.SubMerchant, in.OutTradeNo, in.TxnID)
-	if r := l.refunds[refundKey(in.Channel, in.Merchant, in.SubMerchant, in.OutRefundNo)]; r != nil {
-		if o != nil && r.OutTradeNo == o.OutTradeNo && r.Amount == in.Amount {
+	rk := refundKey(in.Channel, in.Merchant, in.SubMerchant, in.OutRefundNo)
+	if r := l.refunds[rk]; r != nil {
+		if o != nil && r.OutTradeNo == o.OutTradeNo && r.requested() == in.Amount {
 			return o.copy(), *r, refSame
 		}
 		var oc Order
@@ -512,6 +606,13 @@ func (l *Ledger) refund(in refundIn) (Order, Refund, refundResult) {
 			oc = o.copy()
 		}
 		return oc, *r, refConflict
+	}
+	if l.refusedLocked("refund\x00" + rk) {
+		var oc Order
+		if o != nil {
+			oc = o.copy()
+		}
+		return oc, Refund{}, refRefused
 	}
 	if o == nil {
 		return Order{}, Refund{}, refOrderNotFound
@@ -532,12 +633,20 @@ func (l *Ledger) refund(in refundIn) (Order, Refund, refundResult) {
 	if in.Amount <= 0 || in.Amount > refundable {
 		return o.copy(), Refund{}, refTooMuch
 	}
+	if in.Scenario == OpLostRefused {
+		l.refuseLocked("refund\x00"+rk, fmt.Sprint(o.OutTradeNo, "|", in.Amount))
+		return o.copy(), Refund{}, refLost
+	}
+	made := in.Scenario.madeAmount(in.Amount)
 	r := &Refund{
 		Channel: in.Channel, Merchant: in.Merchant, SubMerchant: in.SubMerchant,
-		OutTradeNo: o.OutTradeNo, OutRefundNo: in.OutRefundNo, Amount: in.Amount, Reason: in.Reason,
+		OutTradeNo: o.OutTradeNo, OutRefundNo: in.OutRefundNo, Amount: made, Reason: in.Reason,
 		RefundID: l.newID(in.IDPrefix, now, 16), CreatedAt: now, DoneAt: now.Add(l.refundDelay),
 	}
-	o.Refunded += in.Amount
+	if made != in.Amount {
+		r.Requested = in.Amount
+	}
+	o.Refunded += made
 	l.addRefund(r)
 	l.touch(o)
 	return o.copy(), *r, refNew
@@ -587,10 +696,13 @@ const (
 	depNotFrozen                // the deposit is not (or no longer) holding money
 	depTooMuch                  // more than the deposit still holds
 	depOrderInUse               // the consumption's out_trade_no is already an order
+	depLost                     // scenario …92, first call: nothing made, drop the connection
+	depRefused                  // scenario …92, a re-send: refused for good
 )
 
-// consumeAll captures part of a deposit and returns the rest at once (WeChat /deposit/consume).
-func (l *Ledger) consumeAll(ch app.ChannelName, mch, sub, outTradeNo, txn string, total, fee app.Money) (Order, depositResult) {
+// consumeAll captures part of a deposit and returns the rest at once
+// (WeChat /deposit/consume), playing scen when it would be made.
+func (l *Ledger) consumeAll(ch app.ChannelName, mch, sub, outTradeNo, txn string, total, fee app.Money, scen OpScenario) (Order, depositResult) {
 	l.begin()
 	defer l.end()
 	now := l.now()
@@ -612,8 +724,15 @@ func (l *Ledger) consumeAll(ch app.ChannelName, mch, sub, outTradeNo, txn string
 	if total != o.Amount || fee <= 0 || fee > o.Amount {
 		return o.copy(), depTooMuch
 	}
-	o.Consumed = fee
-	o.Released = o.Amount - fee
+	if l.refusedLocked(opKey) {
+		return o.copy(), depRefused
+	}
+	if scen == OpLostRefused {
+		l.refuseLocked(opKey, fp)
+		return o.copy(), depLost
+	}
+	o.Consumed = scen.madeAmount(fee)
+	o.Released = o.Amount - o.Consumed
 	o.EndedAt = now
 	if o.Extra == nil {
 		o.Extra = map[string]string{}
@@ -641,6 +760,8 @@ type consumeIn struct {
 	Fingerprint  string
 	Extra        map[string]string
 	Store, Staff string
+	// Scenario is the fault to play (OpScenarioFor(Amount)); zero: none.
+	Scenario OpScenario
 }
 
 func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositResult) {
@@ -663,14 +784,30 @@ func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositR
 	if in.Amount <= 0 || in.Amount > d.Frozen() {
 		return d.copy(), Order{}, depTooMuch
 	}
+	refusedKey := "consume\x00" + orderKey(in.Channel, in.Merchant, in.SubMerchant, in.OutTradeNo)
+	if l.refusedLocked(refusedKey) {
+		return d.copy(), Order{}, depRefused
+	}
+	if in.Scenario == OpLostRefused {
+		l.refuseLocked(refusedKey, in.Fingerprint)
+		return d.copy(), Order{}, depLost
+	}
+	made := in.Scenario.madeAmount(in.Amount)
+	extra := in.Extra
+	if made != in.Amount {
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		extra["requested_amount"] = fmt.Sprint(int64(in.Amount))
+	}
 	c := &Order{
 		Channel: in.Channel, Merchant: in.Merchant, SubMerchant: in.SubMerchant,
-		OutTradeNo: in.OutTradeNo, AuthCode: d.AuthCode, Platform: d.Platform, Amount: in.Amount,
+		OutTradeNo: in.OutTradeNo, AuthCode: d.AuthCode, Platform: d.Platform, Amount: made,
 		Subject: in.Subject, Parent: d.OutTradeNo, Scenario: ScenarioSuccess, State: StatePaid,
-		CreatedAt: now, PaidAt: now, Fingerprint: in.Fingerprint, Extra: in.Extra,
+		CreatedAt: now, PaidAt: now, Fingerprint: in.Fingerprint, Extra: extra,
 		Store: in.Store, Staff: in.Staff, TransactionID: l.newID(in.TxnPrefix, now, 16),
 	}
-	d.Consumed += in.Amount
+	d.Consumed += made
 	if in.Complete {
 		d.Released += d.Frozen()
 	}
@@ -685,35 +822,74 @@ func (l *Ledger) consumeInto(in consumeIn) (dep Order, child Order, res depositR
 // release unfreezes part of a deposit (Alipay unfreeze, Cloud Pay unfreeze);
 // opNo is the idempotent operation number.
 func (l *Ledger) release(ch app.ChannelName, mch, sub, depositNo, depositTxn, opNo string, amount app.Money) (Order, depositResult) {
+	d, _, res := l.releaseOp(releaseIn{Channel: ch, Merchant: mch, SubMerchant: sub,
+		DepositNo: depositNo, DepositTxn: depositTxn, RequestNo: opNo, Amount: amount})
+	return d, res
+}
+
+// releaseIn is one unfreeze request.
+type releaseIn struct {
+	Channel     app.ChannelName
+	Merchant    string
+	SubMerchant string
+	DepositNo   string // the deposit's out_trade_no / out_order_no
+	DepositTxn  string // or its channel number (Alipay auth_no)
+	RequestNo   string // the operation's own number, idempotent
+	Amount      app.Money
+	OperationID string // the channel's number for a new operation (Alipay operation_id)
+	// Scenario is the fault to play (OpScenarioFor(Amount)); zero: none.
+	Scenario OpScenario
+}
+
+// releaseOp is release that records the operation on the deposit (Ops)
+// and returns it: the new one, or the one made before under the number.
+func (l *Ledger) releaseOp(in releaseIn) (Order, DepositOp, depositResult) {
 	l.begin()
 	defer l.end()
 	now := l.now()
-	d := l.lookup(ch, mch, sub, depositNo, depositTxn)
+	d := l.lookup(in.Channel, in.Merchant, in.SubMerchant, in.DepositNo, in.DepositTxn)
 	if d == nil || !d.Deposit {
-		return Order{}, depNotFound
+		return Order{}, DepositOp{}, depNotFound
 	}
-	opKey := "release\x00" + d.key() + "\x00" + opNo
-	fp := fmt.Sprint(amount)
+	opKey := "release\x00" + d.key() + "\x00" + in.RequestNo
+	fp := fmt.Sprint(in.Amount)
 	if prev, ok := l.ops[opKey]; ok {
+		op, _ := d.Op("release", in.RequestNo)
 		if prev == fp {
-			return d.copy(), depSame
+			if op.RequestNo == "" {
+				// Made before operations were recorded: what was asked moved.
+				op = DepositOp{Kind: "release", RequestNo: in.RequestNo, Amount: in.Amount}
+			}
+			return d.copy(), op, depSame
 		}
-		return d.copy(), depConflict
+		return d.copy(), op, depConflict
 	}
 	if d.State != StatePaid || d.Frozen() <= 0 {
-		return d.copy(), depNotFrozen
+		return d.copy(), DepositOp{}, depNotFrozen
 	}
-	if amount <= 0 || amount > d.Frozen() {
-		return d.copy(), depTooMuch
+	if in.Amount <= 0 || in.Amount > d.Frozen() {
+		return d.copy(), DepositOp{}, depTooMuch
 	}
-	d.Released += amount
+	if l.refusedLocked(opKey) {
+		return d.copy(), DepositOp{}, depRefused
+	}
+	if in.Scenario == OpLostRefused {
+		l.refuseLocked(opKey, fp)
+		return d.copy(), DepositOp{}, depLost
+	}
+	op := DepositOp{Kind: "release", RequestNo: in.RequestNo, Amount: in.Scenario.madeAmount(in.Amount), At: now, OperationID: in.OperationID}
+	if op.Amount != in.Amount {
+		op.Requested = in.Amount
+	}
+	d.Released += op.Amount
+	d.Ops = append(d.Ops, op)
 	if d.Frozen() == 0 {
 		d.EndedAt = now
 	}
 	l.ops[opKey] = fp
 	l.touch(d)
 	l.touchOp(opKey)
-	return d.copy(), depDone
+	return d.copy(), op, depDone
 }
 
 // ordersOf returns copies of a merchant's orders (sub "" with anySub = all

@@ -344,7 +344,7 @@ func TestLedgerFile_Damaged(t *testing.T) {
 		"not a ledger":        "{not json",
 		"empty":               "",
 		"another JSON file":   `{"wechat":{}}` + "\n",
-		"newer format":        strings.Replace(header, `"version":1`, `"version":2`, 1) + entries,
+		"newer format":        strings.Replace(header, `"version":2`, `"version":3`, 1) + entries,
 		"damaged middle line": header + lines[1] + "garbage\n" + strings.Join(lines[2:], ""),
 		"unknown field":       header + `{"seq":1,"orderz":[]}` + "\n" + entries,
 		"invalid order":       header + `{"seq":1,"orders":[{"channel":"paypal","out_trade_no":"X","state":"PAID"}]}` + "\n",

@@ -1,5 +1,7 @@
 package sandbox
 
+import "cashier/app"
+
 // Scenario is the scripted behaviour of a payment, chosen by the last three
 // digits of the customer's payment code. The table is documented in
 // docs/sandbox.md; keep the two in step.
@@ -46,4 +48,68 @@ func ScenarioFor(authCode string) Scenario {
 // paying reports whether the scenario starts with the customer confirming.
 func (s Scenario) paying() bool {
 	return s == ScenarioUserPayingSuccess || s == ScenarioUserPayingCancel
+}
+
+// OpScenario is the scripted fault of a refund or a deposit operation
+// (consume, release), chosen by the last two fen digits of the operation's
+// amount: a refund of 12.91 plays OpLostMade, one of 12.50 OpOrdinary. The
+// amount is the one the request asks for (WeChat refund_fee / consume_fee,
+// Alipay refund_amount / amount / total_amount, Cloud Pay refund_fee /
+// unfreeze_fee / total_fee); WeChat's /deposit/reverse has none, so there it
+// is the deposit's own amount. Amount-chosen rather than code-chosen
+// because refunds and deposit operations carry no payment code: a cashier,
+// a tester in another process or `pos refund` picks the fault by typing the
+// amount. The table is documented in docs/sandbox.md (shared by every
+// channel); keep the two in step.
+type OpScenario string
+
+const (
+	OpOrdinary OpScenario = "ordinary" // any other amount
+	// …91: the operation IS made, then the connection drops without an
+	// answer. A re-send with the same number gets the channel's real repeat
+	// answer (WeChat SUCCESS with the same refund_id, Alipay fund_change=N).
+	OpLostMade OpScenario = "lost-made"
+	// …92: the first call is lost and NOT made (connection dropped, nothing
+	// recorded); every re-send of it is refused for good, and the query
+	// finds no such operation.
+	OpLostRefused OpScenario = "lost-refused"
+	// …93: the operation IS made, but the first answer is the channel's
+	// system error (WeChat SYSTEMERROR, Alipay 20000 / ACQ.SYSTEM_ERROR).
+	OpSystemErrorMade OpScenario = "systemerror-made"
+	// …94: the operation is made for 1 fen less than asked, and every
+	// answer and query says so (an amount mismatch).
+	OpShortOneFen OpScenario = "short-1fen"
+)
+
+// OpScenarioFor tells the scenario of a refund or deposit operation of
+// amount fen.
+func OpScenarioFor(amount app.Money) OpScenario {
+	if amount <= 0 {
+		return OpOrdinary
+	}
+	switch amount % 100 {
+	case 91:
+		return OpLostMade
+	case 92:
+		return OpLostRefused
+	case 93:
+		return OpSystemErrorMade
+	case 94:
+		return OpShortOneFen
+	}
+	return OpOrdinary
+}
+
+// madeAmount is what the operation really moves when asked for amount.
+func (s OpScenario) madeAmount(amount app.Money) app.Money {
+	if s == OpShortOneFen && amount > 1 {
+		return amount - 1
+	}
+	return amount
+}
+
+// dropsFirstAnswer reports whether the call that makes (or, for
+// OpLostRefused, would make) the operation loses its answer.
+func (s OpScenario) dropsFirstAnswer() bool {
+	return s == OpLostMade || s == OpLostRefused
 }

@@ -180,6 +180,12 @@ func wxOK(fields map[string]string) wxAnswer {
 	return wxAnswer{fields: fields}
 }
 
+// wxDropped closes the connection without an answer (…91 after the
+// operation is made, …92 before anything is).
+func wxDropped() wxAnswer {
+	return wxAnswer{scenario: ScenarioDroppedCharged, fields: map[string]string{}}
+}
+
 func wxErr(code, des string, extra ...string) wxAnswer {
 	f := map[string]string{"result_code": "FAIL", "err_code": code, "err_code_des": des}
 	for i := 0; i+1 < len(extra); i += 2 {
@@ -489,8 +495,13 @@ func (s *Server) wxOrderQuery(c *wechatCtx) wxAnswer {
 			f["trade_state"], f["trade_state_desc"] = "REFUND", "转入退款"
 		}
 		if o.Deposit {
+			// The deposit states of /deposit/orderquery: SUCCESS is a
+			// frozen deposit, CONSUMED one whose consume went through (the
+			// sandbox settles a consume at once, so SETTLING never shows).
+			f["trade_state"], f["trade_state_desc"] = "SUCCESS", "支付成功，资金冻结中"
 			f["consume_fee"] = fen(o.Consumed)
 			if o.Consumed > 0 {
+				f["trade_state"], f["trade_state_desc"] = "CONSUMED", "押金消费成功"
 				f["time_consume"] = o.EndedAt.In(beijing).Format("20060102150405")
 			}
 		}
@@ -527,16 +538,33 @@ func (s *Server) wxReverse(c *wechatCtx) wxAnswer {
 	}
 	deposit := wxDeposit(c)
 	opt := reverseOpts{placeholder: !deposit && p["out_trade_no"] != ""}
-	if deposit {
-		opt.minAge = depositReverseMinAge
-	}
-	if o, ok := s.find(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"]); ok && o.Deposit != deposit && !o.Placeholder {
+	o, ok := s.find(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"])
+	if ok && o.Deposit != deposit && !o.Placeholder {
 		return wxErr("ORDERNOTEXIST", "此交易订单号不存在", "recall", "N")
 	}
-	_, res := s.ledger.reverse(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"], opt)
+	if deposit {
+		opt.minAge = depositReverseMinAge
+		// /deposit/reverse is the deposit's release and carries no amount:
+		// the deposit's own amount picks the fault (…94 does not apply, the
+		// answer states no amount).
+		if sc := OpScenarioFor(o.Amount); ok && sc != OpShortOneFen {
+			opt.scenario = sc
+		}
+	}
+	_, res, made := s.ledger.reverseOp(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"], opt)
 	switch res {
 	case revDone:
+		switch {
+		case made && opt.scenario == OpLostMade:
+			return wxDropped()
+		case made && opt.scenario == OpSystemErrorMade:
+			return wxErr("SYSTEMERROR", "系统超时", "recall", "Y")
+		}
 		return wxOK(map[string]string{"recall": "N"})
+	case revLost:
+		return wxDropped()
+	case revRefused:
+		return wxErr("TRADE_ERROR", "押金订单不能撤销，请联系微信支付客服", "recall", "N")
 	case revNotFound:
 		return wxErr("ORDERNOTEXIST", "此交易订单号不存在", "recall", "N")
 	case revPaying:
@@ -569,12 +597,25 @@ func (s *Server) wxRefund(c *wechatCtx) wxAnswer {
 	if o, ok := s.find(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"]); ok && o.Deposit != deposit {
 		return wxErr("ORDERNOTEXIST", "订单不存在")
 	}
+	scen := OpScenarioFor(amount)
 	o, r, res := s.ledger.refund(refundIn{
 		Channel: app.ChannelWeChat, Merchant: c.m.MchID, SubMerchant: p["sub_mch_id"],
 		OutTradeNo: p["out_trade_no"], TxnID: p["transaction_id"], OutRefundNo: p["out_refund_no"],
-		Total: total, Amount: amount, Reason: p["refund_desc"], IDPrefix: "50300{date}",
+		Total: total, Amount: amount, Reason: p["refund_desc"], IDPrefix: "50300{date}", Scenario: scen,
 	})
+	if res == refNew {
+		switch scen {
+		case OpLostMade:
+			return wxDropped()
+		case OpSystemErrorMade:
+			return wxErr("SYSTEMERROR", "系统超时，请用相同的退款单号重试")
+		}
+	}
 	switch res {
+	case refLost:
+		return wxDropped()
+	case refRefused:
+		return wxErr("NOTENOUGH", "基本账户余额不足，请充值后重新发起")
 	case refNew, refSame:
 		return wxOK(map[string]string{
 			"transaction_id":  o.TransactionID,
@@ -669,8 +710,21 @@ func (s *Server) wxDepositConsume(c *wechatCtx) wxAnswer {
 	if !ok1 || !ok2 {
 		return wxErr("PARAM_ERROR", "total_fee或consume_fee参数错误")
 	}
-	o, res := s.ledger.consumeAll(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"], total, fee)
+	scen := OpScenarioFor(fee)
+	o, res := s.ledger.consumeAll(app.ChannelWeChat, c.m.MchID, p["sub_mch_id"], p["out_trade_no"], p["transaction_id"], total, fee, scen)
+	if res == depDone {
+		switch scen {
+		case OpLostMade:
+			return wxDropped()
+		case OpSystemErrorMade:
+			return wxErr("SYSTEMERROR", "系统超时")
+		}
+	}
 	switch res {
+	case depLost:
+		return wxDropped()
+	case depRefused:
+		return wxErr("TRADE_STATE_ERROR", "订单状态错误，押金不能消费")
 	case depDone, depSame:
 		return wxOK(map[string]string{
 			"transaction_id": o.TransactionID,

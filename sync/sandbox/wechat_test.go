@@ -444,7 +444,7 @@ func TestWeChat_Deposit(t *testing.T) {
 	m = dep("/deposit/consume", map[string]string{"transaction_id": txn, "total_fee": "100000", "consume_fee": "40000", "fee_type": "CNY"})
 	require.Equal(t, "INVALID_REQUEST", m["err_code"], "a deposit is consumed once")
 	q := dep("/deposit/orderquery", map[string]string{"transaction_id": txn})
-	require.Equal(t, "SUCCESS", q["trade_state"])
+	require.Equal(t, "CONSUMED", q["trade_state"], "the deposit state of a consumed deposit")
 	require.Equal(t, "30000", q["consume_fee"])
 	m = dep("/deposit/refund", map[string]string{"transaction_id": txn, "out_refund_no": "DEP-2-R", "total_fee": "100000", "refund_fee": "5000"})
 	require.Equal(t, "SUCCESS", m["result_code"])
