@@ -23,7 +23,7 @@ const (
 	WalletWeChat   Wallet = "wechat"
 	WalletAlipay   Wallet = "alipay"
 	WalletUnionPay Wallet = "unionpay"
-	WalletMember   Wallet = "member" // member card (Cloud Pay pay_platform 3), codes start 99
+	WalletMember   Wallet = "member" // the store's member card, codes start 99 (the app's own member ledger)
 )
 
 // Outcome is what one channel call tells us about the money. Anything that
@@ -213,9 +213,11 @@ type PaymentChannel interface {
 }
 
 // NotSentError wraps a reason a call was refused before sending anything.
+// The reason is the client's own technical text (a setting, a key, a
+// field): the UI shows it after the translated "nothing was sent".
 type NotSentError struct{ Reason error }
 
-func (e *NotSentError) Error() string { return "未发送 / not sent: " + e.Reason.Error() }
+func (e *NotSentError) Error() string { return "not sent: " + e.Reason.Error() }
 func (e *NotSentError) Unwrap() error { return e.Reason }
 
 // NotSent builds a NotSentError.
@@ -227,4 +229,33 @@ func NotSent(format string, a ...any) error {
 func IsNotSent(err error) bool {
 	var n *NotSentError
 	return errors.As(err, &n)
+}
+
+// WalletName names a wallet for people; it is the one place that does (the
+// UI, the CLI and receipts translate the code).
+func WalletName(w Wallet) Message {
+	switch w {
+	case WalletWeChat:
+		return Msg("wallet.wechat")
+	case WalletAlipay:
+		return Msg("wallet.alipay")
+	case WalletUnionPay:
+		return Msg("wallet.unionpay")
+	case WalletMember:
+		return Msg("wallet.member")
+	}
+	return Msg("wallet.other", "Code", string(w))
+}
+
+// ChannelTitle names a payment channel for people.
+func ChannelTitle(n ChannelName) Message {
+	switch n {
+	case ChannelWeChat:
+		return Msg("channel.wechat")
+	case ChannelAlipay:
+		return Msg("channel.alipay")
+	case ChannelCloudPay:
+		return Msg("channel.cloudpay")
+	}
+	return Msg("channel.other", "Code", string(n))
 }

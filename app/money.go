@@ -4,7 +4,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -19,14 +18,14 @@ type Money int64
 const DefaultCeiling Money = 100_000_000
 
 var (
-	ErrMoneyEmpty     = errors.New("金额为空 / amount is empty")
-	ErrMoneySyntax    = errors.New("金额格式不对 / not an amount")
-	ErrMoneyDecimals  = errors.New("金额最多两位小数 / at most two decimals")
-	ErrMoneyNegative  = errors.New("金额不能为负 / amount must not be negative")
-	ErrMoneyCeiling   = errors.New("金额超过上限 / amount over the limit")
-	ErrMoneyOverflow  = errors.New("金额溢出 / amount overflows")
-	ErrMoneyZero      = errors.New("金额必须大于0 / amount must be greater than zero")
-	ErrAllocateRatios = errors.New("分摊比例无效 / invalid allocation ratios")
+	ErrMoneyEmpty     = NewError("money.empty")
+	ErrMoneySyntax    = NewError("money.syntax")
+	ErrMoneyDecimals  = NewError("money.decimals")
+	ErrMoneyNegative  = NewError("money.negative")
+	ErrMoneyCeiling   = NewError("money.ceiling")
+	ErrMoneyOverflow  = NewError("money.overflow")
+	ErrMoneyZero      = NewError("money.zero")
+	ErrAllocateRatios = NewError("money.ratios")
 )
 
 // MoneyRules says what ParseMoneyWith accepts.
@@ -107,7 +106,7 @@ func ParseMoneyWith(s string, r MoneyRules) (Money, error) {
 	}
 	v := Money(yuan*100 + fen)
 	if v > ceiling {
-		return 0, ErrMoneyCeiling
+		return 0, ErrMoneyCeiling.With("Ceiling", ceiling)
 	}
 	if neg && v != 0 {
 		if !r.AllowNegative {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"math/big"
 	"sync"
@@ -17,8 +16,17 @@ const (
 	OrderDeposit OrderKind = "deposit"
 )
 
-// OrderStatus is an order's life: open → paying → paid | closed; paid →
-// part_refunded → refunded.
+// OrderStatus is an order's life. An order is written first (open) and
+// tenders attach to it; it is paid when its paid tenders cover the payable
+// amount; a failed tender leaves it open for another. An open order that is
+// given up is voided (closed), its paid tenders handed back. A paid order
+// is refunded in part or in full.
+//
+//	open ─▶ paid ─▶ part_refunded ─▶ refunded
+//	  └──▶ closed
+//
+// "paying" is how orders written before tenders existed (schema 0001–0002)
+// stand while their one payment is unfinished; it counts as open.
 type OrderStatus string
 
 const (
@@ -29,6 +37,52 @@ const (
 	OrderRefunded     OrderStatus = "refunded"
 	OrderPartRefunded OrderStatus = "part_refunded"
 )
+
+// Open reports whether tenders may still attach.
+func (s OrderStatus) Open() bool { return s == OrderOpen || s == OrderPaying }
+
+// TenderKind is how a tender pays.
+type TenderKind string
+
+const (
+	TenderWallet TenderKind = "wallet" // the customer's payment code, through a channel (a payment intent)
+	TenderCash   TenderKind = "cash"
+	TenderMember TenderKind = "member" // the store's member-card balance
+)
+
+// TenderState is where one tender stands.
+type TenderState string
+
+const (
+	TenderPending  TenderState = "pending"  // a wallet payment still being settled
+	TenderPaid     TenderState = "paid"     // counts towards the order
+	TenderFailed   TenderState = "failed"   // took nothing
+	TenderReturned TenderState = "returned" // handed back when the order was voided (cash back, wallet refunded)
+)
+
+// Tender is one way part (or all) of an order is paid.
+type Tender struct {
+	ID           int64
+	OrderID      int64
+	Kind         TenderKind
+	Wallet       Wallet // for a wallet tender
+	Amount       Money  // what it pays towards the order
+	State        TenderState
+	CashReceived Money  // cash handed over (≥ Amount); the rest is change
+	OutTradeNo   string // the payment intent's number, for a wallet tender
+	StaffID      int64
+	ShiftID      int64
+	CreatedAt    time.Time
+	SettledAt    time.Time
+}
+
+// Change is the cash handed back.
+func (t Tender) Change() Money {
+	if t.Kind != TenderCash || t.CashReceived <= t.Amount {
+		return 0
+	}
+	return t.CashReceived - t.Amount
+}
 
 // OrderLine is one product line. Amount = UnitPrice×Qty − Discount.
 type OrderLine struct {
@@ -63,9 +117,39 @@ type Order struct {
 	CreatedAt       time.Time
 	PaidAt          time.Time
 	Lines           []OrderLine
+	Tenders         []Tender // loaded with the order
 }
 
-var ErrOrderInvalid = errors.New("订单无效 / invalid order")
+// Due is what is still to pay: the payable amount less every tender that
+// is paid or still being settled.
+func (o Order) Due() Money {
+	d := o.Payable
+	for _, t := range o.Tenders {
+		if t.State == TenderPaid || t.State == TenderPending {
+			d -= t.Amount
+		}
+	}
+	return max(d, 0)
+}
+
+// ShortNo is the last digits of the order number, to read to a customer.
+func (o Order) ShortNo() string { return ShortNo(o.OrderNo) }
+
+// ShortNo is the last 6 characters of an order number.
+func ShortNo(no string) string {
+	if len(no) <= 6 {
+		return no
+	}
+	return no[len(no)-6:]
+}
+
+var (
+	ErrOrderInvalid   = NewError("order.invalid")
+	errLineInvalid    = ErrOrderInvalid.Sub("order.line_invalid")
+	errDiscountBad    = ErrOrderInvalid.Sub("order.discount_invalid")
+	ErrOrderNotOpen   = NewError("order.not_open")
+	ErrTenderTooLarge = NewError("order.tender_too_large")
+)
 
 // Recompute fills line amounts, Total and Payable from the lines, with
 // overflow checks, and spreads Discount across lines in proportion so that
@@ -83,7 +167,7 @@ func (o *Order) Recompute() error {
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		if l.Qty <= 0 || l.UnitPrice < 0 {
-			return fmt.Errorf("%w: 第%d行数量或单价无效 / line %d quantity or price", ErrOrderInvalid, i+1, i+1)
+			return errLineInvalid.With("Line", i+1)
 		}
 		g, err := l.UnitPrice.Mul(l.Qty)
 		if err != nil {
@@ -96,7 +180,7 @@ func (o *Order) Recompute() error {
 		l.LineNo = i + 1
 	}
 	if o.Discount < 0 || o.Discount > total {
-		return fmt.Errorf("%w: 优惠金额无效 / discount", ErrOrderInvalid)
+		return errDiscountBad
 	}
 	shares := make([]Money, len(o.Lines))
 	if o.Discount > 0 && total > 0 {
@@ -114,12 +198,15 @@ func (o *Order) Recompute() error {
 	return nil
 }
 
-// NewOrderNo makes a merchant order number: the terminal's cashier prefix,
-// the local time to the second and 6 random digits — unique without
-// coordination, sortable, and within every channel's 32-character limit.
-// Retries of one payment reuse the number; a new payment gets a new one.
-// Within one process a number is never handed out twice in the same second
-// (6 random digits alone collide with ~40 % probability after 1000 draws).
+// NewOrderNo makes a merchant order number: the channel's cashier-id
+// prefix, the terminal's tag, the local time to the second and 6 random
+// digits — unique without coordination (two terminals of one merchant
+// never share a tag, so never a number), sortable, and within every
+// channel's 32-character limit as long as prefix and tag together stay
+// within 12 characters. Retries of one payment reuse the number; a new
+// payment gets a new one. Within one process a number is never handed out
+// twice in the same second (6 random digits alone collide with ~40 %
+// probability after 1000 draws).
 func NewOrderNo(prefix string, now time.Time) string {
 	stamp := now.Format("20060102150405")
 	issued.Lock()

@@ -3,14 +3,19 @@ package app
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"strings"
 )
 
 // ErrNotPaymentCode is returned for anything the scanner read that is not a
 // customer's payment code (a product barcode, a receipt number, a typo).
-var ErrNotPaymentCode = errors.New("不是付款码 / not a payment code")
+// The specific errors say why.
+var (
+	ErrNotPaymentCode = NewError("paycode.not_a_code")
+	errCodeEmpty      = ErrNotPaymentCode.Sub("paycode.empty")
+	errCodeTooLong    = ErrNotPaymentCode.Sub("paycode.too_long")
+	errCodeDigits     = ErrNotPaymentCode.Sub("paycode.digits")
+	errCodeForm       = ErrNotPaymentCode.Sub("paycode.form")
+)
 
 // MaxPaymentCodeLen bounds what ClassifyCode looks at; longer input is not a
 // payment code and is never echoed back in full.
@@ -21,7 +26,8 @@ const MaxPaymentCodeLen = 32
 //	WeChat Pay   18 digits, starting 10–15
 //	Alipay       16–24 digits, starting 25–30
 //	UnionPay QR  19 digits, starting 62
-//	member card  digits starting 99 (Cloud Pay pay_platform 3), 12–24 long
+//	member card  digits starting 99, 12–24 long (the app's own member
+//	             ledger serves these; no channel takes them)
 //
 // Surrounding spaces (a keyboard-wedge scanner's Enter, a pasted code) are
 // ignored; anything else gives ErrNotPaymentCode and nothing is sent. The
@@ -29,14 +35,14 @@ const MaxPaymentCodeLen = 32
 func ClassifyCode(code string) (Wallet, string, error) {
 	c := strings.TrimSpace(code)
 	if c == "" {
-		return "", "", fmt.Errorf("%w: 空 / empty", ErrNotPaymentCode)
+		return "", "", errCodeEmpty
 	}
 	if len(c) > MaxPaymentCodeLen {
-		return "", "", fmt.Errorf("%w: 太长 / too long (%d)", ErrNotPaymentCode, len(c))
+		return "", "", errCodeTooLong.With("Len", len(c))
 	}
 	for i := 0; i < len(c); i++ {
 		if c[i] < '0' || c[i] > '9' {
-			return "", "", fmt.Errorf("%w: 只能是数字 / digits only", ErrNotPaymentCode)
+			return "", "", errCodeDigits
 		}
 	}
 	n := len(c)
@@ -54,7 +60,7 @@ func ClassifyCode(code string) (Wallet, string, error) {
 	case n >= 12 && n <= 24 && p == 99:
 		return WalletMember, c, nil
 	}
-	return "", "", fmt.Errorf("%w: %d位，开头%s / %d digits starting %s", ErrNotPaymentCode, n, c[:min(2, n)], n, c[:min(2, n)])
+	return "", "", errCodeForm.With("Len", n, "Prefix", c[:min(2, n)])
 }
 
 // MaskCode hides the middle of a payment code for storage, logs and
@@ -76,19 +82,4 @@ func MaskCode(code string) string {
 func HashCode(code string) string {
 	h := sha256.Sum256([]byte(strings.TrimSpace(code)))
 	return hex.EncodeToString(h[:])
-}
-
-// WalletName is the cashier-facing name of a wallet.
-func WalletName(w Wallet) string {
-	switch w {
-	case WalletWeChat:
-		return "微信支付 / WeChat Pay"
-	case WalletAlipay:
-		return "支付宝 / Alipay"
-	case WalletUnionPay:
-		return "云闪付 / UnionPay"
-	case WalletMember:
-		return "会员卡 / member card"
-	}
-	return string(w)
 }

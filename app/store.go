@@ -32,10 +32,10 @@ type StoreInfo struct {
 type TerminalInfo struct {
 	ID          int64
 	StoreID     int64
-	Code        string
+	Code        string // unique among the merchant's terminals; its letters and digits go into every order number
 	Name        string
 	CashierMode CashierMode
-	OrderPrefix string
+	OrderPrefix string // the channel's cashier-id prefix (Cloud Pay requires it), "" when none
 }
 
 // Product is an item for sale.
@@ -50,15 +50,22 @@ type Product struct {
 	Active   bool
 }
 
-var ErrInvalidField = errors.New("字段无效 / invalid field")
+// Field errors name the field with a Message (Field) so the words come
+// from the translations too.
+var (
+	ErrInvalidField  = NewError("field.invalid")
+	ErrFieldRequired = ErrInvalidField.Sub("field.required")
+	ErrFieldTooLong  = ErrInvalidField.Sub("field.too_long")
+)
 
-func checkText(field, v string, required bool, max int) error {
+// CheckText checks a typed text field: required, at most max characters.
+func CheckText(field Message, v string, required bool, max int) error {
 	v = strings.TrimSpace(v)
 	if required && v == "" {
-		return errors.Join(ErrInvalidField, errors.New(field+" 不能为空 / must not be empty"))
+		return ErrFieldRequired.With("Field", field)
 	}
 	if utf8.RuneCountInString(v) > max {
-		return errors.Join(ErrInvalidField, errors.New(field+" 太长 / too long"))
+		return ErrFieldTooLong.With("Field", field, "Max", max)
 	}
 	return nil
 }
@@ -66,10 +73,10 @@ func checkText(field, v string, required bool, max int) error {
 // Validate checks what a person typed in Settings.
 func (s StoreInfo) Validate() error {
 	return errors.Join(
-		checkText("门店名称 / store name", s.Name, true, 40),
-		checkText("地址 / address", s.Address, false, 80),
-		checkText("电话 / phone", s.Phone, false, 20),
-		checkText("小票页脚 / receipt footer", s.ReceiptFooter, false, 120),
+		CheckText(Msg("field.store_name"), s.Name, true, 40),
+		CheckText(Msg("field.address"), s.Address, false, 80),
+		CheckText(Msg("field.phone"), s.Phone, false, 20),
+		CheckText(Msg("field.receipt_footer"), s.ReceiptFooter, false, 120),
 	)
 }
 
@@ -79,9 +86,20 @@ func (t TerminalInfo) Validate() error {
 	switch t.CashierMode {
 	case ModeSale, ModeDeposit, ModeSaleDeposit:
 	default:
-		modeErr = errors.Join(ErrInvalidField, errors.New("收银模式 / cashier mode"))
+		modeErr = ErrInvalidField.With("Field", Msg("field.cashier_mode"))
 	}
-	return errors.Join(checkText("终端名称 / terminal name", t.Name, true, 30), modeErr)
+	return errors.Join(CheckText(Msg("field.terminal_name"), t.Name, true, 30), modeErr)
+}
+
+// Takes reports whether a terminal in this mode takes sales (or deposits).
+func (m CashierMode) Takes(deposit bool) bool {
+	switch m {
+	case ModeSale:
+		return !deposit
+	case ModeDeposit:
+		return deposit
+	}
+	return true
 }
 
 // ValidEAN13 reports whether code is 13 digits with a correct check digit.
@@ -115,4 +133,22 @@ func EAN13CheckDigit(prefix12 string) byte {
 		sum += d
 	}
 	return byte('0' + (10-sum%10)%10)
+}
+
+// NumberPrefix starts every order, payment and refund number this terminal
+// makes: the channel's cashier-id prefix, then the terminal's tag (the last
+// six letters and digits of its code). Two terminals with different codes
+// can therefore never make the same number, even in the same second.
+func (t TerminalInfo) NumberPrefix() string {
+	var tag []byte
+	for i := 0; i < len(t.Code); i++ {
+		c := t.Code[i]
+		if c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			tag = append(tag, c)
+		}
+	}
+	if len(tag) > 6 {
+		tag = tag[len(tag)-6:]
+	}
+	return t.OrderPrefix + string(tag)
 }

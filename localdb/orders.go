@@ -4,14 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"cashier/app"
 )
 
-// ErrNotFound is returned when a looked-up row does not exist.
-var ErrNotFound = errors.New("未找到 / not found")
+// ErrNotFound is returned when a looked-up row does not exist; Ref names
+// what was looked for.
+var ErrNotFound = app.NewError("db.not_found")
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -41,10 +41,23 @@ func nullID(id int64) any {
 	return id
 }
 
+// CreateOrder implements sale.Store: an open order and its lines, on the
+// staff member's open shift.
+func (db *DB) CreateOrder(ctx context.Context, o *app.Order) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		shift, err := openShift(ctx, tx, o.StaffID)
+		if err != nil {
+			return err
+		}
+		o.ShiftID = shift
+		return InsertOrder(ctx, tx, o)
+	})
+}
+
 // InsertOrder writes o and its lines inside tx and sets o.ID.
 func InsertOrder(ctx context.Context, tx *sql.Tx, o *app.Order) error {
 	if o.OrderNo == "" || o.Kind == "" || o.Status == "" {
-		return fmt.Errorf("%w: 缺少订单号/类型/状态 / missing number, kind or status", app.ErrOrderInvalid)
+		return app.ErrOrderInvalid
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO orders(order_no, store_id, terminal_id, staff_id, shift_id, kind, status,
 		total, discount, non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at)
@@ -80,27 +93,74 @@ func InsertOrder(ctx context.Context, tx *sql.Tx, o *app.Order) error {
 	return nil
 }
 
-// SetOrderStatus moves an order to status, recording what was paid and when.
-func SetOrderStatus(ctx context.Context, tx *sql.Tx, orderID int64, status app.OrderStatus, paid app.Money, paidAt time.Time) error {
-	res, err := tx.ExecContext(ctx, `UPDATE orders SET status=?, paid=?, paid_at=COALESCE(?, paid_at) WHERE id=?`,
-		string(status), int64(paid), nullMS(paidAt), orderID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("order %d: %w", orderID, ErrNotFound)
-	}
-	return nil
-}
-
-// AddOrderRefund records a finished refund on its order (status becomes
-// part_refunded or refunded). The CHECK constraint refuses refunding more
-// than was paid.
+// AddOrderRefund records a finished refund on its order: a paid order
+// becomes part_refunded or refunded; an open one being voided keeps its
+// status until the void closes it. The CHECK constraint refuses refunding
+// more than was paid.
 func AddOrderRefund(ctx context.Context, tx *sql.Tx, orderID int64, amount app.Money) error {
 	_, err := tx.ExecContext(ctx, `UPDATE orders SET refunded = refunded + ?,
-		status = CASE WHEN refunded + ? >= paid THEN 'refunded' ELSE 'part_refunded' END WHERE id=?`,
+		status = CASE WHEN status NOT IN ('paid','part_refunded') THEN status
+		              WHEN refunded + ? >= paid THEN 'refunded' ELSE 'part_refunded' END WHERE id=?`,
 		int64(amount), int64(amount), orderID)
 	return err
+}
+
+// AddCashTender implements sale.Store.
+func (db *DB) AddCashTender(ctx context.Context, t *app.Tender) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := orderDue(ctx, tx, t.OrderID, t.Amount); err != nil {
+			return err
+		}
+		t.Kind, t.State, t.SettledAt = app.TenderCash, app.TenderPaid, t.CreatedAt
+		if err := insertTender(ctx, tx, t); err != nil {
+			return err
+		}
+		_, err := settleOrder(ctx, tx, t.OrderID, t.CreatedAt)
+		return err
+	})
+}
+
+// Errors of VoidOrder.
+var (
+	ErrVoidPending  = app.NewError("sale.tender_pending")
+	ErrVoidUnrefund = app.NewError("sale.void_not_done")
+)
+
+// VoidOrder implements sale.Store.
+func (db *DB) VoidOrder(ctx context.Context, orderID, staffID int64, at time.Time) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		var no, status string
+		if err := tx.QueryRowContext(ctx, `SELECT order_no, status FROM orders WHERE id=?`, orderID).Scan(&no, &status); err != nil {
+			return err
+		}
+		if !app.OrderStatus(status).Open() {
+			return app.ErrOrderNotOpen.With("OrderNo", no)
+		}
+		var pending, unrefunded int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tender WHERE order_id=? AND state='pending'`, orderID).Scan(&pending); err != nil {
+			return err
+		}
+		if pending > 0 {
+			return ErrVoidPending
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tender t JOIN payment_intent i ON i.tender_id = t.id
+			WHERE t.order_id=? AND t.kind='wallet' AND t.state='paid'
+			AND (SELECT COALESCE(sum(amount),0) FROM refund r WHERE r.intent_id=i.id AND r.state='refunded') < t.amount`,
+			orderID).Scan(&unrefunded); err != nil {
+			return err
+		}
+		if unrefunded > 0 {
+			return ErrVoidUnrefund
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tender SET state='returned', settled_at=? WHERE order_id=? AND state='paid'`,
+			ms(at), orderID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status='closed' WHERE id=?`, orderID); err != nil {
+			return err
+		}
+		return InsertAudit(ctx, tx, app.AuditEntry{At: at, StaffID: staffID, Action: "void", Subject: no})
+	})
 }
 
 const orderCols = `id, order_no, store_id, terminal_id, staff_id, shift_id, kind, status, total, discount,
@@ -127,11 +187,11 @@ func scanOrder(sc interface{ Scan(...any) error }) (app.Order, error) {
 	return o, nil
 }
 
-// GetOrder loads an order with its lines by order number.
+// GetOrder loads an order with its lines and tenders by order number.
 func (db *DB) GetOrder(ctx context.Context, orderNo string) (app.Order, error) {
 	o, err := scanOrder(db.reader.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE order_no=?`, orderNo))
 	if errors.Is(err, sql.ErrNoRows) {
-		return o, fmt.Errorf("订单 %s / order %s: %w", orderNo, orderNo, ErrNotFound)
+		return o, ErrNotFound.With("Ref", orderNo)
 	}
 	if err != nil {
 		return o, err
@@ -151,7 +211,37 @@ func (db *DB) GetOrder(ctx context.Context, orderNo string) (app.Order, error) {
 		l.UnitPrice, l.Discount, l.Amount = app.Money(up), app.Money(disc), app.Money(amt)
 		o.Lines = append(o.Lines, l)
 	}
-	return o, rows.Err()
+	if err := rows.Err(); err != nil {
+		return o, err
+	}
+	o.Tenders, err = db.tenders(ctx, o.ID)
+	return o, err
+}
+
+func (db *DB) tenders(ctx context.Context, orderID int64) ([]app.Tender, error) {
+	rows, err := db.reader.QueryContext(ctx, `SELECT t.id, t.order_id, t.kind, t.wallet, t.amount, t.state, t.cash_received,
+		COALESCE(i.out_trade_no,''), t.staff_id, COALESCE(t.shift_id,0), t.created_at, t.settled_at
+		FROM tender t LEFT JOIN payment_intent i ON i.tender_id = t.id WHERE t.order_id=? ORDER BY t.id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []app.Tender
+	for rows.Next() {
+		var t app.Tender
+		var kind, wallet, state string
+		var amount, received, created int64
+		var settled sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.OrderID, &kind, &wallet, &amount, &state, &received, &t.OutTradeNo,
+			&t.StaffID, &t.ShiftID, &created, &settled); err != nil {
+			return nil, err
+		}
+		t.Kind, t.Wallet, t.State = app.TenderKind(kind), app.Wallet(wallet), app.TenderState(state)
+		t.Amount, t.CashReceived = app.Money(amount), app.Money(received)
+		t.CreatedAt, t.SettledAt = time.UnixMilli(created), fromMS(settled)
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // CountOrders counts orders (used by checks and tests).

@@ -2,11 +2,14 @@ package localdb
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"cashier/app"
+	"cashier/app/auth"
 )
 
 // DemoStaffMember is a seeded login. The PINs are public on purpose: they
@@ -101,11 +104,35 @@ func (db *DB) IsDemo(ctx context.Context) bool {
 	return v == "1"
 }
 
+// Configured reports whether this data folder has a terminal set up (demo
+// or live).
+func (db *DB) Configured(ctx context.Context) (bool, error) {
+	v, err := db.GetSetting(ctx, SettingTerminalID, "")
+	return v != "", err
+}
+
+// NewTerminalCode makes a terminal code no other terminal of the merchant
+// is likely to have: "T" and five random letters and digits. It goes into
+// every order and payment number (app.TerminalInfo.NumberPrefix), so two
+// terminals — two demo folders on one sandbox included — never make the
+// same number.
+func NewTerminalCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 5)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "T" + string(b)
+}
+
 // SeedDemo fills an empty database with the demo merchant, store,
 // terminal, staff and products, and marks it as a demo folder. It does
 // nothing when a terminal is already configured.
-func (db *DB) SeedDemo(ctx context.Context, hasher app.PINHasher, now time.Time) (bool, error) {
-	if v, err := db.GetSetting(ctx, SettingTerminalID, ""); err != nil || v != "" {
+func (db *DB) SeedDemo(ctx context.Context, hasher auth.PINHasher, now time.Time) (bool, error) {
+	if ok, err := db.Configured(ctx); err != nil || ok {
 		return false, err
 	}
 	hashes := make([]string, len(DemoStaff))
@@ -132,7 +159,7 @@ func (db *DB) SeedDemo(ctx context.Context, hasher app.PINHasher, now time.Time)
 		}
 		sid, _ := res.LastInsertId()
 		res, err = tx.ExecContext(ctx, `INSERT INTO terminal(store_id, code, name, cashier_mode, order_prefix, created_at)
-			VALUES (?,?,?,?,?,?)`, sid, "T0001", "1号收银台", string(app.ModeSaleDeposit), "1001", nowMS)
+			VALUES (?,?,?,?,?,?)`, sid, NewTerminalCode(), "1号收银台", string(app.ModeSaleDeposit), "1001", nowMS)
 		if err != nil {
 			return err
 		}
@@ -157,4 +184,112 @@ func (db *DB) SeedDemo(ctx context.Context, hasher app.PINHasher, now time.Time)
 		return InsertAudit(ctx, tx, app.AuditEntry{At: now, Action: "seed", Detail: "demo data"})
 	})
 	return err == nil, err
+}
+
+// LiveSetup is what `pos init` (and the first-start form) asks for.
+type LiveSetup struct {
+	Merchant     string // the merchant's name; default the store name
+	Store        string
+	Terminal     string
+	AdminCode    string
+	AdminName    string
+	PIN          string
+	Language     string // "zh" | "en"; default zh
+	CashierMode  app.CashierMode
+	OrderPrefix  string // the channel's cashier-id prefix, if it has one
+	TerminalCode string // default NewTerminalCode()
+}
+
+// Errors of InitLive.
+var (
+	ErrAlreadySetUp = app.NewError("setup.already")
+	ErrStaffCode    = app.NewError("setup.staff_code")
+)
+
+// Validate checks the form before anything is written.
+func (l LiveSetup) Validate() error {
+	var errs []error
+	errs = append(errs, app.CheckText(app.Msg("field.store_name"), l.Store, true, 40),
+		app.CheckText(app.Msg("field.terminal_name"), l.Terminal, true, 30),
+		app.CheckText(app.Msg("field.admin_name"), l.AdminName, true, 20))
+	if c := strings.TrimSpace(l.AdminCode); c == "" || len(c) > 12 || strings.Trim(c, "0123456789") != "" {
+		errs = append(errs, ErrStaffCode)
+	}
+	errs = append(errs, auth.ValidatePIN(l.PIN))
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// InitLive sets up a new data folder for real use: merchant, store, this
+// terminal and its first administrator (who holds every permission,
+// granting included). It refuses a folder that is already set up and
+// writes nothing on bad input.
+func (db *DB) InitLive(ctx context.Context, hasher auth.PINHasher, now time.Time, l LiveSetup) (app.TerminalInfo, error) {
+	if err := l.Validate(); err != nil {
+		return app.TerminalInfo{}, err
+	}
+	if ok, err := db.Configured(ctx); err != nil {
+		return app.TerminalInfo{}, err
+	} else if ok {
+		return app.TerminalInfo{}, ErrAlreadySetUp
+	}
+	hash, err := hasher.Hash(l.PIN)
+	if err != nil {
+		return app.TerminalInfo{}, err
+	}
+	if l.Merchant == "" {
+		l.Merchant = l.Store
+	}
+	if l.CashierMode == "" {
+		l.CashierMode = app.ModeSale
+	}
+	if l.TerminalCode == "" {
+		l.TerminalCode = NewTerminalCode()
+	}
+	if l.Language == "" {
+		l.Language = "zh"
+	}
+	nowMS := now.UnixMilli()
+	var term app.TerminalInfo
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		if v, err := getSetting(ctx, tx, SettingTerminalID); err != nil || v != "" {
+			if err == nil {
+				err = ErrAlreadySetUp
+			}
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO merchant(code, name, created_at) VALUES (?,?,?)`, "M"+l.TerminalCode, l.Merchant, nowMS)
+		if err != nil {
+			return err
+		}
+		mid, _ := res.LastInsertId()
+		res, err = tx.ExecContext(ctx, `INSERT INTO store(merchant_id, code, name, created_at) VALUES (?,?,?,?)`, mid, "S0001", l.Store, nowMS)
+		if err != nil {
+			return err
+		}
+		sid, _ := res.LastInsertId()
+		res, err = tx.ExecContext(ctx, `INSERT INTO terminal(store_id, code, name, cashier_mode, order_prefix, created_at)
+			VALUES (?,?,?,?,?,?)`, sid, l.TerminalCode, l.Terminal, string(l.CashierMode), l.OrderPrefix, nowMS)
+		if err != nil {
+			return err
+		}
+		tid, _ := res.LastInsertId()
+		admin, err := AddStaff(ctx, tx, NewStaff{Code: strings.TrimSpace(l.AdminCode), Name: strings.TrimSpace(l.AdminName),
+			Role: app.RoleAdmin, PINHash: hash}, now)
+		if err != nil {
+			return err
+		}
+		for k, v := range map[string]string{SettingStoreID: fmt.Sprint(sid), SettingTerminalID: fmt.Sprint(tid), SettingLanguage: l.Language} {
+			if err := setSetting(ctx, tx, k, v); err != nil {
+				return err
+			}
+		}
+		term = app.TerminalInfo{ID: tid, StoreID: sid, Code: l.TerminalCode, Name: l.Terminal, CashierMode: l.CashierMode, OrderPrefix: l.OrderPrefix}
+		return InsertAudit(ctx, tx, app.AuditEntry{At: now, StaffID: admin, Action: "init", Subject: l.Store, Detail: l.Terminal})
+	})
+	return term, err
 }

@@ -18,6 +18,9 @@ const (
 	SettingTerminalID = "terminal_id" // this terminal
 )
 
+// ErrNotSetUp: the data folder has no store and terminal yet (pos init).
+var ErrNotSetUp = app.NewError("setup.needed")
+
 // GetSetting returns a setting's value or def when unset.
 func (db *DB) GetSetting(ctx context.Context, key, def string) (string, error) {
 	var v string
@@ -33,6 +36,15 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	return db.Write(ctx, func(tx *sql.Tx) error { return setSetting(ctx, tx, key, value) })
 }
 
+func getSetting(ctx context.Context, tx *sql.Tx, key string) (string, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM setting WHERE key=?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
 func setSetting(ctx context.Context, tx *sql.Tx, key, value string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO setting(key, value, updated_at) VALUES (?,?,?)
 		ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at`, key, value, time.Now().UnixMilli())
@@ -46,7 +58,7 @@ func (db *DB) settingID(ctx context.Context, key string) (int64, error) {
 	}
 	var id int64
 	if _, err := fmt.Sscan(v, &id); err != nil || id == 0 {
-		return 0, fmt.Errorf("未配置 %s / %s not set (run with demo data or configure the terminal)", key, key)
+		return 0, ErrNotSetUp
 	}
 	return id, nil
 }

@@ -1,36 +1,37 @@
-package app
+package payment
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"cashier/app"
 )
 
-// A deposit is frozen by Pay with PayInput.Deposit set; the deposit number
-// is the order number (printed as a barcode on the receipt).
-
-// ErrDepositNotAllowed is returned when the person lacks the deposit permission.
-var ErrDepositNotAllowed = errors.New("无押金操作权限 / not allowed to operate deposits")
+// A deposit is frozen by Pay with a deposit order; the deposit number is
+// the order number (printed as a barcode on the receipt).
 
 // DepositOpInput asks to consume from or release a deposit.
 type DepositOpInput struct {
 	DepositNo string
-	Amount    Money // consume: 0 < Amount ≤ deposit; release: ignored (all that is left)
-	Staff     Staff
-	Remark    string
-	OnEvent   EventFunc
+	Amount    app.Money // consume: 0 < Amount ≤ deposit; release: ignored (all that is left)
+	// StaffID asks; the deposit permission is read afresh.
+	StaffID int64
+	Remark  string
+	OnEvent EventFunc
 }
 
 // DepositOpResult is where a consume or release stands.
 type DepositOpResult struct {
 	DepositNo    string
 	OutRequestNo string
-	Kind         DepositOpKind
+	Kind         app.DepositOpKind
 	State        DepositOpState
-	Amount       Money
+	Amount       app.Money
 	Code         string
-	Message      string
+	ChannelMsg   string
+	Msg          app.Message
 	Elapsed      time.Duration
 }
 
@@ -40,34 +41,34 @@ func (r DepositOpResult) Done() bool { return r.State == DepositOpDone }
 // Consume charges amount from a frozen deposit (0 < amount ≤ deposit); the
 // channel returns the rest to the customer by itself.
 func (s *Payments) Consume(ctx context.Context, in DepositOpInput) (DepositOpResult, error) {
-	return s.depositOp(ctx, DepositOpConsume, in)
+	return s.depositOp(ctx, app.DepositOpConsume, in)
 }
 
 // Release returns a frozen deposit to the customer in full, not sooner
 // than MinReverseAge after it was frozen (the channels' 15-second rule).
 func (s *Payments) Release(ctx context.Context, in DepositOpInput) (DepositOpResult, error) {
-	return s.depositOp(ctx, DepositOpRelease, in)
+	return s.depositOp(ctx, app.DepositOpRelease, in)
 }
 
-func (s *Payments) depositOp(ctx context.Context, kind DepositOpKind, in DepositOpInput) (DepositOpResult, error) {
-	if !in.Staff.Has(PermDeposit) {
-		return DepositOpResult{}, ErrDepositNotAllowed
+func (s *Payments) depositOp(ctx context.Context, kind app.DepositOpKind, in DepositOpInput) (DepositOpResult, error) {
+	if err := s.authorize(ctx, in.StaffID, app.PermDeposit); err != nil {
+		return DepositOpResult{}, err
 	}
 	dep, err := s.store.GetDeposit(ctx, in.DepositNo)
 	if err != nil {
 		return DepositOpResult{}, err
 	}
 	if dep.State != DepositFrozen {
-		return DepositOpResult{}, fmt.Errorf("%w (%s)", ErrDepositState, dep.State)
+		return DepositOpResult{}, ErrDepositState.With("State", string(dep.State))
 	}
 	left := dep.Amount - dep.Consumed - dep.Released
 	amount := in.Amount
 	prefix := "C"
-	if kind == DepositOpRelease {
+	if kind == app.DepositOpRelease {
 		amount, prefix = left, "U"
 	}
 	if amount <= 0 || amount > left {
-		return DepositOpResult{}, fmt.Errorf("%w: %s / %s", ErrDepositAmount, amount, left)
+		return DepositOpResult{}, ErrDepositAmount.With("Amount", amount, "Left", left)
 	}
 	ch, err := s.channelNamed(dep.Channel)
 	if err != nil {
@@ -75,137 +76,226 @@ func (s *Payments) depositOp(ctx context.Context, kind DepositOpKind, in Deposit
 	}
 	now := s.clock.Now()
 	op := DepositOp{
-		DepositID: dep.ID, Deposit: dep, Kind: kind, OutRequestNo: NewOrderNo(s.term.OrderPrefix+prefix, now),
-		Amount: amount, State: DepositOpCreated, StaffID: in.Staff.ID, CreatedAt: now, UpdatedAt: now,
+		DepositID: dep.ID, Deposit: dep, Kind: kind, OutRequestNo: app.NewOrderNo(s.term.NumberPrefix+prefix, now),
+		Amount: amount, State: DepositOpCreated, StaffID: in.StaffID, CreatedAt: now, UpdatedAt: now,
 	}
-	audit := AuditEntry{At: now, StaffID: in.Staff.ID, Action: "deposit_" + string(kind), Subject: dep.DepositNo,
+	audit := app.AuditEntry{At: now, StaffID: in.StaffID, Action: "deposit_" + string(kind), Subject: dep.DepositNo,
 		Detail: fmt.Sprintf("%s %s", op.OutRequestNo, amount)}
 	if err := s.store.CreateDepositOp(ctx, &op, audit); err != nil {
 		return DepositOpResult{}, err
 	}
 	if !s.claim(op.OutRequestNo) {
-		return opResult(op, "", 0), ErrDepositBusy
+		return opResult(op, app.Message{}, 0), ErrDepositBusy
 	}
 	defer s.unclaim(op.OutRequestNo)
 	return s.driveDepositOp(ctx, &op, ch, in.Remark, in.OnEvent)
 }
 
-func opResult(op DepositOp, msg string, elapsed time.Duration) DepositOpResult {
+func opResult(op DepositOp, msg app.Message, elapsed time.Duration) DepositOpResult {
 	return DepositOpResult{DepositNo: op.Deposit.DepositNo, OutRequestNo: op.OutRequestNo, Kind: op.Kind,
-		State: op.State, Amount: op.Amount, Code: op.ChannelCode, Message: msg, Elapsed: elapsed}
+		State: op.State, Amount: op.Amount, Code: op.ChannelCode, ChannelMsg: op.ChannelMsg, Msg: msg, Elapsed: elapsed}
 }
 
-func opMessage(op DepositOp) string {
+func opMessage(op DepositOp) app.Message {
 	switch op.State {
 	case DepositOpDone:
-		return msgOpDone
+		return app.Msg("depop.done")
 	case DepositOpFailed:
-		if op.ChannelMsg != "" {
-			return msgOpFailed + ": " + op.ChannelMsg
+		if op.ChannelMsg != "" || op.ChannelCode != "" {
+			return app.Msg("depop.failed_because", "Reason", firstOf(op.ChannelMsg, op.ChannelCode))
 		}
-		return msgOpFailed
+		return app.Msg("depop.failed")
+	case DepositOpManual:
+		return app.Msg("depop.manual", "Reason", firstOf(op.ChannelMsg, op.ChannelCode))
 	}
-	return msgOpPending
+	return app.Msg("depop.later")
 }
 
-// driveDepositOp sends the operation, re-sending it with the same request
-// number while the answer is unknown, until it is final or ManualAfter.
-func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch PaymentChannel, remark string, onEvent EventFunc) (DepositOpResult, error) {
+// releaseWait is how long a release must still wait for the 15-second
+// rule: from the freeze as this process saw it (monotonic), else from the
+// stored time, bounded so a wall clock set back cannot stretch it.
+func (s *Payments) releaseWait(dep Deposit) time.Duration {
+	p := s.policy
+	s.mu.Lock()
+	at, ok := s.frozen[dep.OutTradeNo]
+	s.mu.Unlock()
+	if !ok {
+		if dep.PaidAt.IsZero() {
+			return 0
+		}
+		at = dep.PaidAt
+	}
+	return p.MinReverseAge - app.Elapsed(s.clock, at, p.MinReverseAge)
+}
+
+// driveDepositOp moves a consume or release to a final state, the way
+// driveRefund does: send (recorded first); an unclear answer is queried
+// (QueryDepositOp) before anything is sent again; not found after a
+// definite refusal of a re-send means it was never done (failed); not
+// found otherwise means the send never arrived (send again, same number);
+// another amount than asked goes to a person (manual).
+func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.PaymentChannel, remark string, onEvent EventFunc) (DepositOpResult, error) {
 	p := s.policy
 	start := s.clock.Now()
-	giveUp := start.Add(p.ManualAfter)
+	elapsed := func() time.Duration { return max(s.clock.Since(start), 0) }
 	kind := EventConsume
-	if op.Kind == DepositOpRelease {
+	if op.Kind == app.DepositOpRelease {
 		kind = EventRelease
 	}
-	emit := func(step PayStep, msg string, res ChannelResult) {
-		onEvent.emit(PaymentEvent{Kind: kind, Ref: op.OutRequestNo, State: string(op.State), Step: step,
-			Elapsed: s.clock.Now().Sub(start), Message: msg, ChannelCode: res.Code, ChannelMsg: res.Message,
-			Final: step == StepFinal})
+	emit := func(step Step, msg app.Message, res app.ChannelResult) {
+		onEvent.emit(Event{Kind: kind, Ref: op.OutRequestNo, State: string(op.State), Step: step,
+			Elapsed: elapsed(), Msg: msg, ChannelCode: res.Code, ChannelMsg: res.Message, Final: step == StepFinal})
 	}
-	save := func() error {
-		op.UpdatedAt = s.clock.Now()
+	yield := func() (DepositOpResult, error) {
+		return opResult(*op, app.Msg("depop.driven_elsewhere"), elapsed()), ErrUnfinished.Wrap(ErrStale)
+	}
+	save := func(st DepositOpState) error {
+		op.State, op.UpdatedAt = st, s.clock.Now()
 		return s.store.SaveDepositOp(context.WithoutCancel(ctx), op)
 	}
-	finish := func(st DepositOpState, res ChannelResult) (DepositOpResult, error) {
+	finish := func(st DepositOpState, res app.ChannelResult, note app.Message) (DepositOpResult, error) {
 		op.State, op.UpdatedAt = st, s.clock.Now()
 		err := s.store.FinishDepositOp(context.WithoutCancel(ctx), op)
-		msg := opMessage(*op)
-		if err != nil {
-			return opResult(*op, msg, s.clock.Now().Sub(start)), fmt.Errorf("押金操作结果未能保存 / deposit result could not be saved: %w", err)
+		if errors.Is(err, ErrStale) {
+			return yield()
 		}
+		msg := note
+		if msg.IsZero() {
+			msg = opMessage(*op)
+		}
+		if err != nil {
+			return opResult(*op, msg, elapsed()), ErrResultNotSaved.With("State", string(st)).Wrap(err)
+		}
+		s.orderChanged(op.Deposit.DepositNo)
 		emit(StepFinal, msg, res)
-		return opResult(*op, msg, s.clock.Now().Sub(start)), nil
+		return opResult(*op, msg, elapsed()), nil
 	}
-	dep := op.Deposit
-	ref := OrderRef{OutTradeNo: dep.OutTradeNo, TransactionID: dep.TransactionID, Wallet: dep.Wallet, Deposit: true}
-	if op.Kind == DepositOpRelease && !dep.PaidAt.IsZero() {
-		// Releasing a deposit is a reverse at WeChat: the 15-second rule.
-		if d := dep.PaidAt.Add(p.MinReverseAge).Sub(s.clock.Now()); d > 0 {
-			emit(StepReverseWait, msgReverseWait(d), ChannelResult{})
-			if err := s.wait(ctx, d, nil, func(left time.Duration) { emit(StepWaiting, msgReverseWait(left), ChannelResult{}) }); err != nil {
-				return opResult(*op, msgOpPending, 0), err
-			}
-		}
-	}
-	for {
-		was := op.State
-		op.State = DepositOpSent
-		if err := save(); err != nil {
-			op.State = was
-			return opResult(*op, "", 0), fmt.Errorf("无法记录押金操作，未发送 / could not record the deposit request, nothing sent: %w", err)
-		}
-		emit(StepSending, msgOpSend, ChannelResult{})
-		cctx, cancel := s.callCtx(ctx)
-		var res ChannelResult
-		var err error
-		if op.Kind == DepositOpConsume {
-			res, err = ch.Consume(cctx, ConsumeRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Total: dep.Amount, Amount: op.Amount})
-		} else {
-			res, err = ch.Release(cctx, ReleaseRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Amount: op.Amount, Remark: remark})
-		}
-		cancel()
-		if err != nil {
-			res = ChannelResult{Outcome: OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
-			if was == DepositOpCreated && ctx.Err() == nil {
-				res.Outcome = OutcomeFailed
-			}
-		}
+	record := func(res app.ChannelResult) {
 		if res.Code != "" || res.Message != "" {
 			op.ChannelCode, op.ChannelMsg = res.Code, res.Message
 		}
 		if res.TransactionID != "" {
 			op.TransactionID = res.TransactionID
 		}
-		if ctx.Err() != nil {
-			op.State = DepositOpUnknown
-			_ = save()
-			return opResult(*op, msgOpPending, s.clock.Now().Sub(start)), ctx.Err()
+	}
+	settled := func(res app.ChannelResult) (DepositOpResult, error, bool) {
+		if amountDiffers(res, op.Amount) {
+			r, err := finish(DepositOpManual, res, app.Msg("depop.amount_mismatch", "Asked", op.Amount, "Got", res.Amount))
+			return r, err, true
 		}
-		switch res.Outcome {
-		case OutcomeSuccess:
-			return finish(DepositOpDone, res)
-		case OutcomeFailed:
-			if was == DepositOpCreated {
-				return finish(DepositOpFailed, res)
+		if res.Outcome == app.OutcomeSuccess {
+			r, err := finish(DepositOpDone, res, app.Message{})
+			return r, err, true
+		}
+		return DepositOpResult{}, nil, false
+	}
+	dep := op.Deposit
+	ref := app.OrderRef{OutTradeNo: dep.OutTradeNo, TransactionID: dep.TransactionID, Wallet: dep.Wallet, Deposit: true}
+	call := func(send bool) (app.ChannelResult, error) {
+		cctx, cancel := s.callCtx(ctx)
+		defer cancel()
+		switch {
+		case !send:
+			return ch.QueryDepositOp(cctx, app.DepositOpRef{OrderRef: ref, Kind: op.Kind, OutRequestNo: op.OutRequestNo,
+				Total: dep.Amount, Amount: op.Amount})
+		case op.Kind == app.DepositOpConsume:
+			return ch.Consume(cctx, app.ConsumeRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Total: dep.Amount, Amount: op.Amount})
+		}
+		return ch.Release(cctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Amount: op.Amount, Remark: remark})
+	}
+
+	sendNext := op.State == DepositOpCreated
+	if op.Kind == app.DepositOpRelease && sendNext {
+		// Releasing a deposit is a reverse at WeChat: the 15-second rule.
+		if d := s.releaseWait(dep); d > 0 {
+			emit(StepReverseWait, msgReverseWait(d), app.ChannelResult{})
+			if err := s.wait(ctx, d, nil, func(left time.Duration) { emit(StepWaiting, msgReverseWait(left), app.ChannelResult{}) }); err != nil {
+				return opResult(*op, app.Msg("depop.later"), 0), ErrUnfinished.Wrap(err)
 			}
-			// A refusal of a re-send may mean it was done the first time:
-			// keep it open for a person / the next recovery to confirm.
 		}
-		op.State = DepositOpUnknown
-		_ = save()
-		emit(StepAnswer, msgOpUnknown, res)
-		if !s.clock.Now().Before(giveUp) {
-			emit(StepFinal, msgOpPending, res)
-			return opResult(*op, msgOpPending, s.clock.Now().Sub(start)), nil
+	}
+	wait := time.Duration(0)
+	for {
+		if wait > 0 {
+			left := p.ManualAfter - elapsed()
+			if left <= 0 {
+				msg := app.Msg("depop.later")
+				emit(StepFinal, msg, app.ChannelResult{})
+				return opResult(*op, msg, elapsed()), nil
+			}
+			msg := app.Msg("depop.unknown")
+			if err := s.wait(ctx, min(wait, left), nil, func(time.Duration) { emit(StepWaiting, msg, app.ChannelResult{}) }); err != nil {
+				return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(err)
+			}
 		}
-		wait := p.QueryInterval
+		var res app.ChannelResult
+		var err error
+		if sendNext {
+			was := op.State
+			if err := save(DepositOpSent); err != nil {
+				op.State = was
+				if errors.Is(err, ErrStale) {
+					return yield()
+				}
+				return opResult(*op, app.Msg("depop.later"), elapsed()), ErrNotSent.Wrap(err)
+			}
+			emit(StepSending, app.Msg("depop.sending"), app.ChannelResult{})
+			res, err = call(true)
+			if err != nil {
+				res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
+				if was == DepositOpCreated && ctx.Err() == nil {
+					res.Outcome = app.OutcomeFailed
+				}
+			}
+			record(res)
+			if ctx.Err() != nil {
+				_ = save(DepositOpUnknown)
+				return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
+			}
+			if r, err, ok := settled(res); ok {
+				return r, err
+			}
+			next, w := DepositOpUnknown, p.SystemErrorWait
+			if res.Outcome == app.OutcomeFailed {
+				if was == DepositOpCreated || res.ConfigError {
+					return finish(DepositOpFailed, res, app.Message{})
+				}
+				next, w = DepositOpRefused, p.RetryWait
+			}
+			if res.Retry {
+				w = p.RetryWait
+			}
+			if err := save(next); errors.Is(err, ErrStale) {
+				return yield()
+			}
+			sendNext, wait = false, w
+			emit(StepAnswer, app.Msg("depop.unknown"), res)
+			continue
+		}
+		emit(StepQuerying, app.Msg("depop.querying"), app.ChannelResult{})
+		res, err = call(false)
+		if err != nil {
+			res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
+		}
+		if ctx.Err() != nil {
+			return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
+		}
+		record(res)
+		if r, err, ok := settled(res); ok {
+			return r, err
+		}
+		wait = p.QueryInterval
+		switch {
+		case res.Outcome == app.OutcomeFailed:
+			return finish(DepositOpFailed, res, app.Message{})
+		case res.NotFound && op.State == DepositOpRefused:
+			return finish(DepositOpFailed, res, app.Message{})
+		case res.NotFound:
+			sendNext, wait = true, p.RetryWait
+		}
 		if res.Retry {
 			wait = p.RetryWait
 		}
-		wait = min(wait, giveUp.Sub(s.clock.Now()))
-		if err := s.wait(ctx, wait, nil, func(time.Duration) { emit(StepWaiting, msgOpUnknown, ChannelResult{}) }); err != nil {
-			return opResult(*op, msgOpPending, s.clock.Now().Sub(start)), err
-		}
+		emit(StepAnswer, app.Msg("depop.unknown"), res)
 	}
 }

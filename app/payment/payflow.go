@@ -1,84 +1,76 @@
-package app
+package payment
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
+
+	"cashier/app"
 )
 
-// PayInput is one payment (or deposit freeze) at the counter.
+// PayInput is one wallet tender: the customer's code against an open order
+// (or a deposit order's freeze).
 type PayInput struct {
-	// Order is the cart. Lines are optional (a typed amount needs none);
-	// OrderNo, Kind, Status, StoreID and TerminalID are filled in when empty.
-	Order Order
+	// Order is the open order the tender pays, as loaded (ID, OrderNo,
+	// Kind, Payable, Tenders). A deposit order's tender freezes the money.
+	Order app.Order
 	// Code is what the scanner read from the customer's phone.
 	Code string
-	// Amount to take; 0 means Order.Payable. With lines it must equal
-	// Order.Payable.
-	Amount Money
-	// Deposit freezes the amount (hotel deposit) instead of a sale.
-	Deposit bool
+	// Amount to take; 0 means all the order still has due.
+	Amount app.Money
 	// Subject shown in the customer's wallet; default Terminal.Subject.
 	Subject string
-	// StaffCode is sent to the channel as the operator.
+	// StaffID takes the tender (its shift is the tender's); StaffCode is
+	// sent to the channel as the operator.
+	StaffID   int64
 	StaffCode string
 	OnEvent   EventFunc
 }
 
-// PayResult is where a payment ended.
+// PayResult is where a wallet tender ended.
 type PayResult struct {
 	OrderID       int64
 	OrderNo       string
+	TenderID      int64
 	OutTradeNo    string
 	State         IntentState
-	Wallet        Wallet
-	Channel       ChannelName
-	Amount        Money
+	Wallet        app.Wallet
+	Channel       app.ChannelName
+	Amount        app.Money
 	Deposit       bool
 	TransactionID string
 	Code          string // the channel's code, if any
-	Message       string // what happened, Chinese / English
+	ChannelMsg    string // the channel's words, if any
+	Msg           app.Message
 	Elapsed       time.Duration
 }
 
-// Paid reports whether the money was taken and the order committed.
+// Paid reports whether the money was taken.
 func (r PayResult) Paid() bool { return r.State == IntentPaid }
 
-// ErrNoStaff is returned when the order names no staff member.
-var ErrNoStaff = errors.New("订单缺少收银员 / the order has no staff member")
-
-// ErrAmountMismatch is returned when the amount differs from the order's.
-var ErrAmountMismatch = errors.New("金额与订单应付金额不符 / amount does not match the order's payable amount")
-
-// Pay takes a payment by the customer's code and returns only when it is
-// final: paid, failed, reversed, closed or manual. The intent (and the order,
-// status paying) is durable before the first network call; the channel is
-// queried on a schedule while the answer is pending or unknown, and the
-// order is reversed after the deadline (never sooner than MinReverseAge
-// after the pay call). An error before anything was written (not a
-// payment code, amount, channel not configured, duplicate scan) means
+// Pay takes a wallet tender by the customer's code and returns only when it
+// is final: paid, failed, reversed, closed or manual. The tender and its
+// intent are durable before the first network call; the channel is queried
+// on a schedule while the answer is pending or unknown, and the payment is
+// reversed after the deadline (never sooner than MinReverseAge after the
+// pay call). An error before anything was written (not a payment code,
+// amount, channel not configured, duplicate scan, order not open) means
 // nothing was sent. After that, errors are storage failures or ctx ending;
 // the intent then stays open and Recover finishes it.
 func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
-	wallet, code, err := ClassifyCode(in.Code)
+	wallet, code, err := app.ClassifyCode(in.Code)
 	if err != nil {
 		return PayResult{}, err
 	}
-	o := in.Order
-	amount := in.Amount
-	if len(o.Lines) > 0 {
-		if err := o.Recompute(); err != nil {
-			return PayResult{}, err
-		}
-		if amount == 0 {
-			amount = o.Payable
-		}
-	} else if o.Total == 0 {
-		o.Total = amount + o.Discount
+	if wallet == app.WalletMember {
+		return PayResult{}, ErrMemberNotSetUp
 	}
+	o := in.Order
+	if o.ID == 0 || !o.Status.Open() {
+		return PayResult{}, app.ErrOrderNotOpen.With("OrderNo", o.OrderNo)
+	}
+	amount := in.Amount
 	if amount == 0 {
-		amount = o.Payable
+		amount = o.Due()
 	}
 	if err := s.checkAmount(amount); err != nil {
 		return PayResult{}, err
@@ -87,68 +79,64 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 	if err != nil {
 		return PayResult{}, err
 	}
-	if o.StaffID == 0 {
+	if in.StaffID == 0 {
 		return PayResult{}, ErrNoStaff
 	}
 	now := s.clock.Now()
-	if err := o.Recompute(); err != nil {
+	hash := app.HashCode(code)
+	if err := s.recentCode(hash); err != nil {
 		return PayResult{}, err
 	}
-	if o.Payable != amount {
-		return PayResult{}, fmt.Errorf("%w: %s ≠ %s", ErrAmountMismatch, amount, o.Payable)
-	}
 	kind := IntentKindPay
-	o.Kind = OrderSale
-	if in.Deposit {
-		kind, o.Kind = IntentKindDeposit, OrderDeposit
+	if o.Kind == app.OrderDeposit {
+		kind = IntentKindDeposit
 	}
-	if o.OrderNo == "" {
-		o.OrderNo = NewOrderNo(s.term.OrderPrefix, now)
-	}
-	if o.StoreID == 0 {
-		o.StoreID = s.term.StoreID
-	}
-	if o.TerminalID == 0 {
-		o.TerminalID = s.term.TerminalID
-	}
-	o.Status, o.CreatedAt, o.Paid, o.Refunded, o.PaidAt = OrderPaying, now, 0, 0, time.Time{}
 	subject := in.Subject
 	if subject == "" {
 		subject = s.term.Subject
 	}
-	if subject == "" {
-		subject = "商品 / goods"
-	}
 	intent := PaymentIntent{
-		OutTradeNo: o.OrderNo, Kind: kind, Channel: ch.Name(), Wallet: wallet,
-		CodeMasked: MaskCode(code), CodeHash: HashCode(code), Amount: amount,
-		State: IntentCreated, StaffID: o.StaffID, CreatedAt: now, UpdatedAt: now,
+		OutTradeNo: app.NewOrderNo(s.term.NumberPrefix, now), OrderID: o.ID, OrderNo: o.OrderNo,
+		Kind: kind, Channel: ch.Name(), Wallet: wallet,
+		CodeMasked: app.MaskCode(code), CodeHash: hash, Amount: amount,
+		State: IntentCreated, StaffID: in.StaffID, CreatedAt: now, UpdatedAt: now,
 	}
-	req := PayRequest{
+	req := app.PayRequest{
 		OutTradeNo: intent.OutTradeNo, AuthCode: code, Wallet: wallet, Amount: amount, Subject: subject,
 		StoreID: s.term.StoreCode, TerminalID: s.term.TerminalCode, StaffID: in.StaffCode,
-		ClientIP: s.term.ClientIP, Deposit: in.Deposit,
+		ClientIP: s.term.ClientIP, Deposit: kind == IntentKindDeposit,
 	}
 	r := s.newRun(intent, ch, in.OnEvent)
 	r.req = &req
 	if !s.register(r) {
-		return PayResult{}, fmt.Errorf("%w: %s", ErrDuplicateScan, intent.OutTradeNo)
+		return PayResult{}, ErrDuplicateScan.With("OutTradeNo", intent.OutTradeNo, "State", string(IntentCreated))
 	}
 	defer s.unregister(r)
-	if err := s.store.CreateIntent(ctx, &o, &r.in, now.Add(-s.policy.DuplicateWindow)); err != nil {
+	if err := s.store.CreateIntent(ctx, &r.in, now.Add(-s.policy.DuplicateWindow)); err != nil {
 		return PayResult{}, err
 	}
-	r.in.OrderID, r.in.OrderNo = o.ID, o.OrderNo
-	r.event(StepCreated, msgCreated, ChannelResult{})
+	s.mu.Lock()
+	s.codes[hash] = now
+	s.mu.Unlock()
+	r.event(StepCreated, app.Msg("pay.created"), app.ChannelResult{})
 	return r.finishWith(r.payAndResolve(ctx))
 }
 
-func (s *Payments) checkAmount(a Money) error {
-	if a <= 0 {
-		return ErrMoneyZero
+// recentCode refuses a code this process charged within the duplicate
+// window, measured on the monotonic clock so setting the system time
+// forward cannot open the window early. The store refuses the rest (an
+// unsettled payment with the code, or one within the window by the
+// stored times, as after a restart).
+func (s *Payments) recentCode(hash string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, at := range s.codes {
+		if s.clock.Since(at) >= s.policy.DuplicateWindow {
+			delete(s.codes, h)
+		}
 	}
-	if a > s.policy.Ceiling {
-		return fmt.Errorf("%w: %s > %s", ErrMoneyCeiling, a, s.policy.Ceiling)
+	if _, ok := s.codes[hash]; ok {
+		return ErrDuplicateScan.With("OutTradeNo", "", "State", "")
 	}
 	return nil
 }

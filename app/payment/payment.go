@@ -1,11 +1,17 @@
-package app
+// Package payment is the payment state machine, the same for every channel:
+// a wallet tender's payment intent (pay, query, reverse until final),
+// refunds and deposit operations (consume, release), each under its own
+// idempotent number, durable before the first byte, and recovery of
+// whatever a crash left open.
+package payment
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
+
+	"cashier/app"
 )
 
 // IntentState is where one payment intent (one out_trade_no) stands.
@@ -32,8 +38,9 @@ const (
 	IntentClosed    IntentState = "closed"
 	// IntentManual: the machine could not settle it (Cloud Pay's "after 2
 	// minutes tell the cashier to check by hand", a reverse that is
-	// forbidden or keeps failing). It is final for the cashier; recovery
-	// keeps querying it and never reverses it.
+	// forbidden or keeps failing, an amount that differs). It is final for
+	// the cashier; recovery keeps querying it and never reverses it — and
+	// never settles a Foreign one from a query at all.
 	IntentManual IntentState = "manual"
 )
 
@@ -58,32 +65,40 @@ const (
 )
 
 // PaymentIntent is one attempt to take money with one customer code under
-// one merchant order number. The code itself is never stored.
+// one merchant order number: the channel side of a wallet tender. The code
+// itself is never stored.
 type PaymentIntent struct {
 	ID            int64
 	OutTradeNo    string
 	OrderID       int64
 	OrderNo       string
+	TenderID      int64
 	Kind          IntentKind
-	Channel       ChannelName
-	Wallet        Wallet
+	Channel       app.ChannelName
+	Wallet        app.Wallet
 	CodeMasked    string
 	CodeHash      string
-	Amount        Money
+	Amount        app.Money
 	State         IntentState
 	TransactionID string
 	ChannelCode   string
 	ChannelMsg    string
 	Attempts      int // pay calls sent
 	StaffID       int64
-	CreatedAt     time.Time
-	SentAt        time.Time // last pay call
-	UpdatedAt     time.Time
-	FinishedAt    time.Time
+	// Foreign: the channel said this number belongs to another order
+	// (Cloud Pay 407); nothing read under it may settle this intent.
+	Foreign bool
+	// Version is the stored row's version; every write is conditional on
+	// it (compare-and-set) and moves it on.
+	Version    int64
+	CreatedAt  time.Time
+	SentAt     time.Time // last pay call
+	UpdatedAt  time.Time
+	FinishedAt time.Time
 }
 
-func (in PaymentIntent) ref() OrderRef {
-	return OrderRef{OutTradeNo: in.OutTradeNo, TransactionID: in.TransactionID, Wallet: in.Wallet, Deposit: in.Kind == IntentKindDeposit}
+func (in PaymentIntent) ref() app.OrderRef {
+	return app.OrderRef{OutTradeNo: in.OutTradeNo, TransactionID: in.TransactionID, Wallet: in.Wallet, Deposit: in.Kind == IntentKindDeposit}
 }
 
 // RefundState is where one refund (one out_refund_no) stands.
@@ -93,15 +108,26 @@ const (
 	RefundCreated    RefundState = "created" // written, never sent
 	RefundSent       RefundState = "sent"
 	RefundProcessing RefundState = "processing" // accepted, money on its way
-	RefundUnknown    RefundState = "unknown"
-	RefundRefunded   RefundState = "refunded"
-	RefundFailed     RefundState = "failed"
+	RefundUnknown    RefundState = "unknown"    // the last send went unanswered: query before sending again
+	// RefundRefused: a re-send after an unanswered one was refused for
+	// good. If the query then finds no refund, none was made: failed.
+	RefundRefused  RefundState = "refused"
+	RefundRefunded RefundState = "refunded"
+	RefundFailed   RefundState = "failed"
+	// RefundManual: the channel's answer disagrees with what was asked
+	// (another amount, a bounced bank card): a person must check. It
+	// holds its amount (nothing more can be refunded meanwhile) and
+	// recovery leaves it alone.
+	RefundManual RefundState = "manual"
 )
 
-// Final reports whether the refund is settled.
-func (s RefundState) Final() bool { return s == RefundRefunded || s == RefundFailed }
+// Final reports whether the refund is over for the machine.
+func (s RefundState) Final() bool {
+	return s == RefundRefunded || s == RefundFailed || s == RefundManual
+}
 
-// Refund is one refund of (part of) a paid order or of a consumed deposit.
+// Refund is one refund of (part of) a paid wallet tender or of a consumed
+// deposit.
 type Refund struct {
 	ID            int64
 	OutRefundNo   string
@@ -110,16 +136,16 @@ type Refund struct {
 	IntentID      int64
 	OutTradeNo    string
 	TransactionID string
-	Channel       ChannelName
-	Wallet        Wallet
+	Channel       app.ChannelName
+	Wallet        app.Wallet
 	Deposit       bool
-	Total         Money // the paid intent's amount (total_fee)
+	Total         app.Money // the paid intent's amount (total_fee)
 	// For money taken from a deposit: the consume that took it (its
 	// request number, the channel's number for its result, its amount).
 	ConsumeNo   string
 	ConsumeTxn  string
-	Consumed    Money
-	Amount      Money
+	Consumed    app.Money
+	Amount      app.Money
 	Reason      string
 	State       RefundState
 	RefundID    string
@@ -127,6 +153,7 @@ type Refund struct {
 	ChannelMsg  string
 	StaffID     int64
 	ApprovedBy  int64
+	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	FinishedAt  time.Time
@@ -139,13 +166,13 @@ type Refund struct {
 // with another number created its own order at the channel (Alipay's
 // capture trade, Cloud Pay's consumption order: refund that order, whose
 // total is the consumed amount).
-func (r Refund) request() RefundRequest {
-	ref := OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: r.TransactionID, Wallet: r.Wallet, Deposit: r.Deposit}
+func (r Refund) request() app.RefundRequest {
+	ref := app.OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: r.TransactionID, Wallet: r.Wallet, Deposit: r.Deposit}
 	total := r.Total
 	if r.Deposit && r.ConsumeNo != "" && (r.ConsumeTxn == "" || r.ConsumeTxn != r.TransactionID) {
 		ref.OutTradeNo, ref.TransactionID, total = r.ConsumeNo, r.ConsumeTxn, r.Consumed
 	}
-	return RefundRequest{OrderRef: ref, OutRefundNo: r.OutRefundNo, Total: total, Amount: r.Amount, Reason: r.Reason}
+	return app.RefundRequest{OrderRef: ref, OutRefundNo: r.OutRefundNo, Total: total, Amount: r.Amount, Reason: r.Reason}
 }
 
 // DepositState is a deposit's life after it was frozen.
@@ -166,11 +193,11 @@ type Deposit struct {
 	IntentID      int64
 	OutTradeNo    string
 	TransactionID string
-	Channel       ChannelName
-	Wallet        Wallet
-	Amount        Money
-	Consumed      Money
-	Released      Money
+	Channel       app.ChannelName
+	Wallet        app.Wallet
+	Amount        app.Money
+	Consumed      app.Money
+	Released      app.Money
 	State         DepositState
 	GuestName     string
 	Room          string
@@ -185,13 +212,17 @@ type DepositOpState string
 const (
 	DepositOpCreated DepositOpState = "created"
 	DepositOpSent    DepositOpState = "sent"
-	DepositOpUnknown DepositOpState = "unknown"
+	DepositOpUnknown DepositOpState = "unknown" // unanswered: query before sending again
+	DepositOpRefused DepositOpState = "refused" // a re-send was refused for good: query decides
 	DepositOpDone    DepositOpState = "done"
 	DepositOpFailed  DepositOpState = "failed"
+	DepositOpManual  DepositOpState = "manual" // the channel reports another amount: a person checks
 )
 
-// Final reports whether the operation is settled.
-func (s DepositOpState) Final() bool { return s == DepositOpDone || s == DepositOpFailed }
+// Final reports whether the operation is over for the machine.
+func (s DepositOpState) Final() bool {
+	return s == DepositOpDone || s == DepositOpFailed || s == DepositOpManual
+}
 
 // DepositOp is one consume or release of a deposit, under its own
 // idempotent request number.
@@ -199,9 +230,9 @@ type DepositOp struct {
 	ID           int64
 	DepositID    int64
 	Deposit      Deposit // the deposit as it was when the op was loaded
-	Kind         DepositOpKind
+	Kind         app.DepositOpKind
 	OutRequestNo string
-	Amount       Money
+	Amount       app.Money
 	State        DepositOpState
 	// TransactionID is the channel's number for the result (a consume's
 	// capture trade / consumption order).
@@ -209,44 +240,53 @@ type DepositOp struct {
 	ChannelCode   string
 	ChannelMsg    string
 	StaffID       int64
+	Version       int64
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
 
-// PaymentStore is what the payment state machine needs from storage. Every
-// method commits durably before it returns.
-type PaymentStore interface {
-	// CreateIntent writes the order (status paying) and the intent (state
-	// created) in one transaction and sets their IDs. In the same
-	// transaction it refuses with a *DuplicateScanError when an intent with
-	// the same CodeHash, created at or after dupSince, is in any state but
-	// failed — so one code cannot be charged twice by a double scan.
-	CreateIntent(ctx context.Context, o *Order, in *PaymentIntent, dupSince time.Time) error
+// Store is what the payment state machine needs from storage. Every method
+// commits durably before it returns. Every Save/Finish is a compare-and-set
+// on the Version the caller read: it returns ErrStale (and writes nothing)
+// when the stored row has moved on, and moves Version on when it writes.
+type Store interface {
+	// CreateIntent writes a wallet tender (pending) and its intent (state
+	// created) for the open order in.OrderID, in one transaction, and sets
+	// in.ID, in.TenderID and in.Version. In that transaction it refuses
+	// with app.ErrOrderNotOpen when the order is not open, with
+	// app.ErrTenderTooLarge when the amount is more than the order still
+	// has due, and with ErrDuplicateScan when an intent with the same
+	// CodeHash is unsettled, or was created at or after dupSince and did
+	// not fail — so one code cannot be charged twice.
+	CreateIntent(ctx context.Context, in *PaymentIntent, dupSince time.Time) error
 	// SaveIntent records a non-final state, attempt count, sent time and
 	// the channel's words.
 	SaveIntent(ctx context.Context, in *PaymentIntent) error
-	// FinishIntent records a final state and, in the same transaction,
-	// the order's: paid → order paid (and, for a deposit, the deposit row,
-	// frozen); failed, reversed, closed → order closed; manual → order
-	// left paying. It returns ErrIntentSettled when the stored intent is
-	// already settled (paid, failed, reversed, closed).
+	// FinishIntent records a final state and, in the same transaction, the
+	// tender's and the order's: paid → tender paid, the order paid when its
+	// paid tenders cover it (for a deposit, the deposit row, frozen);
+	// failed, reversed, closed → tender failed (the order stays open for
+	// another tender); manual → tender left pending.
 	FinishIntent(ctx context.Context, in *PaymentIntent) error
 	GetIntent(ctx context.Context, outTradeNo string) (PaymentIntent, error)
 	// OpenIntents lists every intent that is not settled (manual included).
 	OpenIntents(ctx context.Context) ([]PaymentIntent, error)
-	// PaidOrder finds an order and the intent that paid it.
-	PaidOrder(ctx context.Context, orderNo string) (Order, PaymentIntent, error)
+	// RefundSource finds an order and the paid wallet intent to refund:
+	// the one named outTradeNo, or, when that is "", the order's only paid
+	// wallet intent (ErrTenderAmbiguous when it has several).
+	RefundSource(ctx context.Context, orderNo, outTradeNo string) (app.Order, PaymentIntent, error)
 
 	// CreateRefund writes a refund (state created) and the audit entry in
 	// one transaction; for a deposit it fills ConsumeNo, ConsumeTxn and
 	// Consumed from the done consume. In that transaction it refuses with
-	// ErrRefundInProgress when another refund of the order is not final,
-	// and with a *RefundExceedsError when the amount is more than what is
-	// left: paid (or, for a deposit, consumed) minus every refund not failed.
-	CreateRefund(ctx context.Context, r *Refund, audit AuditEntry) error
+	// ErrRefundInProgress when another refund of the intent is not final
+	// (manual counts as final), and with ErrRefundExceeds when the amount
+	// is more than what is left: the intent's amount (or, for a deposit,
+	// what was consumed) minus every refund not failed.
+	CreateRefund(ctx context.Context, r *Refund, audit app.AuditEntry) error
 	SaveRefund(ctx context.Context, r *Refund) error
 	// FinishRefund records a final state; refunded also adds the amount to
-	// the order in the same transaction. ErrRefundSettled if already final.
+	// the order in the same transaction.
 	FinishRefund(ctx context.Context, r *Refund) error
 	GetRefund(ctx context.Context, outRefundNo string) (Refund, error)
 	OpenRefunds(ctx context.Context) ([]Refund, error)
@@ -255,7 +295,7 @@ type PaymentStore interface {
 	// CreateDepositOp writes an operation (state created) after checking,
 	// in the same transaction, that the deposit is frozen, has no other
 	// open operation and covers the amount.
-	CreateDepositOp(ctx context.Context, op *DepositOp, audit AuditEntry) error
+	CreateDepositOp(ctx context.Context, op *DepositOp, audit app.AuditEntry) error
 	SaveDepositOp(ctx context.Context, op *DepositOp) error
 	// FinishDepositOp records a final state; done also applies it to the
 	// deposit: consume → consumed = amount, the rest released, state
@@ -264,88 +304,38 @@ type PaymentStore interface {
 	OpenDepositOps(ctx context.Context) ([]DepositOp, error)
 }
 
-// RefundAuthorizer decides whether a person may refund an order. The
-// staff/permissions rule plugs in here (RefundRule is the standard one).
-type RefundAuthorizer interface {
-	AuthorizeRefund(ctx context.Context, by Staff, o Order, amount Money) error
-}
-
-// RefundAuthorizerFunc adapts a function.
-type RefundAuthorizerFunc func(ctx context.Context, by Staff, o Order, amount Money) error
-
-func (f RefundAuthorizerFunc) AuthorizeRefund(ctx context.Context, by Staff, o Order, amount Money) error {
-	return f(ctx, by, o, amount)
-}
-
-// RefundRule is the shop's rule (CanRefund): a clerk holding the refund
-// permission only while clocked on, a manager or administrator holding it
-// at any time.
-type RefundRule struct {
-	ClockedOn func(ctx context.Context, staffID int64) (bool, error)
-}
-
-func (r RefundRule) AuthorizeRefund(ctx context.Context, by Staff, _ Order, _ Money) error {
-	on := false
-	if r.ClockedOn != nil {
-		var err error
-		if on, err = r.ClockedOn(ctx, by.ID); err != nil {
-			return err
-		}
-	}
-	return CanRefund(by, on)
-}
-
-// Errors of the payment use cases. Each says what happened in Chinese and
-// English; none of them means money moved.
+// Errors of the payment use cases. None of them means money moved.
 var (
-	ErrDuplicateScan        = errors.New("该付款码刚刚已扫过 / this payment code was just scanned")
-	ErrChannelNotConfigured = errors.New("支付通道未配置 / payment channel not configured")
-	ErrIntentSettled        = errors.New("该笔支付已结束 / this payment is already settled")
-	ErrRefundSettled        = errors.New("该笔退款已结束 / this refund is already settled")
-	ErrRefundInProgress     = errors.New("该订单有退款正在处理 / a refund of this order is still in progress")
-	ErrRefundExceeds        = errors.New("退款金额超过可退金额 / refund more than what is left")
-	ErrNotRefundable        = errors.New("订单未支付，不能退款 / the order is not paid, nothing to refund")
-	ErrDepositState         = errors.New("押金不是冻结状态 / the deposit is not frozen")
-	ErrDepositAmount        = errors.New("消费金额须大于0且不超过押金 / the amount must be more than 0 and at most the deposit")
-	ErrDepositBusy          = errors.New("该押金有操作正在处理 / an operation on this deposit is still in progress")
-	ErrNoRefundRule         = errors.New("未配置退款权限规则 / no refund permission rule configured")
+	// ErrDuplicateScan carries OutTradeNo and State of the earlier payment.
+	ErrDuplicateScan = app.NewError("payment.duplicate_scan")
+	// ErrChannelNotConfigured carries Wallet or Channel (a Message).
+	ErrChannelNotConfigured = app.NewError("payment.channel_not_configured")
+	// ErrMemberNotSetUp: member-card codes have no member ledger yet.
+	ErrMemberNotSetUp = app.NewError("payment.member_not_set_up")
+	// ErrStale: the row changed since it was read (another process or
+	// loop drives it); the writer adopts what is stored or steps back.
+	ErrStale            = app.NewError("payment.stale")
+	ErrRefundInProgress = app.NewError("payment.refund_in_progress")
+	// ErrRefundExceeds carries Asked and Left.
+	ErrRefundExceeds = app.NewError("payment.refund_exceeds")
+	// ErrNotRefundable carries Status.
+	ErrNotRefundable   = app.NewError("payment.not_refundable")
+	ErrTenderAmbiguous = app.NewError("payment.tender_ambiguous")
+	// ErrDepositState carries State.
+	ErrDepositState = app.NewError("payment.deposit_state")
+	// ErrDepositAmount carries Amount and Left.
+	ErrDepositAmount = app.NewError("payment.deposit_amount")
+	ErrDepositBusy   = app.NewError("payment.deposit_busy")
+	ErrNoStaff       = app.NewError("payment.no_staff")
+	ErrNotSent       = app.NewError("payment.not_sent")
+	// ErrResultNotSaved: the outcome is known but could not be written;
+	// recovery settles it again at start-up.
+	ErrResultNotSaved = app.NewError("payment.result_not_saved")
+	// ErrUnfinished: the loop stopped (shutdown) before a final state;
+	// recovery settles it.
+	ErrUnfinished = app.NewError("payment.unfinished")
+	ErrNoRules    = app.NewError("payment.no_rules")
 )
-
-// DuplicateScanError names the earlier payment made with the same code.
-type DuplicateScanError struct {
-	OutTradeNo string
-	State      IntentState
-	At         time.Time
-}
-
-func (e *DuplicateScanError) Error() string {
-	return fmt.Sprintf("%s（订单 %s，%s）/ %s (order %s, %s); 未再次扣款 / not charged again",
-		"该付款码刚刚已扫过", e.OutTradeNo, e.State, "this payment code was just scanned", e.OutTradeNo, e.State)
-}
-func (e *DuplicateScanError) Unwrap() error { return ErrDuplicateScan }
-
-// RefundExceedsError says how much can still be refunded.
-type RefundExceedsError struct{ Asked, Left Money }
-
-func (e *RefundExceedsError) Error() string {
-	return fmt.Sprintf("退款金额 %s 超过可退金额 %s / refund %s is more than the %s left", e.Asked, e.Left, e.Asked, e.Left)
-}
-func (e *RefundExceedsError) Unwrap() error { return ErrRefundExceeds }
-
-// ChannelNotConfiguredError names the wallet that has no channel.
-type ChannelNotConfiguredError struct {
-	Wallet  Wallet
-	Channel ChannelName
-}
-
-func (e *ChannelNotConfiguredError) Error() string {
-	if e.Channel != "" {
-		return fmt.Sprintf("支付通道 %s 未配置 / payment channel %s is not configured; 未发送 / nothing sent", e.Channel, e.Channel)
-	}
-	return fmt.Sprintf("%s 未开通（没有配置收款通道）/ %s is not set up at this terminal (no channel configured); 未发送 / nothing sent",
-		WalletName(e.Wallet), WalletName(e.Wallet))
-}
-func (e *ChannelNotConfiguredError) Unwrap() error { return ErrChannelNotConfigured }
 
 // PaymentPolicy holds the cashier loop's timings. Zero fields take the
 // defaults (DefaultPaymentPolicy); tests shrink them.
@@ -359,7 +349,7 @@ type PaymentPolicy struct {
 	DuplicateWindow time.Duration // the same code again within this is refused (10 s)
 	CallTimeout     time.Duration // upper bound on one channel call (30 s; clients have their own)
 	ProgressEvery   time.Duration // a progress event this often while waiting (1 s; <0 none)
-	Ceiling         Money         // largest amount (DefaultCeiling)
+	Ceiling         app.Money     // largest amount (app.DefaultCeiling)
 	RecoverParallel int           // intents resolved at once by Recover (4)
 }
 
@@ -374,7 +364,7 @@ var DefaultPaymentPolicy = PaymentPolicy{
 	DuplicateWindow: 10 * time.Second,
 	CallTimeout:     30 * time.Second,
 	ProgressEvery:   time.Second,
-	Ceiling:         DefaultCeiling,
+	Ceiling:         app.DefaultCeiling,
 	RecoverParallel: 4,
 }
 
@@ -406,71 +396,78 @@ func (p PaymentPolicy) withDefaults() PaymentPolicy {
 	return p
 }
 
-// PaymentTerminal is this terminal's identity as the channels see it.
-type PaymentTerminal struct {
-	StoreID      int64
-	TerminalID   int64
+// Terminal is this terminal's identity as the channels see it.
+type Terminal struct {
 	StoreCode    string // store_id sent to channels
 	TerminalCode string // device_info / terminal_id
-	OrderPrefix  string // cashier-id prefix of every out_trade_no (Cloud Pay requires it)
+	NumberPrefix string // starts every out_trade_no / out_refund_no (app.TerminalInfo.NumberPrefix)
 	ClientIP     string // spbill_create_ip
 	Subject      string // default body / subject shown in the customer's wallet
 }
 
-// ChannelRouter says which channel takes a wallet (For) and finds a
-// channel by name for the follow-up calls of an existing payment (Named).
+// Router says which channel takes a wallet (For) and finds a channel by
+// name for the follow-up calls of an existing payment (Named).
 // sync/channel.Channels is one; settings can change it while sales go on.
-type ChannelRouter interface {
-	For(w Wallet) (PaymentChannel, error)
-	Named(n ChannelName) (PaymentChannel, error)
+type Router interface {
+	For(w app.Wallet) (app.PaymentChannel, error)
+	Named(n app.ChannelName) (app.PaymentChannel, error)
 }
 
-// PaymentsConfig builds a Payments service.
-type PaymentsConfig struct {
-	Store PaymentStore
+// Config builds a Payments service.
+type Config struct {
+	Store Store
 	// Router routes wallets to channels. When nil, Channels and Others
 	// make a fixed router.
-	Router ChannelRouter
+	Router Router
 	// Channels routes each wallet to the channel that takes it. A wallet
 	// missing here is refused with a clear message and nothing is sent.
-	Channels map[Wallet]PaymentChannel
+	Channels map[app.Wallet]app.PaymentChannel
 	// Others are channels no wallet routes to any more but whose old
 	// payments may still need a query, reverse or refund.
-	Others   []PaymentChannel
-	Clock    Clock
+	Others   []app.PaymentChannel
+	Clock    app.Clock
 	Policy   PaymentPolicy
-	Terminal PaymentTerminal
-	Refunds  RefundAuthorizer // nil: every refund is refused (ErrNoRefundRule)
+	Terminal Terminal
+	// Permits decides refunds and deposit operations at the moment of the
+	// action (nil: every one is refused with ErrNoRules).
+	Permits app.Permits
+	// Signals hears of orders a payment, refund or deposit operation
+	// settled (may be nil).
+	Signals *app.Signals
 }
 
 // Payments is the payment state machine, the same for every channel.
 type Payments struct {
-	store  PaymentStore
-	router ChannelRouter
-	clock  Clock
-	policy PaymentPolicy
-	term   PaymentTerminal
-	auth   RefundAuthorizer
+	store   Store
+	router  Router
+	clock   app.Clock
+	policy  PaymentPolicy
+	term    Terminal
+	permits app.Permits
+	signals *app.Signals
 
 	mu     sync.Mutex
-	active map[string]*payRun // out_trade_no → the loop driving it in this process
-	busy   map[string]bool    // out_refund_no / out_request_no being driven here
+	active map[string]*payRun    // out_trade_no → the loop driving it in this process
+	busy   map[string]bool       // out_refund_no / out_request_no being driven here
+	codes  map[string]time.Time  // code hash → when it was last charged here (monotonic)
+	frozen map[string]time.Time  // deposit out_trade_no → when its freeze was paid here (monotonic)
 }
 
-// NewPayments checks the configuration and builds the service.
-func NewPayments(c PaymentsConfig) (*Payments, error) {
+// New checks the configuration and builds the service.
+func New(c Config) (*Payments, error) {
 	if c.Store == nil {
 		return nil, errors.New("payments: no store")
 	}
 	if c.Clock == nil {
-		c.Clock = SystemClock{}
+		c.Clock = app.SystemClock{}
 	}
 	s := &Payments{
-		store: c.Store, router: c.Router, clock: c.Clock, policy: c.Policy.withDefaults(), term: c.Terminal, auth: c.Refunds,
-		active: map[string]*payRun{}, busy: map[string]bool{},
+		store: c.Store, router: c.Router, clock: c.Clock, policy: c.Policy.withDefaults(), term: c.Terminal,
+		permits: c.Permits, signals: c.Signals,
+		active: map[string]*payRun{}, busy: map[string]bool{}, codes: map[string]time.Time{}, frozen: map[string]time.Time{},
 	}
 	if s.router == nil {
-		m := mapRouter{byWallet: map[Wallet]PaymentChannel{}, byName: map[ChannelName]PaymentChannel{}}
+		m := mapRouter{byWallet: map[app.Wallet]app.PaymentChannel{}, byName: map[app.ChannelName]app.PaymentChannel{}}
 		for w, ch := range c.Channels {
 			if ch != nil {
 				m.byWallet[w] = ch
@@ -488,55 +485,43 @@ func NewPayments(c PaymentsConfig) (*Payments, error) {
 }
 
 type mapRouter struct {
-	byWallet map[Wallet]PaymentChannel
-	byName   map[ChannelName]PaymentChannel
+	byWallet map[app.Wallet]app.PaymentChannel
+	byName   map[app.ChannelName]app.PaymentChannel
 }
 
-func (m mapRouter) For(w Wallet) (PaymentChannel, error) {
+func (m mapRouter) For(w app.Wallet) (app.PaymentChannel, error) {
 	if ch, ok := m.byWallet[w]; ok {
 		return ch, nil
 	}
-	return nil, &ChannelNotConfiguredError{Wallet: w}
+	return nil, ErrChannelNotConfigured.With("Wallet", app.WalletName(w))
 }
 
-func (m mapRouter) Named(n ChannelName) (PaymentChannel, error) {
+func (m mapRouter) Named(n app.ChannelName) (app.PaymentChannel, error) {
 	if ch, ok := m.byName[n]; ok {
 		return ch, nil
 	}
-	return nil, &ChannelNotConfiguredError{Channel: n}
+	return nil, ErrChannelNotConfigured.With("Channel", app.ChannelTitle(n))
 }
 
 // Policy is the effective timing (defaults filled in).
 func (s *Payments) Policy() PaymentPolicy { return s.policy }
 
 // ChannelFor is the channel a wallet is routed to; a wallet without one is
-// a *ChannelNotConfiguredError (errors.Is ErrChannelNotConfigured).
-func (s *Payments) ChannelFor(w Wallet) (PaymentChannel, error) {
+// ErrChannelNotConfigured.
+func (s *Payments) ChannelFor(w app.Wallet) (app.PaymentChannel, error) {
 	ch, err := s.router.For(w)
-	if err == nil && ch == nil {
-		err = errors.New("nil channel")
+	if err == nil && ch != nil {
+		return ch, nil
 	}
-	if err != nil {
-		if errors.Is(err, ErrChannelNotConfigured) {
-			return nil, err
-		}
-		return nil, &ChannelNotConfiguredError{Wallet: w}
-	}
-	return ch, nil
+	return nil, ErrChannelNotConfigured.With("Wallet", app.WalletName(w)).Wrap(err)
 }
 
-func (s *Payments) channelNamed(n ChannelName) (PaymentChannel, error) {
+func (s *Payments) channelNamed(n app.ChannelName) (app.PaymentChannel, error) {
 	ch, err := s.router.Named(n)
-	if err == nil && ch == nil {
-		err = errors.New("nil channel")
+	if err == nil && ch != nil {
+		return ch, nil
 	}
-	if err != nil {
-		if errors.Is(err, ErrChannelNotConfigured) {
-			return nil, err
-		}
-		return nil, &ChannelNotConfiguredError{Channel: n}
-	}
-	return ch, nil
+	return nil, ErrChannelNotConfigured.With("Channel", app.ChannelTitle(n)).Wrap(err)
 }
 
 // claim marks a refund or deposit operation number as driven by this
@@ -562,14 +547,14 @@ func (s *Payments) callCtx(ctx context.Context) (context.Context, context.Cancel
 	return context.WithTimeout(ctx, s.policy.CallTimeout)
 }
 
-// wait sleeps d on the service clock, calling tick with the time left
-// every ProgressEvery; it returns early when stop is closed (nil: never)
-// and with ctx's error when ctx ends.
+// wait sleeps d on the service clock's monotonic time, calling tick with
+// the time left every ProgressEvery; it returns early when stop is closed
+// (nil: never) and with ctx's error when ctx ends.
 func (s *Payments) wait(ctx context.Context, d time.Duration, stop <-chan struct{}, tick func(left time.Duration)) error {
-	end := s.clock.Now().Add(d)
+	start := s.clock.Now()
 	pe := s.policy.ProgressEvery
 	for {
-		left := end.Sub(s.clock.Now())
+		left := d - s.clock.Since(start)
 		if left <= 0 {
 			return ctx.Err()
 		}
@@ -584,8 +569,33 @@ func (s *Payments) wait(ctx context.Context, d time.Duration, stop <-chan struct
 		case <-stop:
 			return nil
 		}
-		if left = end.Sub(s.clock.Now()); left > 0 && pe > 0 && tick != nil {
+		if left = d - s.clock.Since(start); left > 0 && pe > 0 && tick != nil {
 			tick(left)
 		}
+	}
+}
+
+// authorize asks the shop's rules at the moment of the action.
+func (s *Payments) authorize(ctx context.Context, staffID int64, perm string) error {
+	if s.permits == nil {
+		return ErrNoRules
+	}
+	_, err := s.permits.Check(ctx, staffID, perm)
+	return err
+}
+
+func (s *Payments) checkAmount(a app.Money) error {
+	if a <= 0 {
+		return app.ErrMoneyZero
+	}
+	if a > s.policy.Ceiling {
+		return app.ErrMoneyCeiling.With("Ceiling", s.policy.Ceiling)
+	}
+	return nil
+}
+
+func (s *Payments) orderChanged(orderNo string) {
+	if orderNo != "" {
+		s.signals.Emit(app.SignalOrder, orderNo)
 	}
 }

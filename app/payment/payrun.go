@@ -1,26 +1,31 @@
-package app
+package payment
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
+
+	"cashier/app"
 )
 
 // payRun drives one intent to a final state. It lives for one Pay, Cancel,
 // Resume or one intent of Recover.
 type payRun struct {
 	s       *Payments
-	ch      PaymentChannel
+	ch      app.PaymentChannel
 	in      PaymentIntent
-	req     *PayRequest // the pay call (with the code); nil when resuming
+	req     *app.PayRequest // the pay call (with the code); nil when resuming
 	onEvent EventFunc
 
-	lastSend  time.Time // last pay call's end (SentAt when resuming), for the 15-second rule
+	// start and lastSend are read from the service clock in this process
+	// when it can (so Since is monotonic), else from storage.
+	start     time.Time
+	lastSend  time.Time // last pay call's end, for the 15-second rule
 	noReverse bool      // the channel forbade reversing (Cloud Pay 407)
 	skipWait  bool      // go to the reverse phase after one query (resuming a reversing intent)
-	msg       string    // the last thing worth telling the cashier
+	msg       app.Message
+	note      app.Message // what to say at the end instead of the state's own words
 
 	cancelOnce sync.Once
 	cancelCh   chan struct{}
@@ -31,8 +36,9 @@ type payRun struct {
 	err    error
 }
 
-func (s *Payments) newRun(in PaymentIntent, ch PaymentChannel, onEvent EventFunc) *payRun {
+func (s *Payments) newRun(in PaymentIntent, ch app.PaymentChannel, onEvent EventFunc) *payRun {
 	r := &payRun{s: s, ch: ch, in: in, onEvent: onEvent, cancelCh: make(chan struct{}), done: make(chan struct{})}
+	r.start = in.CreatedAt
 	r.lastSend = in.SentAt
 	if r.lastSend.IsZero() {
 		r.lastSend = in.CreatedAt
@@ -46,11 +52,15 @@ func (s *Payments) newRun(in PaymentIntent, ch PaymentChannel, onEvent EventFunc
 
 func (r *payRun) now() time.Time { return r.s.clock.Now() }
 
-func (r *payRun) start() time.Time { return r.in.CreatedAt }
+// since is how long ago t was, never negative: a stored time in the future
+// (the wall clock was set back) counts as now, so a wait is served in full.
+func (r *payRun) since(t time.Time) time.Duration { return max(r.s.clock.Since(t), 0) }
 
-func (r *payRun) payDeadline() time.Time { return r.start().Add(r.s.policy.PayingDeadline) }
+func (r *payRun) pastDeadline() bool { return r.since(r.start) >= r.s.policy.PayingDeadline }
 
-func (r *payRun) manualAt() time.Time { return r.start().Add(r.s.policy.ManualAfter) }
+func (r *payRun) untilDeadline() time.Duration { return r.s.policy.PayingDeadline - r.since(r.start) }
+
+func (r *payRun) untilManual() time.Duration { return r.s.policy.ManualAfter - r.since(r.start) }
 
 func (r *payRun) requestCancel() { r.cancelOnce.Do(func() { close(r.cancelCh) }) }
 
@@ -65,10 +75,10 @@ func (r *payRun) cancelRequested() bool {
 
 func (r *payRun) snapshot() PayResult {
 	return PayResult{
-		OrderID: r.in.OrderID, OrderNo: r.in.OrderNo, OutTradeNo: r.in.OutTradeNo, State: r.in.State,
+		OrderID: r.in.OrderID, OrderNo: r.in.OrderNo, TenderID: r.in.TenderID, OutTradeNo: r.in.OutTradeNo, State: r.in.State,
 		Wallet: r.in.Wallet, Channel: r.in.Channel, Amount: r.in.Amount, Deposit: r.in.Kind == IntentKindDeposit,
-		TransactionID: r.in.TransactionID, Code: r.in.ChannelCode, Message: r.msg,
-		Elapsed: r.now().Sub(r.start()),
+		TransactionID: r.in.TransactionID, Code: r.in.ChannelCode, ChannelMsg: r.in.ChannelMsg, Msg: r.msg,
+		Elapsed: r.since(r.start),
 	}
 }
 
@@ -77,72 +87,104 @@ func (r *payRun) finishWith(res PayResult, err error) (PayResult, error) {
 	return res, err
 }
 
-func (r *payRun) event(step PayStep, msg string, res ChannelResult) {
-	r.onEvent.emit(PaymentEvent{
+func (r *payRun) event(step Step, msg app.Message, res app.ChannelResult) {
+	r.onEvent.emit(Event{
 		Kind: EventPay, Ref: r.in.OutTradeNo, State: string(r.in.State), Step: step,
-		Elapsed: r.now().Sub(r.start()), Message: msg, ChannelCode: res.Code, ChannelMsg: res.Message,
+		Elapsed: r.since(r.start), Msg: msg, ChannelCode: res.Code, ChannelMsg: res.Message,
 		Final: step == StepFinal,
 	})
 }
 
 // record keeps what the channel told us.
-func (r *payRun) record(res ChannelResult) {
-	if res.TransactionID != "" {
+func (r *payRun) record(res app.ChannelResult) {
+	if res.TransactionID != "" && !res.Foreign {
 		r.in.TransactionID = res.TransactionID
 	}
 	if res.Code != "" || res.Message != "" {
 		r.in.ChannelCode, r.in.ChannelMsg = res.Code, res.Message
 	}
+	if res.Foreign {
+		r.in.Foreign = true
+	}
 }
 
-// setState records a non-final state; a storage error here is not fatal
-// (the final write, or recovery, settles the intent).
-func (r *payRun) setState(ctx context.Context, st IntentState, res ChannelResult) {
+// errYield stops a loop whose intent someone else moved (see yield).
+var errYield = errors.New("yield")
+
+// setState records a non-final state. A storage error here is not fatal
+// (the final write, or recovery, settles the intent); a stale write means
+// another driver moved the intent, and this loop yields to it.
+func (r *payRun) setState(ctx context.Context, st IntentState, res app.ChannelResult) error {
 	r.record(res)
 	changed := r.in.State != st
 	r.in.State, r.in.UpdatedAt = st, r.now()
 	r.msg = stateMessage(st)
 	if changed || res.Code != "" {
-		_ = r.s.store.SaveIntent(context.WithoutCancel(ctx), &r.in)
+		if err := r.s.store.SaveIntent(context.WithoutCancel(ctx), &r.in); errors.Is(err, ErrStale) {
+			return errYield
+		}
 	}
 	r.event(StepAnswer, r.msg, res)
+	return nil
 }
 
-// finish records a final state (and the order's, in the same transaction).
-// Once we know, we write even if ctx has ended.
-func (r *payRun) finish(ctx context.Context, st IntentState, res ChannelResult) (PayResult, error) {
+// yield is what a loop does when its write lost a compare-and-set:
+// another process's recovery or loop moved the intent. A settled state
+// stands as stored; an unsettled one is left to whoever moved it (and to
+// recovery) — this loop never overwrites it.
+func (r *payRun) yield(ctx context.Context) (PayResult, error) {
+	cur, err := r.s.store.GetIntent(context.WithoutCancel(ctx), r.in.OutTradeNo)
+	if err != nil {
+		return r.snapshot(), err
+	}
+	r.in = cur
+	if cur.State.Final() {
+		r.msg = stateMessage(cur.State)
+		if cur.State == IntentFailed {
+			r.msg = msgFailed(cur.ChannelCode, cur.ChannelMsg)
+		}
+		r.event(StepFinal, r.msg, app.ChannelResult{})
+		return r.snapshot(), nil
+	}
+	r.msg = app.Msg("pay.driven_elsewhere")
+	return r.snapshot(), ErrUnfinished.Wrap(ErrStale)
+}
+
+// finish records a final state (and the tender's and order's, in the same
+// transaction). Once we know, we write even if ctx has ended.
+func (r *payRun) finish(ctx context.Context, st IntentState, res app.ChannelResult) (PayResult, error) {
 	r.record(res)
 	now := r.now()
 	r.in.State, r.in.UpdatedAt, r.in.FinishedAt = st, now, now
-	wctx := context.WithoutCancel(ctx)
-	err := r.s.store.FinishIntent(wctx, &r.in)
-	if errors.Is(err, ErrIntentSettled) {
-		// Settled meanwhile by someone else (another process's recovery):
-		// theirs stands.
-		if cur, gerr := r.s.store.GetIntent(wctx, r.in.OutTradeNo); gerr == nil {
-			r.in = cur
-			st = cur.State
-		}
-		err = nil
+	err := r.s.store.FinishIntent(context.WithoutCancel(ctx), &r.in)
+	if errors.Is(err, ErrStale) {
+		return r.yield(ctx)
 	}
-	switch st {
-	case IntentFailed:
+	switch {
+	case !r.note.IsZero():
+		r.msg = r.note
+	case res.ConfigError:
+		r.msg = app.Msg("pay.config_error", "Code", res.Code, "Reason", res.Message)
+	case st == IntentFailed:
 		r.msg = msgFailed(r.in.ChannelCode, r.in.ChannelMsg)
-	case IntentManual:
-		if r.noReverse {
-			r.msg = msgNoReverse
-		} else {
-			r.msg = msgManual
-		}
+	case st == IntentManual && r.in.Foreign:
+		r.msg = app.Msg("pay.foreign")
+	case st == IntentManual && r.noReverse:
+		r.msg = app.Msg("pay.no_reverse")
+	case st == IntentManual:
+		r.msg = app.Msg("pay.manual")
 	default:
 		r.msg = stateMessage(st)
 	}
-	if res.Message != "" && st != IntentPaid && st != IntentFailed {
-		r.msg += "（" + res.Message + "）"
-	}
 	if err != nil {
-		return r.snapshot(), fmt.Errorf("结果 %s 未能保存，开机时将重新确认 / result %s could not be saved; it will be re-checked at start-up: %w", st, st, err)
+		return r.snapshot(), ErrResultNotSaved.With("State", string(st)).Wrap(err)
 	}
+	if st == IntentPaid && r.in.Kind == IntentKindDeposit {
+		r.s.mu.Lock()
+		r.s.frozen[r.in.OutTradeNo] = now
+		r.s.mu.Unlock()
+	}
+	r.s.orderChanged(r.in.OrderNo)
 	r.event(StepFinal, r.msg, res)
 	return r.snapshot(), nil
 }
@@ -150,27 +192,30 @@ func (r *payRun) finish(ctx context.Context, st IntentState, res ChannelResult) 
 // interrupted is a ctx that ended (shutdown): the intent stays open and
 // Recover settles it.
 func (r *payRun) interrupted(err error) (PayResult, error) {
-	return r.snapshot(), fmt.Errorf("支付未结束，开机时将自动确认 / payment not settled yet; it will be settled at start-up: %w", err)
+	if errors.Is(err, errYield) {
+		return r.yield(context.Background())
+	}
+	r.msg = app.Msg("pay.unfinished")
+	return r.snapshot(), ErrUnfinished.Wrap(err)
 }
 
-// sleep waits d on the clock, emitting a progress event every
-// ProgressEvery. With cancellable set it returns early when the cashier
-// cancels.
-func (r *payRun) sleep(ctx context.Context, d time.Duration, cancellable bool, msg func(left time.Duration) string) error {
+// sleep waits d, emitting a progress event every ProgressEvery. With
+// cancellable set it returns early when the cashier cancels.
+func (r *payRun) sleep(ctx context.Context, d time.Duration, cancellable bool, msg func(left time.Duration) app.Message) error {
 	var cancelCh <-chan struct{}
 	if cancellable {
 		cancelCh = r.cancelCh
 	}
 	return r.s.wait(ctx, d, cancelCh, func(left time.Duration) {
-		r.event(StepWaiting, msg(left), ChannelResult{})
+		r.event(StepWaiting, msg(left), app.ChannelResult{})
 	})
 }
 
-func (r *payRun) stateMsg(time.Duration) string { return stateMessage(r.in.State) }
+func (r *payRun) stateMsg(time.Duration) app.Message { return stateMessage(r.in.State) }
 
 // sendPay records the attempt durably, then sends the pay call. neverSent
 // is true only for the first attempt refused by the client before sending.
-func (r *payRun) sendPay(ctx context.Context) (res ChannelResult, neverSent bool, err error) {
+func (r *payRun) sendPay(ctx context.Context) (res app.ChannelResult, neverSent bool, err error) {
 	now := r.now()
 	prev := r.in
 	r.in.Attempts++
@@ -180,9 +225,12 @@ func (r *payRun) sendPay(ctx context.Context) (res ChannelResult, neverSent bool
 	}
 	if err := r.s.store.SaveIntent(ctx, &r.in); err != nil {
 		r.in = prev
-		return ChannelResult{}, false, fmt.Errorf("无法记录发送，未发送 / could not record the send, nothing sent: %w", err)
+		if errors.Is(err, ErrStale) {
+			return app.ChannelResult{}, false, errYield
+		}
+		return app.ChannelResult{}, false, ErrNotSent.Wrap(err)
 	}
-	r.event(StepSending, msgSending, ChannelResult{})
+	r.event(StepSending, app.Msg("pay.sending"), app.ChannelResult{})
 	cctx, cancel := r.s.callCtx(ctx)
 	res, cerr := r.ch.Pay(cctx, *r.req)
 	cancel()
@@ -192,7 +240,7 @@ func (r *payRun) sendPay(ctx context.Context) (res ChannelResult, neverSent bool
 	if cerr != nil {
 		// The contract: an error means nothing was sent. Trust it only for
 		// the first attempt and while our own ctx is alive.
-		res = ChannelResult{Outcome: OutcomeUnknown, Code: "NOT_SENT", Message: cerr.Error()}
+		res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: cerr.Error()}
 		if r.in.Attempts == 1 && ctx.Err() == nil {
 			r.record(res)
 			return res, true, nil
@@ -202,16 +250,16 @@ func (r *payRun) sendPay(ctx context.Context) (res ChannelResult, neverSent bool
 	return res, false, nil
 }
 
-func (r *payRun) query(ctx context.Context) (ChannelResult, error) {
+func (r *payRun) query(ctx context.Context) (app.ChannelResult, error) {
 	if err := ctx.Err(); err != nil {
-		return ChannelResult{}, err
+		return app.ChannelResult{}, err
 	}
-	r.event(StepQuerying, msgQuerying, ChannelResult{})
+	r.event(StepQuerying, app.Msg("pay.querying"), app.ChannelResult{})
 	cctx, cancel := r.s.callCtx(ctx)
 	q, err := r.ch.Query(cctx, r.in.ref())
 	cancel()
 	if err != nil {
-		q = ChannelResult{Outcome: OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
+		q = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
 	}
 	if err := ctx.Err(); err != nil {
 		return q, err
@@ -220,25 +268,28 @@ func (r *payRun) query(ctx context.Context) (ChannelResult, error) {
 	return q, nil
 }
 
-func (r *payRun) callReverse(ctx context.Context) (ChannelResult, error) {
+func (r *payRun) callReverse(ctx context.Context) (app.ChannelResult, error) {
 	if err := ctx.Err(); err != nil {
-		return ChannelResult{}, err
+		return app.ChannelResult{}, err
 	}
-	r.event(StepReversing, msgReversing, ChannelResult{})
+	r.event(StepReversing, app.Msg("pay.reversing"), app.ChannelResult{})
 	cctx, cancel := r.s.callCtx(ctx)
 	rv, err := r.ch.Reverse(cctx, r.in.ref())
 	cancel()
 	if err != nil {
-		rv = ChannelResult{Outcome: OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
+		rv = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
 	}
 	if err := ctx.Err(); err != nil {
 		return rv, err
 	}
-	if rv.TransactionID != "" && r.in.TransactionID == "" {
+	if rv.TransactionID != "" && r.in.TransactionID == "" && !rv.Foreign {
 		r.in.TransactionID = rv.TransactionID
 	}
 	if rv.Code != "" || rv.Message != "" {
 		r.in.ChannelCode, r.in.ChannelMsg = rv.Code, rv.Message
+	}
+	if rv.Foreign {
+		r.in.Foreign = true
 	}
 	return rv, nil
 }
@@ -246,8 +297,12 @@ func (r *payRun) callReverse(ctx context.Context) (ChannelResult, error) {
 // settledByQuery reads a query answer: a final trade state settles the
 // intent; anything else (not paid yet, not found, unknown) does not. An
 // order the channel says does not exist is not final: a delayed pay could
-// still arrive, so it is reversed after the deadline.
-func settledByQuery(q ChannelResult) (IntentState, bool) {
+// still arrive, so it is reversed after the deadline. An answer about a
+// number that belongs to someone else settles nothing.
+func settledByQuery(q app.ChannelResult) (IntentState, bool) {
+	if q.Foreign {
+		return "", false
+	}
 	switch q.TradeState {
 	case "PAID", "REFUND":
 		return IntentPaid, true
@@ -258,7 +313,7 @@ func settledByQuery(q ChannelResult) (IntentState, bool) {
 	case "PAYERROR":
 		return IntentFailed, true
 	case "":
-		if q.Outcome == OutcomeSuccess {
+		if q.Outcome == app.OutcomeSuccess {
 			return IntentPaid, true
 		}
 	}
@@ -266,13 +321,20 @@ func settledByQuery(q ChannelResult) (IntentState, bool) {
 }
 
 // settle finishes with a state a query or answer told us.
-func (r *payRun) settle(ctx context.Context, st IntentState, res ChannelResult) (PayResult, error) {
+func (r *payRun) settle(ctx context.Context, st IntentState, res app.ChannelResult) (PayResult, error) {
 	if st == IntentPaid && res.Amount > 0 && res.Amount != r.in.Amount {
-		res.Message = fmt.Sprintf("金额不符：应收 %s，通道 %s / amount mismatch: asked %s, channel says %s",
-			r.in.Amount, res.Amount, r.in.Amount, res.Amount)
+		r.note = app.Msg("pay.amount_mismatch", "Asked", r.in.Amount, "Got", res.Amount)
 		return r.finish(ctx, IntentManual, res)
 	}
 	return r.finish(ctx, st, res)
+}
+
+// foreign ends a payment whose number the channel says is someone else's:
+// manual at once, never queried into a state, never reversed.
+func (r *payRun) foreign(ctx context.Context, res app.ChannelResult) (PayResult, error) {
+	r.noReverse = true
+	r.in.Foreign = true
+	return r.finish(ctx, IntentManual, res)
 }
 
 // payAndResolve sends the pay call (repeating it when the channel asks)
@@ -280,16 +342,17 @@ func (r *payRun) settle(ctx context.Context, st IntentState, res ChannelResult) 
 func (r *payRun) payAndResolve(ctx context.Context) (PayResult, error) {
 	p := r.s.policy
 	if r.cancelRequested() {
-		return r.finish(ctx, IntentClosed, ChannelResult{Message: "发送前已取消 / cancelled before sending"})
+		r.note = app.Msg("pay.cancelled_before_send")
+		return r.finish(ctx, IntentClosed, app.ChannelResult{})
 	}
 	res, neverSent, err := r.sendPay(ctx)
 	if err != nil {
-		return r.snapshot(), err
+		return r.interrupted(err)
 	}
 	if neverSent {
 		return r.finish(ctx, IntentFailed, res)
 	}
-	for res.Retry && res.Outcome == OutcomeUnknown && !r.cancelRequested() && r.now().Before(r.payDeadline()) {
+	for res.Retry && res.Outcome == app.OutcomeUnknown && !res.Foreign && !r.cancelRequested() && !r.pastDeadline() {
 		if err := r.sleep(ctx, p.RetryWait, true, r.stateMsg); err != nil {
 			return r.interrupted(err)
 		}
@@ -297,28 +360,45 @@ func (r *payRun) payAndResolve(ctx context.Context) (PayResult, error) {
 			break
 		}
 		if res, _, err = r.sendPay(ctx); err != nil {
+			if errors.Is(err, errYield) {
+				return r.yield(ctx)
+			}
 			// Could not record the repeat: do not send it; find out instead.
 			break
 		}
 	}
+	if res.Foreign {
+		return r.foreign(ctx, res)
+	}
 	if res.NoReverse {
 		r.noReverse = true
 	}
+	if res.NewOrderNo && res.TradeState == "REVOKED" {
+		// WeChat ORDERREVERSED: the number was reversed and is spent; no
+		// money stays taken under it. A new tender gets a new number.
+		return r.finish(ctx, IntentReversed, res)
+	}
 	switch res.Outcome {
-	case OutcomeSuccess:
+	case app.OutcomeSuccess:
 		return r.settle(ctx, IntentPaid, res)
-	case OutcomeFailed:
-		if r.in.Attempts == 1 && !res.NoReverse {
+	case app.OutcomeFailed:
+		if (r.in.Attempts == 1 || res.ConfigError) && !res.NoReverse {
 			return r.finish(ctx, IntentFailed, res)
 		}
 		// A refusal after an earlier unanswered attempt may hide a charge.
-		r.setState(ctx, IntentUnknown, res)
+		if err := r.setState(ctx, IntentUnknown, res); err != nil {
+			return r.interrupted(err)
+		}
 		return r.resolve(ctx, p.SystemErrorWait)
-	case OutcomePending:
-		r.setState(ctx, IntentPaying, res)
+	case app.OutcomePending:
+		if err := r.setState(ctx, IntentPaying, res); err != nil {
+			return r.interrupted(err)
+		}
 		return r.resolve(ctx, p.QueryInterval)
 	default:
-		r.setState(ctx, IntentUnknown, res)
+		if err := r.setState(ctx, IntentUnknown, res); err != nil {
+			return r.interrupted(err)
+		}
 		return r.resolve(ctx, p.SystemErrorWait)
 	}
 }
@@ -333,20 +413,21 @@ func (r *payRun) resolve(ctx context.Context, firstWait time.Duration) (PayResul
 	wait := firstWait
 	for {
 		if !r.cancelRequested() {
-			if left := r.payDeadline().Sub(r.now()); wait > left {
-				wait = max(left, 0)
-			}
+			wait = min(wait, max(r.untilDeadline(), 0))
 			if err := r.sleep(ctx, wait, true, r.stateMsg); err != nil {
 				return r.interrupted(err)
 			}
 		}
 		if r.cancelRequested() && !r.cancelSeen {
 			r.cancelSeen = true
-			r.event(StepCancel, msgCancel, ChannelResult{})
+			r.event(StepCancel, app.Msg("pay.cancel"), app.ChannelResult{})
 		}
 		q, err := r.query(ctx)
 		if err != nil {
 			return r.interrupted(err)
+		}
+		if q.Foreign {
+			return r.foreign(ctx, q)
 		}
 		if st, ok := settledByQuery(q); ok {
 			return r.settle(ctx, st, q)
@@ -356,12 +437,15 @@ func (r *payRun) resolve(ctx context.Context, firstWait time.Duration) (PayResul
 			return r.watch(ctx)
 		}
 		switch {
-		case q.Outcome == OutcomePending:
-			r.setState(ctx, IntentPaying, q)
+		case q.Outcome == app.OutcomePending:
+			err = r.setState(ctx, IntentPaying, q)
 		case r.in.State == IntentSent:
-			r.setState(ctx, IntentUnknown, q)
+			err = r.setState(ctx, IntentUnknown, q)
 		}
-		if r.cancelRequested() || r.skipWait || !r.now().Before(r.payDeadline()) {
+		if err != nil {
+			return r.interrupted(err)
+		}
+		if r.cancelRequested() || r.skipWait || r.pastDeadline() {
 			break
 		}
 		wait = p.QueryInterval
@@ -378,8 +462,8 @@ func (r *payRun) resolve(ctx context.Context, firstWait time.Duration) (PayResul
 // ManualAfter.
 func (r *payRun) reverse(ctx context.Context) (PayResult, error) {
 	p := r.s.policy
-	if d := r.lastSend.Add(p.MinReverseAge).Sub(r.now()); d > 0 {
-		r.event(StepReverseWait, msgReverseWait(d), ChannelResult{})
+	if d := p.MinReverseAge - app.Elapsed(r.s.clock, r.lastSend, p.MinReverseAge); d > 0 {
+		r.event(StepReverseWait, msgReverseWait(d), app.ChannelResult{})
 		if err := r.sleep(ctx, d, false, msgReverseWait); err != nil {
 			return r.interrupted(err)
 		}
@@ -387,6 +471,9 @@ func (r *payRun) reverse(ctx context.Context) (PayResult, error) {
 		q, err := r.query(ctx)
 		if err != nil {
 			return r.interrupted(err)
+		}
+		if q.Foreign {
+			return r.foreign(ctx, q)
 		}
 		if st, ok := settledByQuery(q); ok {
 			return r.settle(ctx, st, q)
@@ -396,40 +483,46 @@ func (r *payRun) reverse(ctx context.Context) (PayResult, error) {
 			return r.watch(ctx)
 		}
 	}
-	r.setState(ctx, IntentReversing, ChannelResult{})
+	if err := r.setState(ctx, IntentReversing, app.ChannelResult{}); err != nil {
+		return r.interrupted(err)
+	}
 	for {
 		rv, err := r.callReverse(ctx)
 		if err != nil {
 			return r.interrupted(err)
+		}
+		if rv.Foreign {
+			return r.foreign(ctx, rv)
 		}
 		if rv.NoReverse {
 			r.noReverse = true
 			return r.watch(ctx)
 		}
 		switch rv.Outcome {
-		case OutcomeSuccess:
+		case app.OutcomeSuccess:
 			return r.finish(ctx, IntentReversed, rv)
-		case OutcomeFailed:
+		case app.OutcomeFailed:
 			// Refused: find out why from the order itself.
 			q, err := r.query(ctx)
 			if err != nil {
 				return r.interrupted(err)
 			}
+			if q.Foreign {
+				return r.foreign(ctx, q)
+			}
 			if st, ok := settledByQuery(q); ok {
 				return r.settle(ctx, st, q)
 			}
 		}
-		if !r.now().Before(r.manualAt()) {
+		left := r.untilManual()
+		if left <= 0 {
 			return r.finish(ctx, IntentManual, rv)
 		}
 		wait := p.QueryInterval
 		if rv.Retry {
 			wait = p.RetryWait
 		}
-		if left := r.manualAt().Sub(r.now()); wait > left {
-			wait = left
-		}
-		if err := r.sleep(ctx, wait, false, r.stateMsg); err != nil {
+		if err := r.sleep(ctx, min(wait, left), false, r.stateMsg); err != nil {
 			return r.interrupted(err)
 		}
 	}
@@ -442,21 +535,26 @@ func (r *payRun) watch(ctx context.Context) (PayResult, error) {
 	p := r.s.policy
 	if r.in.State != IntentManual {
 		r.in.State, r.in.UpdatedAt = IntentManual, r.now()
-		_ = r.s.store.FinishIntent(context.WithoutCancel(ctx), &r.in)
-		r.msg = msgNoReverse
-		r.event(StepAnswer, r.msg, ChannelResult{})
+		if err := r.s.store.FinishIntent(context.WithoutCancel(ctx), &r.in); errors.Is(err, ErrStale) {
+			return r.yield(ctx)
+		}
+		r.msg = app.Msg("pay.no_reverse")
+		r.event(StepAnswer, r.msg, app.ChannelResult{})
 	}
 	for {
 		q, err := r.query(ctx)
 		if err != nil {
 			return r.interrupted(err)
 		}
+		if q.Foreign {
+			return r.foreign(ctx, q)
+		}
 		if st, ok := settledByQuery(q); ok {
 			return r.settle(ctx, st, q)
 		}
-		left := r.manualAt().Sub(r.now())
+		left := r.untilManual()
 		if left <= 0 {
-			return r.finish(ctx, IntentManual, ChannelResult{})
+			return r.finish(ctx, IntentManual, app.ChannelResult{})
 		}
 		if err := r.sleep(ctx, min(p.QueryInterval, left), false, r.stateMsg); err != nil {
 			return r.interrupted(err)
@@ -470,23 +568,32 @@ func (r *payRun) recoverIntent(ctx context.Context) (PayResult, error) {
 	switch r.in.State {
 	case IntentCreated:
 		// Sending is always recorded durably first, so this never left.
-		return r.finish(ctx, IntentClosed, ChannelResult{Message: "从未发送 / never sent"})
+		r.note = app.Msg("pay.never_sent")
+		return r.finish(ctx, IntentClosed, app.ChannelResult{})
 	case IntentManual:
+		if r.in.Foreign {
+			// The number is someone else's: no answer under it is ours.
+			r.msg = app.Msg("pay.foreign")
+			return r.snapshot(), nil
+		}
 		// A person was asked to check: only ever query it.
 		r.noReverse = true
 		q, err := r.query(ctx)
 		if err != nil {
 			return r.interrupted(err)
 		}
+		if q.Foreign {
+			return r.foreign(ctx, q)
+		}
 		if st, ok := settledByQuery(q); ok {
 			return r.settle(ctx, st, q)
 		}
-		r.msg = msgManual
+		r.msg = app.Msg("pay.manual")
 		return r.snapshot(), nil
 	case IntentReversing:
 		r.skipWait = true
 	}
-	if !r.now().Before(r.payDeadline()) {
+	if r.pastDeadline() {
 		r.skipWait = true
 	}
 	return r.resolve(ctx, 0)

@@ -1,9 +1,12 @@
-package app
+package payment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+
+	"cashier/app"
 )
 
 // RecoverReport says how Recover left each unsettled payment, refund and
@@ -96,7 +99,7 @@ func (s *Payments) Recover(ctx context.Context) (RecoverReport, error) {
 	for _, rf := range refunds {
 		do(func() {
 			res, err := s.ResumeRefund(ctx, rf.OutRefundNo, nil)
-			if err == ErrRefundInProgress {
+			if errors.Is(err, ErrRefundInProgress) {
 				return
 			}
 			if err != nil {
@@ -111,7 +114,7 @@ func (s *Payments) Recover(ctx context.Context) (RecoverReport, error) {
 	for _, op := range ops {
 		do(func() {
 			res, err := s.resumeDepositOp(ctx, op)
-			if err == ErrDepositBusy {
+			if errors.Is(err, ErrDepositBusy) {
 				return
 			}
 			if err != nil {
@@ -133,10 +136,10 @@ func (s *Payments) resumeDepositOp(ctx context.Context, op DepositOp) (DepositOp
 	}
 	ch, err := s.channelNamed(op.Deposit.Channel)
 	if err != nil {
-		return opResult(op, "", 0), err
+		return opResult(op, app.Message{}, 0), err
 	}
 	if !s.claim(op.OutRequestNo) {
-		return opResult(op, "", 0), ErrDepositBusy
+		return opResult(op, app.Message{}, 0), ErrDepositBusy
 	}
 	defer s.unclaim(op.OutRequestNo)
 	return s.driveDepositOp(ctx, &op, ch, "", nil)
