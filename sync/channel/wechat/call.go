@@ -16,6 +16,10 @@ type callSpec struct {
 	needCert bool              // mutual TLS
 	ref      string            // out_trade_no / out_refund_no, for the log and the match check
 	refKey   string            // answer key that must equal ref when present
+	// effect marks a call that moves money (pay, reverse, refund, consume,
+	// release): a refusal of our settings is a final failure of it, while
+	// for a query it only says the query was not answered.
+	effect bool
 }
 
 // answer is a verified answer (p) or the reason it is not trusted (bad).
@@ -83,8 +87,17 @@ func (c *Client) verify(s callSpec, raw []byte) answer {
 		return answer{bad: &r}
 	}
 	if p["return_code"] != "SUCCESS" {
-		// return_code FAIL answers are unsigned; they are never taken as a
-		// final failure either, only reported.
+		// return_code FAIL answers are unsigned. One that refuses our
+		// credentials or request format (签名错误, appid和mch_id不匹配,
+		// 证书验证失败, XML格式错误...) is WeChat's gateway turning the call
+		// away before any business: nothing happened, and asking again
+		// cannot help until the settings change. Anything else is only
+		// reported.
+		if p["return_code"] == "FAIL" && gatewayRefusal(p["return_msg"]) {
+			c.log.Warn("wechat: settings refused", "call", s.what, "ref", s.ref, "return_msg", c.redact(p["return_msg"]))
+			r := c.configError(s, "FAIL", p["return_msg"])
+			return answer{bad: &r}
+		}
 		c.untrusted(s, "return_code="+p["return_code"]+" return_msg="+p["return_msg"])
 		code := p["return_code"]
 		if code == "" {
@@ -129,4 +142,35 @@ func (c *Client) redact(s string) string { return channel.Redact(s, c.secrets...
 // business fills Code/Message from err_code/err_code_des.
 func (c *Client) business(o app.Outcome, p map[string]string) app.ChannelResult {
 	return app.ChannelResult{Outcome: o, Code: c.redact(p["err_code"]), Message: c.redact(p["err_code_des"])}
+}
+
+// configError is the result of WeChat refusing our settings: a final
+// failure for a call that moves money (nothing moved), unknown for a query
+// (it was not answered); ConfigError either way, so nobody keeps asking.
+func (c *Client) configError(s callSpec, code, msg string) app.ChannelResult {
+	o := app.OutcomeUnknown
+	if s.effect {
+		o = app.OutcomeFailed
+	}
+	return app.ChannelResult{Outcome: o, ConfigError: true, Code: c.redact(code),
+		Message: c.redact("微信支付拒绝了商户配置，请检查设置 / WeChat Pay refused the merchant settings; check them: " + msg)}
+}
+
+// refusedSettings reads a signed err_code that refuses our settings.
+func (c *Client) refusedSettings(s callSpec, p map[string]string) (app.ChannelResult, bool) {
+	if !configCodes[p["err_code"]] {
+		return app.ChannelResult{}, false
+	}
+	return c.configError(s, p["err_code"], p["err_code_des"]), true
+}
+
+// gatewayRefusal tells whether an unsigned return_code=FAIL message names
+// a refusal of our credentials or request format.
+func gatewayRefusal(msg string) bool {
+	for _, w := range []string{"签名", "sign", "appid", "mch_id", "商户号", "证书", "XML", "xml", "post", "编码"} {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
 }

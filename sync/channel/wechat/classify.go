@@ -21,6 +21,12 @@ var (
 		"REQUIRE_POST_METHOD", "POST_DATA_EMPTY", "INVALID_REQUEST", "TRADE_ERROR", "MCHID_NOT_EXIST",
 		"APPID_NOT_EXIST", "SUB_MCH_ID_NOT_EXIST", "PAY_ERROR")
 
+	// WeChat refused our settings before any business: the credentials,
+	// the merchant numbers or the request format. Final for a payment,
+	// refund or deposit call; a query so refused is only unanswered.
+	configCodes = set("SIGNERROR", "NOAUTH", "APPID_MCHID_NOT_MATCH", "XML_FORMAT_ERROR", "MCHID_NOT_EXIST",
+		"APPID_NOT_EXIST", "SUB_MCH_ID_NOT_EXIST", "REQUIRE_POST_METHOD", "POST_DATA_EMPTY", "NOT_UTF8")
+
 	// Refund: retry with the same out_refund_no.
 	refundRetryCodes = set("SYSTEMERROR", "BIZERR_NEED_RETRY", "FREQUENCY_LIMITED")
 	// Refund refused for good.
@@ -66,6 +72,11 @@ func tradeState(s string) (app.Outcome, string) {
 		return app.OutcomePending, "NOTPAY"
 	case "USERPAYING", "ACCEPT":
 		return app.OutcomePending, "PAYING"
+	case "CONSUMED", "SETTLING", "SETTLEMENTFAIL":
+		// /deposit/orderquery's states of a deposit that was frozen and then
+		// consumed (done, accepted, or the return of the rest failed): the
+		// freeze itself happened. QueryDepositOp reads them for the consume.
+		return app.OutcomeSuccess, "PAID"
 	}
 	return app.OutcomeUnknown, ""
 }

@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"fmt"
 
 	"cashier/app"
 	"cashier/sync/channel"
@@ -30,31 +31,48 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 	params["total_fee"] = itoa(r.Total)
 	params["consume_fee"] = itoa(r.Amount)
 	params["fee_type"] = "CNY"
-	s := callSpec{what: "/deposit/consume", params: params, needCert: true, signType: SignHMACSHA256, ref: r.OutTradeNo, refKey: "out_trade_no"}
+	s := callSpec{what: "/deposit/consume", params: params, needCert: true, signType: SignHMACSHA256, ref: r.OutTradeNo, refKey: "out_trade_no", effect: true}
 	a, err := c.call(ctx, s)
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
+	return c.consumeResult(s, a, r), nil
+}
+
+// consumeResult reads a /deposit/consume answer. The consumed amount is
+// reported as WeChat states it (consume_fee), whatever was asked.
+func (c *Client) consumeResult(s callSpec, a answer, r app.ConsumeRequest) app.ChannelResult {
 	if a.bad != nil {
-		return *a.bad, nil
+		return *a.bad
 	}
 	p := a.p
+	if got := p["transaction_id"]; got != "" && r.TransactionID != "" && got != r.TransactionID {
+		c.untrusted(s, "signed consume answer for another transaction_id")
+		return channel.Untrusted(channel.CodeMismatch, "微信支付押金消费应答属于其他订单，不予采信 / WeChat's consume answer names another deposit; outcome unknown")
+	}
 	if p["result_code"] == "SUCCESS" {
 		amt, ok := fen(p["consume_fee"])
-		if !ok || amt != r.Amount {
-			c.untrusted(s, "signed consume SUCCESS with a different consume_fee")
-			return channel.Untrusted(channel.CodeMismatch, "微信支付押金消费应答金额不符，请查询 / WeChat's consume answer states another amount; query the deposit"), nil
+		if !ok {
+			c.untrusted(s, "signed consume SUCCESS without a readable consume_fee")
+			return channel.Untrusted(channel.CodeMalformed, "微信支付押金消费应答缺少消费金额，请查询 / WeChat's consume answer does not state the consumed amount; query the deposit")
 		}
-		return app.ChannelResult{
+		res := app.ChannelResult{
 			Outcome:       app.OutcomeSuccess,
 			TransactionID: p["transaction_id"],
 			Amount:        amt,
 			TradeState:    "PAID",
-		}, nil
+		}
+		if amt != r.Amount {
+			c.log.Warn("wechat: deposit consumed for another amount", "ref", s.ref, "asked", r.Amount.String(), "consume_fee", amt.String())
+			res.Message = fmt.Sprintf("押金消费了 %s 而非 %s / WeChat consumed %s, not the %s asked", amt, r.Amount, amt, r.Amount)
+		}
+		return res
 	}
-	code := p["err_code"]
-	if consumeFailCodes[code] {
-		return c.business(app.OutcomeFailed, p), nil
+	if res, ok := c.refusedSettings(s, p); ok {
+		return res
 	}
-	return c.business(app.OutcomeUnknown, p), nil
+	if consumeFailCodes[p["err_code"]] {
+		return c.business(app.OutcomeFailed, p)
+	}
+	return c.business(app.OutcomeUnknown, p)
 }

@@ -34,6 +34,7 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 		},
 		ref:    r.OutTradeNo,
 		refKey: "out_trade_no",
+		effect: true,
 	}
 	if r.Deposit {
 		s.what = "/deposit/micropay"
@@ -71,6 +72,9 @@ func (c *Client) payResult(ctx context.Context, s callSpec, a answer, r app.PayR
 	if p["result_code"] != "FAIL" {
 		return channel.Untrusted(channel.CodeMalformed, "微信支付应答缺少业务结果，结果未知 / WeChat's answer has no result_code; outcome unknown")
 	}
+	if res, ok := c.refusedSettings(s, p); ok {
+		return res
+	}
 	code := p["err_code"]
 	switch {
 	case code == "USERPAYING":
@@ -90,7 +94,10 @@ func (c *Client) payResult(ctx context.Context, s callSpec, a answer, r app.PayR
 		res := c.business(app.OutcomeFailed, p)
 		res.TradeState = "PAYERROR"
 		if code == "ORDERREVERSED" {
+			// A retry of a number that was reversed meanwhile: the number
+			// is spent, the next attempt needs a new one.
 			res.TradeState = "REVOKED"
+			res.NewOrderNo = true
 		}
 		return res
 	case ourFaultCodes[code]:

@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -13,13 +14,15 @@ import (
 // Refund implements app.PaymentChannel: /secapi/pay/refund, or
 // /deposit/refund for a consumed deposit (needs the transaction_id). Both
 // need the client certificate. A SUCCESS answer means WeChat accepted the
-// refund (OutcomePending); RefundQuery tells when the money is back.
+// refund (OutcomePending) of refund_fee, reported as Amount whatever was
+// asked: the state machine compares the two. RefundQuery tells when the
+// money is back.
 func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
 	params, err := c.refundParams(r)
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	s := callSpec{what: "/secapi/pay/refund", params: params, needCert: true, ref: r.OutRefundNo, refKey: "out_refund_no"}
+	s := callSpec{what: "/secapi/pay/refund", params: params, needCert: true, ref: r.OutRefundNo, refKey: "out_refund_no", effect: true}
 	if r.Deposit {
 		if r.TransactionID == "" {
 			return app.ChannelResult{}, app.NotSent("押金退款需要微信支付订单号 / a deposit refund needs the WeChat transaction_id")
@@ -31,34 +34,60 @@ func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelRe
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
+	return c.refundResult(s, a, r), nil
+}
+
+// refundResult reads a refund answer.
+func (c *Client) refundResult(s callSpec, a answer, r app.RefundRequest) app.ChannelResult {
 	if a.bad != nil {
-		return *a.bad, nil
+		return *a.bad
 	}
 	p := a.p
+	if bad, ok := c.otherOrder(s, p, r.OrderRef); ok {
+		return bad
+	}
 	if p["result_code"] == "SUCCESS" {
+		amt, ok := fen(p["refund_fee"])
+		if !ok {
+			c.untrusted(s, "signed refund SUCCESS without a readable refund_fee")
+			return channel.Untrusted(channel.CodeMalformed, "微信支付退款应答缺少退款金额，请查询 / WeChat's refund answer does not state the refunded amount; query the refund")
+		}
 		res := app.ChannelResult{
 			Outcome:       app.OutcomePending,
 			TransactionID: p["refund_id"],
+			Amount:        amt,
 			TradeState:    "REFUND",
 			Message:       "退款已受理，请查询结果 / refund accepted; query for the result",
 		}
-		if amt, ok := fen(p["refund_fee"]); ok {
-			res.Amount = amt
+		if amt != r.Amount {
+			c.log.Warn("wechat: refund accepted for another amount", "ref", s.ref, "asked", r.Amount.String(), "refund_fee", amt.String())
+			res.Message = fmt.Sprintf("退款已受理，但金额为 %s 而非 %s / WeChat accepted the refund for %s, not the %s asked", amt, r.Amount, amt, r.Amount)
 		}
-		if res.Amount != r.Amount {
-			c.untrusted(s, "signed refund SUCCESS with a different refund_fee")
-			return channel.Untrusted(channel.CodeMismatch, "微信支付退款应答金额不符，请查询 / WeChat's refund answer states another amount; query the refund"), nil
-		}
-		return res, nil
+		return res
+	}
+	if res, ok := c.refusedSettings(s, p); ok {
+		return res
 	}
 	code := p["err_code"]
 	switch {
 	case refundRetryCodes[code]:
-		return c.business(app.OutcomeUnknown, p), nil
+		return c.business(app.OutcomeUnknown, p)
 	case refundFailCodes[code]:
-		return c.business(app.OutcomeFailed, p), nil
+		return c.business(app.OutcomeFailed, p)
 	}
-	return c.business(app.OutcomeUnknown, p), nil
+	return c.business(app.OutcomeUnknown, p)
+}
+
+// otherOrder checks a signed refund answer names our order: out_trade_no
+// and transaction_id, where both sides have them.
+func (c *Client) otherOrder(s callSpec, p map[string]string, r app.OrderRef) (app.ChannelResult, bool) {
+	for _, f := range []struct{ key, want string }{{"out_trade_no", r.OutTradeNo}, {"transaction_id", r.TransactionID}} {
+		if got := p[f.key]; got != "" && f.want != "" && got != f.want {
+			c.untrusted(s, "signed refund answer for another "+f.key)
+			return channel.Untrusted(channel.CodeMismatch, "微信支付退款应答属于其他订单，不予采信 / WeChat's refund answer names another order ("+f.key+"); outcome unknown"), true
+		}
+	}
+	return app.ChannelResult{}, false
 }
 
 func (c *Client) refundParams(r app.RefundRequest) (map[string]string, error) {
@@ -104,24 +133,36 @@ func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.Chan
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.refundQueryResult(s, a, r.OutRefundNo), nil
+	return c.refundQueryResult(s, a, r), nil
 }
 
 // refundQueryResult reads a refund query answer.
-func (c *Client) refundQueryResult(s callSpec, a answer, outRefundNo string) app.ChannelResult {
+func (c *Client) refundQueryResult(s callSpec, a answer, r app.RefundRequest) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
 	}
 	p := a.p
 	if p["result_code"] != "SUCCESS" {
-		// REFUNDNOTEXIST included: an in-flight refund may still arrive, so
-		// it is not final; retrying the refund with the same number is safe.
-		return c.business(app.OutcomeUnknown, p)
+		if res, ok := c.refusedSettings(s, p); ok {
+			return res
+		}
+		res := c.business(app.OutcomeUnknown, p)
+		switch p["err_code"] {
+		case "REFUNDNOTEXIST", "ORDERNOTEXIST":
+			// A definite "no such refund": the state machine decides (an
+			// in-flight refund may still arrive; a re-send with the same
+			// number is safe).
+			res.NotFound = true
+		}
+		return res
 	}
-	status, refundID, amount, when, found := findRefund(p, outRefundNo)
+	if bad, ok := c.otherOrder(s, p, r.OrderRef); ok {
+		return bad
+	}
+	status, refundID, amount, when, found := findRefund(p, r.OutRefundNo)
 	if !found {
 		c.untrusted(s, "signed refund query answer without our out_refund_no")
-		return channel.Untrusted(channel.CodeNoRecord, "微信支付退款查询应答中没有这笔退款，结果未知 / WeChat's refund query answer does not list this refund; outcome unknown")
+		return channel.Untrusted(channel.CodeMismatch, "微信支付退款查询应答中没有这笔退款，不予采信 / WeChat's refund query answer lists other refunds, not this one; outcome unknown")
 	}
 	res := app.ChannelResult{
 		Outcome:       refundStatus(status),
@@ -130,14 +171,22 @@ func (c *Client) refundQueryResult(s callSpec, a answer, outRefundNo string) app
 		Code:          status,
 		TradeState:    "REFUND",
 	}
-	if amt, ok := fen(amount); ok {
+	amt, ok := fen(amount)
+	if ok {
 		res.Amount = amt
+	} else if res.Outcome == app.OutcomeSuccess {
+		c.untrusted(s, "signed refund SUCCESS without a readable refund_fee")
+		return channel.Untrusted(channel.CodeMalformed, "微信支付退款查询应答缺少退款金额，结果未知 / WeChat's refund query answer does not state the refunded amount; outcome unknown")
 	}
 	switch status {
 	case "CHANGE":
 		res.Message = "退款到银行卡失败，请在商户平台手工处理，切勿重新退款 / the refund bounced at the bank; handle it by hand in the merchant platform and do not refund again"
 	case "PROCESSING":
 		res.Message = "退款处理中 / refund in progress"
+	case "SUCCESS":
+		if ok && amt != r.Amount && r.Amount != 0 {
+			res.Message = fmt.Sprintf("微信支付退款了 %s 而非 %s / WeChat refunded %s, not the %s asked", amt, r.Amount, amt, r.Amount)
+		}
 	}
 	return res
 }

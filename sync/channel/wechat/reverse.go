@@ -15,7 +15,7 @@ func (c *Client) Reverse(ctx context.Context, r app.OrderRef) (app.ChannelResult
 	if err := orderKey(r, params); err != nil {
 		return app.ChannelResult{}, err
 	}
-	s := callSpec{what: "/secapi/pay/reverse", params: params, needCert: true, ref: r.OutTradeNo, refKey: "out_trade_no"}
+	s := callSpec{what: "/secapi/pay/reverse", params: params, needCert: true, ref: r.OutTradeNo, refKey: "out_trade_no", effect: true}
 	if r.Deposit {
 		s.what = "/deposit/reverse"
 		s.signType = SignHMACSHA256
@@ -38,7 +38,7 @@ func (c *Client) Release(ctx context.Context, r app.ReleaseRequest) (app.Channel
 	if err := orderKey(r.OrderRef, params); err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.reverse(ctx, callSpec{what: "/deposit/reverse", params: params, needCert: true, signType: SignHMACSHA256, ref: r.OutTradeNo, refKey: "out_trade_no"})
+	return c.reverse(ctx, callSpec{what: "/deposit/reverse", params: params, needCert: true, signType: SignHMACSHA256, ref: r.OutTradeNo, refKey: "out_trade_no", effect: true})
 }
 
 func (c *Client) reverse(ctx context.Context, s callSpec) (app.ChannelResult, error) {
@@ -46,15 +46,18 @@ func (c *Client) reverse(ctx context.Context, s callSpec) (app.ChannelResult, er
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.reverseResult(a), nil
+	return c.reverseResult(s, a), nil
 }
 
 // reverseResult reads a reverse answer.
-func (c *Client) reverseResult(a answer) app.ChannelResult {
+func (c *Client) reverseResult(s callSpec, a answer) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
 	}
 	p := a.p
+	if res, ok := c.refusedSettings(s, p); ok && p["recall"] != "Y" {
+		return res
+	}
 	recall := p["recall"] == "Y"
 	if p["result_code"] == "SUCCESS" && !recall {
 		res := c.business(app.OutcomeSuccess, p)
@@ -75,7 +78,13 @@ func (c *Client) reverseResult(a answer) app.ChannelResult {
 		return res
 	case reverseFailCodes[code]:
 		return c.business(app.OutcomeFailed, p)
+	case code == "ORDERNOTEXIST":
+		// Definite, but an in-flight payment may still arrive: the state
+		// machine decides.
+		res := c.business(app.OutcomeUnknown, p)
+		res.NotFound = true
+		return res
 	}
-	// SYSTEMERROR, ORDERNOTEXIST and unknown codes: not known.
+	// SYSTEMERROR and unknown codes: not known.
 	return c.business(app.OutcomeUnknown, p)
 }

@@ -216,8 +216,19 @@ func TestPay_AnswerMapping(t *testing.T) {
 			outcome: app.OutcomeFailed, code: "AUTHCODEEXPIRE"},
 		{name: "NOTENOUGH fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "NOTENOUGH") },
 			outcome: app.OutcomeFailed, code: "NOTENOUGH"},
-		{name: "ORDERREVERSED fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "ORDERREVERSED") },
-			outcome: app.OutcomeFailed, code: "ORDERREVERSED", check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "REVOKED", r.TradeState) }},
+		{name: "ORDERREVERSED: the number is spent", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "ORDERREVERSED") },
+			outcome: app.OutcomeFailed, code: "ORDERREVERSED", check: func(t *testing.T, r app.ChannelResult) {
+				assert.Equal(t, "REVOKED", r.TradeState)
+				assert.True(t, r.NewOrderNo, "a retry of a reversed number must not reuse it")
+			}},
+		{name: "SIGNERROR is a settings refusal", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "SIGNERROR") },
+			outcome: app.OutcomeFailed, code: "SIGNERROR", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "NOAUTH is a settings refusal", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "NOAUTH") },
+			outcome: app.OutcomeFailed, code: "NOAUTH", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "APPID_MCHID_NOT_MATCH is a settings refusal", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "APPID_MCHID_NOT_MATCH") },
+			outcome: app.OutcomeFailed, code: "APPID_MCHID_NOT_MATCH", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "PARAM_ERROR is no settings refusal", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "PARAM_ERROR") },
+			outcome: app.OutcomeFailed, code: "PARAM_ERROR", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
 		{name: "PARAM_ERROR fails", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "PARAM_ERROR") },
 			outcome: app.OutcomeFailed, code: "PARAM_ERROR"},
 		{name: "OUT_TRADE_NO_USED needs a new number", answer: func(_ string, q map[string]string) (int, string) { return 200, fail(q, "OUT_TRADE_NO_USED") },
@@ -251,9 +262,18 @@ func TestPay_AnswerMapping(t *testing.T) {
 		{name: "wrong algorithm: MD5 request answered with HMAC sign", answer: func(_ string, q map[string]string) (int, string) {
 			return 200, signedWith(testKey, SignHMACSHA256, base(q, paid(q)))
 		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
-		{name: "return_code FAIL is unknown", answer: func(_ string, q map[string]string) (int, string) {
+		{name: "return_code FAIL refusing the signature is a settings refusal", answer: func(_ string, q map[string]string) (int, string) {
 			return 200, "<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>"
-		}, outcome: app.OutcomeUnknown, code: "FAIL"},
+		}, outcome: app.OutcomeFailed, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) {
+			assert.True(t, r.ConfigError)
+			assert.Contains(t, r.Message, "签名错误")
+		}},
+		{name: "return_code FAIL for the merchant numbers is a settings refusal", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, "<xml><return_code>FAIL</return_code><return_msg>appid和mch_id不匹配</return_msg></xml>"
+		}, outcome: app.OutcomeFailed, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "return_code FAIL for anything else is unknown", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, "<xml><return_code>FAIL</return_code><return_msg>系统繁忙</return_msg></xml>"
+		}, outcome: app.OutcomeUnknown, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
 		{name: "signed success for another merchant", answer: func(_ string, q map[string]string) (int, string) {
 			p := base(q, paid(q))
 			p["sub_mch_id"] = "1900000999"
@@ -383,6 +403,8 @@ func TestQuery_TradeStates(t *testing.T) {
 		{"NOTPAY", app.OutcomePending, "NOTPAY"},
 		{"USERPAYING", app.OutcomePending, "PAYING"},
 		{"ACCEPT", app.OutcomePending, "PAYING"},
+		{"CONSUMED", app.OutcomeSuccess, "PAID"},
+		{"SETTLING", app.OutcomeSuccess, "PAID"},
 		{"WHATEVER", app.OutcomeUnknown, ""},
 	}
 	f := newFake(t)
@@ -401,7 +423,7 @@ func TestQuery_TradeStates(t *testing.T) {
 			assert.Equal(t, c.state, res.Code)
 		})
 	}
-	t.Run("ORDERNOTEXIST is unknown", func(t *testing.T) {
+	t.Run("ORDERNOTEXIST is unknown and NotFound", func(t *testing.T) {
 		f.mu.Lock()
 		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "ORDERNOTEXIST") }
 		f.mu.Unlock()
@@ -409,6 +431,26 @@ func TestQuery_TradeStates(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
 		assert.Equal(t, "ORDERNOTEXIST", res.Code)
+		assert.True(t, res.NotFound)
+	})
+	t.Run("SYSTEMERROR is not NotFound", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "SYSTEMERROR") }
+		f.mu.Unlock()
+		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.False(t, res.NotFound)
+	})
+	t.Run("a settings refusal of a query is unknown with ConfigError", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "SIGNERROR") }
+		f.mu.Unlock()
+		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome, "a refused query says nothing about the money")
+		assert.True(t, res.ConfigError)
+		assert.Equal(t, "SIGNERROR", res.Code)
 	})
 	t.Run("by transaction id", func(t *testing.T) {
 		f.mu.Lock()
@@ -444,6 +486,8 @@ func TestReverse_Mapping(t *testing.T) {
 		{"USERPAYING", map[string]string{"result_code": "FAIL", "err_code": "USERPAYING", "recall": "N"}, app.OutcomePending, true},
 		{"REVERSE_EXPIRE", map[string]string{"result_code": "FAIL", "err_code": "REVERSE_EXPIRE", "recall": "N"}, app.OutcomeFailed, false},
 		{"SYSTEMERROR recall=N", map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR", "recall": "N"}, app.OutcomeUnknown, false},
+		{"ORDERNOTEXIST", map[string]string{"result_code": "FAIL", "err_code": "ORDERNOTEXIST", "recall": "N"}, app.OutcomeUnknown, false},
+		{"SIGNERROR", map[string]string{"result_code": "FAIL", "err_code": "SIGNERROR", "recall": "N"}, app.OutcomeFailed, false},
 	}
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
@@ -456,6 +500,8 @@ func TestReverse_Mapping(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome)
 			assert.Equal(t, c.retry, res.Retry)
+			assert.Equal(t, c.extra["err_code"] == "ORDERNOTEXIST", res.NotFound)
+			assert.Equal(t, c.extra["err_code"] == "SIGNERROR", res.ConfigError)
 		})
 	}
 	reqs := f.requests()
@@ -487,14 +533,23 @@ func TestRefund_Mapping(t *testing.T) {
 		name    string
 		extra   map[string]string
 		outcome app.Outcome
+		amount  app.Money
+		code    string
+		config  bool
 	}{
-		{"accepted", map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1"}, app.OutcomePending},
-		{"SYSTEMERROR", map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR"}, app.OutcomeUnknown},
-		{"BIZERR_NEED_RETRY", map[string]string{"result_code": "FAIL", "err_code": "BIZERR_NEED_RETRY"}, app.OutcomeUnknown},
-		{"NOTENOUGH", map[string]string{"result_code": "FAIL", "err_code": "NOTENOUGH"}, app.OutcomeFailed},
-		{"TRADE_OVERDUE", map[string]string{"result_code": "FAIL", "err_code": "TRADE_OVERDUE"}, app.OutcomeFailed},
-		{"different amount", map[string]string{"refund_id": "5000", "refund_fee": "1250", "out_refund_no": "R1"}, app.OutcomeUnknown},
-		{"another refund", map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R2"}, app.OutcomeUnknown},
+		{name: "accepted", extra: map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1"}, outcome: app.OutcomePending, amount: 250},
+		{name: "SYSTEMERROR", extra: map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR"}, outcome: app.OutcomeUnknown, code: "SYSTEMERROR"},
+		{name: "BIZERR_NEED_RETRY", extra: map[string]string{"result_code": "FAIL", "err_code": "BIZERR_NEED_RETRY"}, outcome: app.OutcomeUnknown},
+		{name: "NOTENOUGH", extra: map[string]string{"result_code": "FAIL", "err_code": "NOTENOUGH"}, outcome: app.OutcomeFailed, code: "NOTENOUGH"},
+		{name: "TRADE_OVERDUE", extra: map[string]string{"result_code": "FAIL", "err_code": "TRADE_OVERDUE"}, outcome: app.OutcomeFailed},
+		{name: "SIGNERROR refuses the settings", extra: map[string]string{"result_code": "FAIL", "err_code": "SIGNERROR"}, outcome: app.OutcomeFailed, code: "SIGNERROR", config: true},
+		// The amount WeChat states is reported, never the one asked: the
+		// state machine compares them.
+		{name: "a larger amount is reported", extra: map[string]string{"refund_id": "5000", "refund_fee": "1250", "out_refund_no": "R1"}, outcome: app.OutcomePending, amount: 1250},
+		{name: "a smaller amount is reported", extra: map[string]string{"refund_id": "5000", "refund_fee": "249", "out_refund_no": "R1"}, outcome: app.OutcomePending, amount: 249},
+		{name: "no refund_fee", extra: map[string]string{"refund_id": "5000", "out_refund_no": "R1"}, outcome: app.OutcomeUnknown, code: channel.CodeMalformed},
+		{name: "another refund number", extra: map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R2"}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "another order", extra: map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1", "out_trade_no": "T9"}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -504,6 +559,42 @@ func TestRefund_Mapping(t *testing.T) {
 			res, err := cl.Refund(context.Background(), req)
 			require.NoError(t, err)
 			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+			assert.Equal(t, c.amount, res.Amount)
+			if c.code != "" {
+				assert.Equal(t, c.code, res.Code)
+			}
+			assert.Equal(t, c.config, res.ConfigError)
+		})
+	}
+	t.Run("another transaction id", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(_ string, q map[string]string) (int, string) {
+			return 200, ok(q, map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1", "transaction_id": "4200999"})
+		}
+		f.mu.Unlock()
+		r := req
+		r.TransactionID = "4200001"
+		res, err := cl.Refund(context.Background(), r)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, channel.CodeMismatch, res.Code)
+	})
+	for name, body := range map[string]func(q map[string]string) string{
+		"unsigned": func(q map[string]string) string {
+			return string(encodeXML(base(q, map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1"})))
+		},
+		"badly signed": func(q map[string]string) string {
+			return signedWith(otherKey, q["sign_type"], base(q, map[string]string{"refund_id": "5000", "refund_fee": "250", "out_refund_no": "R1"}))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, body(q) }
+			f.mu.Unlock()
+			res, err := cl.Refund(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+			assert.Zero(t, res.Amount)
 		})
 	}
 	p := f.requests()[0]
@@ -546,23 +637,54 @@ func TestRefundQuery_Statuses(t *testing.T) {
 			assert.Equal(t, "5001", res.TransactionID)
 		})
 	}
-	t.Run("REFUNDNOTEXIST is unknown", func(t *testing.T) {
+	for _, code := range []string{"REFUNDNOTEXIST", "ORDERNOTEXIST"} {
+		t.Run(code+" is unknown and NotFound", func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, code) }
+			f.mu.Unlock()
+			res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+			assert.True(t, res.NotFound)
+			assert.Equal(t, code, res.Code)
+		})
+	}
+	t.Run("SYSTEMERROR is not NotFound", func(t *testing.T) {
 		f.mu.Lock()
-		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "REFUNDNOTEXIST") }
+		f.answer = func(_ string, q map[string]string) (int, string) { return 200, fail(q, "SYSTEMERROR") }
 		f.mu.Unlock()
 		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.False(t, res.NotFound)
 	})
-	t.Run("answer without our refund", func(t *testing.T) {
+	bad := map[string]map[string]string{
+		"only another refund":       {"refund_count": "1", "out_refund_no_0": "R9", "refund_status_0": "SUCCESS", "refund_fee_0": "250"},
+		"another order":             {"out_trade_no": "T9", "refund_count": "1", "out_refund_no_0": "R1", "refund_status_0": "SUCCESS", "refund_fee_0": "250"},
+		"SUCCESS without an amount": {"refund_count": "1", "out_refund_no_0": "R1", "refund_status_0": "SUCCESS"},
+	}
+	for name, extra := range bad {
+		t.Run(name+" never counts as refunded", func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, extra) }
+			f.mu.Unlock()
+			res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1", Amount: 250})
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome, "%+v", res)
+			assert.False(t, res.NotFound)
+		})
+	}
+	t.Run("a larger amount is reported as stated", func(t *testing.T) {
 		f.mu.Lock()
 		f.answer = func(_ string, q map[string]string) (int, string) {
-			return 200, ok(q, map[string]string{"refund_count": "1", "out_refund_no_0": "R9", "refund_status_0": "SUCCESS"})
+			return 200, ok(q, map[string]string{"refund_count": "1", "out_refund_no_0": "R1", "refund_status_0": "SUCCESS", "refund_fee_0": "999"})
 		}
 		f.mu.Unlock()
-		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OutRefundNo: "R1"})
+		res, err := cl.RefundQuery(context.Background(), app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1", Amount: 250})
 		require.NoError(t, err)
-		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, app.OutcomeSuccess, res.Outcome)
+		assert.Equal(t, app.Money(999), res.Amount, "never the amount asked when WeChat states another")
+		assert.Contains(t, res.Message, "9.99")
 	})
 }
 
@@ -866,4 +988,104 @@ func TestNew_P12Certificate(t *testing.T) {
 			assert.ErrorContains(t, err, "wrong password")
 		})
 	}
+}
+
+func TestConsume_ReportsTheStatedAmount(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ref := app.OrderRef{OutTradeNo: "D1", TransactionID: "4200001", Wallet: app.WalletWeChat, Deposit: true}
+	req := app.ConsumeRequest{OrderRef: ref, Total: 50000, Amount: 32000}
+	for name, c := range map[string]struct {
+		extra   map[string]string
+		outcome app.Outcome
+		amount  app.Money
+	}{
+		"as asked":          {map[string]string{"transaction_id": "4200001", "consume_fee": "32000"}, app.OutcomeSuccess, 32000},
+		"1 fen less":        {map[string]string{"transaction_id": "4200001", "consume_fee": "31999"}, app.OutcomeSuccess, 31999},
+		"no consume_fee":    {map[string]string{"transaction_id": "4200001"}, app.OutcomeUnknown, 0},
+		"another deposit":   {map[string]string{"transaction_id": "4200999", "consume_fee": "32000"}, app.OutcomeUnknown, 0},
+		"SYSTEMERROR":       {map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR"}, app.OutcomeUnknown, 0},
+		"TRADE_STATE_ERROR": {map[string]string{"result_code": "FAIL", "err_code": "TRADE_STATE_ERROR"}, app.OutcomeFailed, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, c.extra) }
+			f.mu.Unlock()
+			res, err := cl.Consume(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+			assert.Equal(t, c.amount, res.Amount)
+		})
+	}
+}
+
+func TestQueryDepositOp(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ref := app.OrderRef{OutTradeNo: "D1", TransactionID: "4200001", Wallet: app.WalletWeChat, Deposit: true}
+	consume := app.DepositOpRef{OrderRef: ref, Kind: app.DepositOpConsume, OutRequestNo: "C1", Total: 50000, Amount: 32000}
+	release := app.DepositOpRef{OrderRef: ref, Kind: app.DepositOpRelease, OutRequestNo: "U1", Total: 50000, Amount: 50000}
+	type want struct {
+		outcome  app.Outcome
+		notFound bool
+		amount   app.Money
+	}
+	cases := []struct {
+		name  string
+		op    app.DepositOpRef
+		extra map[string]string
+		want  want
+	}{
+		{"consume done", consume, map[string]string{"trade_state": "CONSUMED", "consume_fee": "32000", "transaction_id": "4200001", "time_consume": "20261121100000"}, want{app.OutcomeSuccess, false, 32000}},
+		{"consume done for another amount", consume, map[string]string{"trade_state": "CONSUMED", "consume_fee": "31999", "transaction_id": "4200001"}, want{app.OutcomeSuccess, false, 31999}},
+		{"consume done, then refunded", consume, map[string]string{"trade_state": "REFUND", "consume_fee": "32000", "transaction_id": "4200001"}, want{app.OutcomeSuccess, false, 32000}},
+		{"consume accepted", consume, map[string]string{"trade_state": "SETTLING", "consume_fee": "32000", "transaction_id": "4200001"}, want{app.OutcomePending, false, 0}},
+		{"consume: the rest did not go back", consume, map[string]string{"trade_state": "SETTLEMENTFAIL", "consume_fee": "32000", "transaction_id": "4200001"}, want{app.OutcomeUnknown, false, 0}},
+		{"consume not made: still frozen", consume, map[string]string{"trade_state": "SUCCESS", "consume_fee": "0", "transaction_id": "4200001"}, want{app.OutcomeUnknown, true, 0}},
+		{"consume not made: reversed", consume, map[string]string{"trade_state": "REVOKED", "transaction_id": "4200001"}, want{app.OutcomeUnknown, true, 0}},
+		{"CONSUMED without consume_fee", consume, map[string]string{"trade_state": "CONSUMED", "transaction_id": "4200001"}, want{app.OutcomeUnknown, false, 0}},
+		{"frozen state with a consume_fee", consume, map[string]string{"trade_state": "SUCCESS", "consume_fee": "100", "transaction_id": "4200001"}, want{app.OutcomeUnknown, false, 0}},
+		{"release done", release, map[string]string{"trade_state": "REVOKED", "total_fee": "50000", "transaction_id": "4200001"}, want{app.OutcomeSuccess, false, 50000}},
+		{"release not made", release, map[string]string{"trade_state": "SUCCESS", "total_fee": "50000", "transaction_id": "4200001"}, want{app.OutcomeUnknown, true, 0}},
+		{"release instead consumed", release, map[string]string{"trade_state": "CONSUMED", "consume_fee": "1", "total_fee": "50000", "transaction_id": "4200001"}, want{app.OutcomeUnknown, true, 0}},
+		{"no such deposit", consume, map[string]string{"result_code": "FAIL", "err_code": "ORDERNOTEXIST"}, want{app.OutcomeUnknown, true, 0}},
+		{"SYSTEMERROR", release, map[string]string{"result_code": "FAIL", "err_code": "SYSTEMERROR"}, want{app.OutcomeUnknown, false, 0}},
+		{"another deposit", consume, map[string]string{"trade_state": "CONSUMED", "consume_fee": "32000", "transaction_id": "4200999"}, want{app.OutcomeUnknown, false, 0}},
+		{"unknown state", consume, map[string]string{"trade_state": "WHATEVER", "transaction_id": "4200001"}, want{app.OutcomeUnknown, false, 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(_ string, q map[string]string) (int, string) { return 200, ok(q, c.extra) }
+			f.mu.Unlock()
+			res, err := cl.QueryDepositOp(context.Background(), c.op)
+			require.NoError(t, err)
+			assert.Equal(t, c.want.outcome, res.Outcome, "%+v", res)
+			assert.Equal(t, c.want.notFound, res.NotFound, "%+v", res)
+			assert.Equal(t, c.want.amount, res.Amount)
+			last := f.requests()[len(f.requests())-1]
+			assert.Equal(t, "/deposit/orderquery", last.path)
+			assert.Equal(t, SignHMACSHA256, last.params["sign_type"])
+			assert.Equal(t, "4200001", last.params["transaction_id"])
+		})
+	}
+	t.Run("unsigned CONSUMED is not believed", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(_ string, q map[string]string) (int, string) {
+			return 200, string(encodeXML(base(q, map[string]string{"trade_state": "CONSUMED", "consume_fee": "32000"})))
+		}
+		f.mu.Unlock()
+		res, err := cl.QueryDepositOp(context.Background(), consume)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, channel.CodeUnsigned, res.Code)
+	})
+	t.Run("bad input: nothing sent", func(t *testing.T) {
+		n := len(f.requests())
+		_, err := cl.QueryDepositOp(context.Background(), app.DepositOpRef{OrderRef: ref, Kind: "freeze"})
+		assert.True(t, app.IsNotSent(err))
+		_, err = cl.QueryDepositOp(context.Background(), app.DepositOpRef{Kind: app.DepositOpConsume})
+		assert.True(t, app.IsNotSent(err))
+		assert.Len(t, f.requests(), n)
+	})
 }
