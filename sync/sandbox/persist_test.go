@@ -216,7 +216,7 @@ func startRun(t *testing.T, args ...string) (base string, stop func() (int, stri
 	var out, errOut syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
-	go func() { code <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &out, &errOut) }()
+	go func() { code <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &out, &errOut, nil) }()
 	require.Eventually(t, func() bool {
 		for _, line := range strings.Split(out.String(), "\n") {
 			if _, u, ok := strings.Cut(line, "listening on "); ok {
@@ -300,7 +300,7 @@ func TestLedgerFile_DemoRunRestarts(t *testing.T) {
 	p := filepath.Join(dir, demoLedgerFile)
 	require.NoError(t, os.WriteFile(p, []byte("{not json"), 0o600))
 	var out, errOut bytes.Buffer
-	require.Equal(t, 1, run(context.Background(), []string{"--addr", "127.0.0.1:0", "--demo", dir}, &out, &errOut))
+	require.Equal(t, 1, run(context.Background(), []string{"--addr", "127.0.0.1:0", "--demo", dir}, &out, &errOut, nil))
 	require.Contains(t, errOut.String(), p)
 	b, _ := os.ReadFile(p)
 	require.Equal(t, "{not json", string(b))

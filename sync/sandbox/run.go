@@ -18,12 +18,19 @@ import (
 //	pos sandbox --addr 127.0.0.1:8443 --config sandbox.json
 //	pos sandbox --addr 127.0.0.1:8443 --demo ./sandbox-demo
 func Run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, args, stdout, stderr)
+	return RunWith(args, stdout, stderr, nil)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// RunWith is Run with a hook called once the gateway listens: with --demo
+// it gets the demo credentials (the app writes the channels.json that
+// points a data folder at this gateway), with --config nil.
+func RunWith(args []string, stdout, stderr io.Writer, onStart func(srv *Server, creds *ClientCredentials, demoDir string) error) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, stdout, stderr, onStart)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, onStart func(*Server, *ClientCredentials, string) error) int {
 	fs := flag.NewFlagSet("pos sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8443", "`HOST:PORT` to listen on (port 0 picks a free one)")
@@ -52,11 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var cfg *Config
+	var creds *ClientCredentials
 	var err error
 	if *configPath != "" {
 		cfg, err = LoadConfig(*configPath)
 	} else {
-		cfg, _, err = Demo(*demoDir)
+		cfg, creds, err = Demo(*demoDir)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pos sandbox: %v\n", err)
@@ -69,6 +77,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "pos sandbox: %v\n", err)
 		return 1
+	}
+	if onStart != nil {
+		if err := onStart(srv, creds, *demoDir); err != nil {
+			fmt.Fprintf(stderr, "pos sandbox: %v\n", err)
+			srv.Close()
+			return 1
+		}
 	}
 	fmt.Fprintf(stdout, "SANDBOX payment gateway listening on %s\n", srv.BaseURL)
 	fmt.Fprintf(stdout, "  WeChat Pay v2  %s/pay/micropay ... /secapi/pay/* /deposit/*\n", srv.BaseURL)

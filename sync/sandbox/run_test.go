@@ -83,7 +83,7 @@ func TestRun_ServesUntilStopped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"--addr", "127.0.0.1:0", "--config", filepath.Join(dir, demoConfigFile)}, &out, &errOut)
+		code <- run(ctx, []string{"--addr", "127.0.0.1:0", "--config", filepath.Join(dir, demoConfigFile)}, &out, &errOut, nil)
 	}()
 
 	var base string
