@@ -411,7 +411,7 @@ func TestAgainstSandbox_CloudPay_PayQueryReverseRefund(t *testing.T) {
 			for _, w := range []struct {
 				wallet app.Wallet
 				code   string
-			}{{app.WalletWeChat, code("13", 18, "000")}, {app.WalletAlipay, code("28", 18, "000")}, {app.WalletMember, code("99", 16, "000")}} {
+			}{{app.WalletWeChat, code("13", 18, "000")}, {app.WalletAlipay, code("28", 18, "000")}} {
 				r := app.PayRequest{OutTradeNo: no(prefix), AuthCode: w.code, Wallet: w.wallet, Amount: 1250, Subject: "沙箱-饮料"}
 				res, err := cl.Pay(ctx, r)
 				requireOutcome(t, app.OutcomeSuccess, res, err, string(w.wallet)+" pay")
@@ -534,14 +534,14 @@ func TestAgainstSandbox_RouterServesConfiguredWallets(t *testing.T) {
 	cp, _ := cloudpayClient(t, false)
 	r := channel.NewChannels()
 	r.Set(wx, app.WalletWeChat)
-	r.Set(cp, app.WalletMember)
+	r.Set(cp, app.WalletAlipay)
 	r.MarkSandbox(app.ChannelWeChat, true)
-	ch, err := r.For(app.WalletMember)
+	ch, err := r.For(app.WalletAlipay)
 	require.NoError(t, err)
 	_, creds, _ := gateway(t)
-	res, err := ch.Pay(context.Background(), app.PayRequest{OutTradeNo: no(creds.CloudPay.CashierID), AuthCode: code("99", 16, "000"),
-		Wallet: app.WalletMember, Amount: 100, Subject: "会员"})
-	requireOutcome(t, app.OutcomeSuccess, res, err, "member card via the router")
-	_, err = r.For(app.WalletAlipay)
+	res, err := ch.Pay(context.Background(), app.PayRequest{OutTradeNo: no(creds.CloudPay.CashierID), AuthCode: code("28", 18, "000"),
+		Wallet: app.WalletAlipay, Amount: 100, Subject: "支付宝"})
+	requireOutcome(t, app.OutcomeSuccess, res, err, "Alipay via Cloud Pay through the router")
+	_, err = r.For(app.WalletMember)
 	assert.True(t, app.IsNotSent(err))
 }

@@ -36,6 +36,17 @@ const (
 	cpInternalNotFound  = 404 // sandbox's internal_status for "no such order"
 )
 
+// Pay platforms (PayPlatform, page 37628): 1 WeChat Pay, 2 Alipay, 4
+// bookkeeping (记账模式, not served here). There is no member card.
+const (
+	cpWeChat = 1
+	cpAlipay = 2
+)
+
+// cpForeignDevice is the terminal of the other order the …407 scenario
+// puts under the payment's number.
+const cpForeignDevice = "POS-OTHER"
+
 // CloudPayAuthenCode is the HMAC-SHA256 authentication code: upper-case hex
 // over the exact bytes of request_content (or response_content).
 func CloudPayAuthenCode(key string, content []byte) string {
@@ -87,12 +98,25 @@ type cpPayMchKey struct {
 	OutShopID   string `json:"out_shop_id"`
 }
 
+// cpPayContent is pay_content; deposit_consume puts the freeze it takes
+// from and is_confirm_unfreeze in it too (page 37678).
 type cpPayContent struct {
-	OutTradeNo string `json:"out_trade_no"`
-	AuthorCode string `json:"author_code"`
-	TotalFee   int64  `json:"total_fee"`
-	FeeType    string `json:"fee_type"`
-	Body       string `json:"body"`
+	OutTradeNo        string `json:"out_trade_no"`
+	AuthorCode        string `json:"author_code"`
+	TotalFee          int64  `json:"total_fee"`
+	FeeType           string `json:"fee_type"`
+	Body              string `json:"body"`
+	OutFreezeNo       string `json:"out_freeze_no"`
+	IsConfirmUnfreeze *bool  `json:"is_confirm_unfreeze"`
+}
+
+// cpFreezeContent is micro_freeze's content group (page 37676).
+type cpFreezeContent struct {
+	OutFreezeNo string `json:"out_freeze_no"`
+	AuthorCode  string `json:"author_code"`
+	FreezeFee   int64  `json:"freeze_fee"`
+	FeeType     string `json:"fee_type"`
+	Body        string `json:"body"`
 }
 
 type cpRefundContent struct {
@@ -116,6 +140,7 @@ type cpOrderClient struct {
 type cpRequest struct {
 	PayMchKey     *cpPayMchKey     `json:"pay_mch_key"`
 	PayContent    *cpPayContent    `json:"pay_content"`
+	FreezeContent *cpFreezeContent `json:"freeze_content"`
 	RefundContent *cpRefundContent `json:"refund_content"`
 	OrderClient   *cpOrderClient   `json:"order_client"`
 	NonceStr      string           `json:"nonce_str"`
@@ -136,12 +161,11 @@ type cpRequest struct {
 	PageNum        int     `json:"page_num"`
 	PageSize       int     `json:"page_size"`
 
-	// deposits
-	OutFreezeNo       string `json:"out_freeze_no"`
-	IsConfirmUnfreeze bool   `json:"is_confirm_unfreeze"`
-	OutUnfreezeNo     string `json:"out_unfreeze_no"`
-	UnfreezeFee       int64  `json:"unfreeze_fee"`
-	Remark            string `json:"remark"`
+	// unfreeze, query_freeze_order, query_unfreeze_order
+	OutFreezeNo   string `json:"out_freeze_no"`
+	OutUnfreezeNo string `json:"out_unfreeze_no"`
+	UnfreezeFee   int64  `json:"unfreeze_fee"`
+	Remark        string `json:"remark"`
 }
 
 // cpAnswer is what a Cloud Pay handler decides.
@@ -174,9 +198,11 @@ var cloudPayAPIs = map[string]cpAPI{
 	"refund":                     {signOK: true, handle: (*Server).cpRefund},
 	"query_refund_order":         {handle: (*Server).cpQueryRefund},
 	"close_order":                {handle: (*Server).cpCloseOrder},
-	"micro_freeze":               {handle: (*Server).cpMicroPay},
+	"micro_freeze":               {handle: (*Server).cpMicroFreeze},
+	"query_freeze_order":         {handle: (*Server).cpQueryFreeze},
 	"deposit_consume":            {handle: (*Server).cpDepositConsume},
 	"unfreeze":                   {handle: (*Server).cpUnfreeze},
+	"query_unfreeze_order":       {handle: (*Server).cpQueryUnfreeze},
 	"client_order_detail":        {handle: (*Server).cpOrderDetail},
 	"query_sub_mch_shop_info":    {handle: (*Server).cpShopInfo},
 	"upload_client_monitor_info": {handle: (*Server).cpMonitor},
@@ -354,6 +380,15 @@ func (c *cpCall) checkShop() string {
 	return "门店不存在: out_shop_id"
 }
 
+// checkMerchant checks the shop of pay_mch_key and order_client, as every
+// order call carries them.
+func (c *cpCall) checkMerchant() string {
+	if msg := c.checkShop(); msg != "" {
+		return msg
+	}
+	return c.checkClient(false)
+}
+
 func (c *cpCall) checkClient(payment bool) string {
 	oc := c.req.OrderClient
 	if oc == nil {
@@ -384,72 +419,100 @@ func (c *cpCall) prefixed(no string) bool {
 func platformOf(code string) int {
 	switch {
 	case isWeChatCode(code):
-		return 1
+		return cpWeChat
 	case isAlipayCode(code):
-		return 2
-	case len(code) >= 10 && len(code) <= 32 && strings.HasPrefix(code, "99") && allDigits(code):
-		return 3
+		return cpAlipay
 	}
 	return 0
 }
 
 func cpTxnPrefix(platform int) string {
-	switch platform {
-	case 1:
-		return "4200{date}"
-	case 2:
+	if platform == cpAlipay {
 		return "{date}2200"
 	}
-	return "9900{date}"
+	return "4200{date}"
+}
+
+// cpCode is a code payment or freeze as both calls ask for it.
+type cpCode struct {
+	no, code, body string
+	fee            int64
+	deposit        bool
 }
 
 func (s *Server) cpMicroPay(c *cpCall) cpAnswer {
-	deposit := c.api == "micro_freeze"
+	pc := c.req.PayContent
+	if pc == nil {
+		return cpFail(cpFailed, "缺少pay_content")
+	}
+	return s.cpCharge(c, cpCode{no: pc.OutTradeNo, code: pc.AuthorCode, body: pc.Body, fee: pc.TotalFee}, pc.FeeType)
+}
+
+// cpMicroFreeze is micro_freeze (page 37676): the freeze's own content
+// group with out_freeze_no and freeze_fee.
+func (s *Server) cpMicroFreeze(c *cpCall) cpAnswer {
+	fc := c.req.FreezeContent
+	if fc == nil {
+		return cpFail(cpFailed, "缺少freeze_content(out_freeze_no, author_code, freeze_fee, fee_type, body)")
+	}
+	return s.cpCharge(c, cpCode{no: fc.OutFreezeNo, code: fc.AuthorCode, body: fc.Body, fee: fc.FreezeFee, deposit: true}, fc.FeeType)
+}
+
+func (s *Server) cpCharge(c *cpCall, in cpCode, feeType string) cpAnswer {
+	noName, feeName := "out_trade_no", "total_fee"
+	if in.deposit {
+		noName, feeName = "out_freeze_no", "freeze_fee"
+	}
 	if msg := c.checkShop(); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
 	if msg := c.checkClient(true); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
-	pc := c.req.PayContent
-	if pc == nil {
-		return cpFail(cpFailed, "缺少pay_content")
+	if !c.prefixed(in.no) {
+		return cpFail(cpFailed, noName+"必须以云支付订单前缀"+c.sm.CashierID+"开头(最长32位)")
 	}
-	if !c.prefixed(pc.OutTradeNo) {
-		return cpFail(cpFailed, "out_trade_no必须以云支付订单前缀"+c.sm.CashierID+"开头(最长32位)")
+	if in.fee <= 0 || in.fee > int64(app.DefaultCeiling) {
+		return cpFail(cpFailed, feeName+"不合法")
 	}
-	if pc.TotalFee <= 0 || pc.TotalFee > int64(app.DefaultCeiling) {
-		return cpFail(cpFailed, "total_fee不合法")
-	}
-	if pc.FeeType != "CNY" {
+	if feeType != "CNY" {
 		return cpFail(cpFailed, "fee_type须为CNY")
 	}
-	if pc.Body == "" {
-		return cpFail(cpFailed, "缺少pay_content.body")
+	if in.body == "" {
+		return cpFail(cpFailed, "缺少body")
 	}
 	platform := c.req.PayMchKey.PayPlatform
-	if platform < 1 || platform > 3 {
-		return cpFail(cpFailed, "pay_platform不合法")
+	if platform != cpWeChat && platform != cpAlipay {
+		return cpFail(cpFailed, "pay_platform不合法: 1 微信支付, 2 支付宝 (4 记账模式沙箱不受理)")
 	}
-	if platformOf(pc.AuthorCode) != platform {
+	if platformOf(in.code) != platform {
 		return cpFail(cpFailed, "授权码author_code无效或与支付平台pay_platform不一致")
 	}
-	amount := app.Money(pc.TotalFee)
-	o, res := s.ledger.pay(payIn{
+	amount := app.Money(in.fee)
+	pay := payIn{
 		Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
-		OutTradeNo: pc.OutTradeNo, AuthCode: pc.AuthorCode, Platform: platform, Amount: amount,
-		Subject: pc.Body, Deposit: deposit, Store: c.req.PayMchKey.OutShopID,
+		OutTradeNo: in.no, AuthCode: in.code, Platform: platform, Amount: amount,
+		Subject: in.body, Deposit: in.deposit, Store: c.req.PayMchKey.OutShopID,
 		Terminal: string(c.req.OrderClient.DeviceID), Staff: string(c.req.OrderClient.StaffID),
-		TxnPrefix:   cpTxnPrefix(platform),
-		Fingerprint: strings.Join([]string{fen(amount), pc.AuthorCode, strconv.Itoa(platform), strconv.FormatBool(deposit)}, "|"),
-	})
+		TxnPrefix: cpTxnPrefix(platform),
+	}
+	if cpForeignScenario(in.code) {
+		// …407: another terminal's customer already paid under this number.
+		other := pay
+		other.AuthCode = in.code[:len(in.code)-3] + "000"
+		other.Terminal, other.Staff = cpForeignDevice, "other"
+		other.Fingerprint = cpFingerprint(other)
+		s.ledger.pay(other)
+	}
+	pay.Fingerprint = cpFingerprint(pay)
+	o, res := s.ledger.pay(pay)
 	switch res {
 	case payUnavailable:
 		return cpAnswer{scenario: ScenarioUnavailable}
 	case payConflict:
 		return cpAnswer{status: cpFailedNewNo, internal: cpInternalDuplicate, desc: "订单号重复，但金额等其他信息不一致"}
 	}
-	if o.Deposit != deposit {
+	if o.Deposit != in.deposit {
 		return cpAnswer{status: cpFailedNewNo, internal: cpInternalDuplicate, desc: "订单号重复，但金额等其他信息不一致"}
 	}
 	var scen Scenario
@@ -471,9 +534,30 @@ func (s *Server) cpMicroPay(c *cpCall) cpAnswer {
 	if res == payNew && o.Scenario == ScenarioSystemError {
 		return cpAnswer{status: cpUnknownQuery, desc: "系统繁忙，结果未知，请3秒后查询订单", scenario: scen}
 	}
+	if in.deposit {
+		return cpAnswer{status: cpOK, scenario: scen, payload: map[string]any{
+			"pay_mch_key": c.mchKey(), "freeze_order_content": s.cpFreezeOrderContent(&o), "order_client": orderClientOf(&o),
+		}}
+	}
 	return cpAnswer{status: cpOK, scenario: scen, payload: map[string]any{
-		"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&o),
+		"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&o), "order_client": orderClientOf(&o),
 	}}
+}
+
+// cpFingerprint is what makes a repeat the same request: the same amount,
+// code, platform and kind from the same terminal. The same number from
+// another terminal is other content: Cloud Pay answers 407.
+func cpFingerprint(p payIn) string {
+	return strings.Join([]string{fen(p.Amount), p.AuthCode, strconv.Itoa(p.Platform), strconv.FormatBool(p.Deposit), p.Terminal}, "|")
+}
+
+// cpForeignScenario: a payment code ending 407 (Cloud Pay only, see
+// ScenarioForeignPaid).
+func cpForeignScenario(code string) bool { return strings.HasSuffix(code, "407") }
+
+// orderClientOf is the order_client an answer shows for an order.
+func orderClientOf(o *Order) map[string]any {
+	return map[string]any{"device_id": o.Terminal, "staff_id": o.Staff}
 }
 
 // cpOrderContent renders an order as OrderContent.
@@ -502,12 +586,15 @@ func (s *Server) cpOrderContent(o *Order) map[string]any {
 	}
 	state := 0
 	switch o.Platform {
-	case 1:
+	case cpWeChat:
 		switch o.State {
 		case StatePaying:
 			state = 9
 		case StatePaid:
 			state = 2
+			if o.Parent != "" {
+				state = 14 // 押金消费成功: a deposit's consumption
+			}
 			if o.Refunded > 0 {
 				state = 4
 			}
@@ -519,7 +606,7 @@ func (s *Server) cpOrderContent(o *Order) map[string]any {
 			state = 10
 		}
 		oc["wxpay_order_content_ext"] = map[string]any{"current_trade_state": state, "bank_type": "OTHERS"}
-	case 2:
+	default:
 		switch o.State {
 		case StatePaying:
 			state = 4
@@ -537,30 +624,82 @@ func (s *Server) cpOrderContent(o *Order) map[string]any {
 			ext["fund_bill_list"] = []map[string]any{{"fund_channel": "ALIPAYACCOUNT", "amount": int64(o.Amount)}}
 		}
 		oc["alipay_order_content_ext"] = ext
-	default:
-		switch o.State {
-		case StatePaying:
-			state = 3
-		case StatePaid:
-			state = 2
-			if o.Refunded > 0 {
-				state = 4
-			}
-		default:
-			state = 5
-		}
-		oc["card_order_content_ext"] = map[string]any{"current_trade_state": state, "membership_number": o.AuthCode}
-	}
-	if o.Deposit {
-		oc["deposit_order_content_ext"] = map[string]any{
-			"out_freeze_no": o.OutTradeNo, "frozen_fee": int64(o.Frozen()),
-			"consumed_fee": int64(o.Consumed), "unfrozen_fee": int64(o.Released + o.Reversed),
-		}
 	}
 	if o.Parent != "" {
 		oc["out_freeze_no"] = o.Parent
 	}
 	return oc
+}
+
+// cpFreezeOrderContent renders a deposit as FreezeOrderContent, its state
+// from WxpayFreezeOrderState / AlipayFreezeOrderState (page 37628).
+func (s *Server) cpFreezeOrderContent(o *Order) map[string]any {
+	fc := map[string]any{
+		"out_freeze_no":    o.OutTradeNo,
+		"transaction_id":   o.TransactionID,
+		"author_code":      o.AuthCode,
+		"freeze_fee":       int64(o.Amount),
+		"fee_type":         "CNY",
+		"body":             o.Subject,
+		"nonce_str":        nonce(32),
+		"create_time":      o.CreatedAt.Unix(),
+		"last_update_time": lastUpdate(o).Unix(),
+	}
+	if o.Placeholder {
+		delete(fc, "transaction_id")
+	}
+	if !o.PaidAt.IsZero() {
+		fc["time_end"] = o.PaidAt.Unix()
+	}
+	held := o.State == StatePaid && o.Frozen() > 0
+	if o.Platform == cpWeChat {
+		state := 0
+		switch {
+		case o.Placeholder:
+			state = 7 // 本地存在，第三方支付没有订单
+		case o.State == StatePaying:
+			state = 3
+		case held:
+			state = 2
+		case o.Charged: // frozen once; all unfrozen, consumed or reversed since
+			state = 5
+		case o.State == StateFailed:
+			state = 6
+		default: // the customer stopped, or it was closed before paying
+			state = 4
+		}
+		fc["wxpay_freeze_order_content_ext"] = map[string]any{"current_trade_state": state}
+		return fc
+	}
+	state := 3 // closed, or all unfrozen/consumed
+	switch {
+	case o.Placeholder:
+		state = 4 // 订单不存在
+	case o.State == StatePaying:
+		state = 1
+	case held:
+		state = 2
+	}
+	fc["alipay_freeze_order_content_ext"] = map[string]any{"current_trade_state": state}
+	return fc
+}
+
+// cpUnfreezeOrderContent renders one unfreeze as UnfreezeOrderContent:
+// the sandbox's unfreezes are done at once (state 2).
+func cpUnfreezeOrderContent(dep *Order, r cpRelease) map[string]any {
+	uc := map[string]any{
+		"out_freeze_no":   dep.OutTradeNo,
+		"out_unfreeze_no": r.OutUnfreezeNo,
+		"unfreeze_fee":    int64(r.Amount),
+		"fee_type":        "CNY",
+		"nonce_str":       nonce(32),
+	}
+	ext := "alipay_unfreeze_order_content_ext"
+	if dep.Platform == cpWeChat {
+		ext = "wxpay_unfreeze_order_content_ext"
+	}
+	uc[ext] = map[string]any{"state": 2}
+	return uc
 }
 
 func lastUpdate(o *Order) time.Time {
@@ -577,21 +716,69 @@ func (s *Server) cpQueryOrder(c *cpCall) cpAnswer {
 	if c.req.OutTradeNo == "" {
 		return cpFail(cpFailed, "缺少out_trade_no")
 	}
-	if msg := c.checkClient(false); msg != "" {
+	if msg := c.checkMerchant(); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
 	o, ok := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutTradeNo, "")
 	if !ok {
 		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "订单不存在"}
 	}
-	return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&o)}}
+	if o.Deposit {
+		// A freeze is read with query_freeze_order (the sandbox's choice:
+		// the pages do not say whether query_order serves freezes).
+		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "订单不存在(押金冻结单请用query_freeze_order查询)"}
+	}
+	return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&o), "order_client": orderClientOf(&o)}}
+}
+
+// cpQueryFreeze is query_freeze_order: a freeze by its out_freeze_no.
+func (s *Server) cpQueryFreeze(c *cpCall) cpAnswer {
+	if c.req.OutFreezeNo == "" {
+		return cpFail(cpFailed, "缺少out_freeze_no")
+	}
+	if msg := c.checkMerchant(); msg != "" {
+		return cpFail(cpFailed, msg)
+	}
+	o, ok := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "")
+	if !ok || !(o.Deposit || o.Placeholder) {
+		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "押金冻结单不存在"}
+	}
+	if o.Placeholder {
+		o.Platform = c.req.PayMchKey.PayPlatform
+	}
+	return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "freeze_order_content": s.cpFreezeOrderContent(&o), "order_client": orderClientOf(&o)}}
+}
+
+// cpQueryUnfreeze is query_unfreeze_order (page 37681): the unfreezes of a
+// freeze, or the one named by out_unfreeze_no.
+func (s *Server) cpQueryUnfreeze(c *cpCall) cpAnswer {
+	if c.req.OutFreezeNo == "" {
+		return cpFail(cpFailed, "缺少out_freeze_no")
+	}
+	if msg := c.checkMerchant(); msg != "" {
+		return cpFail(cpFailed, msg)
+	}
+	dep, ok := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "")
+	if !ok || !dep.Deposit {
+		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "押金冻结单不存在"}
+	}
+	list := []map[string]any{}
+	clients := []map[string]any{}
+	for _, r := range s.ledger.cpReleasesOf(&dep) {
+		if c.req.OutUnfreezeNo != "" && r.OutUnfreezeNo != c.req.OutUnfreezeNo {
+			continue
+		}
+		list = append(list, cpUnfreezeOrderContent(&dep, r))
+		clients = append(clients, orderClientOf(&dep))
+	}
+	return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "unfreeze_order_content": list, "order_client": clients}}
 }
 
 func (s *Server) cpReverse(c *cpCall) cpAnswer {
 	if c.req.OutTradeNo == "" {
 		return cpFail(cpFailed, "缺少out_trade_no")
 	}
-	if msg := c.checkClient(false); msg != "" {
+	if msg := c.checkMerchant(); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
 	opt := reverseOpts{placeholder: true}
@@ -669,7 +856,7 @@ func (s *Server) cpRefund(c *cpCall) cpAnswer {
 	if rq == nil {
 		return cpFail(cpFailed, "缺少refund_content")
 	}
-	if msg := c.checkClient(false); msg != "" {
+	if msg := c.checkMerchant(); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
 	if !c.prefixed(rq.OutRefundNo) || rq.OutTradeNo == "" {
@@ -705,6 +892,9 @@ func (s *Server) cpQueryRefund(c *cpCall) cpAnswer {
 	if c.req.OutTradeNo == "" || c.req.OutRefundNo == "" {
 		return cpFail(cpFailed, "缺少out_trade_no或out_refund_no")
 	}
+	if msg := c.checkMerchant(); msg != "" {
+		return cpFail(cpFailed, msg)
+	}
 	o, ok := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutTradeNo, "")
 	rs := s.ledger.refundsOf(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutTradeNo, c.req.OutRefundNo)
 	if !ok || len(rs) == 0 {
@@ -721,6 +911,9 @@ func (s *Server) cpCloseOrder(c *cpCall) cpAnswer {
 	if c.req.OutTradeNo == "" {
 		return cpFail(cpFailed, "缺少out_trade_no")
 	}
+	if msg := c.checkMerchant(); msg != "" {
+		return cpFail(cpFailed, msg)
+	}
 	if !c.prefixed(c.req.OutTradeNo) {
 		return cpFail(cpFailed, "out_trade_no必须以云支付订单前缀"+c.sm.CashierID+"开头")
 	}
@@ -730,32 +923,40 @@ func (s *Server) cpCloseOrder(c *cpCall) cpAnswer {
 	return cpAnswer{status: cpOK}
 }
 
+// cpDepositConsume is deposit_consume (page 37678): pay_content names the
+// consumption order and, in the same group, the freeze (out_freeze_no) and
+// is_confirm_unfreeze, which WeChat Pay only takes as true.
 func (s *Server) cpDepositConsume(c *cpCall) cpAnswer {
 	pc := c.req.PayContent
-	if c.req.OutFreezeNo == "" || pc == nil {
-		return cpFail(cpFailed, "缺少out_freeze_no或pay_content")
+	if pc == nil || pc.OutFreezeNo == "" || pc.IsConfirmUnfreeze == nil {
+		return cpFail(cpFailed, "缺少pay_content或pay_content.out_freeze_no/is_confirm_unfreeze")
 	}
-	if msg := c.checkClient(false); msg != "" {
+	if msg := c.checkMerchant(); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
 	if !c.prefixed(pc.OutTradeNo) {
 		return cpFail(cpFailed, "pay_content.out_trade_no必须以云支付订单前缀"+c.sm.CashierID+"开头")
 	}
-	if pc.TotalFee <= 0 {
-		return cpFail(cpFailed, "pay_content.total_fee不合法")
+	if pc.TotalFee <= 0 || pc.FeeType != "CNY" || pc.Body == "" {
+		return cpFail(cpFailed, "pay_content.total_fee/fee_type/body不合法")
 	}
-	prev, _ := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "")
+	confirm := *pc.IsConfirmUnfreeze
+	prev, found := s.find(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, pc.OutFreezeNo, "")
+	if found && prev.Platform == cpWeChat && !confirm {
+		return cpFail(cpFailed, "微信支付押金消费is_confirm_unfreeze只能为true")
+	}
 	dep, child, res := s.ledger.consumeInto(consumeIn{
 		Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
-		DepositNo: c.req.OutFreezeNo, OutTradeNo: pc.OutTradeNo, Amount: app.Money(pc.TotalFee),
-		Complete: c.req.IsConfirmUnfreeze, Subject: pc.Body, TxnPrefix: cpTxnPrefix(prev.Platform),
-		Fingerprint: fen(app.Money(pc.TotalFee)) + "|" + c.req.OutFreezeNo + "|" + strconv.FormatBool(c.req.IsConfirmUnfreeze),
+		DepositNo: pc.OutFreezeNo, OutTradeNo: pc.OutTradeNo, Amount: app.Money(pc.TotalFee),
+		Complete: confirm, Subject: pc.Body, TxnPrefix: cpTxnPrefix(prev.Platform),
+		Fingerprint: fen(app.Money(pc.TotalFee)) + "|" + pc.OutFreezeNo + "|" + strconv.FormatBool(confirm),
 		Store:       shopOf(c), Staff: string(c.req.OrderClient.StaffID),
 	})
 	switch res {
 	case depDone, depSame:
 		return cpAnswer{status: cpOK, payload: map[string]any{
-			"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&child), "freeze_order_content": s.cpOrderContent(&dep),
+			"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&child), "freeze_order_content": s.cpFreezeOrderContent(&dep),
+			"order_client": orderClientOf(&child),
 		}}
 	case depNotFound:
 		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "押金订单不存在"}
@@ -782,10 +983,15 @@ func (s *Server) cpUnfreeze(c *cpCall) cpAnswer {
 	if c.req.UnfreezeFee <= 0 || c.req.Remark == "" {
 		return cpFail(cpFailed, "unfreeze_fee须大于0，remark必填")
 	}
-	dep, res := s.ledger.release(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "", c.req.OutUnfreezeNo, app.Money(c.req.UnfreezeFee))
+	if msg := c.checkMerchant(); msg != "" {
+		return cpFail(cpFailed, msg)
+	}
+	amount := app.Money(c.req.UnfreezeFee)
+	dep, res := s.ledger.release(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "", c.req.OutUnfreezeNo, amount)
 	switch res {
 	case depDone, depSame:
-		return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "out_unfreeze_no": c.req.OutUnfreezeNo, "unfreeze_fee": c.req.UnfreezeFee, "order_content": s.cpOrderContent(&dep)}}
+		uc := cpUnfreezeOrderContent(&dep, cpRelease{OutUnfreezeNo: c.req.OutUnfreezeNo, Amount: amount})
+		return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "unfreeze_order_content": uc, "order_client": orderClientOf(&dep)}}
 	case depNotFound:
 		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "押金订单不存在"}
 	case depConflict:

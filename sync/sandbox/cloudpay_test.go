@@ -23,6 +23,41 @@ func (f *fixture) cpPay(api, no, code string, fee int64, platform int) (int, map
 	}, cpHMAC)
 }
 
+// cpFreeze is micro_freeze with its documented content group.
+func (f *fixture) cpFreeze(no, code string, fee int64, platform int) map[string]any {
+	f.t.Helper()
+	_, m, signed := f.cpReq("micro_freeze", map[string]any{
+		"pay_mch_key":    f.cpMchKey(platform),
+		"freeze_content": map[string]any{"out_freeze_no": f.cpNo(no), "author_code": code, "freeze_fee": fee, "fee_type": "CNY", "body": "押金"},
+		"order_client":   f.cpClient(),
+		"nonce_str":      nonce(32),
+	}, cpHMAC)
+	require.True(f.t, signed || cpStatus(m) == cpFailed)
+	return m
+}
+
+// cpFreezeState reads freeze_order_content.<platform ext>.current_trade_state.
+func cpFreezeState(t testing.TB, m map[string]any, api string) int {
+	t.Helper()
+	fc, _ := jsonPath(m, api, "freeze_order_content").(map[string]any)
+	require.NotNil(t, fc, "%v", m)
+	for _, ext := range []string{"wxpay_freeze_order_content_ext", "alipay_freeze_order_content_ext"} {
+		if e, ok := fc[ext].(map[string]any); ok {
+			n, _ := e["current_trade_state"].(json.Number).Int64()
+			return int(n)
+		}
+	}
+	t.Fatalf("no platform ext in %v", fc)
+	return 0
+}
+
+func (f *fixture) cpQueryFreeze(no string, platform int) map[string]any {
+	f.t.Helper()
+	_, m, _ := f.cpReq("query_freeze_order", map[string]any{"pay_mch_key": f.cpMchKey(platform), "order_client": f.cpClient(),
+		"out_freeze_no": f.cpNo(no), "nonce_str": nonce(32)}, cpHMAC)
+	return m
+}
+
 func (f *fixture) cpQuery(no string, platform int) (map[string]any, bool) {
 	f.t.Helper()
 	_, m, signed := f.cpReq("query_order", map[string]any{"pay_mch_key": f.cpMchKey(platform), "order_client": f.cpClient(),
@@ -35,7 +70,7 @@ func cpState(t testing.TB, m map[string]any, api string) int {
 	t.Helper()
 	oc, _ := jsonPath(m, api, "order_content").(map[string]any)
 	require.NotNil(t, oc, "%v", m)
-	for _, ext := range []string{"wxpay_order_content_ext", "alipay_order_content_ext", "card_order_content_ext"} {
+	for _, ext := range []string{"wxpay_order_content_ext", "alipay_order_content_ext"} {
 		if e, ok := oc[ext].(map[string]any); ok {
 			n, _ := e["current_trade_state"].(json.Number).Int64()
 			return int(n)
@@ -58,11 +93,20 @@ func TestCloudPay_Scenarios(t *testing.T) {
 	require.True(t, signed)
 	require.Equal(t, 2, cpState(t, q, "query_order"))
 
-	// Alipay and member-card codes through Cloud Pay.
+	// Alipay codes through Cloud Pay. PayPlatform is 1 WeChat Pay, 2
+	// Alipay, 4 bookkeeping (page 37628): there is no member-card 3.
 	_, m, _ = f.cpPay("micro_pay", "ALI", aliCode("789"), 100, 2)
 	require.Equal(t, 2, cpState(t, m, "micro_pay"))
-	_, m, _ = f.cpPay("micro_pay", "CARD", "990000000000000789", 100, 3)
-	require.Equal(t, 2, cpState(t, m, "micro_pay"))
+	for _, platform := range []int{3, 4, 0} {
+		_, m, signed = f.cpPay("micro_pay", "CARD", "990000000000000789", 100, platform)
+		require.Equal(t, cpFailed, cpStatus(m), "pay_platform %d", platform)
+		require.False(t, signed)
+		require.Contains(t, m["description"], "pay_platform")
+	}
+	_, m, _ = f.cpPay("micro_pay", "CARD", wxCode("790"), 100, 3)
+	require.Equal(t, cpFailed, cpStatus(m))
+	_, found := l.Order(app.ChannelCloudPay, f.cpNo("CARD"))
+	require.False(t, found, "nothing recorded for a platform that does not exist")
 
 	_, m, _ = f.cpPay("micro_pay", "101", wxCode("101"), 100, 1)
 	require.Equal(t, cpOK, cpStatus(m))
@@ -262,60 +306,187 @@ func (f *fixture) cpReqRefundPSS(outTradeNo, outRefundNo string) (map[string]any
 	return m, s
 }
 
+// Deposits follow pages 37676 (micro_freeze), 37678 (deposit_consume),
+// 37681 (query_unfreeze_order) and the freeze state tables of 37628.
 func TestCloudPay_Deposit(t *testing.T) {
 	f := newFixture(t)
 	l := f.srv.Ledger()
-	_, m, _ := f.cpPay("micro_freeze", "DEP", wxCode("321"), 50000, 1)
+	m := f.cpFreeze("DEP", wxCode("321"), 50000, 1)
 	require.Equal(t, cpOK, cpStatus(m), "%v", m)
-	require.EqualValues(t, "50000", str(jsonPath(m, "micro_freeze", "order_content", "deposit_order_content_ext", "frozen_fee")))
+	fc := jsonPath(m, "micro_freeze", "freeze_order_content").(map[string]any)
+	require.Equal(t, f.cpNo("DEP"), fc["out_freeze_no"])
+	require.EqualValues(t, "50000", str(fc["freeze_fee"]))
+	require.NotEmpty(t, fc["transaction_id"])
+	require.Equal(t, 2, cpFreezeState(t, m, "micro_freeze"), "WxpayFreezeOrderState 2: frozen")
+	require.Nil(t, jsonPath(m, "micro_freeze", "order_content"))
+	require.Equal(t, 2, cpFreezeState(t, f.cpQueryFreeze("DEP", 1), "query_freeze_order"))
+
+	// The freeze is not a payment: pay_content instead of freeze_content is
+	// refused, and query_order does not serve it.
+	_, m, _ = f.cpPay("micro_freeze", "DEPX", wxCode("323"), 100, 1)
+	require.Equal(t, cpFailed, cpStatus(m))
+	require.Contains(t, m["description"], "freeze_content")
+	q, _ := f.cpQuery("DEP", 1)
+	require.Equal(t, cpFailedDescribe, cpStatus(q))
+	require.EqualValues(t, "404", str(q["internal_status"]))
+	q = f.cpQueryFreeze("NEVER", 1)
+	require.Equal(t, cpFailedDescribe, cpStatus(q))
+	require.EqualValues(t, "404", str(q["internal_status"]))
 
 	// Reversing a WeChat-platform deposit within 15 s: retry later.
 	rev := func(no string) map[string]any {
 		_, m, _ := f.cpReq("reverse", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "out_trade_no": f.cpNo(no), "nonce_str": "n"}, cpHMAC)
 		return m
 	}
-	_, m, _ = f.cpPay("micro_freeze", "DEP2", wxCode("322"), 100, 1)
-	require.Equal(t, cpOK, cpStatus(m))
+	require.Equal(t, cpOK, cpStatus(f.cpFreeze("DEP2", wxCode("322"), 100, 1)))
 	require.Equal(t, cpUnknownQuery, cpStatus(rev("DEP2")))
 	f.clock.Advance(15 * time.Second)
 	require.Equal(t, cpOK, cpStatus(rev("DEP2")))
+	require.Equal(t, 5, cpFreezeState(t, f.cpQueryFreeze("DEP2", 1), "query_freeze_order"), "frozen, then all given back")
 
-	consume := func(no string, fee int64, confirm bool) map[string]any {
+	consume := func(dep, no string, fee int64, confirm any) map[string]any {
+		pc := map[string]any{"out_trade_no": f.cpNo(no), "total_fee": fee, "fee_type": "CNY", "body": "房费", "out_freeze_no": f.cpNo(dep)}
+		if confirm != nil {
+			pc["is_confirm_unfreeze"] = confirm
+		}
 		_, m, _ := f.cpReq("deposit_consume", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n",
-			"out_freeze_no": f.cpNo("DEP"), "is_confirm_unfreeze": confirm,
-			"pay_content": map[string]any{"out_trade_no": f.cpNo(no), "total_fee": fee, "fee_type": "CNY", "body": "房费"}}, cpHMAC)
+			"pay_content": pc}, cpHMAC)
 		return m
 	}
-	unfreeze := func(no string, fee int64) map[string]any {
+	unfreeze := func(dep, no string, fee int64) map[string]any {
 		_, m, _ := f.cpReq("unfreeze", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n",
-			"out_freeze_no": f.cpNo("DEP"), "out_unfreeze_no": f.cpNo(no), "unfreeze_fee": fee, "remark": "退押金"}, cpHMAC)
+			"out_freeze_no": f.cpNo(dep), "out_unfreeze_no": f.cpNo(no), "unfreeze_fee": fee, "remark": "退押金"}, cpHMAC)
 		return m
 	}
-	m = consume("DEP-C1", 20000, false)
+	unfreezes := func(dep, no string) []any {
+		c := map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n", "out_freeze_no": f.cpNo(dep)}
+		if no != "" {
+			c["out_unfreeze_no"] = f.cpNo(no)
+		}
+		_, m, signed := f.cpReq("query_unfreeze_order", c, cpHMAC)
+		require.True(t, signed)
+		require.Equal(t, cpOK, cpStatus(m), "%v", m)
+		list, _ := jsonPath(m, "query_unfreeze_order", "unfreeze_order_content").([]any)
+		return list
+	}
+
+	// out_freeze_no and is_confirm_unfreeze sit in pay_content.
+	_, m, _ = f.cpReq("deposit_consume", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n",
+		"out_freeze_no": f.cpNo("DEP"), "is_confirm_unfreeze": true,
+		"pay_content": map[string]any{"out_trade_no": f.cpNo("DEP-C0"), "total_fee": 100, "fee_type": "CNY", "body": "房费"}}, cpHMAC)
+	require.Equal(t, cpFailed, cpStatus(m), "top-level out_freeze_no is not the documented place")
+	require.Equal(t, cpFailed, cpStatus(consume("DEP", "DEP-C0", 100, false)), "WeChat Pay: is_confirm_unfreeze only true")
+	require.Equal(t, cpFailed, cpStatus(consume("DEP", "DEP-C0", 100, nil)), "is_confirm_unfreeze is required")
+
+	m = unfreeze("DEP", "DEP-U1", 5000)
 	require.Equal(t, cpOK, cpStatus(m), "%v", m)
-	require.EqualValues(t, "30000", str(jsonPath(m, "deposit_consume", "freeze_order_content", "deposit_order_content_ext", "frozen_fee")))
-	m = unfreeze("DEP-U1", 5000)
-	require.Equal(t, cpOK, cpStatus(m))
-	require.Equal(t, f.cpNo("DEP-U1"), jsonPath(m, "unfreeze", "out_unfreeze_no"))
-	require.EqualValues(t, "5000", str(jsonPath(m, "unfreeze", "unfreeze_fee")))
-	require.Equal(t, cpOK, cpStatus(unfreeze("DEP-U1", 5000)), "same number: same answer")
-	require.Equal(t, cpFailedNewNo, cpStatus(unfreeze("DEP-U1", 4000)))
-	require.Equal(t, cpFailedDescribe, cpStatus(consume("DEP-C2", 30000, true)), "more than is still frozen (25000)")
-	m = consume("DEP-C2", 10000, true)
-	require.Equal(t, cpOK, cpStatus(m))
-	require.EqualValues(t, "0", str(jsonPath(m, "deposit_consume", "freeze_order_content", "deposit_order_content_ext", "frozen_fee")))
+	uc := jsonPath(m, "unfreeze", "unfreeze_order_content").(map[string]any)
+	require.Equal(t, f.cpNo("DEP-U1"), uc["out_unfreeze_no"])
+	require.Equal(t, f.cpNo("DEP"), uc["out_freeze_no"])
+	require.EqualValues(t, "5000", str(uc["unfreeze_fee"]))
+	require.EqualValues(t, "2", str(jsonPath(uc, "wxpay_unfreeze_order_content_ext", "state")), "WxpayUnfreezeOrderState 2")
+	require.Equal(t, cpOK, cpStatus(unfreeze("DEP", "DEP-U1", 5000)), "same number: same answer")
+	require.Equal(t, cpFailedNewNo, cpStatus(unfreeze("DEP", "DEP-U1", 4000)))
+	require.Len(t, unfreezes("DEP", ""), 1)
+	require.Len(t, unfreezes("DEP", "DEP-U1"), 1)
+	require.Empty(t, unfreezes("DEP", "DEP-U9"), "no such unfreeze")
+
+	m = consume("DEP", "DEP-C1", 20000, true)
+	require.Equal(t, cpOK, cpStatus(m), "%v", m)
+	require.Equal(t, 14, cpState(t, m, "deposit_consume"), "WxpayOrderState 14: 押金消费成功")
+	require.Equal(t, f.cpNo("DEP"), jsonPath(m, "deposit_consume", "order_content", "out_freeze_no"))
+	require.Equal(t, 5, cpFreezeState(t, m, "deposit_consume"), "consumed with is_confirm_unfreeze: nothing held")
+	q, _ = f.cpQuery("DEP-C1", 1)
+	require.Equal(t, 14, cpState(t, q, "query_order"), "the consumption is an order")
+	require.Equal(t, cpFailedDescribe, cpStatus(consume("DEP", "DEP-C2", 100, true)), "nothing left to consume")
 	ch := l.ChargesFor(wxCode("321"))
 	require.Len(t, ch, 1)
-	require.Equal(t, app.Money(30000), ch[0].Held(), "20000 + 10000 consumed")
+	require.Equal(t, app.Money(20000), ch[0].Held(), "20000 consumed; 5000 unfrozen, the rest with the consume")
 
 	// A consumption is refunded like an order.
 	_, m, _ = f.cpReq("refund", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n",
-		"refund_content": map[string]any{"out_trade_no": f.cpNo("DEP-C2"), "out_refund_no": f.cpNo("DEP-C2-R"), "total_fee": 10000, "refund_fee": 10000, "refund_fee_type": "CNY"}}, cpHMAC)
+		"refund_content": map[string]any{"out_trade_no": f.cpNo("DEP-C1"), "out_refund_no": f.cpNo("DEP-C1-R"), "total_fee": 20000, "refund_fee": 20000, "refund_fee_type": "CNY"}}, cpHMAC)
 	require.Equal(t, cpOK, cpStatus(m), "%v", m)
-	require.Equal(t, app.Money(20000), l.ChargesFor(wxCode("321"))[0].Held())
+	require.Equal(t, app.Money(0), l.ChargesFor(wxCode("321"))[0].Held())
 
-	_, m, _ = f.cpPay("micro_freeze", "DEP3", wxCode("201"), 100, 1)
+	// Alipay: is_confirm_unfreeze may be false; the freeze state table is Alipay's.
+	m = f.cpFreeze("ADEP", aliCode("321"), 30000, 2)
+	require.Equal(t, 2, cpFreezeState(t, m, "micro_freeze"))
+	_, m, _ = f.cpReq("deposit_consume", map[string]any{"pay_mch_key": f.cpMchKey(2), "order_client": f.cpClient(), "nonce_str": "n",
+		"pay_content": map[string]any{"out_trade_no": f.cpNo("ADEP-C1"), "total_fee": 10000, "fee_type": "CNY", "body": "房费",
+			"out_freeze_no": f.cpNo("ADEP"), "is_confirm_unfreeze": false}}, cpHMAC)
+	require.Equal(t, cpOK, cpStatus(m), "%v", m)
+	require.Equal(t, 2, cpFreezeState(t, f.cpQueryFreeze("ADEP", 2), "query_freeze_order"), "20000 still frozen")
+	_, m, _ = f.cpReq("unfreeze", map[string]any{"pay_mch_key": f.cpMchKey(2), "order_client": f.cpClient(), "nonce_str": "n",
+		"out_freeze_no": f.cpNo("ADEP"), "out_unfreeze_no": f.cpNo("ADEP-U1"), "unfreeze_fee": 20000, "remark": "退押金"}, cpHMAC)
+	require.Equal(t, cpOK, cpStatus(m), "%v", m)
+	require.EqualValues(t, "2", str(jsonPath(m, "unfreeze", "unfreeze_order_content", "alipay_unfreeze_order_content_ext", "state")))
+	require.Equal(t, 3, cpFreezeState(t, f.cpQueryFreeze("ADEP", 2), "query_freeze_order"), "AlipayFreezeOrderState 3: all unfrozen/consumed")
+
+	m = f.cpFreeze("DEP3", wxCode("201"), 100, 1)
 	require.Equal(t, cpFailedDescribe, cpStatus(m), "scenarios apply to freezes")
+	require.Equal(t, 6, cpFreezeState(t, f.cpQueryFreeze("DEP3", 1), "query_freeze_order"), "WxpayFreezeOrderState 6: 支付错误")
+}
+
+// Issue 8 item 5: the same out_trade_no from another terminal is other
+// content — Cloud Pay answers 102 with internal_status 407, charges
+// nothing, and the query shows the other terminal's order.
+func TestCloudPay_SameNumberFromAnotherTerminal(t *testing.T) {
+	f := newFixture(t)
+	l := f.srv.Ledger()
+	_, m, _ := f.cpPay("micro_pay", "TWO", wxCode("511"), 1000, 1)
+	require.Equal(t, cpOK, cpStatus(m))
+	req := func(device, code string) map[string]any {
+		oc := f.cpClient()
+		oc["device_id"] = device
+		_, m, signed := f.cpReq("micro_pay", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": oc, "nonce_str": "n",
+			"pay_content": map[string]any{"out_trade_no": f.cpNo("TWO"), "author_code": code, "total_fee": 1000, "fee_type": "CNY", "body": "x"}}, cpHMAC)
+		require.True(t, signed)
+		return m
+	}
+	for name, c := range map[string]struct{ device, code string }{
+		"same code, other terminal":  {"POS-02", wxCode("511")},
+		"other code, other terminal": {"POS-02", wxCode("512")},
+		"other code, same terminal":  {f.creds.CloudPay.DeviceID, wxCode("512")},
+	} {
+		m := req(c.device, c.code)
+		require.Equal(t, cpFailedNewNo, cpStatus(m), name)
+		require.EqualValues(t, "407", str(m["internal_status"]), name)
+	}
+	require.Equal(t, cpOK, cpStatus(req(f.creds.CloudPay.DeviceID, wxCode("511"))), "a repeat from the paying terminal is the same order")
+	require.Len(t, l.ChargesFor(wxCode("511")), 1)
+	require.Empty(t, l.ChargesFor(wxCode("512")))
+	q, _ := f.cpQuery("TWO", 1)
+	require.Equal(t, f.creds.CloudPay.DeviceID, jsonPath(q, "query_order", "order_client", "device_id"), "the query names the terminal that made the order")
+}
+
+// The …407 payment code (Cloud Pay only): the number already belongs to
+// another, paid order; ours is refused with 407 and charges nothing.
+func TestCloudPay_ForeignScenario407(t *testing.T) {
+	f := newFixture(t)
+	l := f.srv.Ledger()
+	for _, c := range []struct {
+		api, no, code string
+		platform      int
+	}{{"micro_pay", "F407", wxCode("407"), 1}, {"micro_pay", "A407", aliCode("407"), 2}} {
+		_, m, signed := f.cpPay(c.api, c.no, c.code, 1234, c.platform)
+		require.True(t, signed)
+		require.Equal(t, cpFailedNewNo, cpStatus(m), "%v", m)
+		require.EqualValues(t, "407", str(m["internal_status"]))
+		require.Empty(t, l.ChargesFor(c.code), "our customer is not charged")
+		other := l.ChargesFor(c.code[:len(c.code)-3] + "000")
+		require.Len(t, other, 1, "another customer paid under the number")
+		require.Equal(t, app.Money(1234), other[0].Amount, "for the same amount")
+		_, m, _ = f.cpPay(c.api, c.no, c.code, 1234, c.platform)
+		require.EqualValues(t, "407", str(m["internal_status"]), "the retry is refused the same way")
+		require.Len(t, l.ChargesFor(c.code[:len(c.code)-3]+"000"), 1, "and makes no second order")
+		q, _ := f.cpQuery(c.no, c.platform)
+		require.Equal(t, 2, cpState(t, q, "query_order"), "the other order is paid")
+		require.Equal(t, cpForeignDevice, jsonPath(q, "query_order", "order_client", "device_id"))
+	}
+	m := f.cpFreeze("D407", wxCode("407"), 5000, 1)
+	require.EqualValues(t, "407", str(m["internal_status"]))
+	require.Equal(t, 2, cpFreezeState(t, f.cpQueryFreeze("D407", 1), "query_freeze_order"))
 }
 
 func TestCloudPay_OrderDetailAndShops(t *testing.T) {

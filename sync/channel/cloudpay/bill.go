@@ -103,9 +103,9 @@ func billLine(r *receipt) (app.BillLine, bool) {
 		return app.BillLine{}, false
 	case r.Order != nil && r.Order.OrderContent != nil:
 		oc := r.Order.OrderContent
-		_, state, _ := oc.state()
+		rd, _ := oc.state()
 		status := map[string]string{"PAID": "SUCCESS", "REFUND": "REFUND", "CLOSED": "CLOSED", "REVOKED": "REVOKED",
-			"PAYERROR": "PAYERROR", "NOTPAY": "NOTPAY", "PAYING": "USERPAYING"}[state]
+			"PAYERROR": "PAYERROR", "NOTPAY": "NOTPAY", "PAYING": "USERPAYING"}[rd.state]
 		if status == "" {
 			status = "UNKNOWN"
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"cashier/app"
 	"cashier/sync/channel"
@@ -21,7 +22,26 @@ const (
 	statusUnknownQuery = 103 // unknown: retry after 3 s or query (signed)
 	statusFailedDesc   = 104 // failed: see description (signed)
 
-	internalDuplicate = 407 // duplicate order number with other content: never reverse
+	// internal_status is documented as "for debugging, callers may ignore
+	// it"; two values are read anyway because they only ever make the
+	// client more careful: 407 (the number belongs to another order with
+	// other content, payments.md: never reverse) and 404, the sandbox's
+	// "no such order" (the pages name no code for it, so on the real
+	// platform such an answer simply stays unknown).
+	internalNotFound  = 404
+	internalDuplicate = 407
+)
+
+// callKind tells how a refusal reads: a refusal of a pay, freeze, refund,
+// consume or unfreeze is final; a refused reverse is final only when it is
+// authenticated and not about the settings; a refused query says nothing
+// about the money.
+type callKind int
+
+const (
+	kindMoney callKind = iota
+	kindReverse
+	kindQuery
 )
 
 type payMchKey struct {
@@ -75,6 +95,11 @@ type answer struct {
 	head   head
 	member json.RawMessage
 	bad    *app.ChannelResult // set when not trusted (transport, malformed, unsigned, bad code)
+	// unsigned: status 101 without an authentication code. Cloud Pay
+	// documents 101 as "failed, check the call" and never signs it (it
+	// cannot, when the authentication is what failed): it is read as a
+	// refusal of our settings, not as an untrusted business answer.
+	unsigned bool
 }
 
 // call sends one API call. sign says whether refund/reverse may be signed
@@ -107,7 +132,11 @@ func (c *Client) call(ctx context.Context, api string, content any, ref string, 
 		r := channel.UnknownFromCall(err)
 		return answer{bad: &r}, nil
 	}
-	return c.verify(api, ref, raw), nil
+	a := c.verify(api, ref, raw)
+	if a.head.InternalStatus == internalDuplicate {
+		c.foreign.add(ref)
+	}
+	return a, nil
 }
 
 // verify authenticates an answer over response_content exactly as received
@@ -147,20 +176,24 @@ func (c *Client) verify(api, ref string, raw []byte) answer {
 	status, desc := *a.head.Status, c.redact(a.head.Description)
 	signed := env.AuthenInfo != nil && env.AuthenInfo.A != nil
 	switch {
+	case !signed && status == statusFailed:
+		c.log.Warn("cloudpay: call refused (status 101, unsigned as documented): check the settings", "api", api, "ref", ref, "description", desc)
+		a.unsigned = true
+		return a
 	case !signed:
 		c.untrusted(api, ref, fmt.Sprintf("answer carries no authentication code (status %d)", status))
 		r := channel.Untrusted(strconv.Itoa(status), "云支付应答未认证，结果未知 / Cloud Pay's answer is not authenticated; outcome unknown: "+desc)
-		if status != statusRetry && status != statusFailed {
+		if status != statusRetry {
 			r.Code = channel.CodeUnsigned
 		}
 		r.Retry = status == statusRetry // resending the same request is always safe
-		r.NoReverse = a.head.InternalStatus == internalDuplicate
+		markForeign(&r, a.head)
 		a.bad = &r
 		return a
 	case env.AuthenInfo.A.AuthenType != 1 || !CheckAuthenCode(c.cfg.AuthenKey.Reveal(), content, env.AuthenInfo.A.AuthenCode):
 		c.untrusted(api, ref, "authentication code does not verify")
 		r := channel.Untrusted(channel.CodeBadSign, "云支付应答认证码错误，不予采信 / Cloud Pay's answer has a bad authentication code and is not trusted; outcome unknown")
-		r.NoReverse = a.head.InternalStatus == internalDuplicate
+		markForeign(&r, a.head)
 		a.bad = &r
 		return a
 	}
@@ -175,24 +208,49 @@ func (c *Client) verify(api, ref string, raw []byte) answer {
 	return a
 }
 
-// base is the result for a verified answer whose status is not 0.
-func (c *Client) base(a answer, query bool) app.ChannelResult {
+// markForeign sets Foreign and NoReverse for internal_status 407. They are
+// believed even from an unauthenticated answer: they only stop the app
+// from acting on the number (no reverse, no settling; a person looks). A
+// success under such a number is not ours, so it is no success.
+func markForeign(r *app.ChannelResult, h head) {
+	if h.InternalStatus == internalDuplicate {
+		r.Foreign, r.NoReverse = true, true
+		if r.Outcome == app.OutcomeSuccess {
+			r.Outcome, r.TradeState = app.OutcomeUnknown, ""
+		}
+	}
+}
+
+// base is the result for an answer whose status is not 0: verified, or an
+// unsigned 101.
+func (c *Client) base(a answer, kind callKind) app.ChannelResult {
 	status := *a.head.Status
-	res := app.ChannelResult{Code: strconv.Itoa(status), Message: c.redact(a.head.Description),
-		NoReverse: a.head.InternalStatus == internalDuplicate}
+	res := app.ChannelResult{Code: strconv.Itoa(status), Message: c.redact(a.head.Description)}
+	markForeign(&res, a.head)
 	switch status {
 	case statusRetry:
 		res.Outcome, res.Retry = app.OutcomeUnknown, true
-	case statusFailed, statusFailedDesc:
+	case statusFailed:
+		// "Failed: check the call" — the request as sent can never
+		// succeed (authentication, merchant, shop, device or a field).
+		res.Outcome, res.ConfigError = app.OutcomeFailed, true
+		if a.unsigned && kind == kindReverse {
+			// Not worth trusting enough to give up on taking money back.
+			res.Outcome = app.OutcomeUnknown
+		}
+	case statusFailedDesc:
 		res.Outcome = app.OutcomeFailed
 	case statusNewOrderNo:
 		res.Outcome, res.NewOrderNo = app.OutcomeFailed, true
 	default: // 103 and anything new
 		res.Outcome = app.OutcomeUnknown
 	}
-	if query && res.Outcome == app.OutcomeFailed {
+	if kind == kindQuery {
 		// A failed query says nothing about the money.
-		res.Outcome, res.NewOrderNo = app.OutcomeUnknown, false
+		if res.Outcome == app.OutcomeFailed {
+			res.Outcome, res.NewOrderNo = app.OutcomeUnknown, false
+		}
+		res.NotFound = status == statusFailedDesc && a.head.InternalStatus == internalNotFound
 	}
 	return res
 }
@@ -223,7 +281,8 @@ func (c *Client) mismatch(api, ref, what string) app.ChannelResult {
 	return channel.Untrusted(channel.CodeMismatch, "云支付应答与请求不符（"+what+"），请查询 / Cloud Pay's answer does not match the request ("+what+"); query the order")
 }
 
-// platform maps a wallet to pay_platform.
+// platform maps a wallet to pay_platform (PayPlatform, page 37628: 1
+// WeChat Pay, 2 Alipay, 4 bookkeeping; there is no member card).
 func platform(w app.Wallet) (int, error) {
 	switch w {
 	case app.WalletWeChat:
@@ -231,9 +290,9 @@ func platform(w app.Wallet) (int, error) {
 	case app.WalletAlipay:
 		return 2, nil
 	case app.WalletMember:
-		return 3, nil
+		return 0, app.NotSent("会员卡不经云支付 / Cloud Pay has no member-card platform; member cards are not served here")
 	case "":
-		return 0, app.NotSent("云支付需要知道钱包类型 / Cloud Pay needs the order's wallet (WeChat, Alipay or member card)")
+		return 0, app.NotSent("云支付需要知道钱包类型 / Cloud Pay needs the order's wallet (WeChat or Alipay)")
 	}
 	return 0, app.NotSent("云支付不受理 %s / Cloud Pay does not serve the %s wallet", w, w)
 }
@@ -274,4 +333,66 @@ func (c *Client) checkNo(what, no string) error {
 		return app.NotSent("%s 必须以云支付订单前缀 %s 开头 / %s must start with the Cloud Pay cashier prefix %s", what, c.cfg.CashierID, what, c.cfg.CashierID)
 	}
 	return nil
+}
+
+// foreignSet remembers, for the life of the client, the numbers Cloud Pay
+// answered internal_status 407 for: they belong to another order (another
+// terminal's, another customer's). Nothing may be reversed or refunded
+// under them, and no query of them may read as ours. The app keeps this
+// for good (ChannelResult.Foreign); the client's memory covers the calls
+// made before the app has stored it. Bounded: 407 is rare, and the oldest
+// entry is dropped past the bound.
+type foreignSet struct {
+	mu    sync.Mutex
+	set   map[string]bool
+	order []string
+}
+
+const maxForeign = 1024
+
+func (f *foreignSet) add(no string) {
+	if no == "" {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.set == nil {
+		f.set = map[string]bool{}
+	}
+	if f.set[no] {
+		return
+	}
+	if len(f.order) >= maxForeign {
+		delete(f.set, f.order[0])
+		f.order = f.order[1:]
+	}
+	f.set[no] = true
+	f.order = append(f.order, no)
+}
+
+func (f *foreignSet) has(nos ...string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, no := range nos {
+		if no != "" && f.set[no] {
+			return true
+		}
+	}
+	return false
+}
+
+// notOurs refuses, before sending, a call that would act on a number that
+// belongs to another order.
+func (c *Client) notOurs(nos ...string) error {
+	if c.foreign.has(nos...) {
+		return app.NotSent("云支付说该单号属于另一笔订单（407），不能对它操作 / Cloud Pay said this number belongs to another order (407); nothing is done with it")
+	}
+	return nil
+}
+
+// foreignResult is the reading of an answer about a number that belongs
+// to another order: whatever the answer says, it is not about ours.
+func foreignResult(msg string) app.ChannelResult {
+	return app.ChannelResult{Outcome: app.OutcomeUnknown, Code: strconv.Itoa(internalDuplicate), Foreign: true, NoReverse: true,
+		Message: "该单号属于另一笔订单，查询结果不属于本单，请人工核对 / this number belongs to another order; what the channel says about it is not about ours: check by hand" + msg}
 }

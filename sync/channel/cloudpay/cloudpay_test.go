@@ -257,20 +257,40 @@ func TestPay_AnswerMapping(t *testing.T) {
 		{name: "status 3 unsigned: retry", answer: func(string, map[string]any) reply {
 			return reply{status: 3, desc: "系统繁忙", unsigned: true}
 		}, outcome: app.OutcomeUnknown, code: "3", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.Retry) }},
-		{name: "status 101 unsigned is not trusted as failed", answer: func(string, map[string]any) reply {
+		{name: "status 101 unsigned (as documented) is a settings refusal", answer: func(string, map[string]any) reply {
 			return reply{status: 101, desc: "认证码校验失败", unsigned: true}
-		}, outcome: app.OutcomeUnknown, code: "101"},
+		}, outcome: app.OutcomeFailed, code: "101", check: func(t *testing.T, r app.ChannelResult) {
+			assert.True(t, r.ConfigError)
+			assert.Equal(t, "认证码校验失败", r.Message)
+		}},
 		{name: "status 101 signed fails", answer: func(string, map[string]any) reply { return reply{status: 101, desc: "x"} },
-			outcome: app.OutcomeFailed, code: "101"},
+			outcome: app.OutcomeFailed, code: "101", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "status 104 is no settings refusal", answer: func(string, map[string]any) reply { return reply{status: 104, desc: "余额不足"} },
+			outcome: app.OutcomeFailed, code: "104", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
 		{name: "status 102 needs a new number", answer: func(string, map[string]any) reply { return reply{status: 102, desc: "单号重复"} },
 			outcome: app.OutcomeFailed, code: "102", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.NewOrderNo) }},
 		{name: "status 103 unknown", answer: func(string, map[string]any) reply { return reply{status: 103, desc: "请3秒后查询"} },
 			outcome: app.OutcomeUnknown, code: "103", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.Retry) }},
 		{name: "status 104 fails", answer: func(string, map[string]any) reply { return reply{status: 104, desc: "余额不足"} },
 			outcome: app.OutcomeFailed, code: "104", check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "余额不足", r.Message) }},
-		{name: "internal_status 407: never reverse", answer: func(string, map[string]any) reply {
+		{name: "internal_status 407: another order's number, never reverse", answer: func(string, map[string]any) reply {
 			return reply{status: 102, internal: 407, desc: "订单号重复，但金额等其他信息不一致"}
-		}, outcome: app.OutcomeFailed, check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.NoReverse) }},
+		}, outcome: app.OutcomeFailed, check: func(t *testing.T, r app.ChannelResult) {
+			assert.True(t, r.NoReverse)
+			assert.True(t, r.Foreign)
+			assert.True(t, r.NewOrderNo)
+		}},
+		{name: "internal_status 407 unsigned: still foreign", answer: func(string, map[string]any) reply {
+			return reply{status: 102, internal: 407, unsigned: true}
+		}, outcome: app.OutcomeUnknown, check: func(t *testing.T, r app.ChannelResult) {
+			assert.True(t, r.NoReverse)
+			assert.True(t, r.Foreign)
+		}},
+		{name: "status 0 under 407 is not our success", answer: func(_ string, q map[string]any) reply {
+			return reply{internal: 407, member: order(q, "wxpay_order_content_ext", 2)}
+		}, outcome: app.OutcomeUnknown, check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.Foreign) }},
+		{name: "no 407: not foreign", answer: func(string, map[string]any) reply { return reply{status: 102, desc: "单号重复"} },
+			outcome: app.OutcomeFailed, check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.Foreign) }},
 		{name: "forged: another key", answer: func(_ string, q map[string]any) reply {
 			return reply{member: order(q, "wxpay_order_content_ext", 2), authKey: otherKey}
 		}, outcome: app.OutcomeUnknown, code: channel.CodeBadSign},
@@ -321,7 +341,7 @@ func TestPay_AnswerMapping(t *testing.T) {
 				c.check(t, res)
 			}
 			switch res.Code {
-			case channel.CodeBadSign, channel.CodeUnsigned, channel.CodeMalformed, channel.CodeMismatch, channel.CodeTransport, "3", "101":
+			case channel.CodeBadSign, channel.CodeUnsigned, channel.CodeMalformed, channel.CodeMismatch, channel.CodeTransport, "3":
 				if res.Outcome == app.OutcomeUnknown {
 					assert.Contains(t, logs.String(), "not trusted")
 				}
@@ -336,7 +356,7 @@ func TestPay_RequestAndPlatforms(t *testing.T) {
 	cl, _ := newClient(t, f, nil)
 	f.mu.Lock()
 	f.answer = func(_ string, q map[string]any) reply {
-		ext := map[float64]string{1: "wxpay_order_content_ext", 2: "alipay_order_content_ext", 3: "card_order_content_ext"}[q["pay_mch_key"].(map[string]any)["pay_platform"].(float64)]
+		ext := map[float64]string{1: "wxpay_order_content_ext", 2: "alipay_order_content_ext"}[q["pay_mch_key"].(map[string]any)["pay_platform"].(float64)]
 		return reply{member: order(q, ext, 2)}
 	}
 	f.mu.Unlock()
@@ -344,7 +364,7 @@ func TestPay_RequestAndPlatforms(t *testing.T) {
 		w        app.Wallet
 		code     string
 		platform float64
-	}{{app.WalletWeChat, wxCode, 1}, {app.WalletAlipay, aliCode, 2}, {app.WalletMember, cardCode, 3}} {
+	}{{app.WalletWeChat, wxCode, 1}, {app.WalletAlipay, aliCode, 2}} {
 		res, err := cl.Pay(context.Background(), payReq(c.w, c.code))
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeSuccess, res.Outcome, c.w)
@@ -360,11 +380,62 @@ func TestPay_RequestAndPlatforms(t *testing.T) {
 	assert.False(t, q.signed)
 }
 
+// Cloud Pay's PayPlatform is 1 WeChat Pay, 2 Alipay, 4 bookkeeping (page
+// 37628): there is no member card, and no call may send one.
+func TestMemberCard_NeverSent(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ctx := context.Background()
+	ref := app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletMember}
+	dep := ref
+	dep.Deposit = true
+	calls := map[string]func() error{
+		"pay": func() error { _, err := cl.Pay(ctx, payReq(app.WalletMember, cardCode)); return err },
+		"freeze": func() error {
+			r := payReq(app.WalletMember, cardCode)
+			r.Deposit = true
+			_, err := cl.Pay(ctx, r)
+			return err
+		},
+		"query":   func() error { _, err := cl.Query(ctx, ref); return err },
+		"reverse": func() error { _, err := cl.Reverse(ctx, ref); return err },
+		"refund": func() error {
+			_, err := cl.Refund(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: cashierID + "R", Total: 100, Amount: 1})
+			return err
+		},
+		"refund query": func() error {
+			_, err := cl.RefundQuery(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: cashierID + "R", Total: 100, Amount: 1})
+			return err
+		},
+		"consume": func() error {
+			_, err := cl.Consume(ctx, app.ConsumeRequest{OrderRef: dep, OutRequestNo: cashierID + "C", Total: 100, Amount: 1})
+			return err
+		},
+		"release": func() error {
+			_, err := cl.Release(ctx, app.ReleaseRequest{OrderRef: dep, OutRequestNo: cashierID + "U", Amount: 1})
+			return err
+		},
+		"deposit op query": func() error {
+			_, err := cl.QueryDepositOp(ctx, app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpRelease, OutRequestNo: cashierID + "U", Amount: 1})
+			return err
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		assert.True(t, app.IsNotSent(err), "%s: %v", name, err)
+		if err != nil {
+			assert.Contains(t, err.Error(), "member", name)
+		}
+	}
+	assert.Empty(t, f.requests())
+}
+
 func TestPay_BadInput_NothingSent(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	for name, mutate := range map[string]func(*app.PayRequest){
 		"unionpay wallet":      func(r *app.PayRequest) { r.Wallet, r.AuthCode = app.WalletUnionPay, "6212345678901234567" },
+		"member card":          func(r *app.PayRequest) { r.Wallet, r.AuthCode = app.WalletMember, cardCode },
 		"no wallet":            func(r *app.PayRequest) { r.Wallet = "" },
 		"amount 0":             func(r *app.PayRequest) { r.Amount = 0 },
 		"over the ceiling":     func(r *app.PayRequest) { r.Amount = app.DefaultCeiling + 1 },
@@ -389,49 +460,140 @@ func TestQuery_States(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	cases := []struct {
-		ext   string
-		state int
-		o     app.Outcome
-		trade string
+		ext      string
+		state    int
+		o        app.Outcome
+		trade    string
+		notFound bool
 	}{
-		{"wxpay_order_content_ext", 1, app.OutcomePending, "NOTPAY"},
-		{"wxpay_order_content_ext", 2, app.OutcomeSuccess, "PAID"},
-		{"wxpay_order_content_ext", 4, app.OutcomeSuccess, "REFUND"},
-		{"wxpay_order_content_ext", 5, app.OutcomeFailed, "CLOSED"},
-		{"wxpay_order_content_ext", 8, app.OutcomeFailed, "REVOKED"},
-		{"wxpay_order_content_ext", 9, app.OutcomePending, "PAYING"},
-		{"wxpay_order_content_ext", 10, app.OutcomeFailed, "PAYERROR"},
-		{"wxpay_order_content_ext", 11, app.OutcomeUnknown, ""},
-		{"alipay_order_content_ext", 2, app.OutcomeSuccess, "PAID"},
-		{"alipay_order_content_ext", 4, app.OutcomePending, "PAYING"},
-		{"alipay_order_content_ext", 5, app.OutcomeFailed, "CLOSED"},
-		{"alipay_order_content_ext", 7, app.OutcomeUnknown, ""},
-		{"card_order_content_ext", 3, app.OutcomePending, "PAYING"},
-		{"card_order_content_ext", 2, app.OutcomeSuccess, "PAID"},
-		{"", 0, app.OutcomeUnknown, ""},
+		{"wxpay_order_content_ext", 1, app.OutcomePending, "NOTPAY", false},
+		{"wxpay_order_content_ext", 2, app.OutcomeSuccess, "PAID", false},
+		{"wxpay_order_content_ext", 3, app.OutcomeSuccess, "PAID", false},
+		{"wxpay_order_content_ext", 4, app.OutcomeSuccess, "REFUND", false},
+		{"wxpay_order_content_ext", 5, app.OutcomeFailed, "CLOSED", false},
+		{"wxpay_order_content_ext", 6, app.OutcomePending, "NOTPAY", false},
+		{"wxpay_order_content_ext", 7, app.OutcomeFailed, "CLOSED", false},
+		{"wxpay_order_content_ext", 8, app.OutcomeFailed, "REVOKED", false},
+		{"wxpay_order_content_ext", 9, app.OutcomePending, "PAYING", false},
+		{"wxpay_order_content_ext", 10, app.OutcomeFailed, "PAYERROR", false},
+		{"wxpay_order_content_ext", 11, app.OutcomeUnknown, "", true},
+		{"wxpay_order_content_ext", 12, app.OutcomePending, "PAYING", false},
+		{"wxpay_order_content_ext", 13, app.OutcomeSuccess, "REFUND", false},
+		{"wxpay_order_content_ext", 14, app.OutcomeSuccess, "PAID", false},
+		{"wxpay_order_content_ext", 15, app.OutcomeUnknown, "", false},
+		{"alipay_order_content_ext", 1, app.OutcomePending, "NOTPAY", false},
+		{"alipay_order_content_ext", 2, app.OutcomeSuccess, "PAID", false},
+		{"alipay_order_content_ext", 4, app.OutcomePending, "PAYING", false},
+		{"alipay_order_content_ext", 5, app.OutcomeFailed, "CLOSED", false},
+		{"alipay_order_content_ext", 6, app.OutcomeSuccess, "PAID", false},
+		{"alipay_order_content_ext", 7, app.OutcomeUnknown, "", true},
+		{"alipay_order_content_ext", 3, app.OutcomeUnknown, "", false},
+		{"card_order_content_ext", 2, app.OutcomeUnknown, "", false},
+		{"", 0, app.OutcomeUnknown, "", false},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.ext, c.state), func(t *testing.T) {
 			f.mu.Lock()
 			f.answer = func(_ string, q map[string]any) reply { return reply{member: order(q, c.ext, c.state)} }
 			f.mu.Unlock()
-			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletWeChat})
+			wallet := app.WalletWeChat
+			if c.ext == "alipay_order_content_ext" {
+				wallet = app.WalletAlipay
+			}
+			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "1", Wallet: wallet})
 			require.NoError(t, err)
 			assert.Equal(t, c.o, res.Outcome)
 			assert.Equal(t, c.trade, res.TradeState)
+			assert.Equal(t, c.notFound, res.NotFound)
+			assert.False(t, res.Foreign)
 		})
 	}
-	t.Run("104 order not found is unknown for a query", func(t *testing.T) {
-		f.mu.Lock()
-		f.answer = func(string, map[string]any) reply { return reply{status: 104, internal: 404, desc: "订单不存在"} }
-		f.mu.Unlock()
-		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletWeChat})
-		require.NoError(t, err)
-		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
-	})
+	for name, c := range map[string]struct {
+		rp       reply
+		notFound bool
+	}{
+		"104 with the not-found internal status": {reply{status: 104, internal: 404, desc: "订单不存在"}, true},
+		"104 otherwise":                          {reply{status: 104, desc: "系统错误"}, false},
+		"404 unsigned":                           {reply{status: 104, internal: 404, unsigned: true}, false},
+		"404 with another key":                   {reply{status: 104, internal: 404, authKey: otherKey}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(string, map[string]any) reply { return c.rp }
+			f.mu.Unlock()
+			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletWeChat})
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome, "a failed query says nothing about the money")
+			assert.Equal(t, c.notFound, res.NotFound)
+		})
+	}
 	q := f.requests()[0]
 	assert.Equal(t, "query_order", q.api)
 	assert.Equal(t, 1.0, q.content["trade_type"])
+}
+
+// freezeOrder is a micro_freeze / query_freeze_order answer member.
+func freezeOrder(no string, fee any, ext string, state int) map[string]any {
+	fc := map[string]any{"out_freeze_no": no, "transaction_id": "4200000009", "freeze_fee": fee, "fee_type": "CNY",
+		"time_end": 1763690403, "create_time": 1763690400}
+	if ext != "" {
+		fc[ext] = map[string]any{"current_trade_state": state}
+	}
+	return map[string]any{"freeze_order_content": fc}
+}
+
+func TestQuery_DepositReadsTheFreezeTables(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	for _, c := range []struct {
+		ext      string
+		state    int
+		o        app.Outcome
+		trade    string
+		notFound bool
+	}{
+		{"wxpay_freeze_order_content_ext", 1, app.OutcomePending, "NOTPAY", false},
+		{"wxpay_freeze_order_content_ext", 2, app.OutcomeSuccess, "PAID", false},
+		{"wxpay_freeze_order_content_ext", 3, app.OutcomePending, "PAYING", false},
+		{"wxpay_freeze_order_content_ext", 4, app.OutcomeFailed, "CLOSED", false},
+		{"wxpay_freeze_order_content_ext", 5, app.OutcomeSuccess, "REFUND", false},
+		{"wxpay_freeze_order_content_ext", 6, app.OutcomeFailed, "PAYERROR", false},
+		{"wxpay_freeze_order_content_ext", 7, app.OutcomeUnknown, "", true},
+		{"wxpay_freeze_order_content_ext", 8, app.OutcomeUnknown, "", false},
+		{"alipay_freeze_order_content_ext", 1, app.OutcomePending, "NOTPAY", false},
+		{"alipay_freeze_order_content_ext", 2, app.OutcomeSuccess, "PAID", false},
+		{"alipay_freeze_order_content_ext", 3, app.OutcomeUnknown, "", false},
+		{"alipay_freeze_order_content_ext", 4, app.OutcomeUnknown, "", true},
+		{"wxpay_order_content_ext", 2, app.OutcomeUnknown, "", false}, // an order's table is not a freeze's
+	} {
+		t.Run(fmt.Sprint(c.ext, c.state), func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(api string, q map[string]any) reply {
+				if api != "query_freeze_order" {
+					return reply{status: 104, desc: "unexpected " + api}
+				}
+				return reply{member: freezeOrder(q["out_freeze_no"].(string), 50000, c.ext, c.state)}
+			}
+			f.mu.Unlock()
+			wallet := app.WalletWeChat
+			if strings.HasPrefix(c.ext, "alipay") {
+				wallet = app.WalletAlipay
+			}
+			res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: cashierID + "D1", Wallet: wallet, Deposit: true})
+			require.NoError(t, err)
+			assert.Equal(t, c.o, res.Outcome, "%+v", res)
+			assert.Equal(t, c.trade, res.TradeState)
+			assert.Equal(t, c.notFound, res.NotFound)
+			if c.o == app.OutcomeSuccess {
+				assert.Equal(t, app.Money(50000), res.Amount)
+				assert.Equal(t, "4200000009", res.TransactionID)
+			}
+		})
+	}
+	q := f.requests()[0]
+	assert.Equal(t, "query_freeze_order", q.api)
+	assert.Equal(t, cashierID+"D1", q.content["out_freeze_no"])
+	assert.NotContains(t, q.content, "out_trade_no")
 }
 
 func TestReverse_AndSigning(t *testing.T) {
@@ -490,35 +652,40 @@ func TestRefund_AndQuery(t *testing.T) {
 		return rc
 	}
 	for name, c := range map[string]struct {
-		member map[string]any
-		o      app.Outcome
+		member   map[string]any
+		o        app.Outcome
+		notFound bool // on the query
 	}{
-		"wx processing": {refund("wxpay_refund_order_content_ext", map[string]any{"state": 4}), app.OutcomePending},
-		"wx success":    {refund("wxpay_refund_order_content_ext", map[string]any{"state": 2}), app.OutcomeSuccess},
-		"wx failed":     {refund("wxpay_refund_order_content_ext", map[string]any{"state": 3}), app.OutcomeFailed},
-		"wx bounced":    {refund("wxpay_refund_order_content_ext", map[string]any{"state": 5}), app.OutcomeUnknown},
-		"ali success":   {refund("alipay_refund_order_content_ext", map[string]any{"refund_status": 2, "fund_change": "Y"}), app.OutcomeSuccess},
-		"card init":     {refund("card_refund_order_content_ext", map[string]any{"state": 1}), app.OutcomePending},
-		"no extension":  {refund("", nil), app.OutcomePending},
+		"wx initial":     {refund("wxpay_refund_order_content_ext", map[string]any{"state": 1}), app.OutcomePending, false},
+		"wx processing":  {refund("wxpay_refund_order_content_ext", map[string]any{"state": 4}), app.OutcomePending, false},
+		"wx success":     {refund("wxpay_refund_order_content_ext", map[string]any{"state": 2}), app.OutcomeSuccess, false},
+		"wx failed":      {refund("wxpay_refund_order_content_ext", map[string]any{"state": 3}), app.OutcomeFailed, false},
+		"wx bounced":     {refund("wxpay_refund_order_content_ext", map[string]any{"state": 5}), app.OutcomeUnknown, false},
+		"wx void":        {refund("wxpay_refund_order_content_ext", map[string]any{"state": 6}), app.OutcomeUnknown, true},
+		"ali success":    {refund("alipay_refund_order_content_ext", map[string]any{"refund_status": 2, "fund_change": "Y"}), app.OutcomeSuccess, false},
+		"ali refunding":  {refund("alipay_refund_order_content_ext", map[string]any{"refund_status": 4}), app.OutcomePending, false},
+		"ali failed":     {refund("alipay_refund_order_content_ext", map[string]any{"refund_status": 3}), app.OutcomeFailed, false},
+		"ali no order":   {refund("alipay_refund_order_content_ext", map[string]any{"refund_status": 5}), app.OutcomeUnknown, true},
+		"ali unlisted 9": {refund("alipay_refund_order_content_ext", map[string]any{"refund_status": 9}), app.OutcomeUnknown, false},
+		"no extension":   {refund("", nil), app.OutcomePending, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f.mu.Lock()
-			f.answer = func(api string, _ map[string]any) reply {
+			f.answer = wrapFirstOther(func(api string, _ map[string]any) reply {
 				if api == "query_refund_order" {
 					return reply{member: map[string]any{"refund_order_content": []any{refund("", nil), c.member}}}
 				}
 				return reply{member: map[string]any{"refund_order_content": c.member}}
-			}
-			f.mu.Unlock()
-			f.mu.Lock()
-			f.answer = wrapFirstOther(f.answer)
+			})
 			f.mu.Unlock()
 			res, err := cl.Refund(ctx, req)
 			require.NoError(t, err)
 			assert.Equal(t, c.o, res.Outcome)
+			assert.False(t, res.NotFound, "NotFound is a query's answer")
 			q, err := cl.RefundQuery(ctx, req)
 			require.NoError(t, err)
 			assert.Equal(t, c.o, q.Outcome)
+			assert.Equal(t, c.notFound, q.NotFound)
 			assert.Equal(t, app.Money(250), q.Amount)
 		})
 	}
@@ -530,22 +697,95 @@ func TestRefund_AndQuery(t *testing.T) {
 	assert.Equal(t, "query_refund_order", reqs[1].api)
 	assert.False(t, reqs[1].signed)
 
-	t.Run("refund with another amount is not believed", func(t *testing.T) {
-		f.mu.Lock()
-		f.answer = func(string, map[string]any) reply {
-			m := refund("wxpay_refund_order_content_ext", map[string]any{"state": 2})
-			m["refund_fee"] = 1250
-			return reply{member: map[string]any{"refund_order_content": m}}
-		}
-		f.mu.Unlock()
-		res, err := cl.Refund(ctx, req)
-		require.NoError(t, err)
-		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
-	})
 	bad := req
 	bad.OutRefundNo = "R1"
 	_, err := cl.Refund(ctx, bad)
 	assert.True(t, app.IsNotSent(err), "refund number without the cashier prefix")
+}
+
+// A refund answer about another refund, another order, more money than
+// asked, or without a valid authentication code never counts as done; one
+// for less than asked is reported as it is, for the caller to compare.
+func TestRefund_AnswersThatAreNotOurs(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ctx := context.Background()
+	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: cashierID + "1", Wallet: app.WalletWeChat}, OutRefundNo: cashierID + "R1", Total: 1250, Amount: 250}
+	done := func(mod func(m map[string]any)) map[string]any {
+		m := map[string]any{"out_refund_no": req.OutRefundNo, "refund_id": "503000001", "out_trade_no": req.OutTradeNo,
+			"total_fee": 1250, "refund_fee": 250, "wxpay_refund_order_content_ext": map[string]any{"state": 2}}
+		mod(m)
+		return m
+	}
+	for name, c := range map[string]struct {
+		rp     reply
+		o      app.Outcome
+		amount app.Money
+	}{
+		"another refund number": {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["out_refund_no"] = cashierID + "R9" })}}, app.OutcomeUnknown, 0},
+		"another order":         {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["out_trade_no"] = cashierID + "9" })}}, app.OutcomeUnknown, 0},
+		"another order's total": {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["total_fee"] = 9999 })}}, app.OutcomeUnknown, 0},
+		"more than asked":       {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 251 })}}, app.OutcomeUnknown, 0},
+		"nothing refunded":      {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 0 })}}, app.OutcomeUnknown, 0},
+		"unsigned":              {reply{unsigned: true, member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeUnknown, 0},
+		"another key":           {reply{authKey: otherKey, member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeUnknown, 0},
+		"1 fen less: reported":  {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 249 })}}, app.OutcomeSuccess, 249},
+		"ours":                  {reply{member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeSuccess, 250},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(api string, _ map[string]any) reply {
+				if api == "query_refund_order" {
+					r := c.rp
+					r.member = map[string]any{"refund_order_content": []any{c.rp.member["refund_order_content"]}}
+					return r
+				}
+				return c.rp
+			}
+			f.mu.Unlock()
+			for _, call := range []func(context.Context, app.RefundRequest) (app.ChannelResult, error){cl.Refund, cl.RefundQuery} {
+				res, err := call(ctx, req)
+				require.NoError(t, err)
+				assert.Equal(t, c.o, res.Outcome, "%+v", res)
+				assert.Equal(t, c.amount, res.Amount)
+			}
+		})
+	}
+	t.Run("a query that does not list our refund: not found", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(string, map[string]any) reply {
+			return reply{member: map[string]any{"refund_order_content": []any{done(func(m map[string]any) { m["out_refund_no"] = cashierID + "R9" })}}}
+		}
+		f.mu.Unlock()
+		res, err := cl.RefundQuery(ctx, req)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.True(t, res.NotFound)
+	})
+	t.Run("no such order: not found", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(string, map[string]any) reply {
+			return reply{status: 104, internal: 404, desc: "退款单不存在"}
+		}
+		f.mu.Unlock()
+		res, err := cl.RefundQuery(ctx, req)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.True(t, res.NotFound)
+		res, err = cl.Refund(ctx, req)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeFailed, res.Outcome, "a signed 104 refuses the refund")
+	})
+	t.Run("an unsigned not-listed answer is no proof", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(string, map[string]any) reply {
+			return reply{unsigned: true, member: map[string]any{"refund_order_content": []any{}}}
+		}
+		f.mu.Unlock()
+		res, err := cl.RefundQuery(ctx, req)
+		require.NoError(t, err)
+		assert.False(t, res.NotFound)
+	})
 }
 
 // wrapFirstOther makes the first refund_order_content entry of a refund
@@ -568,6 +808,21 @@ func wrapFirstOther(a func(string, map[string]any) reply) func(string, map[strin
 
 // ---------------------------------------------------------------- deposits
 
+func consumed(q map[string]any, ext string, state int) map[string]any {
+	pc := q["pay_content"].(map[string]any)
+	return map[string]any{"order_content": map[string]any{"out_trade_no": pc["out_trade_no"], "transaction_id": "4200000077", "total_fee": pc["total_fee"],
+		"out_freeze_no": pc["out_freeze_no"], "time_end": 1763690500, ext: map[string]any{"current_trade_state": state}}}
+}
+
+func unfrozen(q map[string]any, fee any, ext string, state int) map[string]any {
+	return map[string]any{"unfreeze_order_content": map[string]any{"out_freeze_no": q["out_freeze_no"], "out_unfreeze_no": q["out_unfreeze_no"],
+		"unfreeze_fee": fee, "last_update_time": 1763690600, ext: map[string]any{"state": state}}}
+}
+
+// The deposit calls send what pages 37676 (micro_freeze) and 37678
+// (deposit_consume) document: the freeze's own content group with
+// out_freeze_no and freeze_fee, and the consume's out_freeze_no and
+// is_confirm_unfreeze inside its pay_content group.
 func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
@@ -575,10 +830,13 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 	f.mu.Lock()
 	f.answer = func(api string, q map[string]any) reply {
 		switch api {
-		case "micro_freeze", "deposit_consume":
-			return reply{member: order(q, "wxpay_order_content_ext", 2)}
+		case "micro_freeze":
+			fc := q["freeze_content"].(map[string]any)
+			return reply{member: freezeOrder(fc["out_freeze_no"].(string), fc["freeze_fee"], "wxpay_freeze_order_content_ext", 2)}
+		case "deposit_consume":
+			return reply{member: consumed(q, "wxpay_order_content_ext", 14)}
 		case "unfreeze":
-			return reply{member: map[string]any{"out_unfreeze_no": q["out_unfreeze_no"], "unfreeze_fee": q["unfreeze_fee"]}}
+			return reply{member: unfrozen(q, q["unfreeze_fee"], "wxpay_unfreeze_order_content_ext", 2)}
 		}
 		return reply{status: 104, desc: "unexpected"}
 	}
@@ -588,10 +846,14 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 	res, err := cl.Pay(ctx, r)
 	require.NoError(t, err)
 	assert.Equal(t, app.OutcomeSuccess, res.Outcome)
+	assert.Equal(t, "4200000009", res.TransactionID)
+	assert.Equal(t, app.Money(50000), res.Amount)
 	ref := app.OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: res.TransactionID, Wallet: app.WalletWeChat, Deposit: true}
 	cons, err := cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, OutRequestNo: cashierID + "C1", Total: 50000, Amount: 32000})
 	require.NoError(t, err)
 	assert.Equal(t, app.OutcomeSuccess, cons.Outcome)
+	assert.Equal(t, app.Money(32000), cons.Amount)
+	assert.Equal(t, "4200000077", cons.TransactionID)
 	rel, err := cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: cashierID + "U1", Amount: 18000})
 	require.NoError(t, err)
 	assert.Equal(t, app.OutcomeSuccess, rel.Outcome)
@@ -599,10 +861,15 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 
 	reqs := f.requests()
 	assert.Equal(t, "micro_freeze", reqs[0].api)
+	assert.NotContains(t, reqs[0].content, "pay_content")
+	assert.Equal(t, map[string]any{"out_freeze_no": r.OutTradeNo, "author_code": wxCode, "freeze_fee": 50000.0, "fee_type": "CNY", "body": "便利店-饮料"},
+		reqs[0].content["freeze_content"])
+	assert.Equal(t, "M-1", reqs[0].content["order_client"].(map[string]any)["machine_no"])
 	assert.Equal(t, "deposit_consume", reqs[1].api)
-	assert.Equal(t, r.OutTradeNo, reqs[1].content["out_freeze_no"])
-	assert.Equal(t, true, reqs[1].content["is_confirm_unfreeze"])
-	assert.Equal(t, map[string]any{"out_trade_no": cashierID + "C1", "total_fee": 32000.0, "fee_type": "CNY", "body": "押金消费 / deposit"}, reqs[1].content["pay_content"])
+	assert.NotContains(t, reqs[1].content, "out_freeze_no", "out_freeze_no sits in pay_content")
+	assert.NotContains(t, reqs[1].content, "is_confirm_unfreeze", "is_confirm_unfreeze sits in pay_content")
+	assert.Equal(t, map[string]any{"out_trade_no": cashierID + "C1", "total_fee": 32000.0, "fee_type": "CNY", "body": "押金消费 / deposit",
+		"out_freeze_no": r.OutTradeNo, "is_confirm_unfreeze": true}, reqs[1].content["pay_content"])
 	assert.Equal(t, "unfreeze", reqs[2].api)
 	for k, v := range map[string]any{"out_freeze_no": r.OutTradeNo, "out_unfreeze_no": cashierID + "U1", "unfreeze_fee": 18000.0, "remark": "押金退还 / deposit released"} {
 		assert.Equal(t, v, reqs[2].content[k], k)
@@ -617,15 +884,304 @@ func TestDeposit_FreezeConsumeRelease(t *testing.T) {
 	assert.True(t, app.IsNotSent(err))
 	assert.Len(t, f.requests(), n)
 
-	t.Run("unfreeze answer for another amount", func(t *testing.T) {
-		f.mu.Lock()
-		f.answer = func(api string, q map[string]any) reply {
-			return reply{member: map[string]any{"out_unfreeze_no": q["out_unfreeze_no"], "unfreeze_fee": 1}}
+	t.Run("freeze answers that are not ours", func(t *testing.T) {
+		for name, member := range map[string]map[string]any{
+			"another freeze number": freezeOrder(cashierID+"X", 50000, "wxpay_freeze_order_content_ext", 2),
+			"another amount":        freezeOrder(r.OutTradeNo, 49999, "wxpay_freeze_order_content_ext", 2),
+			"an order, not a freeze": {"order_content": map[string]any{"out_trade_no": r.OutTradeNo, "transaction_id": "1", "total_fee": 50000,
+				"wxpay_order_content_ext": map[string]any{"current_trade_state": 2}}},
+		} {
+			f.mu.Lock()
+			f.answer = func(string, map[string]any) reply { return reply{member: member} }
+			f.mu.Unlock()
+			res, err := cl.Pay(ctx, r)
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome, name)
 		}
+	})
+	t.Run("consume and unfreeze answers that are not ours", func(t *testing.T) {
+		cases := map[string]struct {
+			api  string
+			mod  func(m map[string]any)
+			want app.Outcome
+			amt  app.Money
+		}{
+			"consume: another order":   {"deposit_consume", func(m map[string]any) { m["out_trade_no"] = cashierID + "C9" }, app.OutcomeUnknown, 0},
+			"consume: another freeze":  {"deposit_consume", func(m map[string]any) { m["out_freeze_no"] = cashierID + "D9" }, app.OutcomeUnknown, 0},
+			"consume: more than asked": {"deposit_consume", func(m map[string]any) { m["total_fee"] = 32001 }, app.OutcomeUnknown, 0},
+			"consume: less, reported":  {"deposit_consume", func(m map[string]any) { m["total_fee"] = 31999 }, app.OutcomeSuccess, 31999},
+			"consume: accepted (12)": {"deposit_consume", func(m map[string]any) {
+				m["wxpay_order_content_ext"] = map[string]any{"current_trade_state": 12}
+			}, app.OutcomePending, 32000},
+			"unfreeze: another number":  {"unfreeze", func(m map[string]any) { m["out_unfreeze_no"] = cashierID + "U9" }, app.OutcomeUnknown, 0},
+			"unfreeze: another freeze":  {"unfreeze", func(m map[string]any) { m["out_freeze_no"] = cashierID + "D9" }, app.OutcomeUnknown, 0},
+			"unfreeze: more than asked": {"unfreeze", func(m map[string]any) { m["unfreeze_fee"] = 18001 }, app.OutcomeUnknown, 0},
+			"unfreeze: less, reported":  {"unfreeze", func(m map[string]any) { m["unfreeze_fee"] = 17999 }, app.OutcomeSuccess, 17999},
+			"unfreeze: failed (3)": {"unfreeze", func(m map[string]any) {
+				m["wxpay_unfreeze_order_content_ext"] = map[string]any{"state": 3}
+			}, app.OutcomeFailed, 18000},
+		}
+		for name, c := range cases {
+			t.Run(name, func(t *testing.T) {
+				f.mu.Lock()
+				f.answer = func(api string, q map[string]any) reply {
+					var m map[string]any
+					var inner map[string]any
+					if api == "deposit_consume" {
+						m = consumed(q, "wxpay_order_content_ext", 14)
+						inner = m["order_content"].(map[string]any)
+					} else {
+						m = unfrozen(q, q["unfreeze_fee"], "wxpay_unfreeze_order_content_ext", 2)
+						inner = m["unfreeze_order_content"].(map[string]any)
+					}
+					c.mod(inner)
+					return reply{member: m}
+				}
+				f.mu.Unlock()
+				var res app.ChannelResult
+				var err error
+				if c.api == "deposit_consume" {
+					res, err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: ref, OutRequestNo: cashierID + "C1", Total: 50000, Amount: 32000})
+				} else {
+					res, err = cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: cashierID + "U1", Amount: 18000})
+				}
+				require.NoError(t, err)
+				assert.Equal(t, c.want, res.Outcome, "%+v", res)
+				assert.Equal(t, c.amt, res.Amount)
+			})
+		}
+	})
+}
+
+func TestQueryDepositOp(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ctx := context.Background()
+	dep := app.OrderRef{OutTradeNo: cashierID + "D1", Wallet: app.WalletWeChat, Deposit: true}
+	consume := app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpConsume, OutRequestNo: cashierID + "C1", Total: 50000, Amount: 32000}
+	release := app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpRelease, OutRequestNo: cashierID + "U1", Total: 50000, Amount: 18000}
+	consumeOrder := func(mod func(oc map[string]any)) func(string, map[string]any) reply {
+		return func(api string, q map[string]any) reply {
+			if api != "query_order" {
+				return reply{status: 104, desc: "unexpected " + api}
+			}
+			oc := map[string]any{"out_trade_no": q["out_trade_no"], "transaction_id": "4200000077", "total_fee": 32000,
+				"out_freeze_no": dep.OutTradeNo, "wxpay_order_content_ext": map[string]any{"current_trade_state": 14}}
+			mod(oc)
+			return reply{member: map[string]any{"order_content": oc}}
+		}
+	}
+	unfreezeList := func(entries ...map[string]any) func(string, map[string]any) reply {
+		return func(api string, q map[string]any) reply {
+			if api != "query_unfreeze_order" {
+				return reply{status: 104, desc: "unexpected " + api}
+			}
+			list := []any{}
+			for _, e := range entries {
+				list = append(list, e)
+			}
+			return reply{member: map[string]any{"unfreeze_order_content": list}}
+		}
+	}
+	ours := func(state int, fee int64) map[string]any {
+		return map[string]any{"out_freeze_no": dep.OutTradeNo, "out_unfreeze_no": release.OutRequestNo, "unfreeze_fee": fee,
+			"last_update_time": 1763690600, "wxpay_unfreeze_order_content_ext": map[string]any{"state": state}}
+	}
+	other := map[string]any{"out_freeze_no": dep.OutTradeNo, "out_unfreeze_no": cashierID + "U0", "unfreeze_fee": 100,
+		"wxpay_unfreeze_order_content_ext": map[string]any{"state": 2}}
+	state := func(n int) func(map[string]any) {
+		return func(oc map[string]any) { oc["wxpay_order_content_ext"] = map[string]any{"current_trade_state": n} }
+	}
+	for name, c := range map[string]struct {
+		op       app.DepositOpRef
+		answer   func(string, map[string]any) reply
+		o        app.Outcome
+		amount   app.Money
+		txn      string
+		notFound bool
+	}{
+		"consume done (14)":          {consume, consumeOrder(func(map[string]any) {}), app.OutcomeSuccess, 32000, "4200000077", false},
+		"consume done (2)":           {consume, consumeOrder(state(2)), app.OutcomeSuccess, 32000, "4200000077", false},
+		"consume then refunded (4)":  {consume, consumeOrder(state(4)), app.OutcomeSuccess, 32000, "4200000077", false},
+		"consume accepted (12)":      {consume, consumeOrder(state(12)), app.OutcomePending, 32000, "4200000077", false},
+		"consume refused (10)":       {consume, consumeOrder(state(10)), app.OutcomeFailed, 32000, "4200000077", false},
+		"consume: unfrozen (13)":     {consume, consumeOrder(state(13)), app.OutcomeUnknown, 32000, "4200000077", false},
+		"consume: platform has none": {consume, consumeOrder(state(11)), app.OutcomeUnknown, 32000, "4200000077", true},
+		"consume: 1 fen less":        {consume, consumeOrder(func(oc map[string]any) { oc["total_fee"] = 31999 }), app.OutcomeSuccess, 31999, "4200000077", false},
+		"consume: more than asked":   {consume, consumeOrder(func(oc map[string]any) { oc["total_fee"] = 32001 }), app.OutcomeUnknown, 0, "", false},
+		"consume: another freeze":    {consume, consumeOrder(func(oc map[string]any) { oc["out_freeze_no"] = cashierID + "D9" }), app.OutcomeUnknown, 0, "", false},
+		"consume: another order":     {consume, consumeOrder(func(oc map[string]any) { oc["out_trade_no"] = cashierID + "C9" }), app.OutcomeUnknown, 0, "", false},
+		"consume: no such order": {consume, func(string, map[string]any) reply { return reply{status: 104, internal: 404, desc: "订单不存在"} },
+			app.OutcomeUnknown, 0, "", true},
+		"release done":            {release, unfreezeList(other, ours(2, 18000)), app.OutcomeSuccess, 18000, "", false},
+		"release initial":         {release, unfreezeList(ours(1, 18000)), app.OutcomePending, 18000, "", false},
+		"release failed":          {release, unfreezeList(ours(3, 18000)), app.OutcomeFailed, 18000, "", false},
+		"release platform none":   {release, unfreezeList(ours(4, 18000)), app.OutcomeUnknown, 18000, "", true},
+		"release not listed":      {release, unfreezeList(other), app.OutcomeUnknown, 0, "", true},
+		"release 1 fen less":      {release, unfreezeList(ours(2, 17999)), app.OutcomeSuccess, 17999, "", false},
+		"release more than asked": {release, unfreezeList(ours(2, 18001)), app.OutcomeUnknown, 0, "", false},
+		"release: another freeze": {release, unfreezeList(func() map[string]any { m := ours(2, 18000); m["out_freeze_no"] = cashierID + "D9"; return m }()),
+			app.OutcomeUnknown, 0, "", false},
+		"release unsigned": {release, func(a string, q map[string]any) reply {
+			r := unfreezeList(ours(2, 18000))(a, q)
+			r.unsigned = true
+			return r
+		}, app.OutcomeUnknown, 0, "", false},
+		"release: no such deposit": {release, func(string, map[string]any) reply {
+			return reply{status: 104, internal: 404, desc: "押金订单不存在"}
+		},
+			app.OutcomeUnknown, 0, "", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = c.answer
+			f.mu.Unlock()
+			res, err := cl.QueryDepositOp(ctx, c.op)
+			require.NoError(t, err)
+			assert.Equal(t, c.o, res.Outcome, "%+v", res)
+			assert.Equal(t, c.amount, res.Amount)
+			assert.Equal(t, c.txn, res.TransactionID)
+			assert.Equal(t, c.notFound, res.NotFound)
+		})
+	}
+	reqs := f.requests()
+	var sawOrder, sawUnfreeze bool
+	for _, r := range reqs {
+		switch r.api {
+		case "query_order":
+			sawOrder = true
+			assert.Equal(t, consume.OutRequestNo, r.content["out_trade_no"])
+		case "query_unfreeze_order":
+			sawUnfreeze = true
+			assert.Equal(t, dep.OutTradeNo, r.content["out_freeze_no"])
+			assert.Equal(t, release.OutRequestNo, r.content["out_unfreeze_no"])
+			assert.Equal(t, 1.0, r.content["pay_mch_key"].(map[string]any)["pay_platform"])
+		}
+	}
+	assert.True(t, sawOrder && sawUnfreeze)
+
+	n := len(f.requests())
+	for name, op := range map[string]app.DepositOpRef{
+		"not a deposit": {OrderRef: app.OrderRef{OutTradeNo: dep.OutTradeNo, Wallet: app.WalletWeChat}, Kind: app.DepositOpRelease, OutRequestNo: cashierID + "U1", Amount: 1},
+		"unknown kind":  {OrderRef: dep, Kind: "capture", OutRequestNo: cashierID + "U1", Amount: 1},
+		"no prefix":     {OrderRef: dep, Kind: app.DepositOpRelease, OutRequestNo: "U1", Amount: 1},
+		"no amount":     {OrderRef: dep, Kind: app.DepositOpConsume, OutRequestNo: cashierID + "C1"},
+	} {
+		_, err := cl.QueryDepositOp(ctx, op)
+		assert.True(t, app.IsNotSent(err), name)
+	}
+	assert.Len(t, f.requests(), n)
+}
+
+// Issue 8 item 5: a number Cloud Pay answered 407 for belongs to another
+// order. Nothing under it is ours: no query of it reads as paid, and it is
+// never reversed or refunded.
+func TestForeignNumber_NeverOurs(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	r := payReq(app.WalletWeChat, wxCode)
+	ref := app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: app.WalletWeChat}
+	paidElsewhere := func(mod func(m map[string]any)) func(string, map[string]any) reply {
+		return func(api string, q map[string]any) reply {
+			if api == "micro_pay" {
+				return reply{status: 102, internal: 407, desc: "订单号重复，但金额等其他信息不一致"}
+			}
+			m := order(map[string]any{"out_trade_no": q["out_trade_no"]}, "wxpay_order_content_ext", 2)
+			m["order_client"] = map[string]any{"device_id": "POS-OTHER", "staff_id": "2001"}
+			if mod != nil {
+				mod(m)
+			}
+			return reply{member: m}
+		}
+	}
+
+	t.Run("the same client remembers", func(t *testing.T) {
+		cl, _ := newClient(t, f, nil)
+		f.mu.Lock()
+		f.answer = paidElsewhere(func(m map[string]any) { delete(m, "order_client") })
 		f.mu.Unlock()
-		rel, err := cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: cashierID + "U3", Amount: 100})
+		res, err := cl.Pay(ctx, r)
 		require.NoError(t, err)
-		assert.Equal(t, app.OutcomeUnknown, rel.Outcome)
+		assert.Equal(t, app.OutcomeFailed, res.Outcome)
+		assert.True(t, res.Foreign)
+		assert.True(t, res.NoReverse)
+		q, err := cl.Query(ctx, ref)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, q.Outcome, "the other order is paid, ours is not")
+		assert.Empty(t, q.TradeState)
+		assert.True(t, q.Foreign)
+		assert.True(t, q.NoReverse)
+		n := len(f.requests())
+		_, err = cl.Reverse(ctx, ref)
+		assert.True(t, app.IsNotSent(err))
+		_, err = cl.Refund(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: cashierID + "R1", Total: 1250, Amount: 1250})
+		assert.True(t, app.IsNotSent(err))
+		assert.Len(t, f.requests(), n, "nothing sent")
+		rq, err := cl.RefundQuery(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: cashierID + "R1", Total: 1250, Amount: 1250})
+		require.NoError(t, err)
+		assert.True(t, rq.Foreign)
+		assert.NotEqual(t, app.OutcomeSuccess, rq.Outcome)
+	})
+	for name, mod := range map[string]func(m map[string]any){
+		"another terminal made it": nil,
+		"another platform's order": func(m map[string]any) {
+			delete(m, "order_client")
+			oc := m["order_content"].(map[string]any)
+			delete(oc, "wxpay_order_content_ext")
+			oc["alipay_order_content_ext"] = map[string]any{"current_trade_state": 2}
+		},
+		"another transaction id": func(m map[string]any) {
+			delete(m, "order_client")
+			m["order_content"].(map[string]any)["transaction_id"] = "4200009999"
+		},
+	} {
+		t.Run("a fresh client reads the answer: "+name, func(t *testing.T) {
+			cl, _ := newClient(t, f, nil)
+			f.mu.Lock()
+			f.answer = paidElsewhere(mod)
+			f.mu.Unlock()
+			q, err := cl.Query(ctx, app.OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: "4200000001", Wallet: app.WalletWeChat})
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, q.Outcome, "%+v", q)
+			assert.Empty(t, q.TradeState)
+			assert.True(t, q.Foreign)
+			assert.True(t, q.NoReverse)
+		})
+	}
+	t.Run("our own order from our terminal is ours", func(t *testing.T) {
+		cl, _ := newClient(t, f, nil)
+		f.mu.Lock()
+		f.answer = paidElsewhere(func(m map[string]any) { m["order_client"] = map[string]any{"device_id": "POS-01"} })
+		f.mu.Unlock()
+		q, err := cl.Query(ctx, app.OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: "4200000001", Wallet: app.WalletWeChat})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeSuccess, q.Outcome)
+		assert.False(t, q.Foreign)
+	})
+	t.Run("407 on a refund, consume or unfreeze is foreign too", func(t *testing.T) {
+		cl, _ := newClient(t, f, nil)
+		f.mu.Lock()
+		f.answer = func(string, map[string]any) reply { return reply{status: 102, internal: 407, desc: "单号重复"} }
+		f.mu.Unlock()
+		dep := app.OrderRef{OutTradeNo: cashierID + "D1", Wallet: app.WalletWeChat, Deposit: true}
+		results := map[string]app.ChannelResult{}
+		var err error
+		results["refund"], err = cl.Refund(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: cashierID + "R7", Total: 1250, Amount: 1})
+		require.NoError(t, err)
+		results["consume"], err = cl.Consume(ctx, app.ConsumeRequest{OrderRef: dep, OutRequestNo: cashierID + "C7", Total: 100, Amount: 1})
+		require.NoError(t, err)
+		results["release"], err = cl.Release(ctx, app.ReleaseRequest{OrderRef: dep, OutRequestNo: cashierID + "U7", Amount: 1})
+		require.NoError(t, err)
+		for name, res := range results {
+			assert.True(t, res.Foreign, name)
+			assert.True(t, res.NoReverse, name)
+			assert.Equal(t, app.OutcomeFailed, res.Outcome, name)
+		}
+		op, err := cl.QueryDepositOp(ctx, app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpConsume, OutRequestNo: cashierID + "C7", Total: 100, Amount: 1})
+		require.NoError(t, err)
+		assert.True(t, op.Foreign)
+		_, err = cl.Refund(ctx, app.RefundRequest{OrderRef: ref, OutRefundNo: cashierID + "R7", Total: 1250, Amount: 1})
+		assert.True(t, app.IsNotSent(err), "the refund number is another refund's")
 	})
 }
 

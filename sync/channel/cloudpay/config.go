@@ -1,7 +1,10 @@
 // Package cloudpay is a typed client for the Tencent Cloud Pay (腾讯云支付)
 // cashier API: micro_pay, query_order, reverse, refund, query_refund_order,
-// the deposit calls micro_freeze / deposit_consume / unfreeze, the paged
-// order list client_order_detail (for bills) and query_sub_mch_shop_info.
+// the deposit calls micro_freeze / deposit_consume / unfreeze and their
+// queries query_freeze_order / query_unfreeze_order, the paged order list
+// client_order_detail (for bills) and query_sub_mch_shop_info. Cloud Pay
+// serves WeChat Pay and Alipay codes (pay_platform 1 and 2); it has no
+// member-card platform.
 //
 // Every request is a JSON envelope whose request_content is a JSON string
 // authenticated with HMAC-SHA256 (authen_info.a) under the sub-merchant's
@@ -175,6 +178,7 @@ type Client struct {
 	log     *slog.Logger
 	hc      *http.Client
 	secrets []string
+	foreign foreignSet
 }
 
 var _ app.PaymentChannel = (*Client)(nil)

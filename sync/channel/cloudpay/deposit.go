@@ -8,13 +8,24 @@ import (
 	"cashier/sync/channel"
 )
 
+// consumeReqContent is deposit_consume's content group (page 37678): the
+// consumption order's fields and, in the same group, the freeze it takes
+// from (out_freeze_no) and is_confirm_unfreeze. The group's extension is
+// wxpay_pay_content_ext, so the group is pay_content.
+type consumeReqContent struct {
+	OutTradeNo        string `json:"out_trade_no"`
+	TotalFee          int64  `json:"total_fee"`
+	FeeType           string `json:"fee_type"`
+	Body              string `json:"body"`
+	OutFreezeNo       string `json:"out_freeze_no"`
+	IsConfirmUnfreeze bool   `json:"is_confirm_unfreeze"`
+}
+
 type consumeRequest struct {
-	PayMchKey         payMchKey   `json:"pay_mch_key"`
-	OrderClient       orderClient `json:"order_client"`
-	OutFreezeNo       string      `json:"out_freeze_no"`
-	PayContent        payContent  `json:"pay_content"`
-	IsConfirmUnfreeze bool        `json:"is_confirm_unfreeze"`
-	NonceStr          string      `json:"nonce_str"`
+	PayMchKey   payMchKey         `json:"pay_mch_key"`
+	PayContent  consumeReqContent `json:"pay_content"`
+	OrderClient orderClient       `json:"order_client"`
+	NonceStr    string            `json:"nonce_str"`
 }
 
 type unfreezeRequest struct {
@@ -28,15 +39,16 @@ type unfreezeRequest struct {
 }
 
 type unfreezeAnswer struct {
-	OutUnfreezeNo string `json:"out_unfreeze_no"`
-	UnfreezeFee   int64  `json:"unfreeze_fee"`
+	UnfreezeOrderContent *unfreezeContent `json:"unfreeze_order_content"`
 }
 
 // Consume implements app.PaymentChannel: deposit_consume of the deposit
 // (out_freeze_no = r.OutTradeNo) into a new order numbered r.OutRequestNo
-// for r.Amount, with is_confirm_unfreeze=true so the rest is unfrozen. The
-// result's TransactionID is the consumption order's; refunds of that money
-// name the consumption order (OutTradeNo = r.OutRequestNo).
+// for r.Amount, with is_confirm_unfreeze=true so the rest is unfrozen
+// (WeChat Pay accepts only true). The result's TransactionID is the
+// consumption order's and Amount what the channel says it consumed;
+// refunds of that money name the consumption order (OutTradeNo =
+// r.OutRequestNo).
 func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.ChannelResult, error) {
 	if !r.Deposit {
 		return app.ChannelResult{}, app.NotSent("只有押金可以消费 / only a deposit can be consumed")
@@ -60,18 +72,78 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 	if r.Amount > r.Total {
 		return app.ChannelResult{}, app.NotSent("消费金额 %s 大于押金 %s / the consume amount %s is more than the deposit %s", r.Amount, r.Total, r.Amount, r.Total)
 	}
-	req := consumeRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), OutFreezeNo: r.OutTradeNo,
-		PayContent:        payContent{OutTradeNo: r.OutRequestNo, TotalFee: int64(r.Amount), FeeType: "CNY", Body: "押金消费 / deposit"},
-		IsConfirmUnfreeze: true, NonceStr: channel.Nonce()}
+	if err := c.notOurs(r.OutTradeNo, r.OutRequestNo); err != nil {
+		return app.ChannelResult{}, err
+	}
+	req := consumeRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), NonceStr: channel.Nonce(),
+		PayContent: consumeReqContent{OutTradeNo: r.OutRequestNo, TotalFee: int64(r.Amount), FeeType: "CNY", Body: "押金消费 / deposit",
+			OutFreezeNo: r.OutTradeNo, IsConfirmUnfreeze: true}}
 	a, err := c.call(ctx, "deposit_consume", req, r.OutRequestNo, false)
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.orderResult("deposit_consume", r.OutRequestNo, r.Amount, a, false), nil
+	op := app.DepositOpRef{OrderRef: r.OrderRef, Kind: app.DepositOpConsume, OutRequestNo: r.OutRequestNo, Total: r.Total, Amount: r.Amount}
+	return c.consumeResult("deposit_consume", op, a, kindMoney), nil
+}
+
+// consumeResult reads a consumption order (deposit_consume's answer, or
+// query_order of the consumption's number). Success needs our consumption
+// number, our freeze where the answer names one, a transaction id, and no
+// more than we asked; less is reported as it is.
+func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind callKind) app.ChannelResult {
+	if a.bad != nil {
+		return *a.bad
+	}
+	if *a.head.Status != statusOK {
+		return c.base(a, kind)
+	}
+	var out orderAnswer
+	if bad := c.decodeMember(api, op.OutRequestNo, a, &out); bad != nil {
+		return *bad
+	}
+	oc := out.OrderContent
+	switch {
+	case oc == nil:
+		return c.mismatch(api, op.OutRequestNo, "order_content missing")
+	case oc.OutTradeNo != op.OutRequestNo:
+		return c.mismatch(api, op.OutRequestNo, "out_trade_no")
+	case oc.OutFreezeNo != "" && oc.OutFreezeNo != op.OutTradeNo:
+		return c.mismatch(api, op.OutRequestNo, "out_freeze_no")
+	case out.FreezeOrderContent != nil && out.FreezeOrderContent.OutFreezeNo != op.OutTradeNo:
+		return c.mismatch(api, op.OutRequestNo, "freeze_order_content.out_freeze_no")
+	}
+	if bad := c.otherMerchant(api, op.OutRequestNo, out.PayMchKey); bad != nil {
+		return *bad
+	}
+	rd, known := oc.state()
+	switch {
+	case !known && kind == kindQuery:
+		rd = reading{outcome: app.OutcomeUnknown}
+	case !known:
+		rd = reading{outcome: app.OutcomeSuccess, state: "PAID"}
+	case oc.Ali != nil && oc.Ali.CurrentTradeState == 5:
+		// Closed, or consumed and since refunded in full: which, the
+		// table does not say.
+		rd = reading{outcome: app.OutcomeUnknown}
+	case oc.Wx != nil && oc.Wx.CurrentTradeState == 13:
+		// The deposit was given back, not consumed: not this operation's
+		// state.
+		rd = reading{outcome: app.OutcomeUnknown}
+	}
+	res := app.ChannelResult{Outcome: rd.outcome, TradeState: rd.state, TransactionID: oc.TransactionID, Amount: app.Money(oc.TotalFee),
+		FinishedAt: unix(oc.TimeEnd), Code: "0", Message: c.redact(a.head.Description)}
+	markForeign(&res, a.head)
+	if kind == kindQuery {
+		res.NotFound = rd.notFound
+	}
+	if res.Outcome == app.OutcomeSuccess && (oc.TransactionID == "" || oc.TotalFee <= 0 || app.Money(oc.TotalFee) > op.Amount) {
+		return c.mismatch(api, op.OutRequestNo, "total_fee/transaction_id")
+	}
+	return res
 }
 
 // Release implements app.PaymentChannel: unfreeze of r.Amount from the
-// deposit r.OutTradeNo, numbered r.OutRequestNo.
+// deposit r.OutTradeNo, numbered r.OutRequestNo (out_unfreeze_no).
 func (c *Client) Release(ctx context.Context, r app.ReleaseRequest) (app.ChannelResult, error) {
 	if !r.Deposit {
 		return app.ChannelResult{}, app.NotSent("只有押金可以解冻退还 / only a deposit can be released")
@@ -96,28 +168,54 @@ func (c *Client) Release(ctx context.Context, r app.ReleaseRequest) (app.Channel
 	if utf8.RuneCountInString(remark) > 64 {
 		return app.ChannelResult{}, app.NotSent("解冻说明最多64个字 / the release remark is limited to 64 characters")
 	}
+	if err := c.notOurs(r.OutTradeNo, r.OutRequestNo); err != nil {
+		return app.ChannelResult{}, err
+	}
 	req := unfreezeRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), OutFreezeNo: r.OutTradeNo,
 		OutUnfreezeNo: r.OutRequestNo, UnfreezeFee: int64(r.Amount), Remark: remark, NonceStr: channel.Nonce()}
 	a, err := c.call(ctx, "unfreeze", req, r.OutRequestNo, false)
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.unfreezeResult(r, a), nil
+	op := app.DepositOpRef{OrderRef: r.OrderRef, Kind: app.DepositOpRelease, OutRequestNo: r.OutRequestNo, Amount: r.Amount}
+	return c.unfreezeResult(op, a), nil
 }
 
-func (c *Client) unfreezeResult(r app.ReleaseRequest, a answer) app.ChannelResult {
+func (c *Client) unfreezeResult(op app.DepositOpRef, a answer) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
 	}
 	if *a.head.Status != statusOK {
-		return c.base(a, false)
+		return c.base(a, kindMoney)
 	}
 	var out unfreezeAnswer
-	if bad := c.decodeMember("unfreeze", r.OutRequestNo, a, &out); bad != nil {
+	if bad := c.decodeMember("unfreeze", op.OutRequestNo, a, &out); bad != nil {
 		return *bad
 	}
-	if out.OutUnfreezeNo != r.OutRequestNo || app.Money(out.UnfreezeFee) != r.Amount {
-		return c.mismatch("unfreeze", r.OutRequestNo, "out_unfreeze_no/unfreeze_fee")
+	if out.UnfreezeOrderContent == nil {
+		return c.mismatch("unfreeze", op.OutRequestNo, "unfreeze_order_content missing")
 	}
-	return app.ChannelResult{Outcome: app.OutcomeSuccess, Amount: app.Money(out.UnfreezeFee), Code: "0", Message: c.redact(a.head.Description)}
+	return c.unfreezeRes("unfreeze", op, *out.UnfreezeOrderContent, a, kindMoney)
+}
+
+// unfreezeRes reads our unfreeze's record, on the rules of refundRes.
+func (c *Client) unfreezeRes(api string, op app.DepositOpRef, uc unfreezeContent, a answer, kind callKind) app.ChannelResult {
+	switch {
+	case uc.OutUnfreezeNo != op.OutRequestNo:
+		return c.mismatch(api, op.OutRequestNo, "out_unfreeze_no")
+	case uc.OutFreezeNo != "" && uc.OutFreezeNo != op.OutTradeNo:
+		return c.mismatch(api, op.OutRequestNo, "out_freeze_no")
+	case uc.UnfreezeFee <= 0 || app.Money(uc.UnfreezeFee) > op.Amount:
+		return c.mismatch(api, op.OutRequestNo, "unfreeze_fee")
+	}
+	rd := uc.state()
+	res := app.ChannelResult{Outcome: rd.outcome, Amount: app.Money(uc.UnfreezeFee), Code: "0", Message: c.redact(a.head.Description)}
+	if res.Outcome == app.OutcomeSuccess {
+		res.FinishedAt = unix(uc.LastUpdateTime)
+	}
+	markForeign(&res, a.head)
+	if kind == kindQuery {
+		res.NotFound = rd.notFound
+	}
+	return res
 }

@@ -67,6 +67,9 @@ func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelRe
 	if utf8.RuneCountInString(r.Reason) > 80 {
 		return app.ChannelResult{}, app.NotSent("退款原因最多80个字 / the refund reason is limited to 80 characters")
 	}
+	if err := c.notOurs(r.OutTradeNo, r.OutRefundNo); err != nil {
+		return app.ChannelResult{}, err
+	}
 	req := refundRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), NonceStr: channel.Nonce(),
 		RefundContent: refundReqContent{OutTradeNo: r.OutTradeNo, OutRefundNo: r.OutRefundNo, TotalFee: int64(r.Total),
 			RefundFee: int64(r.Amount), RefundFeeType: "CNY", RefundReason: r.Reason}}
@@ -82,22 +85,43 @@ func (c *Client) refundResult(r app.RefundRequest, a answer) app.ChannelResult {
 		return *a.bad
 	}
 	if *a.head.Status != statusOK {
-		return c.base(a, false)
+		return c.base(a, kindMoney)
 	}
 	var out refundAnswer
 	if bad := c.decodeMember("refund", r.OutRefundNo, a, &out); bad != nil {
 		return *bad
 	}
-	rc := out.RefundOrderContent
-	if rc == nil || rc.OutRefundNo != r.OutRefundNo || app.Money(rc.RefundFee) != r.Amount {
-		return c.mismatch("refund", r.OutRefundNo, "out_refund_no/refund_fee")
+	if out.RefundOrderContent == nil {
+		return c.mismatch("refund", r.OutRefundNo, "refund_order_content missing")
 	}
-	return c.refundRes(*rc, a)
+	return c.refundRes(r, *out.RefundOrderContent, a, kindMoney)
 }
 
-func (c *Client) refundRes(rc refundContent, a answer) app.ChannelResult {
-	res := app.ChannelResult{Outcome: rc.state(), TransactionID: rc.RefundID, Amount: app.Money(rc.RefundFee),
+// refundRes reads our refund's record. A record about another refund or
+// another order, or for more than we asked, is never believed; less than
+// we asked is reported as it is (Amount), for the caller to compare.
+func (c *Client) refundRes(r app.RefundRequest, rc refundContent, a answer, kind callKind) app.ChannelResult {
+	api := "refund"
+	if kind == kindQuery {
+		api = "query_refund_order"
+	}
+	switch {
+	case rc.OutRefundNo != r.OutRefundNo:
+		return c.mismatch(api, r.OutRefundNo, "out_refund_no")
+	case rc.OutTradeNo != "" && rc.OutTradeNo != r.OutTradeNo:
+		return c.mismatch(api, r.OutRefundNo, "out_trade_no")
+	case rc.TotalFee > 0 && app.Money(rc.TotalFee) != r.Total:
+		return c.mismatch(api, r.OutRefundNo, "total_fee")
+	case rc.RefundFee <= 0 || app.Money(rc.RefundFee) > r.Amount:
+		return c.mismatch(api, r.OutRefundNo, "refund_fee")
+	}
+	rd := rc.state()
+	res := app.ChannelResult{Outcome: rd.outcome, TransactionID: rc.RefundID, Amount: app.Money(rc.RefundFee),
 		FinishedAt: unix(rc.RefundSuccessTime), TradeState: "REFUND", Code: "0", Message: c.redact(a.head.Description)}
+	markForeign(&res, a.head)
+	if kind == kindQuery {
+		res.NotFound = rd.notFound
+	}
 	if rc.Wx != nil && rc.Wx.State == 5 {
 		res.Message = "退款到银行卡失败，请手工处理，切勿重新退款 / the refund bounced at the bank; handle it by hand and do not refund again"
 	}
@@ -107,7 +131,8 @@ func (c *Client) refundRes(rc refundContent, a answer) app.ChannelResult {
 	return res
 }
 
-// RefundQuery implements app.PaymentChannel: query_refund_order.
+// RefundQuery implements app.PaymentChannel: query_refund_order. A signed
+// answer that does not list our refund, or "no such order", is NotFound.
 func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
 	key, err := c.mchKey(r.Wallet)
 	if err != nil {
@@ -125,25 +150,29 @@ func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.Chan
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.refundQueryResult(r.OutRefundNo, a), nil
+	res := c.refundQueryResult(r, a)
+	if !res.Foreign && c.foreign.has(r.OutTradeNo, r.OutRefundNo) {
+		return foreignResult(""), nil
+	}
+	return res, nil
 }
 
-func (c *Client) refundQueryResult(outRefundNo string, a answer) app.ChannelResult {
+func (c *Client) refundQueryResult(r app.RefundRequest, a answer) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
 	}
 	if *a.head.Status != statusOK {
-		return c.base(a, true)
+		return c.base(a, kindQuery)
 	}
 	var out refundQueryAnswer
-	if bad := c.decodeMember("query_refund_order", outRefundNo, a, &out); bad != nil {
+	if bad := c.decodeMember("query_refund_order", r.OutRefundNo, a, &out); bad != nil {
 		return *bad
 	}
 	for _, rc := range out.RefundOrderContent {
-		if rc.OutRefundNo == outRefundNo {
-			return c.refundRes(rc, a)
+		if rc.OutRefundNo == r.OutRefundNo {
+			return c.refundRes(r, rc, a, kindQuery)
 		}
 	}
-	c.untrusted("query_refund_order", outRefundNo, "authenticated answer does not list the refund")
-	return channel.Untrusted(channel.CodeNoRecord, "云支付退款查询应答中没有这笔退款，结果未知 / Cloud Pay's answer does not list this refund; outcome unknown")
+	return app.ChannelResult{Outcome: app.OutcomeUnknown, NotFound: true, Code: channel.CodeNoRecord,
+		Message: "云支付没有这笔退款 / Cloud Pay has no such refund"}
 }

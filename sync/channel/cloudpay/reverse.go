@@ -8,15 +8,18 @@ import (
 )
 
 // Reverse implements app.PaymentChannel: reverse (撤单), signed with
-// RSASSA-PSS when a signing key is configured. The client keeps no memory
-// of orders: the caller must honour ChannelResult.NoReverse
-// (internal_status 407 on the pay answer) and never reverse such an order.
+// RSASSA-PSS when a signing key is configured. The caller must honour
+// ChannelResult.NoReverse (internal_status 407): the client itself refuses,
+// without sending, to reverse a number it was told belongs to another order.
 func (c *Client) Reverse(ctx context.Context, r app.OrderRef) (app.ChannelResult, error) {
 	key, err := c.mchKey(r.Wallet)
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
 	if err := c.checkNo("商户订单号 out_trade_no", r.OutTradeNo); err != nil {
+		return app.ChannelResult{}, err
+	}
+	if err := c.notOurs(r.OutTradeNo); err != nil {
 		return app.ChannelResult{}, err
 	}
 	req := orderRequest{PayMchKey: key, OrderClient: c.client("", "", "", false), OutTradeNo: r.OutTradeNo, NonceStr: channel.Nonce()}
@@ -32,7 +35,9 @@ func (c *Client) reverseResult(a answer) app.ChannelResult {
 		return *a.bad
 	}
 	if *a.head.Status != statusOK {
-		return c.base(a, false)
+		return c.base(a, kindReverse)
 	}
-	return app.ChannelResult{Outcome: app.OutcomeSuccess, TradeState: "REVOKED", Code: "0", Message: c.redact(a.head.Description)}
+	res := app.ChannelResult{Outcome: app.OutcomeSuccess, TradeState: "REVOKED", Code: "0", Message: c.redact(a.head.Description)}
+	markForeign(&res, a.head)
+	return res
 }

@@ -21,8 +21,10 @@ type Settings struct {
 	CloudPay *cloudpay.Config
 	// Routes overrides which channel serves a wallet. Without an entry:
 	// WeChat codes go to WeChat Pay if configured, else Cloud Pay; Alipay
-	// codes to Alipay if configured, else Cloud Pay; member cards to Cloud
-	// Pay. UnionPay has no channel.
+	// codes to Alipay if configured, else Cloud Pay. Member cards and
+	// UnionPay have no payment channel: Cloud Pay has no member-card
+	// platform (PayPlatform 1 WeChat Pay, 2 Alipay, 4 bookkeeping), and
+	// member cards will be the app's own ledger.
 	Routes map[app.Wallet]app.ChannelName
 	// Sandbox marks every configured channel as pointing at the sandbox
 	// gateway (the UI shows SANDBOX).
@@ -64,7 +66,6 @@ func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
 	}
 	pick(app.WalletWeChat, app.ChannelWeChat, app.ChannelCloudPay)
 	pick(app.WalletAlipay, app.ChannelAlipay, app.ChannelCloudPay)
-	pick(app.WalletMember, app.ChannelCloudPay, app.ChannelCloudPay)
 	for w, n := range s.Routes {
 		if n == "" {
 			delete(routes, w)
@@ -95,7 +96,7 @@ func serves(n app.ChannelName, w app.Wallet) bool {
 	case app.ChannelAlipay:
 		return w == app.WalletAlipay
 	case app.ChannelCloudPay:
-		return w == app.WalletWeChat || w == app.WalletAlipay || w == app.WalletMember
+		return w == app.WalletWeChat || w == app.WalletAlipay
 	}
 	return false
 }

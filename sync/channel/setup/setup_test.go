@@ -37,15 +37,17 @@ func TestBuild_DefaultRoutes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, app.ChannelWeChat, name(t, r, app.WalletWeChat))
 	assert.Equal(t, app.ChannelAlipay, name(t, r, app.WalletAlipay))
-	assert.Equal(t, app.ChannelCloudPay, name(t, r, app.WalletMember))
+	assert.Equal(t, app.ChannelName(""), name(t, r, app.WalletMember), "member cards have no payment channel")
 	assert.Equal(t, app.ChannelName(""), name(t, r, app.WalletUnionPay))
 	assert.True(t, r.IsSandbox(app.ChannelAlipay))
 
 	r, err = setup.Build(setup.Settings{CloudPay: cp}, nil)
 	require.NoError(t, err)
-	for _, w := range []app.Wallet{app.WalletWeChat, app.WalletAlipay, app.WalletMember} {
+	for _, w := range []app.Wallet{app.WalletWeChat, app.WalletAlipay} {
 		assert.Equal(t, app.ChannelCloudPay, name(t, r, w), w)
 	}
+	_, err = r.For(app.WalletMember)
+	assert.ErrorContains(t, err, "no payment channel is configured for member", "not routed to Cloud Pay")
 
 	r, err = setup.Build(setup.Settings{WeChat: wx}, nil)
 	require.NoError(t, err)
@@ -61,6 +63,8 @@ func TestBuild_RoutesAndErrors(t *testing.T) {
 
 	_, err = setup.Build(setup.Settings{WeChat: wx, Routes: map[app.Wallet]app.ChannelName{app.WalletAlipay: app.ChannelWeChat}}, nil)
 	assert.ErrorContains(t, err, "cannot serve")
+	_, err = setup.Build(setup.Settings{CloudPay: cp, Routes: map[app.Wallet]app.ChannelName{app.WalletMember: app.ChannelCloudPay}}, nil)
+	assert.ErrorContains(t, err, "cannot serve", "Cloud Pay has no member-card platform")
 	_, err = setup.Build(setup.Settings{WeChat: wx, Routes: map[app.Wallet]app.ChannelName{app.WalletAlipay: app.ChannelAlipay}}, nil)
 	assert.ErrorContains(t, err, "not configured")
 

@@ -1,5 +1,0 @@
-//go:build !race
-
-package paycli_test
-
-const raceEnabled = false
