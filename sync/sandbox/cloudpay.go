@@ -685,14 +685,16 @@ func (s *Server) cpFreezeOrderContent(o *Order) map[string]any {
 }
 
 // cpUnfreezeOrderContent renders one unfreeze as UnfreezeOrderContent:
-// the sandbox's unfreezes are done at once (state 2).
-func cpUnfreezeOrderContent(dep *Order, r cpRelease) map[string]any {
+// the sandbox's unfreezes are done at once (state 2), for what moved.
+func cpUnfreezeOrderContent(dep *Order, op DepositOp) map[string]any {
 	uc := map[string]any{
-		"out_freeze_no":   dep.OutTradeNo,
-		"out_unfreeze_no": r.OutUnfreezeNo,
-		"unfreeze_fee":    int64(r.Amount),
-		"fee_type":        "CNY",
-		"nonce_str":       nonce(32),
+		"out_freeze_no":    dep.OutTradeNo,
+		"out_unfreeze_no":  op.RequestNo,
+		"unfreeze_fee":     int64(op.Amount),
+		"fee_type":         "CNY",
+		"nonce_str":        nonce(32),
+		"create_time":      op.At.Unix(),
+		"last_update_time": op.At.Unix(),
 	}
 	ext := "alipay_unfreeze_order_content_ext"
 	if dep.Platform == cpWeChat {
@@ -764,11 +766,11 @@ func (s *Server) cpQueryUnfreeze(c *cpCall) cpAnswer {
 	}
 	list := []map[string]any{}
 	clients := []map[string]any{}
-	for _, r := range s.ledger.cpReleasesOf(&dep) {
-		if c.req.OutUnfreezeNo != "" && r.OutUnfreezeNo != c.req.OutUnfreezeNo {
+	for _, op := range dep.Ops {
+		if op.Kind != "release" || c.req.OutUnfreezeNo != "" && op.RequestNo != c.req.OutUnfreezeNo {
 			continue
 		}
-		list = append(list, cpUnfreezeOrderContent(&dep, r))
+		list = append(list, cpUnfreezeOrderContent(&dep, op))
 		clients = append(clients, orderClientOf(&dep))
 	}
 	return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "unfreeze_order_content": list, "order_client": clients}}
@@ -828,26 +830,19 @@ func (s *Server) cpRefundContent(c *cpCall, o *Order, r *Refund) map[string]any 
 	if done {
 		rc["last_update_time"] = r.DoneAt.Unix()
 	}
-	switch o.Platform {
-	case 1:
-		st := 4
+	if o.Platform == cpWeChat {
+		st := 4 // 退款处理中
 		if done {
 			st = 2
 		}
 		rc["wxpay_refund_order_content_ext"] = map[string]any{"state": st, "cash_refund_fee": int64(r.Amount), "refund_channel": "ORIGINAL"}
-	case 2:
-		st := 1
-		if done {
-			st = 2
-		}
-		rc["alipay_refund_order_content_ext"] = map[string]any{"fund_change": "Y", "gmt_refund_pay": aliTime(r.DoneAt), "refund_status": st}
-	default:
-		st := 1
-		if done {
-			st = 2
-		}
-		rc["card_refund_order_content_ext"] = map[string]any{"state": st}
+		return rc
 	}
+	st := 4 // 退款中
+	if done {
+		st = 2
+	}
+	rc["alipay_refund_order_content_ext"] = map[string]any{"fund_change": "Y", "gmt_refund_pay": aliTime(r.DoneAt), "refund_status": st}
 	return rc
 }
 
@@ -865,14 +860,24 @@ func (s *Server) cpRefund(c *cpCall) cpAnswer {
 	if rq.TotalFee <= 0 || rq.RefundFee <= 0 || rq.RefundFeeType != "CNY" {
 		return cpFail(cpFailed, "total_fee/refund_fee/refund_fee_type不合法")
 	}
+	scen := OpScenarioFor(app.Money(rq.RefundFee))
 	o, r, res := s.ledger.refund(refundIn{
 		Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
 		OutTradeNo: rq.OutTradeNo, OutRefundNo: rq.OutRefundNo, Total: app.Money(rq.TotalFee),
-		Amount: app.Money(rq.RefundFee), Reason: rq.RefundReason, IDPrefix: "5030{date}",
+		Amount: app.Money(rq.RefundFee), Reason: rq.RefundReason, IDPrefix: "5030{date}", Scenario: scen,
 	})
+	if res == refNew {
+		if a, ok := cpOpFault(scen); ok {
+			return a
+		}
+	}
 	switch res {
 	case refNew, refSame:
 		return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "refund_order_content": s.cpRefundContent(c, &o, &r)}}
+	case refLost:
+		return cpAnswer{scenario: ScenarioDroppedCharged}
+	case refRefused:
+		return cpAnswer{status: cpFailedDescribe, desc: "退款失败: 商户可退余额不足，请勿用此退款单号重试"}
 	case refConflict:
 		return cpAnswer{status: cpFailedNewNo, internal: cpInternalDuplicate, desc: "退款单号重复，但订单或金额不一致"}
 	case refOrderNotFound:
@@ -886,6 +891,19 @@ func (s *Server) cpRefund(c *cpCall) cpAnswer {
 	default:
 		return cpAnswer{status: cpFailedDescribe, desc: "退款金额超过订单可退金额"}
 	}
+}
+
+// cpOpFault is the first answer of a refund, consume or unfreeze that was
+// just made under a fault scenario (OpScenario): …91 drops the connection,
+// …93 answers 103 (unknown: query after 3 s), as a system error would.
+func cpOpFault(scen OpScenario) (cpAnswer, bool) {
+	switch scen {
+	case OpLostMade:
+		return cpAnswer{scenario: ScenarioDroppedCharged}, true
+	case OpSystemErrorMade:
+		return cpAnswer{status: cpUnknownQuery, desc: "系统繁忙，结果未知，请3秒后查询"}, true
+	}
+	return cpAnswer{}, false
 }
 
 func (s *Server) cpQueryRefund(c *cpCall) cpAnswer {
@@ -945,14 +963,24 @@ func (s *Server) cpDepositConsume(c *cpCall) cpAnswer {
 	if found && prev.Platform == cpWeChat && !confirm {
 		return cpFail(cpFailed, "微信支付押金消费is_confirm_unfreeze只能为true")
 	}
+	scen := OpScenarioFor(app.Money(pc.TotalFee))
 	dep, child, res := s.ledger.consumeInto(consumeIn{
 		Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
 		DepositNo: pc.OutFreezeNo, OutTradeNo: pc.OutTradeNo, Amount: app.Money(pc.TotalFee),
 		Complete: confirm, Subject: pc.Body, TxnPrefix: cpTxnPrefix(prev.Platform),
 		Fingerprint: fen(app.Money(pc.TotalFee)) + "|" + pc.OutFreezeNo + "|" + strconv.FormatBool(confirm),
-		Store:       shopOf(c), Staff: string(c.req.OrderClient.StaffID),
+		Store:       shopOf(c), Staff: string(c.req.OrderClient.StaffID), Scenario: scen,
 	})
+	if res == depDone {
+		if a, ok := cpOpFault(scen); ok {
+			return a
+		}
+	}
 	switch res {
+	case depLost:
+		return cpAnswer{scenario: ScenarioDroppedCharged}
+	case depRefused:
+		return cpAnswer{status: cpFailedDescribe, desc: "押金消费失败: 押金订单状态错误，请勿用此订单号重试"}
 	case depDone, depSame:
 		return cpAnswer{status: cpOK, payload: map[string]any{
 			"pay_mch_key": c.mchKey(), "order_content": s.cpOrderContent(&child), "freeze_order_content": s.cpFreezeOrderContent(&dep),
@@ -986,11 +1014,21 @@ func (s *Server) cpUnfreeze(c *cpCall) cpAnswer {
 	if msg := c.checkMerchant(); msg != "" {
 		return cpFail(cpFailed, msg)
 	}
-	amount := app.Money(c.req.UnfreezeFee)
-	dep, res := s.ledger.release(app.ChannelCloudPay, c.sm.OutMchID, c.sm.OutSubMchID, c.req.OutFreezeNo, "", c.req.OutUnfreezeNo, amount)
+	scen := OpScenarioFor(app.Money(c.req.UnfreezeFee))
+	dep, op, res := s.ledger.releaseOp(releaseIn{Channel: app.ChannelCloudPay, Merchant: c.sm.OutMchID, SubMerchant: c.sm.OutSubMchID,
+		DepositNo: c.req.OutFreezeNo, RequestNo: c.req.OutUnfreezeNo, Amount: app.Money(c.req.UnfreezeFee), Scenario: scen})
+	if res == depDone {
+		if a, ok := cpOpFault(scen); ok {
+			return a
+		}
+	}
 	switch res {
+	case depLost:
+		return cpAnswer{scenario: ScenarioDroppedCharged}
+	case depRefused:
+		return cpAnswer{status: cpFailedDescribe, desc: "解冻失败: 押金订单状态错误，请勿用此解冻单号重试"}
 	case depDone, depSame:
-		uc := cpUnfreezeOrderContent(&dep, cpRelease{OutUnfreezeNo: c.req.OutUnfreezeNo, Amount: amount})
+		uc := cpUnfreezeOrderContent(&dep, op)
 		return cpAnswer{status: cpOK, payload: map[string]any{"pay_mch_key": c.mchKey(), "unfreeze_order_content": uc, "order_client": orderClientOf(&dep)}}
 	case depNotFound:
 		return cpAnswer{status: cpFailedDescribe, internal: cpInternalNotFound, desc: "押金订单不存在"}
