@@ -531,3 +531,118 @@ func TestCloudPay_OrderDetailAndShops(t *testing.T) {
 	staff := shops[0].(map[string]any)["staff_infos"].([]any)
 	require.Equal(t, f.creds.CloudPay.StaffID, staff[0].(map[string]any)["staff_id"])
 }
+
+// The amount fault scenarios (…91–…94) on Cloud Pay's refund,
+// deposit_consume and unfreeze.
+func TestCloudPay_OpScenarios(t *testing.T) {
+	f := newFixture(t)
+	l := f.srv.Ledger()
+	refund := func(order, no string, fee int64) map[string]any {
+		return map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n",
+			"refund_content": map[string]any{"out_trade_no": f.cpNo(order), "out_refund_no": f.cpNo(no), "total_fee": 10000, "refund_fee": fee, "refund_fee_type": "CNY"}}
+	}
+	refundQuery := func(order, no string) map[string]any {
+		_, m, _ := f.cpReq("query_refund_order", map[string]any{"pay_mch_key": f.cpMchKey(1), "order_client": f.cpClient(), "nonce_str": "n",
+			"out_trade_no": f.cpNo(order), "out_refund_no": f.cpNo(no)}, cpHMAC)
+		return m
+	}
+	send := func(api string, content map[string]any) (bool, map[string]any) {
+		rc, _ := json.Marshal(content)
+		env, _ := json.Marshal(map[string]any{"request_content": string(rc),
+			"authen_info": map[string]any{"a": map[string]any{"authen_type": 1, "authen_code": CloudPayAuthenCode(f.creds.CloudPay.AuthenKey, rc)}}})
+		resp, err := f.plain.Post(f.srv.CloudPayURL+"/"+api, "application/json", bytes.NewReader(env))
+		if err != nil {
+			return true, nil
+		}
+		resp.Body.Close()
+		return false, nil
+	}
+
+	t.Run("refund", func(t *testing.T) {
+		_, m, _ := f.cpPay("micro_pay", "OPR", wxCode("601"), 10000, 1)
+		require.Equal(t, cpOK, cpStatus(m))
+		// …91: made, answer lost; the re-send is the same refund.
+		dropped, _ := send("refund", refund("OPR", "OPR-91", 1291))
+		require.True(t, dropped)
+		_, m, _ = f.cpReq("refund", refund("OPR", "OPR-91", 1291), cpHMAC)
+		require.Equal(t, cpOK, cpStatus(m))
+		require.EqualValues(t, "1291", str(jsonPath(m, "refund", "refund_order_content", "refund_fee")))
+		// …92: lost and not made; every re-send refused for good; not found.
+		dropped, _ = send("refund", refund("OPR", "OPR-92", 1292))
+		require.True(t, dropped)
+		for range 2 {
+			_, m, signed := f.cpReq("refund", refund("OPR", "OPR-92", 1292), cpHMAC)
+			require.True(t, signed)
+			require.Equal(t, cpFailedDescribe, cpStatus(m))
+		}
+		q := refundQuery("OPR", "OPR-92")
+		require.Equal(t, cpFailedDescribe, cpStatus(q))
+		require.EqualValues(t, "404", str(q["internal_status"]))
+		// …93: 103, but made.
+		_, m, signed := f.cpReq("refund", refund("OPR", "OPR-93", 1293), cpHMAC)
+		require.True(t, signed)
+		require.Equal(t, cpUnknownQuery, cpStatus(m))
+		q = refundQuery("OPR", "OPR-93")
+		require.Equal(t, cpOK, cpStatus(q))
+		// …94: 1 fen less, in the answer and the query.
+		_, m, _ = f.cpReq("refund", refund("OPR", "OPR-94", 1294), cpHMAC)
+		require.EqualValues(t, "1293", str(jsonPath(m, "refund", "refund_order_content", "refund_fee")))
+		list := jsonPath(refundQuery("OPR", "OPR-94"), "query_refund_order", "refund_order_content").([]any)
+		require.EqualValues(t, "1293", str(list[0].(map[string]any)["refund_fee"]))
+		o, _ := l.Order(app.ChannelCloudPay, f.cpNo("OPR"))
+		require.Equal(t, app.Money(1291+1293+1293), o.Refunded, "…91, …93 and …94 (1 fen less) moved; …92 did not")
+	})
+
+	consume := func(dep, no string, fee int64) map[string]any {
+		return map[string]any{"pay_mch_key": f.cpMchKey(2), "order_client": f.cpClient(), "nonce_str": "n",
+			"pay_content": map[string]any{"out_trade_no": f.cpNo(no), "total_fee": fee, "fee_type": "CNY", "body": "房费",
+				"out_freeze_no": f.cpNo(dep), "is_confirm_unfreeze": false}}
+	}
+	unfreeze := func(dep, no string, fee int64) map[string]any {
+		return map[string]any{"pay_mch_key": f.cpMchKey(2), "order_client": f.cpClient(), "nonce_str": "n",
+			"out_freeze_no": f.cpNo(dep), "out_unfreeze_no": f.cpNo(no), "unfreeze_fee": fee, "remark": "退押金"}
+	}
+	unfreezes := func(dep, no string) []any {
+		_, m, _ := f.cpReq("query_unfreeze_order", map[string]any{"pay_mch_key": f.cpMchKey(2), "order_client": f.cpClient(), "nonce_str": "n",
+			"out_freeze_no": f.cpNo(dep), "out_unfreeze_no": f.cpNo(no)}, cpHMAC)
+		require.Equal(t, cpOK, cpStatus(m))
+		list, _ := jsonPath(m, "query_unfreeze_order", "unfreeze_order_content").([]any)
+		return list
+	}
+	t.Run("deposit operations", func(t *testing.T) {
+		require.Equal(t, cpOK, cpStatus(f.cpFreeze("OPD", aliCode("602"), 100000, 2)))
+		for _, c := range []struct {
+			api, no string
+			fee     int64
+			content func(dep, no string, fee int64) map[string]any
+		}{{"deposit_consume", "OPD-C", 1291, consume}, {"unfreeze", "OPD-U", 2291, unfreeze}} {
+			dropped, _ := send(c.api, c.content("OPD", c.no+"91", c.fee))
+			require.True(t, dropped, c.api)
+			_, m, _ := f.cpReq(c.api, c.content("OPD", c.no+"91", c.fee), cpHMAC)
+			require.Equal(t, cpOK, cpStatus(m), "%s re-send: %v", c.api, m)
+			dropped, _ = send(c.api, c.content("OPD", c.no+"92", c.fee+1))
+			require.True(t, dropped)
+			_, m, _ = f.cpReq(c.api, c.content("OPD", c.no+"92", c.fee+1), cpHMAC)
+			require.Equal(t, cpFailedDescribe, cpStatus(m), "%s …92 re-send: %v", c.api, m)
+			_, m, _ = f.cpReq(c.api, c.content("OPD", c.no+"93", c.fee+2), cpHMAC)
+			require.Equal(t, cpUnknownQuery, cpStatus(m), c.api)
+			_, m, _ = f.cpReq(c.api, c.content("OPD", c.no+"94", c.fee+3), cpHMAC)
+			require.Equal(t, cpOK, cpStatus(m))
+			if c.api == "deposit_consume" {
+				require.EqualValues(t, str(c.fee+2), str(jsonPath(m, c.api, "order_content", "total_fee")), "…94: 1 fen less")
+				q, _ := f.cpQuery(c.no+"92", 2)
+				require.EqualValues(t, "404", str(q["internal_status"]), "…92: no such consumption")
+				q, _ = f.cpQuery(c.no+"93", 2)
+				require.Equal(t, 2, cpState(t, q, "query_order"), "…93: made")
+			} else {
+				require.EqualValues(t, str(c.fee+2), str(jsonPath(m, c.api, "unfreeze_order_content", "unfreeze_fee")), "…94: 1 fen less")
+				require.Empty(t, unfreezes("OPD", c.no+"92"))
+				require.Len(t, unfreezes("OPD", c.no+"93"), 1)
+				require.EqualValues(t, str(c.fee+2), str(unfreezes("OPD", c.no+"94")[0].(map[string]any)["unfreeze_fee"]))
+			}
+		}
+		d, _ := l.Order(app.ChannelCloudPay, f.cpNo("OPD"))
+		require.Equal(t, app.Money(1291+1293+1293), d.Consumed)
+		require.Equal(t, app.Money(2291+2293+2293), d.Released)
+	})
+}

@@ -311,3 +311,84 @@ func TestAgainstSandbox_DepositOperations(t *testing.T) {
 		assert.Equal(t, app.Money(1000), rq.Amount)
 	})
 }
+
+// The amount fault scenarios (…91–…94) read through the client: a lost or
+// unknown answer is unknown, the re-send and the query tell the truth, a
+// refusal for good is final and the query then finds nothing, and the
+// 1-fen-short operation is reported for what moved.
+func TestAgainstSandbox_OperationFaults(t *testing.T) {
+	ctx := context.Background()
+	cl := sbClient(t, nil)
+	pay := app.PayRequest{OutTradeNo: sbNo(t), AuthCode: sbCode("13", 18, "000"), Wallet: app.WalletWeChat, Amount: 20000, Subject: "x"}
+	res, err := cl.Pay(ctx, pay)
+	must(t, app.OutcomeSuccess, res, err, "pay")
+	order := app.OrderRef{OutTradeNo: pay.OutTradeNo, Wallet: app.WalletWeChat}
+	// A consume gives back the rest of its deposit (is_confirm_unfreeze), so
+	// every operation takes a deposit of its own.
+	freeze := func() app.OrderRef {
+		r := app.PayRequest{OutTradeNo: sbNo(t), AuthCode: sbCode("28", 18, "000"), Wallet: app.WalletAlipay, Amount: 100000, Subject: "押金", Deposit: true}
+		res, err := cl.Pay(ctx, r)
+		must(t, app.OutcomeSuccess, res, err, "freeze")
+		return app.OrderRef{OutTradeNo: r.OutTradeNo, TransactionID: res.TransactionID, Wallet: app.WalletAlipay, Deposit: true}
+	}
+
+	type op struct {
+		do    func() (app.ChannelResult, error)
+		query func() (app.ChannelResult, error)
+	}
+	refundOp := func(amount app.Money) op {
+		r := app.RefundRequest{OrderRef: order, OutRefundNo: sbNo(t), Total: 20000, Amount: amount}
+		return op{func() (app.ChannelResult, error) { return cl.Refund(ctx, r) }, func() (app.ChannelResult, error) { return cl.RefundQuery(ctx, r) }}
+	}
+	consumeOp := func(amount app.Money) op {
+		dep := freeze()
+		r := app.ConsumeRequest{OrderRef: dep, OutRequestNo: sbNo(t), Total: 100000, Amount: amount}
+		q := app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpConsume, OutRequestNo: r.OutRequestNo, Total: 100000, Amount: amount}
+		return op{func() (app.ChannelResult, error) { return cl.Consume(ctx, r) }, func() (app.ChannelResult, error) { return cl.QueryDepositOp(ctx, q) }}
+	}
+	releaseOp := func(amount app.Money) op {
+		dep := freeze()
+		r := app.ReleaseRequest{OrderRef: dep, OutRequestNo: sbNo(t), Amount: amount}
+		q := app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpRelease, OutRequestNo: r.OutRequestNo, Total: 100000, Amount: amount}
+		return op{func() (app.ChannelResult, error) { return cl.Release(ctx, r) }, func() (app.ChannelResult, error) { return cl.QueryDepositOp(ctx, q) }}
+	}
+	for name, make := range map[string]func(app.Money) op{"refund": refundOp, "consume": consumeOp, "release": releaseOp} {
+		t.Run(name, func(t *testing.T) {
+			o := make(1291)
+			res, err := o.do()
+			must(t, app.OutcomeUnknown, res, err, "…91 first call")
+			assert.Equal(t, channel.CodeTransport, res.Code)
+			res, err = o.do()
+			must(t, app.OutcomeSuccess, res, err, "…91 re-send")
+			assert.Equal(t, app.Money(1291), res.Amount)
+			res, err = o.query()
+			must(t, app.OutcomeSuccess, res, err, "…91 query")
+
+			o = make(1292)
+			res, err = o.do()
+			must(t, app.OutcomeUnknown, res, err, "…92 first call")
+			res, err = o.do()
+			must(t, app.OutcomeFailed, res, err, "…92 re-send: refused for good")
+			assert.Equal(t, "104", res.Code)
+			res, err = o.query()
+			must(t, app.OutcomeUnknown, res, err, "…92 query")
+			assert.True(t, res.NotFound)
+
+			o = make(1293)
+			res, err = o.do()
+			must(t, app.OutcomeUnknown, res, err, "…93 first call")
+			assert.Equal(t, "103", res.Code)
+			res, err = o.query()
+			must(t, app.OutcomeSuccess, res, err, "…93 query: made")
+			assert.Equal(t, app.Money(1293), res.Amount)
+
+			o = make(1294)
+			res, err = o.do()
+			must(t, app.OutcomeSuccess, res, err, "…94")
+			assert.Equal(t, app.Money(1293), res.Amount, "what moved, not what was asked")
+			res, err = o.query()
+			must(t, app.OutcomeSuccess, res, err, "…94 query")
+			assert.Equal(t, app.Money(1293), res.Amount)
+		})
+	}
+}
