@@ -496,7 +496,7 @@ func (s *Server) cpCharge(c *cpCall, in cpCode, feeType string) cpAnswer {
 		Terminal: string(c.req.OrderClient.DeviceID), Staff: string(c.req.OrderClient.StaffID),
 		TxnPrefix: cpTxnPrefix(platform),
 	}
-	if cpForeignScenario(in.code) {
+	if cpScenarioFor(in.code) == ScenarioForeignPaid {
 		// …407: another terminal's customer already paid under this number.
 		other := pay
 		other.AuthCode = in.code[:len(in.code)-3] + "000"
@@ -551,9 +551,13 @@ func cpFingerprint(p payIn) string {
 	return strings.Join([]string{fen(p.Amount), p.AuthCode, strconv.Itoa(p.Platform), strconv.FormatBool(p.Deposit), p.Terminal}, "|")
 }
 
-// cpForeignScenario: a payment code ending 407 (Cloud Pay only, see
-// ScenarioForeignPaid).
-func cpForeignScenario(code string) bool { return strings.HasSuffix(code, "407") }
+// cpScenarioFor is ScenarioFor with Cloud Pay's own …407.
+func cpScenarioFor(code string) Scenario {
+	if strings.HasSuffix(code, "407") {
+		return ScenarioForeignPaid
+	}
+	return ScenarioFor(code)
+}
 
 // orderClientOf is the order_client an answer shows for an order.
 func orderClientOf(o *Order) map[string]any {

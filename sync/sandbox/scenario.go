@@ -113,3 +113,11 @@ func (s OpScenario) madeAmount(amount app.Money) app.Money {
 func (s OpScenario) dropsFirstAnswer() bool {
 	return s == OpLostMade || s == OpLostRefused
 }
+
+// ScenarioForeignPaid is Cloud Pay only (a payment code ending 407): the
+// order number already belongs to another order, paid — another
+// terminal's customer paid the same amount under it. Cloud Pay answers
+// status 102 with internal_status 407 and charges nothing; a query of the
+// number shows the other order (order_client.device_id POS-OTHER). WeChat
+// Pay and Alipay play …407 as an ordinary payment.
+const ScenarioForeignPaid Scenario = "cloudpay-foreign-paid"
