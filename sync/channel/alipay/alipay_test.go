@@ -258,14 +258,37 @@ func TestPay_AnswerMapping(t *testing.T) {
 			outcome: app.OutcomeFailed, code: "ACQ.BUYER_BALANCE_NOT_ENOUGH"},
 		{name: "trade closed needs a new number", answer: pay(func(map[string]any) map[string]any { return bizFail("ACQ.TRADE_HAS_CLOSE") }),
 			outcome: app.OutcomeFailed, check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.NewOrderNo) }},
-		{name: "signed 40002 fails", answer: pay(func(map[string]any) map[string]any {
-			return map[string]any{"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-signature"}
-		}), outcome: app.OutcomeFailed, code: "isv.invalid-signature"},
-		{name: "signed error_response fails", answer: func(m string, biz map[string]any) string {
+		{name: "signed 40002 is a settings refusal", answer: pay(func(map[string]any) map[string]any {
+			return map[string]any{"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-signature", "sub_msg": "验签出错"}
+		}), outcome: app.OutcomeFailed, code: "isv.invalid-signature", check: func(t *testing.T, r app.ChannelResult) {
+			assert.True(t, r.ConfigError)
+			assert.Contains(t, r.Message, "验签出错")
+		}},
+		{name: "signed error_response is a settings refusal", answer: func(m string, biz map[string]any) string {
 			raw := `{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id"}`
 			sig, _ := SignRSA2(aliKey, []byte(raw))
 			return `{"error_response":` + raw + `,"sign":"` + sig + `"}`
-		}, outcome: app.OutcomeFailed, code: "isv.invalid-app-id"},
+		}, outcome: app.OutcomeFailed, code: "isv.invalid-app-id", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "unsigned error_response 40002 invalid-signature is a settings refusal", answer: func(m string, biz map[string]any) string {
+			return `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-signature","sub_msg":"无效签名"}}`
+		}, outcome: app.OutcomeFailed, code: "isv.invalid-signature", check: func(t *testing.T, r app.ChannelResult) {
+			assert.True(t, r.ConfigError)
+			assert.Contains(t, r.Message, "无效签名")
+		}},
+		{name: "unsigned error_response invalid-app-id is a settings refusal", answer: func(m string, biz map[string]any) string {
+			return `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id","sub_msg":"无效的AppID参数"}}`
+		}, outcome: app.OutcomeFailed, code: "isv.invalid-app-id", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "unsigned 20001 app auth token is a settings refusal", answer: func(m string, biz map[string]any) string {
+			return fmt.Sprintf(`{"%s":{"code":"20001","msg":"Insufficient Token Permissions","sub_code":"aop.invalid-app-auth-token"}}`, ResponseKey(m))
+		}, outcome: app.OutcomeFailed, code: "aop.invalid-app-auth-token", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "unsigned 40004 is not believed", answer: func(m string, biz map[string]any) string {
+			return fmt.Sprintf(`{"%s":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.BUYER_BALANCE_NOT_ENOUGH"}}`, ResponseKey(m))
+		}, outcome: app.OutcomeUnknown, code: channel.CodeUnsigned, check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
+		{name: "unsigned 40002 without a gateway sub_code is not believed", answer: func(m string, biz map[string]any) string {
+			return `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"ACQ.INVALID_PARAMETER"}}`
+		}, outcome: app.OutcomeUnknown, code: channel.CodeUnsigned},
+		{name: "AQC.SYSTEM_ERROR (the cancel table's spelling) is unknown", answer: pay(func(map[string]any) map[string]any { return bizFail("AQC.SYSTEM_ERROR") }),
+			outcome: app.OutcomeUnknown, code: "AQC.SYSTEM_ERROR"},
 		{name: "forged: signed with another key", answer: func(m string, biz map[string]any) string {
 			raw, _ := json.Marshal(paidFields(biz))
 			return signedRaw(m, string(raw), evilK)
@@ -403,7 +426,7 @@ func TestQuery_TradeStatus(t *testing.T) {
 			assert.Equal(t, want.state, res.TradeState)
 		})
 	}
-	t.Run("trade not exist is unknown", func(t *testing.T) {
+	t.Run("trade not exist is unknown and NotFound", func(t *testing.T) {
 		f.mu.Lock()
 		f.answer = func(m string, _ map[string]any) string { return answerFor(m, bizFail("ACQ.TRADE_NOT_EXIST")) }
 		f.mu.Unlock()
@@ -411,6 +434,27 @@ func TestQuery_TradeStatus(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
 		assert.Equal(t, "ACQ.TRADE_NOT_EXIST", res.Code)
+		assert.True(t, res.NotFound)
+	})
+	t.Run("system error is not NotFound", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(m string, _ map[string]any) string { return answerFor(m, bizFail("ACQ.SYSTEM_ERROR")) }
+		f.mu.Unlock()
+		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+		require.NoError(t, err)
+		assert.False(t, res.NotFound)
+	})
+	t.Run("a settings refusal of a query is unknown with ConfigError", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(m string, _ map[string]any) string {
+			return `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id"}}`
+		}
+		f.mu.Unlock()
+		res, err := cl.Query(context.Background(), app.OrderRef{OutTradeNo: "T1"})
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.True(t, res.ConfigError)
+		assert.Equal(t, "isv.invalid-app-id", res.Code)
 	})
 }
 
@@ -429,6 +473,8 @@ func TestCancel_RetryFlagAndAction(t *testing.T) {
 		{"retry_flag Y on 10000", map[string]any{"code": "10000", "msg": "Success", "retry_flag": "Y"}, app.OutcomeUnknown, true, ""},
 		{"retry_flag Y on 40004", map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.SYSTEM_ERROR", "retry_flag": "Y"}, app.OutcomeUnknown, true, ""},
 		{"cannot cancel", map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.REASON_TRADE_BEEN_FREEZEN", "retry_flag": "N"}, app.OutcomeFailed, false, ""},
+		{"AQC.SYSTEM_ERROR without retry_flag", map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "AQC.SYSTEM_ERROR"}, app.OutcomeUnknown, false, ""},
+		{"AQC.SYSTEM_ERROR with retry_flag Y", map[string]any{"code": "40004", "msg": "Business Failed", "sub_code": "AQC.SYSTEM_ERROR", "retry_flag": "Y"}, app.OutcomeUnknown, true, ""},
 		{"20000", map[string]any{"code": "20000", "msg": "Service Currently Unavailable"}, app.OutcomeUnknown, false, ""},
 	}
 	for _, c := range cases {
@@ -450,15 +496,30 @@ func TestRefund_FundChange(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1", Wallet: app.WalletAlipay}, OutRefundNo: "R1", Total: 1250, Amount: 250, Reason: "退货"}
+	ok := func(extra map[string]any) map[string]any {
+		m := map[string]any{"code": "10000", "msg": "Success", "out_trade_no": "T1", "trade_no": "2026"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
 	for name, c := range map[string]struct {
 		fields  map[string]any
 		outcome app.Outcome
+		amount  app.Money
+		code    string
 	}{
-		"fund_change Y": {map[string]any{"code": "10000", "msg": "Success", "fund_change": "Y", "refund_fee": "2.50", "out_trade_no": "T1", "trade_no": "2026"}, app.OutcomeSuccess},
-		"fund_change N": {map[string]any{"code": "10000", "msg": "Success", "fund_change": "N", "refund_fee": "2.50", "out_trade_no": "T1"}, app.OutcomeUnknown},
-		"system error":  {bizFail("ACQ.SYSTEM_ERROR"), app.OutcomeUnknown},
-		"seller broke":  {bizFail("ACQ.SELLER_BALANCE_NOT_ENOUGH"), app.OutcomeFailed},
-		"20000":         {map[string]any{"code": "20000", "msg": "x"}, app.OutcomeUnknown},
+		"fund_change Y": {fields: ok(map[string]any{"fund_change": "Y", "refund_fee": "2.50", "send_back_fee": "2.50"}), outcome: app.OutcomeSuccess, amount: 250},
+		// Every repeat of a refund number answers fund_change=N.
+		"fund_change N": {fields: ok(map[string]any{"fund_change": "N", "refund_fee": "2.50"}), outcome: app.OutcomeUnknown, code: "10000"},
+		// refund_fee counts every refund of the trade; only send_back_fee is this one's.
+		"fund_change Y without send_back_fee": {fields: ok(map[string]any{"fund_change": "Y", "refund_fee": "2.50"}), outcome: app.OutcomeUnknown},
+		"a larger amount is reported":         {fields: ok(map[string]any{"fund_change": "Y", "refund_fee": "12.50", "send_back_fee": "12.50"}), outcome: app.OutcomeSuccess, amount: 1250},
+		"a smaller amount is reported":        {fields: ok(map[string]any{"fund_change": "Y", "refund_fee": "2.49", "send_back_fee": "2.49"}), outcome: app.OutcomeSuccess, amount: 249},
+		"another order":                       {fields: ok(map[string]any{"fund_change": "Y", "out_trade_no": "T9", "send_back_fee": "2.50"}), outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		"system error":                        {fields: bizFail("ACQ.SYSTEM_ERROR"), outcome: app.OutcomeUnknown},
+		"seller broke":                        {fields: bizFail("ACQ.SELLER_BALANCE_NOT_ENOUGH"), outcome: app.OutcomeFailed, code: "ACQ.SELLER_BALANCE_NOT_ENOUGH"},
+		"20000":                               {fields: map[string]any{"code": "20000", "msg": "x"}, outcome: app.OutcomeUnknown},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f.mu.Lock()
@@ -466,15 +527,54 @@ func TestRefund_FundChange(t *testing.T) {
 			f.mu.Unlock()
 			res, err := cl.Refund(context.Background(), req)
 			require.NoError(t, err)
-			assert.Equal(t, c.outcome, res.Outcome)
-			if c.outcome == app.OutcomeSuccess {
-				assert.Equal(t, app.Money(250), res.Amount)
+			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+			assert.Equal(t, c.amount, res.Amount)
+			if c.code != "" {
+				assert.Equal(t, c.code, res.Code)
 			}
+			if name == "fund_change N" {
+				assert.NotContains(t, strings.ToLower(res.Message), "error")
+				assert.Contains(t, res.Message, "refund query")
+			}
+		})
+	}
+	t.Run("another trade number", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(m string, _ map[string]any) string {
+			return answerFor(m, ok(map[string]any{"fund_change": "Y", "send_back_fee": "2.50", "trade_no": "2026OTHER"}))
+		}
+		f.mu.Unlock()
+		r := req
+		r.TransactionID = "2026"
+		res, err := cl.Refund(context.Background(), r)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, channel.CodeMismatch, res.Code)
+	})
+	for name, body := range map[string]func(m string) string{
+		"unsigned": func(m string) string {
+			raw, _ := json.Marshal(ok(map[string]any{"fund_change": "Y", "send_back_fee": "2.50"}))
+			return fmt.Sprintf(`{"%s":%s}`, ResponseKey(m), raw)
+		},
+		"badly signed": func(m string) string {
+			raw, _ := json.Marshal(ok(map[string]any{"fund_change": "Y", "send_back_fee": "2.50"}))
+			return signedRaw(m, string(raw), evilK)
+		},
+	} {
+		t.Run(name+" never counts as refunded", func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(m string, _ map[string]any) string { return body(m) }
+			f.mu.Unlock()
+			res, err := cl.Refund(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+			assert.Zero(t, res.Amount)
 		})
 	}
 	q := f.requests()[0]
 	assert.Equal(t, methodRefund, q.method)
-	assert.Equal(t, map[string]any{"out_trade_no": "T1", "refund_amount": "2.50", "out_request_no": "R1", "refund_reason": "退货"}, q.biz)
+	assert.Equal(t, map[string]any{"out_trade_no": "T1", "refund_amount": "2.50", "out_request_no": "R1", "refund_reason": "退货",
+		"query_options": []any{"refund_detail_item_list"}}, q.biz)
 
 	for name, mutate := range map[string]func(*app.RefundRequest){
 		"more than total": func(r *app.RefundRequest) { r.Amount = 1251 },
@@ -492,16 +592,38 @@ func TestRefund_FundChange(t *testing.T) {
 func TestRefundQuery(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
-	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1"}
+	req := app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: "T1"}, OutRefundNo: "R1", Amount: 250}
+	success := map[string]any{"code": "10000", "msg": "Success", "out_trade_no": "T1", "trade_no": "2026", "refund_status": "REFUND_SUCCESS", "out_request_no": "R1", "refund_amount": "2.50", "gmt_refund_pay": "2026-11-21 10:01:00"}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for a, b := range success {
+			m[a] = b
+		}
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
 	for name, c := range map[string]struct {
-		fields  map[string]any
-		outcome app.Outcome
+		fields   map[string]any
+		outcome  app.Outcome
+		notFound bool
+		amount   app.Money
 	}{
-		"REFUND_SUCCESS":         {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeSuccess},
-		"accepted, not yet done": {map[string]any{"code": "10000", "msg": "Success", "out_request_no": "R1", "refund_amount": "2.50"}, app.OutcomeUnknown},
-		"no record":              {map[string]any{"code": "10000", "msg": "Success"}, app.OutcomeUnknown},
-		"other refund":           {map[string]any{"code": "10000", "msg": "Success", "refund_status": "REFUND_SUCCESS", "out_request_no": "R2", "refund_amount": "2.50"}, app.OutcomeUnknown},
-		"40004":                  {bizFail("ACQ.TRADE_NOT_EXIST"), app.OutcomeUnknown},
+		"REFUND_SUCCESS":                        {fields: success, outcome: app.OutcomeSuccess, amount: 250},
+		"REFUND_SUCCESS for a larger amount":    {fields: with("refund_amount", "3.00"), outcome: app.OutcomeSuccess, amount: 300},
+		"listed without refund_status":          {fields: with("refund_status", nil), outcome: app.OutcomeUnknown},
+		"listed, another refund_status":         {fields: with("refund_status", "REFUND_PROCESSING"), outcome: app.OutcomeUnknown},
+		"no refund data":                        {fields: map[string]any{"code": "10000", "msg": "Success", "out_trade_no": "T1", "trade_no": "2026"}, outcome: app.OutcomeUnknown, notFound: true},
+		"bare 10000":                            {fields: map[string]any{"code": "10000", "msg": "Success"}, outcome: app.OutcomeUnknown, notFound: true},
+		"another refund":                        {fields: with("out_request_no", "R2"), outcome: app.OutcomeUnknown},
+		"another order":                         {fields: with("out_trade_no", "T9"), outcome: app.OutcomeUnknown},
+		"REFUND_SUCCESS without out_request_no": {fields: with("out_request_no", nil), outcome: app.OutcomeUnknown},
+		"REFUND_SUCCESS without an amount":      {fields: with("refund_amount", nil), outcome: app.OutcomeUnknown},
+		"trade not exist":                       {fields: bizFail("ACQ.TRADE_NOT_EXIST"), outcome: app.OutcomeUnknown, notFound: true},
+		"system error":                          {fields: bizFail("ACQ.SYSTEM_ERROR"), outcome: app.OutcomeUnknown},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f.mu.Lock()
@@ -509,13 +631,26 @@ func TestRefundQuery(t *testing.T) {
 			f.mu.Unlock()
 			res, err := cl.RefundQuery(context.Background(), req)
 			require.NoError(t, err)
-			assert.Equal(t, c.outcome, res.Outcome)
-			if c.outcome == app.OutcomeSuccess {
-				assert.Equal(t, app.Money(250), res.Amount)
-			}
+			assert.Equal(t, c.outcome, res.Outcome, "%+v", res)
+			assert.Equal(t, c.notFound, res.NotFound, "%+v", res)
+			assert.Equal(t, c.amount, res.Amount)
 		})
 	}
-	assert.Equal(t, methodRefundQuery, f.requests()[0].method)
+	t.Run("unsigned REFUND_SUCCESS never counts", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(m string, _ map[string]any) string {
+			raw, _ := json.Marshal(success)
+			return fmt.Sprintf(`{"%s":%s}`, ResponseKey(m), raw)
+		}
+		f.mu.Unlock()
+		res, err := cl.RefundQuery(context.Background(), req)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.False(t, res.NotFound)
+	})
+	q := f.requests()[0]
+	assert.Equal(t, methodRefundQuery, q.method)
+	assert.Equal(t, []any{"gmt_refund_pay"}, q.biz["query_options"])
 }
 
 // ---------------------------------------------------------------- deposits
@@ -769,4 +904,144 @@ func TestDownloadBill(t *testing.T) {
 	f.mu.Unlock()
 	_, err = cl.DownloadBill(context.Background(), time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC))
 	assert.ErrorContains(t, err, "cannot be used", "an unsigned bill URL is not followed")
+}
+
+func TestDepositOps_ReportTheStatedAmount(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ref := app.OrderRef{OutTradeNo: "D1", TransactionID: "2026112110002001", Wallet: app.WalletAlipay, Deposit: true}
+	f.mu.Lock()
+	f.answer = func(m string, biz map[string]any) string {
+		switch m {
+		case methodPay:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026T", "out_trade_no": biz["out_trade_no"], "total_amount": "319.99"})
+		case methodUnfreeze:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": biz["auth_no"], "out_request_no": biz["out_request_no"], "amount": "179.99", "status": "SUCCESS"})
+		}
+		return answerFor(m, bizFail("UNEXPECTED"))
+	}
+	f.mu.Unlock()
+	cons, err := cl.Consume(context.Background(), app.ConsumeRequest{OrderRef: ref, OutRequestNo: "C1", Total: 50000, Amount: 32000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, cons.Outcome, "%+v", cons)
+	assert.Equal(t, app.Money(31999), cons.Amount, "the capture as Alipay states it, not as asked")
+	assert.Contains(t, cons.Message, "319.99")
+	rel, err := cl.Release(context.Background(), app.ReleaseRequest{OrderRef: ref, OutRequestNo: "U1", Amount: 18000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, rel.Outcome)
+	assert.Equal(t, app.Money(17999), rel.Amount)
+
+	// A payment (not a capture) for another amount stays untrusted.
+	res, err := cl.Pay(context.Background(), payReq())
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+	assert.Equal(t, channel.CodeMismatch, res.Code)
+}
+
+func TestQueryDepositOp(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ref := app.OrderRef{OutTradeNo: "D1", TransactionID: "2026112110002001", Wallet: app.WalletAlipay, Deposit: true}
+	consume := app.DepositOpRef{OrderRef: ref, Kind: app.DepositOpConsume, OutRequestNo: "C1", Total: 50000, Amount: 32000}
+	release := app.DepositOpRef{OrderRef: ref, Kind: app.DepositOpRelease, OutRequestNo: "U1", Total: 50000, Amount: 18000}
+	trade := func(extra map[string]any) map[string]any {
+		m := map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026T", "out_trade_no": "C1", "total_amount": "320.00", "send_pay_date": "2026-11-21 10:00:03"}
+		for k, v := range extra {
+			if v == nil {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	unfreeze := func(extra map[string]any) map[string]any {
+		m := map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": "D1", "out_request_no": "U1",
+			"operation_type": "UNFREEZE", "status": "SUCCESS", "amount": "180.00", "gmt_trans": "2026-11-21 11:00:00", "order_status": "AUTHORIZED"}
+		for k, v := range extra {
+			if v == nil {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	type want struct {
+		outcome  app.Outcome
+		notFound bool
+		amount   app.Money
+		txn      string
+	}
+	cases := []struct {
+		name   string
+		op     app.DepositOpRef
+		fields map[string]any
+		want   want
+	}{
+		{"capture done", consume, trade(map[string]any{"trade_status": "TRADE_SUCCESS"}), want{app.OutcomeSuccess, false, 32000, "2026T"}},
+		{"capture finished", consume, trade(map[string]any{"trade_status": "TRADE_FINISHED"}), want{app.OutcomeSuccess, false, 32000, "2026T"}},
+		{"capture done for another amount", consume, trade(map[string]any{"trade_status": "TRADE_SUCCESS", "total_amount": "319.99"}), want{app.OutcomeSuccess, false, 31999, "2026T"}},
+		{"capture paid, then refunded in full", consume, trade(map[string]any{"trade_status": "TRADE_CLOSED"}), want{app.OutcomeSuccess, false, 32000, "2026T"}},
+		{"capture closed unpaid", consume, trade(map[string]any{"trade_status": "TRADE_CLOSED", "send_pay_date": nil}), want{app.OutcomeFailed, false, 0, "2026T"}},
+		{"capture waiting", consume, trade(map[string]any{"trade_status": "WAIT_BUYER_PAY", "send_pay_date": nil}), want{app.OutcomePending, false, 0, "2026T"}},
+		{"no capture", consume, bizFail("ACQ.TRADE_NOT_EXIST"), want{app.OutcomeUnknown, true, 0, ""}},
+		{"capture query system error", consume, bizFail("ACQ.SYSTEM_ERROR"), want{app.OutcomeUnknown, false, 0, ""}},
+		{"another trade", consume, trade(map[string]any{"trade_status": "TRADE_SUCCESS", "out_trade_no": "C9"}), want{app.OutcomeUnknown, false, 0, ""}},
+		{"unfreeze done", release, unfreeze(nil), want{app.OutcomeSuccess, false, 18000, "2026112110002001"}},
+		{"unfreeze done for another amount", release, unfreeze(map[string]any{"amount": "179.99"}), want{app.OutcomeSuccess, false, 17999, "2026112110002001"}},
+		{"unfreeze in progress", release, unfreeze(map[string]any{"status": "INIT"}), want{app.OutcomePending, false, 0, "2026112110002001"}},
+		{"unfreeze closed", release, unfreeze(map[string]any{"status": "CLOSED"}), want{app.OutcomeFailed, false, 0, "2026112110002001"}},
+		{"no such unfreeze", release, bizFail("AUTH_OPERATION_NOT_EXIST"), want{app.OutcomeUnknown, true, 0, ""}},
+		{"no such deposit", release, bizFail("AUTH_ORDER_NOT_EXIST"), want{app.OutcomeUnknown, true, 0, ""}},
+		{"the freeze, not our unfreeze", release, unfreeze(map[string]any{"operation_type": "FREEZE", "out_request_no": "D1"}), want{app.OutcomeUnknown, false, 0, ""}},
+		{"another unfreeze", release, unfreeze(map[string]any{"out_request_no": "U2"}), want{app.OutcomeUnknown, false, 0, ""}},
+		{"another deposit", release, unfreeze(map[string]any{"auth_no": "2026OTHER"}), want{app.OutcomeUnknown, false, 0, ""}},
+		{"unfreeze without out_request_no", release, unfreeze(map[string]any{"out_request_no": nil}), want{app.OutcomeUnknown, false, 0, ""}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = func(m string, _ map[string]any) string { return answerFor(m, c.fields) }
+			f.mu.Unlock()
+			res, err := cl.QueryDepositOp(context.Background(), c.op)
+			require.NoError(t, err)
+			assert.Equal(t, c.want.outcome, res.Outcome, "%+v", res)
+			assert.Equal(t, c.want.notFound, res.NotFound)
+			assert.Equal(t, c.want.amount, res.Amount)
+			if c.want.txn != "" {
+				assert.Equal(t, c.want.txn, res.TransactionID)
+			}
+			last := f.requests()[len(f.requests())-1]
+			if c.op.Kind == app.DepositOpConsume {
+				assert.Equal(t, methodQuery, last.method)
+				assert.Equal(t, map[string]any{"out_trade_no": "C1"}, last.biz, "the capture trade is numbered by the operation")
+			} else {
+				assert.Equal(t, methodAuthDetail, last.method)
+				assert.Equal(t, map[string]any{"auth_no": "2026112110002001", "out_order_no": "D1", "out_request_no": "U1"}, last.biz)
+			}
+		})
+	}
+	t.Run("unsigned SUCCESS is not believed", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = func(m string, _ map[string]any) string {
+			raw, _ := json.Marshal(unfreeze(nil))
+			return fmt.Sprintf(`{"%s":%s}`, ResponseKey(m), raw)
+		}
+		f.mu.Unlock()
+		res, err := cl.QueryDepositOp(context.Background(), release)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeUnknown, res.Outcome)
+		assert.Equal(t, channel.CodeUnsigned, res.Code)
+	})
+	t.Run("bad input: nothing sent", func(t *testing.T) {
+		n := len(f.requests())
+		_, err := cl.QueryDepositOp(context.Background(), app.DepositOpRef{OrderRef: ref, Kind: "freeze", OutRequestNo: "X"})
+		assert.True(t, app.IsNotSent(err))
+		_, err = cl.QueryDepositOp(context.Background(), app.DepositOpRef{OrderRef: ref, Kind: app.DepositOpConsume})
+		assert.True(t, app.IsNotSent(err), "no operation number")
+		_, err = cl.QueryDepositOp(context.Background(), app.DepositOpRef{Kind: app.DepositOpRelease, OutRequestNo: "U1"})
+		assert.True(t, app.IsNotSent(err), "no deposit")
+		assert.Len(t, f.requests(), n)
+	})
 }

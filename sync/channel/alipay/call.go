@@ -67,6 +67,10 @@ func (c *Client) form(method string, biz any) (url.Values, error) {
 	if c.cfg.AppAuthToken.IsSet() {
 		p["app_auth_token"] = c.cfg.AppAuthToken.Reveal()
 	}
+	if c.keys.appCertSN != "" {
+		p["app_cert_sn"] = c.keys.appCertSN
+		p["alipay_root_cert_sn"] = c.keys.rootCertSN
+	}
 	sign, err := SignRSA2(c.priv, []byte(SignContent(p)))
 	if err != nil {
 		return nil, app.NotSent("签名失败 / signing the Alipay request failed")
@@ -79,31 +83,77 @@ func (c *Client) form(method string, biz any) (url.Values, error) {
 	return form, nil
 }
 
+// effectMethods move money: a refusal of our settings is their final
+// failure, while a query so refused is only unanswered.
+var effectMethods = map[string]bool{methodPay: true, methodFreeze: true, methodUnfreeze: true,
+	methodCancel: true, methodAuthCancel: true, methodRefund: true}
+
+// CodeCertSN is the result code of an answer that names another Alipay
+// public-key certificate (alipay_cert_sn) than the configured one.
+const CodeCertSN = "ALIPAY_CERT_SN"
+
 // verify checks the answer's signature over the raw bytes of its response
-// member, then decodes it into out.
+// member, then decodes it into out. A gateway refusal of our settings
+// (20001, 40001, 40002, 40003, 40006 with an isv./aop. sub_code) comes back
+// as a ConfigError result: signed, or unsigned as Alipay sends some of
+// them (an error_response for an app it cannot sign for). Nothing else
+// unsigned is believed.
 func (c *Client) verify(method, ref string, body []byte, out response) *app.ChannelResult {
-	raw, sign, err := SplitResponse(body, method)
+	parts, err := splitAnswer(body, method)
 	if err != nil {
 		c.untrusted(method, ref, "unparseable answer: "+err.Error())
 		r := channel.Untrusted(channel.CodeMalformed, "支付宝应答无法解析，结果未知 / Alipay's answer cannot be read; outcome unknown")
 		return &r
 	}
-	if sign == "" {
+	if parts.sign == "" {
+		if r, ok := c.settingsRefused(method, parts.raw, false); ok {
+			return &r
+		}
 		c.untrusted(method, ref, "answer carries no sign")
 		r := channel.Untrusted(channel.CodeUnsigned, "支付宝应答未签名，不予采信 / Alipay's answer is unsigned and is not trusted; outcome unknown")
 		return &r
 	}
-	if !VerifyRSA2(c.pub, raw, sign) {
+	if c.keys.alipayCertSN != "" && parts.certSN != "" && parts.certSN != c.keys.alipayCertSN {
+		c.untrusted(method, ref, "answer names another Alipay certificate: alipay_cert_sn="+parts.certSN)
+		r := channel.Untrusted(CodeCertSN, "支付宝应答使用了另一张支付宝公钥证书，请在设置中更新支付宝公钥证书 / Alipay answered with another Alipay public-key certificate (alipay_cert_sn "+parts.certSN+"); update the Alipay certificate in Settings. Outcome unknown")
+		return &r
+	}
+	if !VerifyRSA2(c.pub, parts.raw, parts.sign) {
 		c.untrusted(method, ref, "answer sign does not verify")
 		r := channel.Untrusted(channel.CodeBadSign, "支付宝应答签名错误，不予采信 / Alipay's answer has a bad signature and is not trusted; outcome unknown")
 		return &r
 	}
-	if err := json.Unmarshal(raw, out); err != nil || out.base().Code == "" {
+	if err := json.Unmarshal(parts.raw, out); err != nil || out.base().Code == "" {
 		c.untrusted(method, ref, "signed answer with unexpected fields")
 		r := channel.Untrusted(channel.CodeMalformed, "支付宝应答字段不符合约定，结果未知 / Alipay's signed answer has unexpected fields; outcome unknown")
 		return &r
 	}
+	if r, ok := c.settingsRefused(method, parts.raw, true); ok {
+		return &r
+	}
 	return nil
+}
+
+// settingsRefused reads a gateway refusal of our credentials or request:
+// a final failure of a call that moves money (nothing happened), an
+// unanswered query; ConfigError either way, Code = sub_code.
+func (c *Client) settingsRefused(method string, raw []byte, signed bool) (app.ChannelResult, bool) {
+	var cm common
+	if json.Unmarshal(raw, &cm) != nil || !gatewayRefused[cm.Code] {
+		return app.ChannelResult{}, false
+	}
+	if !signed && !strings.HasPrefix(cm.SubCode, "isv.") && !strings.HasPrefix(cm.SubCode, "aop.") {
+		return app.ChannelResult{}, false
+	}
+	o := app.OutcomeUnknown
+	if effectMethods[method] {
+		o = app.OutcomeFailed
+	}
+	res := c.result(o, &cm)
+	res.ConfigError = true
+	res.Message = channel.Redact("支付宝拒绝了应用配置，请检查设置 / Alipay refused the app settings; check them: "+cm.Msg+" "+cm.SubMsg, c.secrets...)
+	c.log.Warn("alipay: settings refused", "method", method, "code", cm.Code, "sub_code", channel.Redact(cm.SubCode, c.secrets...), "signed", signed)
+	return res, true
 }
 
 func (c *Client) untrusted(method, ref, reason string) {

@@ -85,7 +85,7 @@ func (c *Client) cancelResult(r app.OrderRef, bad *app.ChannelResult, out *cance
 		res := c.result(app.OutcomeUnknown, &out.common)
 		res.Retry = true
 		return res
-	case out.Code == codeBizFail && !unknownSubCodes[out.SubCode], gatewayRefused[out.Code]:
+	case out.Code == codeBizFail && !unknownSubCodes[out.SubCode]:
 		return c.result(app.OutcomeFailed, &out.common)
 	}
 	return c.result(app.OutcomeUnknown, &out.common)
@@ -106,7 +106,7 @@ func (c *Client) authCancelResult(r app.OrderRef, bad *app.ChannelResult, out *a
 		res.TradeState = "REVOKED"
 		res.Message = "action=" + out.Action // close or unfreeze
 		return res
-	case out.Code == codeBizFail && !unknownSubCodes[out.SubCode], gatewayRefused[out.Code]:
+	case out.Code == codeBizFail && !unknownSubCodes[out.SubCode]:
 		return c.result(app.OutcomeFailed, &out.common)
 	}
 	return c.result(app.OutcomeUnknown, &out.common)

@@ -15,13 +15,16 @@ const (
 	codeBizFail = "40004"
 )
 
-// gatewayRefused are signed refusals before any business processing:
-// missing or invalid parameters, insufficient rights. Nothing happened.
+// gatewayRefused are the gateway's refusals before any business
+// processing: bad or missing credentials and parameters, insufficient
+// rights (20001 aop.*, 40001/40002/40003/40006 isv.*). Nothing happened;
+// verify turns them into ConfigError results.
 var gatewayRefused = map[string]bool{"20001": true, "40001": true, "40002": true, "40003": true, "40006": true}
 
 // unknownSubCodes under 40004 mean the outcome is not known.
+// AQC.SYSTEM_ERROR is how the alipay.trade.cancel error table spells it.
 var unknownSubCodes = map[string]bool{
-	"ACQ.SYSTEM_ERROR": true, "aop.ACQ.SYSTEM_ERROR": true, "SYSTEM_ERROR": true,
+	"ACQ.SYSTEM_ERROR": true, "aop.ACQ.SYSTEM_ERROR": true, "AQC.SYSTEM_ERROR": true, "SYSTEM_ERROR": true,
 	"ACQ.SYSTEM_BUSY": true, "isp.unknow-error": true,
 }
 

@@ -3,8 +3,9 @@
 // the fund authorisation (deposit) calls freeze / unfreeze / cancel, the
 // capture of a deposit by alipay.trade.pay with auth_no, and the bill
 // download. Requests are signed SHA256withRSA with the app's private key;
-// every answer is verified with the Alipay public key over the raw bytes of
-// its "<method>_response" member before any field is believed.
+// every answer is verified with the Alipay public key (or, in public-key
+// certificate mode, the key of the Alipay public-key certificate) over the
+// raw bytes of its "<method>_response" member before any field is believed.
 package alipay
 
 import (
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 
 	"cashier/app"
@@ -25,7 +27,8 @@ import (
 // DefaultGatewayURL is Alipay's production gateway.
 const DefaultGatewayURL = "https://openapi.alipay.com/gateway.do"
 
-// Config holds the Alipay settings (public-key mode).
+// Config holds the Alipay settings: public-key mode (AlipayPublicKey) or
+// public-key certificate mode (AppCert, AlipayCert, AlipayRootCert).
 type Config struct {
 	// GatewayURL is DefaultGatewayURL, the Alipay developer sandbox
 	// (https://openapi-sandbox.dl.alipaydev.com/gateway.do) or the embedded
@@ -39,7 +42,19 @@ type Config struct {
 	PrivateKey channel.Secret
 	// AlipayPublicKey is the Alipay public key (支付宝公钥, not the app's own
 	// public key) shown after uploading the app public key: PEM or base64.
+	// Public-key mode; leave empty in certificate mode.
 	AlipayPublicKey string
+	// Public-key certificate mode (公钥证书模式), for an app whose 接口加签方式
+	// is 公钥证书: the three files the open platform gives, each as PEM text
+	// or the path of the file. AppCert is the app public-key certificate
+	// (appCertPublicKey_<AppID>.crt, for this PrivateKey), AlipayCert the
+	// Alipay public-key certificate (alipayCertPublicKey_RSA2.crt; answers
+	// are verified with its key), AlipayRootCert the Alipay root certificate
+	// (alipayRootCert.crt). Every request then carries app_cert_sn and
+	// alipay_root_cert_sn.
+	AppCert        string
+	AlipayCert     string
+	AlipayRootCert string
 	// AppAuthToken is set when a service provider calls on behalf of a
 	// merchant (第三方应用授权); optional.
 	AppAuthToken channel.Secret
@@ -59,34 +74,139 @@ func (c Config) gateway() string {
 	return c.GatewayURL
 }
 
-// Validate checks the settings, including that both keys parse.
+// Validate checks the settings, including that the keys (and in
+// certificate mode the certificates) parse and belong together.
 func (c Config) Validate() error {
-	_, _, err := c.keys()
+	_, err := c.keys()
 	return err
 }
 
-func (c Config) keys() (*rsa.PrivateKey, *rsa.PublicKey, error) {
+// keySet is what the settings give the client.
+type keySet struct {
+	priv *rsa.PrivateKey
+	pub  *rsa.PublicKey // verifies answers
+	// Certificate mode: the SNs sent with every request, and the one the
+	// answers' alipay_cert_sn must name. Empty in public-key mode.
+	appCertSN, rootCertSN, alipayCertSN string
+}
+
+func (c Config) certMode() bool {
+	return c.AppCert != "" || c.AlipayCert != "" || c.AlipayRootCert != ""
+}
+
+func (c Config) keys() (keySet, error) {
+	var ks keySet
 	if _, err := channel.CheckBaseURL("支付宝网关 / Alipay GatewayURL", c.gateway()); err != nil {
-		return nil, nil, err
+		return ks, err
 	}
 	if strings.TrimSpace(c.AppID) == "" || !digitsOnly(c.AppID) {
-		return nil, nil, errors.New("支付宝 AppID 必须是数字 / Alipay AppID is required and must be digits")
+		return ks, errors.New("支付宝 AppID 必须是数字 / Alipay AppID is required and must be digits")
 	}
 	priv, err := parsePrivateKey(c.PrivateKey.Reveal())
 	if err != nil {
-		return nil, nil, fmt.Errorf("应用私钥格式错误 / the Alipay application private key is malformed: %w", err)
+		return ks, fmt.Errorf("应用私钥格式错误 / the Alipay application private key is malformed: %w", err)
 	}
-	pub, err := parsePublicKey(c.AlipayPublicKey)
-	if err != nil {
-		return nil, nil, fmt.Errorf("支付宝公钥格式错误 / the Alipay public key is malformed: %w", err)
+	ks.priv = priv
+	if c.certMode() {
+		if err := c.certKeys(&ks); err != nil {
+			return keySet{}, err
+		}
+	} else {
+		pub, err := parsePublicKey(c.AlipayPublicKey)
+		if err != nil {
+			return ks, fmt.Errorf("支付宝公钥格式错误 / the Alipay public key is malformed: %w", err)
+		}
+		ks.pub = pub
 	}
-	if priv.PublicKey.Equal(pub) {
-		return nil, nil, errors.New("填入的是应用公钥而不是支付宝公钥 / AlipayPublicKey is the app's own public key; use the Alipay public key shown after uploading it")
+	if priv.PublicKey.Equal(ks.pub) {
+		if c.certMode() {
+			return keySet{}, errors.New("填入的是应用公钥证书而不是支付宝公钥证书 / AlipayCert is the app's own certificate; use the Alipay public-key certificate (alipayCertPublicKey_RSA2.crt)")
+		}
+		return keySet{}, errors.New("填入的是应用公钥而不是支付宝公钥 / AlipayPublicKey is the app's own public key; use the Alipay public key shown after uploading it")
 	}
 	if err := c.HTTP.Validate(); err != nil {
-		return nil, nil, err
+		return keySet{}, err
 	}
-	return priv, pub, nil
+	return ks, nil
+}
+
+// certKeys reads the three certificates of certificate mode.
+func (c Config) certKeys(ks *keySet) error {
+	if c.AlipayPublicKey != "" {
+		return errors.New("支付宝公钥与公钥证书只能选一种 / give either the Alipay public key or the three certificates, not both")
+	}
+	if c.AppCert == "" || c.AlipayCert == "" || c.AlipayRootCert == "" {
+		return errors.New("公钥证书模式需要应用公钥证书、支付宝公钥证书和支付宝根证书 / certificate mode needs the app certificate, the Alipay public-key certificate and the Alipay root certificate")
+	}
+	appPEM, err := pemOrFile(c.AppCert)
+	if err != nil {
+		return fmt.Errorf("应用公钥证书 / Alipay AppCert: %w", err)
+	}
+	appKey, err := certKey(appPEM)
+	if err != nil {
+		return fmt.Errorf("应用公钥证书格式错误 / the Alipay app certificate is malformed: %w", err)
+	}
+	if !ks.priv.PublicKey.Equal(appKey) {
+		return errors.New("应用公钥证书与应用私钥不匹配 / the app certificate is not for this application private key")
+	}
+	if ks.appCertSN, err = leafCertSN(appPEM); err != nil {
+		return fmt.Errorf("应用公钥证书格式错误 / the Alipay app certificate is malformed: %w", err)
+	}
+	aliPEM, err := pemOrFile(c.AlipayCert)
+	if err != nil {
+		return fmt.Errorf("支付宝公钥证书 / AlipayCert: %w", err)
+	}
+	if ks.pub, err = certKey(aliPEM); err != nil {
+		return fmt.Errorf("支付宝公钥证书格式错误 / the Alipay public-key certificate is malformed: %w", err)
+	}
+	if ks.alipayCertSN, err = leafCertSN(aliPEM); err != nil {
+		return fmt.Errorf("支付宝公钥证书格式错误 / the Alipay public-key certificate is malformed: %w", err)
+	}
+	rootPEM, err := pemOrFile(c.AlipayRootCert)
+	if err != nil {
+		return fmt.Errorf("支付宝根证书 / AlipayRootCert: %w", err)
+	}
+	if ks.rootCertSN, err = rootCertSN(rootPEM); err != nil {
+		return fmt.Errorf("支付宝根证书格式错误 / the Alipay root certificate is malformed: %w", err)
+	}
+	return nil
+}
+
+// pemOrFile returns v when it is PEM text, else the contents of the file
+// it names.
+func pemOrFile(v string) ([]byte, error) {
+	if strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
+		return []byte(v), nil
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("读不到证书文件 / cannot read the certificate file %s: %w", v, err)
+	}
+	return b, nil
+}
+
+// certKey is the RSA public key of the first certificate in a PEM file.
+func certKey(text []byte) (*rsa.PublicKey, error) {
+	ders, err := pemCerts(text)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(ders[0])
+	if err != nil {
+		return nil, errors.New("not an X.509 certificate")
+	}
+	key, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("the certificate's key is not RSA (RSA2 needs RSA)")
+	}
+	if key.N.BitLen() < 2048 {
+		return nil, fmt.Errorf("RSA2 needs at least 2048 bits, this key has %d", key.N.BitLen())
+	}
+	return key, nil
 }
 
 func digitsOnly(s string) bool {
@@ -169,6 +289,7 @@ type Client struct {
 	cfg     Config
 	priv    *rsa.PrivateKey
 	pub     *rsa.PublicKey
+	keys    keySet
 	clock   app.Clock
 	log     *slog.Logger
 	hc      *http.Client
@@ -179,10 +300,11 @@ var _ app.PaymentChannel = (*Client)(nil)
 
 // New checks the settings and keys and returns a client.
 func New(cfg Config, clock app.Clock) (*Client, error) {
-	priv, pub, err := cfg.keys()
+	ks, err := cfg.keys()
 	if err != nil {
 		return nil, err
 	}
+	priv, pub := ks.priv, ks.pub
 	hc, err := channel.NewHTTPClient(cfg.HTTP, nil)
 	if err != nil {
 		return nil, err
@@ -190,7 +312,7 @@ func New(cfg Config, clock app.Clock) (*Client, error) {
 	if clock == nil {
 		clock = app.SystemClock{}
 	}
-	c := &Client{cfg: cfg, priv: priv, pub: pub, clock: clock, log: cfg.Logger, hc: hc,
+	c := &Client{cfg: cfg, priv: priv, pub: pub, keys: ks, clock: clock, log: cfg.Logger, hc: hc,
 		secrets: []string{cfg.PrivateKey.Reveal(), cfg.AppAuthToken.Reveal()}}
 	if c.log == nil {
 		c.log = slog.Default()

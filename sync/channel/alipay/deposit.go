@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"fmt"
 	"unicode/utf8"
 
 	"cashier/app"
@@ -61,7 +62,7 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.payResult(ctx, r.OutRequestNo, r.Amount, bad, &out), nil
+	return c.payResult(ctx, r.OutRequestNo, r.Amount, true, bad, &out), nil
 }
 
 // Release implements app.PaymentChannel: alipay.fund.auth.order.unfreeze
@@ -108,24 +109,29 @@ func (c *Client) unfreezeResult(r app.ReleaseRequest, bad *app.ChannelResult, ou
 		if out.Status == "" {
 			o = app.OutcomeSuccess
 		}
+		if out.OutRequestNo != "" && out.OutRequestNo != r.OutRequestNo {
+			return c.mismatch(methodUnfreeze, r.OutRequestNo, "out_request_no")
+		}
 		res := c.result(o, &out.common)
 		res.TransactionID = out.AuthNo
 		res.FinishedAt = parseTime(out.GmtTrans)
 		if o == app.OutcomeSuccess {
+			// The released amount as Alipay states it; the state machine
+			// compares it with what was asked.
 			amt, err := channel.ParseYuan(out.Amount)
-			if err != nil || amt != r.Amount {
+			if err != nil {
 				return c.mismatch(methodUnfreeze, r.OutRequestNo, "amount")
 			}
 			res.Amount = amt
+			if amt != r.Amount {
+				res.Message = fmt.Sprintf("解冻了 %s 而非 %s / Alipay released %s, not the %s asked", amt, r.Amount, amt, r.Amount)
+			}
 		}
 		return res
 	case codeBizFail:
 		if unknownSubCodes[out.SubCode] {
 			return c.result(app.OutcomeUnknown, &out.common)
 		}
-		return c.result(app.OutcomeFailed, &out.common)
-	}
-	if gatewayRefused[out.Code] {
 		return c.result(app.OutcomeFailed, &out.common)
 	}
 	return c.result(app.OutcomeUnknown, &out.common)

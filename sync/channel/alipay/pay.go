@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -85,12 +86,14 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.payResult(ctx, r.OutTradeNo, r.Amount, bad, &out), nil
+	return c.payResult(ctx, r.OutTradeNo, r.Amount, false, bad, &out), nil
 }
 
-// payResult reads an alipay.trade.pay answer (a payment or a deposit
-// capture).
-func (c *Client) payResult(ctx context.Context, outTradeNo string, amount app.Money, bad *app.ChannelResult, out *payResp) app.ChannelResult {
+// payResult reads an alipay.trade.pay answer: a payment, or with capture
+// set a deposit capture. A payment answer stating another amount than
+// charged is not believed; a capture's amount is reported as Alipay states
+// it (the state machine compares it with what was asked).
+func (c *Client) payResult(ctx context.Context, outTradeNo string, amount app.Money, capture bool, bad *app.ChannelResult, out *payResp) app.ChannelResult {
 	if bad != nil {
 		return *bad
 	}
@@ -100,12 +103,15 @@ func (c *Client) payResult(ctx context.Context, outTradeNo string, amount app.Mo
 			return c.mismatch(methodPay, outTradeNo, "out_trade_no")
 		}
 		got, err := channel.ParseYuan(out.TotalAmount)
-		if err != nil || got != amount || out.TradeNo == "" {
+		if err != nil || (got != amount && !capture) || out.TradeNo == "" {
 			return c.mismatch(methodPay, outTradeNo, "total_amount/trade_no")
 		}
 		res := c.result(app.OutcomeSuccess, &out.common)
 		res.TransactionID, res.Amount, res.TradeState = out.TradeNo, got, "PAID"
 		res.FinishedAt = parseTime(out.GmtPayment)
+		if got != amount {
+			res.Message = fmt.Sprintf("押金消费了 %s 而非 %s / Alipay captured %s, not the %s asked", got, amount, got, amount)
+		}
 		return res
 	case codeWaiting:
 		res := c.result(app.OutcomePending, &out.common)
@@ -130,9 +136,6 @@ func (c *Client) payResult(ctx context.Context, outTradeNo string, amount app.Mo
 			res.TradeState = "CLOSED"
 		}
 		return res
-	}
-	if gatewayRefused[out.Code] {
-		return c.result(app.OutcomeFailed, &out.common)
 	}
 	return c.result(app.OutcomeUnknown, &out.common) // 20000 and anything else
 }
@@ -175,9 +178,6 @@ func (c *Client) freezeResult(r app.PayRequest, bad *app.ChannelResult, out *fre
 		res := c.result(app.OutcomeFailed, &out.common)
 		res.TradeState = "PAYERROR"
 		return res
-	}
-	if gatewayRefused[out.Code] {
-		return c.result(app.OutcomeFailed, &out.common)
 	}
 	return c.result(app.OutcomeUnknown, &out.common)
 }

@@ -80,10 +80,17 @@ func (c *Client) queryResult(r app.OrderRef, bad *app.ChannelResult, out *queryR
 		return *bad
 	}
 	if out.Code != codeSuccess {
-		return c.result(app.OutcomeUnknown, &out.common)
+		res := c.result(app.OutcomeUnknown, &out.common)
+		// Definite, but an in-flight payment may still arrive: the state
+		// machine decides.
+		res.NotFound = out.Code == codeBizFail && out.SubCode == "ACQ.TRADE_NOT_EXIST"
+		return res
 	}
 	if r.OutTradeNo != "" && out.OutTradeNo != "" && out.OutTradeNo != r.OutTradeNo {
 		return c.mismatch(methodQuery, r.OutTradeNo, "out_trade_no")
+	}
+	if r.TransactionID != "" && out.TradeNo != "" && out.TradeNo != r.TransactionID {
+		return c.mismatch(methodQuery, r.OutTradeNo, "trade_no")
 	}
 	o, state := tradeStatus(out.TradeStatus)
 	res := app.ChannelResult{Outcome: o, TradeState: state, TransactionID: out.TradeNo,
@@ -105,7 +112,9 @@ func (c *Client) authDetailResult(r app.OrderRef, bad *app.ChannelResult, out *a
 		return *bad
 	}
 	if out.Code != codeSuccess {
-		return c.result(app.OutcomeUnknown, &out.common)
+		res := c.result(app.OutcomeUnknown, &out.common)
+		res.NotFound = out.Code == codeBizFail && out.SubCode == "AUTH_ORDER_NOT_EXIST"
+		return res
 	}
 	if r.OutTradeNo != "" && out.OutOrderNo != "" && out.OutOrderNo != r.OutTradeNo {
 		return c.mismatch(methodAuthDetail, r.OutTradeNo, "out_order_no")

@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"fmt"
 	"unicode/utf8"
 
 	"cashier/app"
@@ -14,11 +15,12 @@ const (
 )
 
 type refundBiz struct {
-	OutTradeNo   string `json:"out_trade_no,omitempty"`
-	TradeNo      string `json:"trade_no,omitempty"`
-	RefundAmount string `json:"refund_amount"`
-	OutRequestNo string `json:"out_request_no"`
-	RefundReason string `json:"refund_reason,omitempty"`
+	OutTradeNo   string   `json:"out_trade_no,omitempty"`
+	TradeNo      string   `json:"trade_no,omitempty"`
+	RefundAmount string   `json:"refund_amount"`
+	OutRequestNo string   `json:"out_request_no"`
+	RefundReason string   `json:"refund_reason,omitempty"`
+	QueryOptions []string `json:"query_options,omitempty"`
 }
 
 type refundResp struct {
@@ -27,7 +29,7 @@ type refundResp struct {
 	OutTradeNo   string `json:"out_trade_no"`
 	FundChange   string `json:"fund_change"`
 	RefundFee    string `json:"refund_fee"`     // all refunds of the trade so far
-	SendBackFee  string `json:"send_back_fee"`  // this refund
+	SendBackFee  string `json:"send_back_fee"`  // what this refund returned (asked for with query_options)
 	GmtRefundPay string `json:"gmt_refund_pay"` // when the money went back
 }
 
@@ -53,14 +55,19 @@ type refundQueryResp struct {
 // out_request_no = r.OutRefundNo (the same on every retry). Money taken
 // from a deposit is refunded on its capture trade: r.OutTradeNo must be
 // the ConsumeRequest.OutRequestNo (the freeze itself cannot be refunded;
-// release or cancel it instead). fund_change=Y is success; N is not a
-// failure (a repeated request, or not yet), so it is OutcomeUnknown and
-// RefundQuery decides.
+// release or cancel it instead).
+//
+// fund_change=Y is success, with Amount = send_back_fee (what this refund
+// returned, asked for with query_options refund_detail_item_list) as
+// Alipay states it. fund_change=N is no error: Alipay answers every
+// repeat of a refund number so, whether or not the first call refunded;
+// it is OutcomeUnknown and RefundQuery decides.
 func (c *Client) Refund(ctx context.Context, r app.RefundRequest) (app.ChannelResult, error) {
 	if err := checkRefund(r); err != nil {
 		return app.ChannelResult{}, err
 	}
-	biz := refundBiz{OutTradeNo: r.OutTradeNo, RefundAmount: r.Amount.Yuan(), OutRequestNo: r.OutRefundNo, RefundReason: r.Reason}
+	biz := refundBiz{OutTradeNo: r.OutTradeNo, RefundAmount: r.Amount.Yuan(), OutRequestNo: r.OutRefundNo, RefundReason: r.Reason,
+		QueryOptions: []string{"refund_detail_item_list"}}
 	var out refundResp
 	bad, err := c.call(ctx, methodRefund, biz, r.OutRefundNo, &out)
 	if err != nil {
@@ -79,29 +86,37 @@ func (c *Client) refundResult(r app.RefundRequest, bad *app.ChannelResult, out *
 		if out.OutTradeNo != "" && r.OutTradeNo != "" && out.OutTradeNo != r.OutTradeNo {
 			return c.mismatch(methodRefund, r.OutRefundNo, "out_trade_no")
 		}
+		if out.TradeNo != "" && r.TransactionID != "" && out.TradeNo != r.TransactionID {
+			return c.mismatch(methodRefund, r.OutRefundNo, "trade_no")
+		}
 		if out.FundChange != "Y" {
 			res := c.result(app.OutcomeUnknown, &out.common)
-			res.Message = "fund_change=N：请查询退款 / no money moved on this call; query the refund"
+			res.TransactionID = out.TradeNo
+			res.Message = "本次请求未发生资金变动（重复的退款请求都如此），以退款查询为准 / no money moved on this call (so every repeat of a refund number answers); the refund query tells"
+			return res
+		}
+		amt, err := channel.ParseYuan(out.SendBackFee)
+		if err != nil {
+			// The answer does not say how much this refund returned
+			// (refund_fee counts every refund of the trade).
+			res := c.result(app.OutcomeUnknown, &out.common)
+			res.TransactionID = out.TradeNo
+			res.Message = "支付宝未说明本次退款金额，以退款查询为准 / Alipay did not state this refund's amount; the refund query tells"
 			return res
 		}
 		res := c.result(app.OutcomeSuccess, &out.common)
 		res.TradeState = "REFUND"
 		res.TransactionID = out.TradeNo
 		res.FinishedAt = parseTime(out.GmtRefundPay)
-		res.Amount = r.Amount
-		if out.SendBackFee != "" {
-			if amt, err := channel.ParseYuan(out.SendBackFee); err == nil {
-				res.Amount = amt
-			}
+		res.Amount = amt
+		if amt != r.Amount {
+			res.Message = fmt.Sprintf("支付宝退款了 %s 而非 %s / Alipay refunded %s, not the %s asked", amt, r.Amount, amt, r.Amount)
 		}
 		return res
 	case codeBizFail:
 		if unknownSubCodes[out.SubCode] {
 			return c.result(app.OutcomeUnknown, &out.common)
 		}
-		return c.result(app.OutcomeFailed, &out.common)
-	}
-	if gatewayRefused[out.Code] {
 		return c.result(app.OutcomeFailed, &out.common)
 	}
 	return c.result(app.OutcomeUnknown, &out.common)
@@ -125,29 +140,52 @@ func (c *Client) RefundQuery(ctx context.Context, r app.RefundRequest) (app.Chan
 	return c.refundQueryResult(r, bad, &out), nil
 }
 
-// refundQueryResult reads a refund query answer. Only refund_status =
-// REFUND_SUCCESS is final: per the API, an answer without it means the
-// refund was not received or not (yet) successful, which is OutcomeUnknown
-// (retrying the refund with the same number is safe).
+// refundQueryResult reads a refund query answer. Code 10000 says only
+// that the query worked. As the API says, refund_status REFUND_SUCCESS is
+// what makes a refund successful; an answer without the refund's data is
+// "no such refund (yet)" (NotFound: re-sending the refund with the same
+// number is safe), and one with data but without REFUND_SUCCESS is not
+// successful (yet): unknown. Success needs our out_request_no and a
+// refund_amount, reported as Alipay states it.
 func (c *Client) refundQueryResult(r app.RefundRequest, bad *app.ChannelResult, out *refundQueryResp) app.ChannelResult {
 	if bad != nil {
 		return *bad
 	}
 	if out.Code != codeSuccess {
-		return c.result(app.OutcomeUnknown, &out.common)
+		res := c.result(app.OutcomeUnknown, &out.common)
+		if out.Code == codeBizFail && out.SubCode == "ACQ.TRADE_NOT_EXIST" {
+			res.NotFound = true
+		}
+		return res
+	}
+	if out.OutTradeNo != "" && r.OutTradeNo != "" && out.OutTradeNo != r.OutTradeNo {
+		return c.mismatch(methodRefundQuery, r.OutRefundNo, "out_trade_no")
+	}
+	if out.TradeNo != "" && r.TransactionID != "" && out.TradeNo != r.TransactionID {
+		return c.mismatch(methodRefundQuery, r.OutRefundNo, "trade_no")
 	}
 	if out.OutRequestNo != "" && out.OutRequestNo != r.OutRefundNo {
 		return c.mismatch(methodRefundQuery, r.OutRefundNo, "out_request_no")
 	}
-	amt, amtErr := channel.ParseYuan(out.RefundAmount)
-	if out.RefundStatus != "REFUND_SUCCESS" {
+	if out.OutRequestNo == "" && out.RefundAmount == "" && out.RefundStatus == "" {
 		res := c.result(app.OutcomeUnknown, &out.common)
 		res.Code = channel.CodeNoRecord
-		res.Message = "支付宝没有这笔退款的成功记录 / Alipay has no successful refund with this number (yet)"
+		res.NotFound = true
+		res.Message = "支付宝没有这笔退款 / Alipay has no refund with this number"
 		return res
 	}
-	if amtErr != nil {
-		return c.mismatch(methodRefundQuery, r.OutRefundNo, "refund_amount")
+	if out.RefundStatus != "REFUND_SUCCESS" {
+		res := c.result(app.OutcomeUnknown, &out.common)
+		res.Code = out.RefundStatus
+		if res.Code == "" {
+			res.Code = channel.CodeNoRecord
+		}
+		res.Message = "支付宝的退款记录不是“退款成功” / Alipay lists the refund, but not as REFUND_SUCCESS (yet)"
+		return res
+	}
+	amt, amtErr := channel.ParseYuan(out.RefundAmount)
+	if out.OutRequestNo == "" || amtErr != nil {
+		return c.mismatch(methodRefundQuery, r.OutRefundNo, "out_request_no/refund_amount")
 	}
 	res := c.result(app.OutcomeSuccess, &out.common)
 	res.Code = "REFUND_SUCCESS"
@@ -155,6 +193,9 @@ func (c *Client) refundQueryResult(r app.RefundRequest, bad *app.ChannelResult, 
 	res.TransactionID = out.TradeNo
 	res.Amount = amt
 	res.FinishedAt = parseTime(out.GmtRefundPay)
+	if amt != r.Amount && r.Amount != 0 {
+		res.Message = fmt.Sprintf("支付宝退款了 %s 而非 %s / Alipay refunded %s, not the %s asked", amt, r.Amount, amt, r.Amount)
+	}
 	return res
 }
 

@@ -71,49 +71,66 @@ var errShape = errors.New("not an Alipay answer")
 // answer must be one JSON object with no duplicate members and exactly one
 // of the two response members.
 func SplitResponse(body []byte, method string) (raw []byte, sign string, err error) {
+	p, err := splitAnswer(body, method)
+	return p.raw, p.sign, err
+}
+
+// answerParts are the members of an answer that matter.
+type answerParts struct {
+	raw    []byte // the response object, as received
+	sign   string
+	certSN string // alipay_cert_sn, certificate mode
+}
+
+func splitAnswer(body []byte, method string) (answerParts, error) {
+	var p answerParts
 	want := ResponseKey(method)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
-		return nil, "", errShape
+		return p, errShape
 	}
 	seen := map[string]bool{}
 	found := 0
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return nil, "", errShape
+			return p, errShape
 		}
 		k, ok := kt.(string)
 		if !ok {
-			return nil, "", errShape
+			return p, errShape
 		}
 		if seen[k] {
-			return nil, "", fmt.Errorf("duplicate member %q", k)
+			return p, fmt.Errorf("duplicate member %q", k)
 		}
 		seen[k] = true
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, "", errShape
+			return p, errShape
 		}
 		switch k {
 		case want, "error_response":
 			found++
-			raw = v
+			p.raw = v
 		case "sign":
-			if err := json.Unmarshal(v, &sign); err != nil {
-				return nil, "", errShape
+			if err := json.Unmarshal(v, &p.sign); err != nil {
+				return p, errShape
+			}
+		case "alipay_cert_sn":
+			if err := json.Unmarshal(v, &p.certSN); err != nil {
+				return p, errShape
 			}
 		}
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, "", errShape
+		return p, errShape
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, "", errors.New("trailing data after the answer")
+		return p, errors.New("trailing data after the answer")
 	}
-	if found != 1 || len(raw) == 0 || raw[0] != '{' {
-		return nil, "", fmt.Errorf("the answer has no single %s object", want)
+	if found != 1 || len(p.raw) == 0 || p.raw[0] != '{' {
+		return p, fmt.Errorf("the answer has no single %s object", want)
 	}
-	return raw, sign, nil
+	return p, nil
 }
