@@ -159,7 +159,7 @@ func FuzzCloudPayEnvelope(f *testing.F) {
 	f.Add(uint8(1), []byte(`{"request_content":"{\"out_trade_no\":1}","authen_info":{"s":{"sign_type":1,"sign":"AA=="}}}`))
 	f.Add(uint8(2), []byte(`{"request_content":"{}","authen_info":{"a":{"authen_type":1,"authen_code":""}}} trailing`))
 	f.Add(uint8(3), []byte(`{"request_content":"{\"pay_mch_key\":{\"out_sub_mch_id\":\"`+cp.OutSubMchID+`\"},\"order_client\":{\"device_id\":1e999}}"}`))
-	apis := []string{"micro_pay", "micro_freeze", "query_order", "reverse", "refund", "deposit_consume", "unfreeze", "client_order_detail"}
+	apis := []string{"micro_pay", "micro_freeze", "query_order", "query_freeze_order", "reverse", "refund", "deposit_consume", "unfreeze", "query_unfreeze_order", "client_order_detail"}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		before := s.ledger.Summary().Charges
 		req := httptest.NewRequest(http.MethodPost, "/cpay/"+apis[int(which)%len(apis)], bytes.NewReader(body))
