@@ -781,8 +781,8 @@ func (s *Server) cpQueryUnfreeze(c *cpCall) cpAnswer {
 }
 
 func (s *Server) cpReverse(c *cpCall) cpAnswer {
-	if c.req.OutTradeNo == "" {
-		return cpFail(cpFailed, "缺少out_trade_no")
+	if !c.prefixed(c.req.OutTradeNo) {
+		return cpFail(cpFailed, "out_trade_no必须以云支付订单前缀"+c.sm.CashierID+"开头")
 	}
 	if msg := c.checkMerchant(); msg != "" {
 		return cpFail(cpFailed, msg)

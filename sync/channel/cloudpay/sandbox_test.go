@@ -195,10 +195,15 @@ func TestAgainstSandbox_SettingsRefused(t *testing.T) {
 		"wrong authentication key": func(c *cloudpay.Config) { c.AuthenKey = "0123456789abcdef0123456789abcdef" },
 		"unknown sub-merchant":     func(c *cloudpay.Config) { c.OutSubMchID = "sz01nobody" },
 		"unknown shop":             func(c *cloudpay.Config) { c.OutShopID = "sz01nowhere" },
+		"another cashier id":       func(c *cloudpay.Config) { c.CashierID = "zz99" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			cl := sbClient(t, mutate)
-			r := app.PayRequest{OutTradeNo: sbNo(t), AuthCode: sbCode("13", 18, "000"), Wallet: app.WalletWeChat, Amount: 100, Subject: "x"}
+			no := sbNo(t)
+			if name == "another cashier id" {
+				no = "zz99" + no[len(gw.creds.CloudPay.CashierID):]
+			}
+			r := app.PayRequest{OutTradeNo: no, AuthCode: sbCode("13", 18, "000"), Wallet: app.WalletWeChat, Amount: 100, Subject: "x"}
 			res, err := cl.Pay(ctx, r)
 			must(t, app.OutcomeFailed, res, err, "pay")
 			assert.True(t, res.ConfigError)
