@@ -140,8 +140,16 @@ func (s *Server) alipayGateway(w http.ResponseWriter, r *http.Request) {
 	if _, known := alipayMethods[method]; known {
 		respKey = strings.ReplaceAll(method, ".", "_") + "_response"
 	}
-	f, scen := s.alipayDispatch(r, params, perr)
-	body, err := s.alipayBody(respKey, f)
+	f, scen, a := s.alipayDispatch(r, params, perr)
+	var body []byte
+	var err error
+	if a == nil {
+		// Refused before the app is known: nothing to sign for, so an
+		// unsigned error_response, as the open platform answers it.
+		body, err = alipayUnsigned(f)
+	} else {
+		body, err = s.alipayBody(respKey, f, a)
+	}
 	if err != nil {
 		http.Error(w, "sandbox: cannot sign the answer", http.StatusInternalServerError)
 		return
@@ -171,14 +179,26 @@ func alipayParams(r *http.Request) (map[string]string, error) {
 	return out, nil
 }
 
-// alipayDispatch applies the gateway's checks in the real order, then the method.
-func (s *Server) alipayDispatch(r *http.Request, p map[string]string, perr error) (alipayFields, Scenario) {
+// alipayDispatch applies the gateway's checks, then the method. It returns
+// the app the answer is signed for: nil when the request was refused before
+// the app was known (malformed parameters, a missing or unknown app_id).
+func (s *Server) alipayDispatch(r *http.Request, p map[string]string, perr error) (alipayFields, Scenario, *AlipayApp) {
 	if perr != nil {
-		return aliInvalid("isv.invalid-parameter", "参数无效: "+perr.Error()), ""
+		return aliInvalid("isv.invalid-parameter", "参数无效: "+perr.Error()), "", nil
 	}
 	if p["app_id"] == "" {
-		return aliMissing("isv.missing-app-id", "缺少AppID参数"), ""
+		return aliMissing("isv.missing-app-id", "缺少AppID参数"), "", nil
 	}
+	a := s.cfg.alipayApp(p["app_id"])
+	if a == nil {
+		return aliInvalid("isv.invalid-app-id", "无效的AppID参数"), "", nil
+	}
+	f, scen := s.alipayChecked(r, a, p)
+	return f, scen, a
+}
+
+// alipayChecked checks a request of a known app, in the gateway's order.
+func (s *Server) alipayChecked(r *http.Request, a *AlipayApp, p map[string]string) (alipayFields, Scenario) {
 	if p["method"] == "" {
 		return aliMissing("isv.missing-method", "缺少方法名参数"), ""
 	}
@@ -213,9 +233,19 @@ func (s *Server) alipayDispatch(r *http.Request, p map[string]string, perr error
 	if f := p["format"]; f != "" && !strings.EqualFold(f, "json") {
 		return aliInvalid("isv.invalid-format", "参数格式错误"), ""
 	}
-	a := s.cfg.alipayApp(p["app_id"])
-	if a == nil {
-		return aliInvalid("isv.invalid-app-id", "无效的AppID参数"), ""
+	if a.certSN != "" {
+		// Certificate mode: the request names the app's certificate and the
+		// root it trusts (the sandbox's own choice of sub_codes).
+		switch {
+		case p["app_cert_sn"] == "":
+			return aliMissing("isv.missing-app-cert-sn", "缺少应用公钥证书序列号app_cert_sn"), ""
+		case p["app_cert_sn"] != a.certSN:
+			return aliInvalid("isv.invalid-app-cert-sn", "应用公钥证书序列号不匹配，请使用开放平台上该应用的应用公钥证书"), ""
+		case p["alipay_root_cert_sn"] == "":
+			return aliMissing("isv.missing-alipay-root-cert-sn", "缺少支付宝根证书序列号alipay_root_cert_sn"), ""
+		case p["alipay_root_cert_sn"] != s.cfg.Alipay.rootCertSN:
+			return aliInvalid("isv.invalid-alipay-root-cert-sn", "支付宝根证书序列号无效，请使用最新的支付宝根证书"), ""
+		}
 	}
 	content := AlipaySignContent(p)
 	if !rsa2Verify(a.publicKey, []byte(content), p["sign"]) {
@@ -243,15 +273,14 @@ func (c *Config) alipayApp(appID string) *AlipayApp {
 
 // alipayBody renders {"<key>":{...},"sign":"..."} with the signature over
 // the exact bytes of the inner object, the sign after the response as
-// the real gateway writes it (alipay-sdk relies on that order).
-func (s *Server) alipayBody(respKey string, f alipayFields) ([]byte, error) {
-	var inner bytes.Buffer
-	enc := json.NewEncoder(&inner)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(f); err != nil {
+// the real gateway writes it (alipay-sdk relies on that order). For an app
+// in certificate mode alipay_cert_sn names the certificate of the key
+// that signed, between the two.
+func (s *Server) alipayBody(respKey string, f alipayFields, a *AlipayApp) ([]byte, error) {
+	raw, err := alipayJSON(f)
+	if err != nil {
 		return nil, err
 	}
-	raw := bytes.TrimRight(inner.Bytes(), "\n")
 	sig, err := rsa2Sign(s.cfg.Alipay.gatewayKey, raw)
 	if err != nil {
 		return nil, err
@@ -261,10 +290,34 @@ func (s *Server) alipayBody(respKey string, f alipayFields) ([]byte, error) {
 	out.WriteString(respKey)
 	out.WriteString(`":`)
 	out.Write(raw)
+	if a.certSN != "" {
+		out.WriteString(`,"alipay_cert_sn":"`)
+		out.WriteString(s.cfg.Alipay.gatewayCertSN)
+		out.WriteString(`"`)
+	}
 	out.WriteString(`,"sign":"`)
 	out.WriteString(sig)
 	out.WriteString(`"}`)
 	return out.Bytes(), nil
+}
+
+// alipayUnsigned renders {"error_response":{...}} without a signature.
+func alipayUnsigned(f alipayFields) ([]byte, error) {
+	raw, err := alipayJSON(f)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(`{"error_response":` + string(raw) + `}`), nil
+}
+
+func alipayJSON(f alipayFields) ([]byte, error) {
+	var inner bytes.Buffer
+	enc := json.NewEncoder(&inner)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(inner.Bytes(), "\n"), nil
 }
 
 // parseYuan reads a wire amount in yuan: digits with at most two decimals, > 0.

@@ -129,13 +129,6 @@ func TestAlipay_GatewayRefusals(t *testing.T) {
 		code    string
 		subCode string
 	}{rsa1, "40002", "isv.invalid-signature-type"}
-	unknownApp := f.aliParams("alipay.trade.pay", biz, f.aliKey)
-	unknownApp.Set("app_id", "2021000000000000")
-	cases["unknown app"] = struct {
-		v       url.Values
-		code    string
-		subCode string
-	}{unknownApp, "40002", "isv.invalid-app-id"}
 	badTS := f.aliParams("alipay.trade.pay", biz, f.aliKey)
 	badTS.Set("timestamp", "yesterday")
 	cases["bad timestamp"] = struct {
@@ -143,19 +136,34 @@ func TestAlipay_GatewayRefusals(t *testing.T) {
 		code    string
 		subCode string
 	}{badTS, "40002", "isv.invalid-timestamp"}
-	noApp := f.aliParams("alipay.trade.pay", biz, f.aliKey)
-	noApp.Del("app_id")
-	cases["no app_id"] = struct {
-		v       url.Values
-		code    string
-		subCode string
-	}{noApp, "40001", "isv.missing-app-id"}
-
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, m := f.aliForm("alipay.trade.pay", tc.v)
 			require.Equal(t, tc.code, m["code"], "%v", m)
 			require.Equal(t, tc.subCode, m["sub_code"])
+		})
+	}
+
+	// Refused before the app is known: nothing to sign for, so an unsigned
+	// error_response.
+	unknownApp := f.aliParams("alipay.trade.pay", biz, f.aliKey)
+	unknownApp.Set("app_id", "2021000000000000")
+	noApp := f.aliParams("alipay.trade.pay", biz, f.aliKey)
+	noApp.Del("app_id")
+	for name, tc := range map[string]struct {
+		v             url.Values
+		code, subCode string
+	}{"unknown app": {unknownApp, "40002", "isv.invalid-app-id"}, "no app_id": {noApp, "40001", "isv.missing-app-id"}} {
+		t.Run(name, func(t *testing.T) {
+			resp, err := f.plain.PostForm(f.srv.AlipayGateway, tc.v)
+			require.NoError(t, err)
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var doc map[string]map[string]any
+			require.NoError(t, json.Unmarshal(raw, &doc), "%s", raw)
+			require.Len(t, doc, 1, "only error_response, no sign: %s", raw)
+			require.Equal(t, tc.code, doc["error_response"]["code"])
+			require.Equal(t, tc.subCode, doc["error_response"]["sub_code"])
 		})
 	}
 	_, ok := f.srv.Ledger().Order(app.ChannelAlipay, "AP-FORGED")

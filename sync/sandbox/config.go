@@ -80,22 +80,38 @@ type WeChatMerchant struct {
 type AlipayConfig struct {
 	// GatewayPrivateKey signs every response ("Alipay public key" on the
 	// client side). Inline PEM (PKCS#1 or PKCS#8) or a path.
-	GatewayPrivateKey string      `json:"gateway_private_key"`
-	Apps              []AlipayApp `json:"apps"`
+	GatewayPrivateKey string `json:"gateway_private_key"`
+	// GatewayCert is the certificate of the gateway's key: the "Alipay
+	// public-key certificate" (alipayCertPublicKey_RSA2.crt) of apps in
+	// certificate mode; its SN is every such answer's alipay_cert_sn.
+	// RootCert is the Alipay root certificate file (alipayRootCert.crt)
+	// those apps trust: its SN is the alipay_root_cert_sn they must send.
+	// Both are required when an app has an app_cert. Inline PEM or a path.
+	GatewayCert string      `json:"gateway_cert,omitempty"`
+	RootCert    string      `json:"root_cert,omitempty"`
+	Apps        []AlipayApp `json:"apps"`
 
-	gatewayKey *rsa.PrivateKey
+	gatewayKey    *rsa.PrivateKey
+	gatewayCertSN string
+	rootCertSN    string
 }
 
-// AlipayApp is one Alipay open-platform application.
+// AlipayApp is one Alipay open-platform application, in public-key mode
+// (AppPublicKey) or in public-key certificate mode (AppCert).
 type AlipayApp struct {
 	AppID string `json:"app_id"`
 	// AppPublicKey verifies the RSA2 request signatures. Inline PEM
 	// ("PUBLIC KEY" or "RSA PUBLIC KEY"), a bare base64 key as the Alipay
 	// console shows it, or a path.
-	AppPublicKey string `json:"app_public_key"`
-	SellerID     string `json:"seller_id,omitempty"`
+	AppPublicKey string `json:"app_public_key,omitempty"`
+	// AppCert, instead, puts the app in certificate mode: its key verifies
+	// the signatures and every request must carry its SN as app_cert_sn
+	// (and the root's as alipay_root_cert_sn). Inline PEM or a path.
+	AppCert  string `json:"app_cert,omitempty"`
+	SellerID string `json:"seller_id,omitempty"`
 
 	publicKey *rsa.PublicKey
+	certSN    string // certificate mode: the expected app_cert_sn
 }
 
 // CloudPayConfig lists the Cloud Pay sub-merchants.
@@ -307,6 +323,7 @@ func (c *Config) prepare(dir string) error {
 		}
 		c.Alipay.gatewayKey = k
 	}
+	certApps := false
 	for i := range c.Alipay.Apps {
 		a := &c.Alipay.Apps[i]
 		f := fmt.Sprintf("alipay.apps[%d]", i)
@@ -317,6 +334,29 @@ func (c *Config) prepare(dir string) error {
 			return cfgErr(f, "app_id %s listed twice", a.AppID)
 		}
 		seen["ali"+a.AppID] = true
+		if (a.AppPublicKey == "") == (a.AppCert == "") {
+			return cfgErr(f, "give app_public_key (public-key mode) or app_cert (certificate mode), one of them")
+		}
+		if a.AppCert != "" {
+			certApps = true
+			b, err := readPEMValue(dir, a.AppCert)
+			if err != nil {
+				return cfgErr(f+".app_cert", "%v", err)
+			}
+			cert, err := firstCert(b)
+			if err != nil {
+				return cfgErr(f+".app_cert", "%v", err)
+			}
+			k, ok := cert.PublicKey.(*rsa.PublicKey)
+			if !ok {
+				return cfgErr(f+".app_cert", "the certificate's key is not RSA")
+			}
+			if a.certSN, err = alipayCertSN(cert); err != nil {
+				return cfgErr(f+".app_cert", "%v", err)
+			}
+			a.publicKey = k
+			continue
+		}
 		b, err := readPEMValue(dir, a.AppPublicKey)
 		if err != nil {
 			return cfgErr(f+".app_public_key", "%v", err)
@@ -326,6 +366,32 @@ func (c *Config) prepare(dir string) error {
 			return cfgErr(f+".app_public_key", "%v", err)
 		}
 		a.publicKey = k
+	}
+	if certApps || c.Alipay.GatewayCert != "" || c.Alipay.RootCert != "" {
+		if c.Alipay.GatewayCert == "" || c.Alipay.RootCert == "" {
+			return cfgErr("alipay", "gateway_cert and root_cert are both required for apps in certificate mode")
+		}
+		b, err := readPEMValue(dir, c.Alipay.GatewayCert)
+		if err != nil {
+			return cfgErr("alipay.gateway_cert", "%v", err)
+		}
+		cert, err := firstCert(b)
+		if err != nil {
+			return cfgErr("alipay.gateway_cert", "%v", err)
+		}
+		if k, ok := cert.PublicKey.(*rsa.PublicKey); !ok || c.Alipay.gatewayKey == nil || !k.Equal(&c.Alipay.gatewayKey.PublicKey) {
+			return cfgErr("alipay.gateway_cert", "not a certificate of gateway_private_key")
+		}
+		if c.Alipay.gatewayCertSN, err = alipayCertSN(cert); err != nil {
+			return cfgErr("alipay.gateway_cert", "%v", err)
+		}
+		b, err = readPEMValue(dir, c.Alipay.RootCert)
+		if err != nil {
+			return cfgErr("alipay.root_cert", "%v", err)
+		}
+		if c.Alipay.rootCertSN, err = alipayRootCertSN(b); err != nil {
+			return cfgErr("alipay.root_cert", "%v", err)
+		}
 	}
 	for i := range c.CloudPay.SubMerchants {
 		s := &c.CloudPay.SubMerchants[i]

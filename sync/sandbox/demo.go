@@ -36,13 +36,25 @@ type WeChatCredentials struct {
 	PKCS12Password string `json:"-"`
 }
 
-// AlipayCredentials: an open-platform app signing with RSA2.
+// AlipayCredentials: an open-platform app signing with RSA2 in public-key
+// mode, and one in public-key certificate mode.
 type AlipayCredentials struct {
 	AppID            string `json:"app_id"`
 	AppPrivateKeyPEM string `json:"-"` // PKCS#8 "PRIVATE KEY"
 	AppPublicKeyPEM  string `json:"-"`
 	// GatewayPublicKeyPEM verifies the gateway's answers ("支付宝公钥").
 	GatewayPublicKeyPEM string `json:"-"`
+
+	// Certificate mode (公钥证书模式): another app, its private key, and
+	// the three certificates a client is given — the app's certificate
+	// (appCertPublicKey), the gateway's ("Alipay public-key certificate")
+	// and the root file (alipayRootCert). All issued by the demo's Alipay
+	// root. Empty for a demo folder made before certificate mode existed.
+	CertAppID            string `json:"cert_app_id,omitempty"`
+	CertAppPrivateKeyPEM string `json:"-"`
+	AppCertPEM           string `json:"-"`
+	AlipayCertPEM        string `json:"-"`
+	AlipayRootCertPEM    string `json:"-"`
 }
 
 // CloudPayCredentials: a Cloud Pay sub-merchant with one shop and cashier.
@@ -70,6 +82,11 @@ const (
 	demoAliAppPub    = "alipay-app-public.pem"
 	demoAliGwPriv    = "alipay-gateway-private.pem"
 	demoAliGwPub     = "alipay-gateway-public.pem"
+	demoAliGwCert    = "alipay-gateway-cert.pem"
+	demoAliRootCert  = "alipay-root-cert.pem"
+	demoAliRootKey   = "alipay-root-ca.key"
+	demoAliCertPriv  = "alipay-certapp-private.pem"
+	demoAliCertApp   = "alipay-certapp-cert.pem"
 	demoCpSignPriv   = "cloudpay-sign-private.pem"
 	demoCpSignPub    = "cloudpay-sign-public.pem"
 	demoCACertFile   = "sandbox-ca.pem"
@@ -138,6 +155,19 @@ func loadDemoCredentials(dir string) (*ClientCredentials, error) {
 	}
 	c.WeChat.PKCS12 = []byte(p12)
 	c.WeChat.PKCS12Password = c.WeChat.MchID
+	if c.Alipay.CertAppID != "" {
+		for _, f := range []struct {
+			dst  *string
+			name string
+		}{
+			{&c.Alipay.CertAppPrivateKeyPEM, demoAliCertPriv}, {&c.Alipay.AppCertPEM, demoAliCertApp},
+			{&c.Alipay.AlipayCertPEM, demoAliGwCert}, {&c.Alipay.AlipayRootCertPEM, demoAliRootCert},
+		} {
+			if *f.dst, err = read(f.name); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return &c, nil
 }
 
@@ -169,7 +199,7 @@ func createDemo(dir string) error {
 		WeChat: WeChatCredentials{
 			AppID: "wx" + randLower(16), MchID: "19" + randDigits(8), SubMchID: "16" + randDigits(8), APIKey: nonce(32),
 		},
-		Alipay: AlipayCredentials{AppID: "2021" + randDigits(12)},
+		Alipay: AlipayCredentials{AppID: "2021" + randDigits(12), CertAppID: "2021" + randDigits(12)},
 		CloudPay: CloudPayCredentials{
 			OutMchID: "sz01" + nonce(16), OutSubMchID: "sz01" + nonce(16), OutShopID: "sz01" + nonce(16),
 			CashierID: "sz01" + randLower(6), AuthenKey: nonce(32), StaffID: "1001", DeviceID: "POS-01",
@@ -194,10 +224,32 @@ func createDemo(dir string) error {
 	if err != nil {
 		return err
 	}
-	aliGwPriv, aliGwPub, _, err := newRSAKeyPEM()
+	aliGwPriv, aliGwPub, aliGwKey, err := newRSAKeyPEM()
 	if err != nil {
 		return err
 	}
+	// Certificate mode: the demo's Alipay root (RSA, so it counts in
+	// alipay_root_cert_sn) issues the gateway's and the cert app's
+	// certificates. The root file also holds the sandbox's ECDSA TLS
+	// authority, which a client must skip as it skips the real file's
+	// non-RSA roots.
+	aliRoot, aliRootKey, err := newAlipayRoot()
+	if err != nil {
+		return err
+	}
+	aliGwCert, err := aliRoot.alipayCert("poscashier SANDBOX Alipay gateway", "Alipay", &aliGwKey.PublicKey)
+	if err != nil {
+		return err
+	}
+	certAppPriv, _, certAppKey, err := newRSAKeyPEM()
+	if err != nil {
+		return err
+	}
+	certAppCert, err := aliRoot.alipayCert(creds.Alipay.CertAppID, "Alipay app", &certAppKey.PublicKey)
+	if err != nil {
+		return err
+	}
+	aliRootFile := append(append([]byte{}, aliRoot.certPEM...), ca.certPEM...)
 	cpPriv, cpPub, _, err := newRSAKeyPEM()
 	if err != nil {
 		return err
@@ -210,6 +262,8 @@ func createDemo(dir string) error {
 		{demoWxCert, certPEM, false}, {demoWxKey, keyPEM, true}, {demoWxP12, p12, true},
 		{demoAliAppPriv, aliAppPriv, true}, {demoAliAppPub, aliAppPub, false},
 		{demoAliGwPriv, aliGwPriv, true}, {demoAliGwPub, aliGwPub, false},
+		{demoAliGwCert, aliGwCert, false}, {demoAliRootCert, aliRootFile, false}, {demoAliRootKey, aliRootKey, true},
+		{demoAliCertPriv, certAppPriv, true}, {demoAliCertApp, certAppCert, false},
 		{demoCpSignPriv, cpPriv, true}, {demoCpSignPub, cpPub, false},
 	} {
 		if err := write(f.name, f.data, f.secret); err != nil {
@@ -225,7 +279,8 @@ func createDemo(dir string) error {
 			AppID: creds.WeChat.AppID, MchID: creds.WeChat.MchID, APIKey: creds.WeChat.APIKey,
 			SubMchIDs: []string{creds.WeChat.SubMchID}, ClientCert: demoWxCert,
 		}}},
-		Alipay: AlipayConfig{GatewayPrivateKey: demoAliGwPriv, Apps: []AlipayApp{{AppID: creds.Alipay.AppID, AppPublicKey: demoAliAppPub}}},
+		Alipay: AlipayConfig{GatewayPrivateKey: demoAliGwPriv, GatewayCert: demoAliGwCert, RootCert: demoAliRootCert,
+			Apps: []AlipayApp{{AppID: creds.Alipay.AppID, AppPublicKey: demoAliAppPub}, {AppID: creds.Alipay.CertAppID, AppCert: demoAliCertApp}}},
 		CloudPay: CloudPayConfig{SubMerchants: []CloudPaySubMerchant{{
 			OutMchID: creds.CloudPay.OutMchID, OutSubMchID: creds.CloudPay.OutSubMchID, AuthenKey: creds.CloudPay.AuthenKey,
 			SignPublicKey: demoCpSignPub, CashierID: creds.CloudPay.CashierID,
