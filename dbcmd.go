@@ -2,139 +2,126 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"cashier/localdb"
+	"cashier/ui/i18n"
 )
 
-func runDB(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("db", stderr)
-	dir := dataDirFlag(fs)
-	out := fs.String("out", "", "backup: 备份文件路径 / backup file (default: <data>/backups/pos-<time>.db)")
-	from := fs.String("from", "", "restore: 备份文件 / backup file to restore (default: the newest in <data>/backups)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "用法 / usage: pos db [--data-dir DIR] migrate|check|backup [--out FILE]|restore [--from FILE]")
+// runDB is `pos db migrate|check|backup|restore`. migrate and restore
+// change the schema or the file and take the folder's lock; check and
+// backup only read and work beside a running app.
+func runDB(e env, args []string) int {
+	fs := e.newFlags("db", "cli.db.usage")
+	out := fs.String("out", "", i18n.T("cli.flag.backup_out"))
+	from := fs.String("from", "", i18n.T("cli.flag.restore_from"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
 	}
-	// Allow flags before and after the action.
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
+	if len(pos) != 1 {
 		fs.Usage()
-		return 2
+		return exitUsage
 	}
-	action := rest[0]
-	if err := fs.Parse(rest[1:]); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
-	}
-	d, err := resolveDataDir(*dir)
+	action := pos[0]
+	d, err := e.dir()
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return e.fail("db", err)
 	}
 	ctx := context.Background()
 	path := dbPath(d)
 	switch action {
 	case "migrate":
+		lock, err := localdb.LockDir(d, commandLine("db", args))
+		if err != nil {
+			return e.fail("db", err)
+		}
+		defer lock.Release()
 		db, err := localdb.OpenExisting(path)
 		if err != nil {
 			// a new folder: create and migrate
-			db, err = localdb.Open(path)
-			if err != nil {
-				fmt.Fprintln(stderr, err)
-				return 1
+			if db, err = localdb.Open(path); err != nil {
+				return e.fail("db", err)
 			}
 			v, _ := db.Version(ctx)
 			db.Close()
-			fmt.Fprintf(stdout, "已创建数据库 / created %s at version %d\n", path, v)
-			return 0
+			e.say("cli.db.created", "Path", path, "Version", v)
+			return exitOK
 		}
 		defer db.Close()
 		res, err := db.Migrate(ctx, localdb.Migrations(), true)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
 		if len(res.Applied) == 0 {
-			fmt.Fprintf(stdout, "已是最新版本 / already at version %d: %s\n", res.To, path)
-			return 0
+			e.say("cli.db.current", "Version", res.To, "Path", path)
+			return exitOK
 		}
-		fmt.Fprintf(stdout, "迁移完成 / migrated %s from %d to %d (%v)\n", path, res.From, res.To, res.Applied)
+		e.say("cli.db.migrated", "Path", path, "From", res.From, "To", res.To)
 		if res.Backup != "" {
-			fmt.Fprintf(stdout, "迁移前备份 / backup before migrating: %s\n", res.Backup)
+			e.say("cli.db.backup_before", "Path", res.Backup)
 		}
-		return 0
+		return exitOK
 	case "check":
 		db, err := localdb.OpenExisting(path)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
 		defer db.Close()
 		v, err := db.Version(ctx)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
 		res, err := db.IntegrityCheck(ctx)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
 		latest, _ := localdb.LoadMigrations(localdb.Migrations())
 		want := 0
 		if len(latest) > 0 {
 			want = latest[len(latest)-1].Version
 		}
-		fmt.Fprintf(stdout, "数据库 / database: %s\n版本 / version: %d (最新 / latest %d)\n完整性 / integrity: %s\n", path, v, want, res)
+		e.say("cli.db.check", "Path", path, "Version", v, "Latest", want, "Result", res)
 		if res != "ok" {
 			if b := localdb.LatestBackup(path); b != "" {
-				fmt.Fprintf(stdout, "最近的备份 / last backup: %s\n", b)
+				e.say("cli.db.last_backup", "Path", b)
 			}
-			return 1
+			return exitFailed
 		}
-		return 0
+		return exitOK
 	case "backup":
 		db, err := localdb.OpenExisting(path)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
 		defer db.Close()
 		p, err := db.Backup(ctx, *out)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
-		fmt.Fprintf(stdout, "已备份 / backup written: %s\n", p)
-		return 0
+		e.say("cli.db.backup_written", "Path", p)
+		return exitOK
 	case "restore":
+		lock, err := localdb.LockDir(d, commandLine("db", args))
+		if err != nil {
+			return e.fail("db", err)
+		}
+		defer lock.Release()
 		b := *from
 		if b == "" {
 			b = localdb.LatestBackup(path)
 		}
 		if b == "" {
-			fmt.Fprintf(stderr, "没有找到备份 / no backup found in %s\n", localdb.BackupDir(path))
-			return 1
+			return e.fail("db", localdb.ErrNoBackup.With("Dir", localdb.BackupDir(path)))
 		}
 		moved, err := localdb.RestoreBackup(path, b)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return e.fail("db", err)
 		}
-		fmt.Fprintf(stdout, "已恢复 / restored %s from %s\n", path, b)
+		e.say("cli.db.restored", "Path", path, "From", b)
 		if moved != "" {
-			fmt.Fprintf(stdout, "原文件已保留为 / the previous file was kept as %s\n", moved)
+			e.say("cli.db.kept_as", "Path", moved)
 		}
-		return 0
+		return exitOK
 	}
-	fmt.Fprintf(stderr, "未知操作 / unknown action %q\n", action)
-	fs.Usage()
-	return 2
+	return e.usageErr(fs, "db", "cli.unknown_action", "Action", action)
 }

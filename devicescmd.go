@@ -1,13 +1,23 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"cashier/hardware/devicecli"
+	"cashier/ui/i18n"
 )
 
-func runDevices(args []string, stdout, stderr io.Writer) int {
+// runDevices is `pos devices list|test-print|speak|unlock|lock-state`.
+// With --port the command talks to that port directly (an installer
+// testing a device before it is set up; nothing is recorded). `unlock`
+// without --port opens a door of this data folder's cabinet through the
+// cabinet use case: the person's cabinet-door permission is checked and
+// the opening audited.
+func runDevices(e env, args []string) int {
 	sub := map[string]func([]string, io.Writer, io.Writer) int{
 		"list":       devicecli.List,
 		"speak":      devicecli.Speak,
@@ -15,23 +25,79 @@ func runDevices(args []string, stdout, stderr io.Writer) int {
 		"lock-state": devicecli.LockState,
 		"test-print": devicecli.TestPrint,
 	}
-	// --data-dir is global; the device commands talk to ports, not the database.
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		if args[i] == "--data-dir" || args[i] == "-data-dir" {
-			i++
-			continue
-		}
-		rest = append(rest, args[i])
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, i18n.T("cli.devices.usage"))
+		return exitUsage
 	}
-	if len(rest) == 0 {
-		fmt.Fprintln(stderr, "用法 / usage: pos devices list|test-print|speak|unlock|lock-state [flags]")
-		return 2
-	}
-	fn, ok := sub[rest[0]]
+	fn, ok := sub[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "未知设备命令 / unknown devices command %q\n用法 / usage: pos devices list|test-print|speak|unlock|lock-state [flags]\n", rest[0])
-		return 2
+		fmt.Fprintln(e.stderr, i18n.T("cli.unknown_action", "Action", args[0]))
+		fmt.Fprintln(e.stderr, i18n.T("cli.devices.usage"))
+		return exitUsage
 	}
-	return fn(rest[1:], stdout, stderr)
+	if args[0] == "unlock" && !hasFlag(args[1:], "port") {
+		return runUnlockDoor(e, args[1:])
+	}
+	return fn(args[1:], e.stdout, e.stderr)
 }
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// runUnlockDoor is `pos devices unlock --board B --lock L --staff NO`.
+func runUnlockDoor(e env, args []string) int {
+	fs := e.newFlags("devices unlock", "cli.unlock.usage")
+	board := fs.Int("board", -1, i18n.T("cli.flag.board"))
+	lock := fs.Int("lock", 0, i18n.T("cli.flag.lock"))
+	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
+	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
+	}
+	if len(pos) > 0 {
+		return e.usageErr(fs, "devices unlock", "cli.unexpected_arg", "Arg", pos[0])
+	}
+	if *board < 0 || *lock < 1 {
+		return e.usageErr(fs, "devices unlock", "cli.flag_required", "Flag", "--board, --lock")
+	}
+	dir, err := e.dir()
+	if err != nil {
+		return e.fail("devices unlock", err)
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: dir, Command: commandLine("devices unlock", args), Lock: true, Seed: true, Devices: true})
+	if err != nil {
+		return e.fail("devices unlock", err)
+	}
+	defer s.Close()
+	e.useLanguage(s)
+	if err := s.Start(ctx); err != nil {
+		return e.fail("devices unlock", err)
+	}
+	if s.Cabinet == nil {
+		return e.fail("devices unlock", ErrDeviceSetting.With("Key", SettingLockPort))
+	}
+	staff, err := e.login(ctx, s, *staffCode, *pin)
+	if err != nil {
+		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
+			return e.usageErr(nil, "devices unlock", "cli.nothing_done_because", "Err", err)
+		}
+		return e.fail("devices unlock", err)
+	}
+	if err := s.Cabinet.OpenDoor(ctx, staff.ID, *board, *lock); err != nil {
+		return e.fail("devices unlock", err)
+	}
+	e.say("cli.unlock.opened", "Board", *board, "Lock", *lock)
+	return exitOK
+}
+
+// runScanImage is `pos scan-image FILE`.
+func runScanImage(e env, args []string) int { return devicecli.ScanImage(args, e.stdout, e.stderr) }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,109 +16,147 @@ import (
 	"golang.org/x/image/font/sfnt"
 
 	"cashier/app"
+	"cashier/app/auth"
 	"cashier/assets"
 	"cashier/localdb"
 	"cashier/ui/about"
 	"cashier/ui/i18n"
 	"cashier/ui/postheme"
+	"cashier/ui/setup"
 	"cashier/ui/shell"
 )
 
 var processStart = time.Now()
 
-func runGUI(args []string, stdout, stderr io.Writer) (code int) {
-	fs := newFlagSet("gui", stderr)
-	dir := dataDirFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+func runGUI(e env, args []string) (code int) {
+	fs := e.newFlags("gui", "cli.gui.usage")
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "未知参数 / unexpected arguments: %v\n", fs.Args())
-		return 2
+	if len(pos) > 0 {
+		return e.usageErr(fs, "gui", "cli.unexpected_arg", "Arg", pos[0])
 	}
 	if err := checkDisplay(); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		fmt.Fprintln(e.stderr, i18n.Err(err))
+		return exitFailed
 	}
 	if _, err := sfnt.Parse(assets.FontRegular); err != nil {
-		fmt.Fprintf(stderr, "内置中文字体损坏 / the bundled CJK font is unreadable: %v\n", err)
-		return 1
+		fmt.Fprintln(e.stderr, i18n.T("gui.font_broken", "Err", err))
+		return exitFailed
 	}
 	defer func() {
 		// The GL driver panics when it cannot create a window (no GPU
 		// context, display gone): report it instead of a stack dump.
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "无法打开窗口 / cannot open the window: %v\n", r)
-			code = 1
+			fmt.Fprintln(e.stderr, i18n.T("gui.no_window", "Err", fmt.Sprint(r)))
+			code = exitFailed
 		}
 	}()
 
 	a := fyneapp.NewWithID(appID)
-	dataDir, err := resolveDataDir(*dir)
-	if *dir == "" && runtime.GOOS == "android" {
+	dataDir, err := e.dir()
+	if e.dataDir == "" && runtime.GOOS == "android" {
 		dataDir, err = a.Storage().RootURI().Path(), nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		fmt.Fprintln(e.stderr, i18n.Err(err))
+		return exitFailed
 	}
 	ctx := context.Background()
-	db, err := localdb.Open(dbPath(dataDir))
+	s, err := Open(ctx, Options{DataDir: dataDir, Command: "gui", Lock: true, Seed: true,
+		Payments: true, Devices: true, Jobs: true, Log: e.stderr})
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(e.stderr, i18n.Err(err))
 		return showFatal(a, err)
 	}
-	defer db.Close()
-	clock := app.SystemClock{}
-	if _, err := db.SeedDemo(ctx, app.DefaultPINHasher, clock.Now()); err != nil {
-		fmt.Fprintln(stderr, err)
-		return showFatal(a, err)
-	}
-	language, _ := db.GetSetting(ctx, localdb.SettingLanguage, i18n.Chinese)
-	if err := i18n.Load(language); err != nil {
-		fmt.Fprintln(stderr, "translations:", err)
-	}
+	defer s.Close()
+	e.useLanguage(s)
 	a.Settings().SetTheme(postheme.New())
+	if !s.Configured(ctx) {
+		// A folder with channels.json is a live one: set up by a person.
+		return runFirstStart(a, s, e)
+	}
+	return runMain(a, s, e)
+}
 
-	store, err := db.CurrentStore(ctx)
+// runMain starts the services and runs the main window.
+func runMain(a fyne.App, s *Services, e env) int {
+	sh, err := mainWindow(a, s, e)
 	if err != nil {
+		fmt.Fprintln(e.stderr, i18n.Err(err))
 		return showFatal(a, err)
 	}
-	term, err := db.CurrentTerminal(ctx)
-	if err != nil {
-		return showFatal(a, err)
-	}
-	demoPINs := map[string]string{}
-	if db.IsDemo(ctx) {
-		for _, s := range localdb.DemoStaff {
-			demoPINs[s.Code] = s.PIN
-		}
-	}
-	rt, err := startRuntime(ctx, dataDir, db, clock, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return showFatal(a, err)
-	}
-	defer rt.Close()
-
-	sh := shell.New(a, shell.Deps{
-		Auth:      &app.Auth{Store: db, Clock: clock, Hasher: app.DefaultPINHasher},
-		Staff:     db,
-		Settings:  app.Settings{Store: db},
-		Store:     store,
-		Terminal:  term,
-		DemoPINs:  demoPINs,
-		Sandbox:   rt.Sandbox,
-		Workspace: rt.Workspaces(),
-		About: about.Info{Version: version, DataDir: dataDir, Database: db.Path(),
-			Sandbox: rt.Sandbox, Channels: rt.ChannelsDescription()},
-	})
 	a.Lifecycle().SetOnStarted(func() {
-		fmt.Fprintf(stderr, "startup: login window shown %d ms after process start\n", time.Since(processStart).Milliseconds())
+		fmt.Fprintf(e.stderr, "startup: login window shown %d ms after process start\n", time.Since(processStart).Milliseconds())
 	})
 	sh.Window().SetMaster()
 	sh.Window().ShowAndRun()
-	return 0
+	return exitOK
+}
+
+// mainWindow starts the services and builds the main window.
+func mainWindow(a fyne.App, s *Services, e env) (*shell.Shell, error) {
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		return nil, err
+	}
+	store, term, err := s.Settings.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	demoPINs := map[string]string{}
+	if s.Demo {
+		for _, d := range localdb.DemoStaff {
+			demoPINs[d.Code] = d.PIN
+		}
+	}
+	return shell.New(a, shell.Deps{
+		Auth: s.Auth, Staff: s.DB, Settings: s.Settings, Signals: s.Signals,
+		Store: store, Terminal: term, DemoPINs: demoPINs, Sandbox: s.Sandbox,
+		Workspace: workspaces(s),
+		About: about.Info{Version: version, DataDir: s.Dir, Database: s.DB.Path(),
+			Sandbox: s.Sandbox, Channels: s.ChannelsInfo},
+		UseLanguage: func(l string) {
+			if e.lang == "" {
+				_ = i18n.Use(l)
+			}
+		},
+	}), nil
+}
+
+// runFirstStart shows the set-up form; once the folder is set up the main
+// window replaces it.
+func runFirstStart(a fyne.App, s *Services, e env) int {
+	w := a.NewWindow(shell.WindowTitle)
+	w.Resize(fyne.NewSize(1024, 720))
+	form := setup.New(initializer{s}, w.Canvas().Focus, func() {
+		sh, err := mainWindow(a, s, e)
+		if err != nil {
+			fmt.Fprintln(e.stderr, i18n.Err(err))
+			a.Quit()
+			return
+		}
+		sh.Window().SetMaster()
+		sh.Window().Show()
+		w.Close()
+	})
+	w.SetContent(form.Content())
+	form.FocusFirst()
+	// Not the master window: closing it must not quit once the main
+	// window has taken over.
+	w.ShowAndRun()
+	return exitOK
+}
+
+// initializer sets the data folder up from the first-start form.
+type initializer struct{ s *Services }
+
+func (i initializer) Init(ctx context.Context, f setup.Form) error {
+	_, err := i.s.DB.InitLive(ctx, auth.DefaultPINHasher, i.s.Clock.Now(), localdb.LiveSetup{
+		Store: strings.TrimSpace(f.Store), Terminal: strings.TrimSpace(f.Terminal), AdminCode: f.AdminCode,
+		AdminName: f.AdminName, PIN: f.PIN, Language: i18n.Current()})
+	return err
 }
 
 // checkDisplay refuses to start the GUI where no display exists, because
@@ -127,33 +165,35 @@ func checkDisplay() error {
 	switch runtime.GOOS {
 	case "linux", "freebsd", "openbsd", "netbsd":
 		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-			return errors.New("没有图形显示（DISPLAY 未设置）。请在桌面环境中运行，或用 xvfb-run；命令行功能见 pos help / no graphical display (DISPLAY is not set): run inside a desktop session or under xvfb-run; see `pos help` for the command-line tools")
+			return errNoDisplay
 		}
 	}
 	return nil
 }
+
+// errNoDisplay: no graphical display to open the window on.
+var errNoDisplay = app.NewError("gui.no_display")
 
 // showFatal shows an error window (the counter has no terminal to read)
 // and returns the exit code. A damaged database gets an offer to restore
 // the newest backup; the damaged file is moved aside, never overwritten.
 func showFatal(a fyne.App, err error) int {
 	a.Settings().SetTheme(postheme.New())
-	w := a.NewWindow(shell.WindowTitle + " — 错误 / error")
-	msg := widget.NewLabel(err.Error())
+	w := a.NewWindow(shell.WindowTitle + " — " + i18n.T("gui.error"))
+	msg := widget.NewLabel(i18n.Err(err))
 	msg.Wrapping = fyne.TextWrapWord
-	buttons := container.NewHBox(widget.NewButton("退出 / Quit", a.Quit))
+	buttons := container.NewHBox(widget.NewButton(i18n.T("gui.quit"), a.Quit))
 	var corrupt *localdb.ErrCorrupt
 	if errors.As(err, &corrupt) && corrupt.LastBackup != "" {
 		var restore *widget.Button
-		restore = widget.NewButton("用最近的备份恢复（损坏的文件会保留）/ Restore the last backup (the damaged file is kept)", func() {
+		restore = widget.NewButton(i18n.T("gui.restore"), func() {
 			restore.Disable()
 			moved, rerr := localdb.RestoreBackup(corrupt.Path, corrupt.LastBackup)
 			if rerr != nil {
-				msg.SetText(msg.Text + "\n\n恢复失败 / restore failed: " + rerr.Error())
+				msg.SetText(msg.Text + "\n\n" + i18n.T("gui.restore_failed", "Err", rerr))
 				return
 			}
-			msg.SetText(fmt.Sprintf("已从 %s 恢复。损坏的文件已移到 %s。请重新启动程序。\nRestored from %s; the damaged file was moved to %s. Start the app again.",
-				corrupt.LastBackup, moved, corrupt.LastBackup, moved))
+			msg.SetText(i18n.T("gui.restored", "Backup", corrupt.LastBackup, "Moved", moved))
 		})
 		restore.Importance = widget.HighImportance
 		buttons.Add(restore)
@@ -161,5 +201,5 @@ func showFatal(a fyne.App, err error) int {
 	w.SetContent(container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(msg)))
 	w.Resize(fyne.NewSize(760, 320))
 	w.ShowAndRun()
-	return 1
+	return exitFailed
 }

@@ -1,49 +1,73 @@
 // Command pos is the cashier application. With no arguments it opens the
 // GUI; with a subcommand it serves installers, support staff and tests.
+// Every command builds its services through the one composition root
+// (services.go) and speaks the language setting.
 package main
 
 import (
 	// First: fixes the locale environment before Fyne reads it (see the package).
 	_ "cashier/ui/i18n/locale"
 
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
 
-	"cashier/hardware/devicecli"
-	"cashier/sync/sandbox"
+	"cashier/localdb"
+	"cashier/ui/i18n"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+	exitLocked = 3 // another process drives the data folder
+)
+
+// env is what every command gets: the global flags, resolved.
+type env struct {
+	dataDir string // "" until resolved by dataDirOrDefault
+	lang    string // --lang, "" when not given
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
 type command struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
+	summary string // translation key
+	run     func(e env, args []string) int
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"打印版本 / print the version", func(_ []string, out, _ io.Writer) int {
-			fmt.Fprintf(out, "pos %s\n", version)
-			return 0
+		"version": {i18n.Key("cli.cmd.version"), func(e env, _ []string) int {
+			fmt.Fprintf(e.stdout, "pos %s\n", version)
+			return exitOK
 		}},
-		"db":         {"数据库 migrate|check|backup / database maintenance", runDB},
-		"config":     {"设备与界面设置 list|get|set / device and UI settings", runConfig},
-		"devices":    {"设备 list|test-print|speak|unlock|lock-state / devices", runDevices},
-		"pay":        {"用付款码收款（支持人员）/ take a payment by code (support staff)", runPay},
-		"refund":     {"退款 / refund an order", runRefund},
-		"payments":   {"payments recover：处理未完成的支付 / settle unfinished payments", runPayments},
-		"sandbox":    {"单独运行沙箱支付网关 / run the sandbox payment gateway alone", sandbox.Run},
-		"scan-image": {"从图片识别条码/二维码 / decode a barcode or QR code from an image file", devicecli.ScanImage},
-		"gui":        {"打开收银界面（默认）/ open the GUI (default)", runGUI},
+		"init":       {i18n.Key("cli.cmd.init"), runInit},
+		"db":         {i18n.Key("cli.cmd.db"), runDB},
+		"config":     {i18n.Key("cli.cmd.config"), runConfig},
+		"devices":    {i18n.Key("cli.cmd.devices"), runDevices},
+		"pay":        {i18n.Key("cli.cmd.pay"), runPay},
+		"refund":     {i18n.Key("cli.cmd.refund"), runRefund},
+		"deposit":    {i18n.Key("cli.cmd.deposit"), runDeposit},
+		"payments":   {i18n.Key("cli.cmd.payments"), runPayments},
+		"sandbox":    {i18n.Key("cli.cmd.sandbox"), runSandbox},
+		"scan-image": {i18n.Key("cli.cmd.scan_image"), runScanImage},
+		"gui":        {i18n.Key("cli.cmd.gui"), runGUI},
 	}
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "用法 / usage: pos [--data-dir DIR] [command] [flags]\n\n命令 / commands:\n")
+	fmt.Fprintln(w, i18n.T("cli.usage"))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, i18n.T("cli.commands"))
 	cmds := commands()
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
@@ -51,49 +75,138 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, i18n.T(cmds[n].summary))
 	}
-	fmt.Fprintf(w, "\n不带命令时打开收银界面 / with no command the GUI opens.\n")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, i18n.T("cli.usage.gui"))
+}
+
+// splitGlobal takes the global flags (--data-dir DIR, --lang zh|en) out of
+// args wherever they stand, before or after the command.
+func splitGlobal(args []string) (dataDir, lang string, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || (name != "data-dir" && name != "lang") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return "", "", nil, fmt.Errorf("--%s", name)
+			}
+			i++
+			value = args[i]
+		}
+		if name == "data-dir" {
+			dataDir = value
+		} else {
+			lang = value
+		}
+	}
+	return dataDir, lang, rest, nil
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	// A leading --data-dir applies to the GUI and every command.
-	var global []string
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		a := args[0]
-		if a == "-h" || a == "--help" || a == "-help" {
-			usage(stdout)
-			return 0
-		}
-		global = append(global, a)
-		args = args[1:]
-		if !strings.Contains(a, "=") && len(args) > 0 && !strings.HasPrefix(args[0], "-") && isValueFlag(a) {
-			global = append(global, args[0])
-			args = args[1:]
-		}
+	dataDir, lang, args, err := splitGlobal(args)
+	_ = i18n.Use(lang)
+	if err != nil {
+		fmt.Fprintln(stderr, i18n.T("cli.flag_needs_value", "Flag", err.Error()))
+		return exitUsage
 	}
+	if lang != "" && lang != i18n.Chinese && lang != i18n.English {
+		fmt.Fprintln(stderr, i18n.T("cli.bad_lang", "Value", lang))
+		return exitUsage
+	}
+	e := env{dataDir: dataDir, lang: lang, stdout: stdout, stderr: stderr}
 	name := "gui"
 	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "-help", "help":
+			usage(stdout)
+			return exitOK
+		}
+		if strings.HasPrefix(args[0], "-") {
+			fmt.Fprintln(stderr, i18n.T("cli.unknown_flag", "Flag", args[0]))
+			usage(stderr)
+			return exitUsage
+		}
 		name, args = args[0], args[1:]
-	}
-	if name == "help" {
-		usage(stdout)
-		return 0
 	}
 	cmd, ok := commands()[name]
 	if !ok {
-		fmt.Fprintf(stderr, "未知命令 / unknown command: %q\n\n", name)
+		fmt.Fprintln(stderr, i18n.T("cli.unknown_command", "Name", name))
+		fmt.Fprintln(stderr)
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
-	return cmd.run(append(global, args...), stdout, stderr)
-}
-
-func isValueFlag(a string) bool {
-	n := strings.TrimLeft(a, "-")
-	return n == "data-dir"
+	return cmd.run(e, args)
 }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dir is the data folder: --data-dir, else the per-user default.
+func (e env) dir() (string, error) { return resolveDataDir(e.dataDir) }
+
+// useLanguage applies the folder's language setting unless --lang chose.
+func (e env) useLanguage(s *Services) {
+	if e.lang == "" && s != nil {
+		if l, err := s.Settings.Language(s.ctx); err == nil {
+			_ = i18n.Use(l)
+		}
+	}
+}
+
+// fail prints err in the current language and returns its exit code.
+func (e env) fail(cmd string, err error) int {
+	fmt.Fprintf(e.stderr, "pos %s: %s\n", cmd, i18n.Err(err))
+	if errors.Is(err, localdb.ErrDirLocked) {
+		return exitLocked
+	}
+	return exitFailed
+}
+
+// usageErr prints a usage problem: nothing was done.
+func (e env) usageErr(fs *flag.FlagSet, cmd, key string, kv ...any) int {
+	fmt.Fprintf(e.stderr, "pos %s: %s\n", cmd, i18n.T(key, kv...))
+	if fs != nil {
+		fs.Usage()
+	}
+	return exitUsage
+}
+
+// say prints a translated line on stdout.
+func (e env) say(key string, kv ...any) { fmt.Fprintln(e.stdout, i18n.T(key, kv...)) }
+
+// newFlags makes a command's flag set whose usage line is translated.
+func (e env) newFlags(name, usageKey string) *flag.FlagSet {
+	fs := flag.NewFlagSet("pos "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, i18n.T(usageKey))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args (flags may come before or after positional
+// arguments) and returns the positional ones; ok is false when the command
+// must end with code.
+func parseFlags(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }

@@ -1,26 +1,378 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
-	"cashier/sync/paycli"
+	"cashier/app"
+	"cashier/app/payment"
+	"cashier/app/sale"
+	"cashier/localdb"
+	"cashier/ui/i18n"
 )
 
-func payEnv() paycli.Env { return paycli.Env{DataDir: resolveDataDir} }
+// testOptions lets the root package's tests put a manual clock, short
+// timings or a call-watching wrapper under the money commands.
+var testOptions func(*Options)
 
-func runPay(args []string, stdout, stderr io.Writer) int {
-	return paycli.Pay(args, stdout, stderr, payEnv())
-}
-
-func runRefund(args []string, stdout, stderr io.Writer) int {
-	return paycli.Refund(args, stdout, stderr, payEnv())
-}
-
-func runPayments(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "recover" {
-		fmt.Fprintln(stderr, "用法 / usage: pos payments recover [--data-dir DIR] [--gateway URL]")
-		return 2
+// openMoney opens the data folder for a command that moves money: its
+// lock, the channels the GUI would use, the payment state machine.
+func (e env) openMoney(ctx context.Context, cmd string, args []string, gateway string) (*Services, int) {
+	dir, err := e.dir()
+	if err != nil {
+		return nil, e.fail(cmd, err)
 	}
-	return paycli.Recover(args[1:], stdout, stderr, payEnv())
+	o := Options{DataDir: dir, Command: commandLine(cmd, args), Lock: true, Seed: true, Payments: true, Gateway: gateway}
+	if testOptions != nil {
+		testOptions(&o)
+	}
+	s, err := Open(ctx, o)
+	if err != nil {
+		return nil, e.fail(cmd, err)
+	}
+	e.useLanguage(s)
+	if err := s.Start(ctx); err != nil {
+		s.Close()
+		return nil, e.fail(cmd, err)
+	}
+	if s.Sandbox {
+		e.say("cli.sandbox_banner", "Where", s.ChannelsInfo)
+	}
+	return s, exitOK
+}
+
+// ErrStaffNeeded: a money command needs --staff (and a PIN) on a live
+// folder.
+var (
+	ErrStaffNeeded = app.NewError("cli.staff_needed")
+	ErrPINNeeded   = app.NewError("cli.pin_needed")
+)
+
+// login checks --staff and its PIN (--pin or POS_PIN). On a demo folder
+// the demo manager is the default.
+func (e env) login(ctx context.Context, s *Services, code, pin string) (app.Staff, error) {
+	if pin == "" {
+		pin = os.Getenv("POS_PIN")
+	}
+	if code == "" && s.Demo {
+		for _, d := range localdb.DemoStaff {
+			if d.Role == app.RoleManager {
+				code, pin = d.Code, d.PIN
+				break
+			}
+		}
+	}
+	if code == "" {
+		return app.Staff{}, ErrStaffNeeded
+	}
+	if pin == "" {
+		return app.Staff{}, ErrPINNeeded.With("Staff", code)
+	}
+	return s.Auth.Login(ctx, code, pin)
+}
+
+// progress prints payment events: every step, and while waiting one line
+// every 5 seconds. Every event still goes on to next.
+func progress(w io.Writer, next payment.EventFunc) payment.EventFunc {
+	last, lastState := "", ""
+	lastAt := -1
+	return func(ev payment.Event) {
+		if next != nil {
+			defer next(ev)
+		}
+		msg := i18n.M(ev.Msg)
+		same := msg == last && ev.State == lastState
+		if ev.Step == payment.StepWaiting && same && ev.Seconds-lastAt < 5 {
+			return
+		}
+		if same && ev.Step != payment.StepWaiting && ev.ChannelCode == "" && ev.ChannelMsg == "" && !ev.Final {
+			return // the same line again (a state change announced, then its call)
+		}
+		last, lastState, lastAt = msg, ev.State, ev.Seconds
+		said := ""
+		if ev.ChannelCode != "" || ev.ChannelMsg != "" {
+			said = strings.TrimRight(fmt.Sprintf("  [%s %s]", ev.ChannelCode, ev.ChannelMsg), " ")
+		}
+		fmt.Fprintf(w, "[%3ds] %-10s %s%s\n", ev.Seconds, ev.State, msg, said)
+	}
+}
+
+// testEvents sees every progress event the commands print (tests).
+var testEvents payment.EventFunc
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// runPay is `pos pay --code CODE --amount 12.50 [--deposit]`: one order
+// paid by one wallet tender through exactly the checkout and channels the
+// GUI uses. It exits 0 only when paid; 1 when it was not (the order is
+// then voided, nothing is left half-done); 2 for a bad command line,
+// before anything is written or sent.
+func runPay(e env, args []string) int {
+	fs := e.newFlags("pay", "cli.pay.usage")
+	code := fs.String("code", "", i18n.T("cli.flag.code"))
+	amountS := fs.String("amount", "", i18n.T("cli.flag.amount"))
+	deposit := fs.Bool("deposit", false, i18n.T("cli.flag.deposit"))
+	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
+	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
+	note := fs.String("note", "", i18n.T("cli.flag.note"))
+	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
+	}
+	if len(pos) > 0 {
+		return e.usageErr(fs, "pay", "cli.unexpected_arg", "Arg", pos[0])
+	}
+	if *amountS == "" {
+		return e.usageErr(fs, "pay", "cli.flag_required", "Flag", "--amount")
+	}
+	amount, err := app.ParsePositiveMoney(*amountS)
+	if err != nil {
+		return e.usageErr(nil, "pay", "cli.bad_flag", "Flag", "--amount", "Err", err)
+	}
+	wallet, _, err := app.ClassifyCode(*code)
+	if err != nil {
+		return e.usageErr(nil, "pay", "cli.bad_flag", "Flag", "--code", "Err", err)
+	}
+	if wallet == app.WalletMember {
+		return e.usageErr(nil, "pay", "cli.bad_flag", "Flag", "--code", "Err", payment.ErrMemberNotSetUp)
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	s, exit := e.openMoney(ctx, "pay", args, *gateway)
+	if s == nil {
+		return exit
+	}
+	defer s.Close()
+	staff, err := e.login(ctx, s, *staffCode, *pin)
+	if err != nil {
+		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
+			return e.usageErr(nil, "pay", "cli.nothing_sent_because", "Err", err)
+		}
+		return e.fail("pay", err)
+	}
+	o, err := s.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Deposit: *deposit, Total: amount, Note: *note})
+	if err != nil {
+		return e.fail("pay", err)
+	}
+	e.say("cli.pay.start", "Kind", kindMsg(*deposit), "Amount", amount, "Wallet", app.WalletName(wallet),
+		"Code", app.MaskCode(*code), "Staff", staff.Code, "Name", staff.Name, "OrderNo", o.OrderNo)
+	out, err := s.Checkout.PayByCode(ctx, o.OrderNo, *code, 0, staff, progress(e.stdout, testEvents))
+	res := out.Payment
+	if res.OutTradeNo != "" {
+		e.say("cli.pay.final", "State", string(res.State))
+		e.say("cli.pay.order", "OrderNo", o.OrderNo, "Short", app.ShortNo(o.OrderNo))
+		e.say("cli.pay.out_trade_no", "No", res.OutTradeNo)
+		e.say("cli.pay.amount", "Amount", res.Amount)
+		if res.TransactionID != "" {
+			e.say("cli.pay.transaction", "Txn", res.TransactionID)
+		}
+		fmt.Fprintln(e.stdout, i18n.M(res.Msg))
+	}
+	if out.Paid() {
+		return exitOK
+	}
+	// The CLI takes one tender: an order it did not get paid is given up,
+	// unless its payment is still unsettled (manual: a person checks).
+	if _, verr := s.Checkout.Void(context.WithoutCancel(ctx), o.OrderNo, staff); verr == nil {
+		e.say("cli.pay.voided", "OrderNo", o.OrderNo)
+	}
+	if err != nil {
+		return e.fail("pay", err)
+	}
+	return exitFailed
+}
+
+func kindMsg(deposit bool) app.Message {
+	if deposit {
+		return app.Msg("kind.deposit")
+	}
+	return app.Msg("kind.sale")
+}
+
+// runRefund is `pos refund --order N --amount X --staff NO`: a refund
+// through the same state machine and permission rules as the screen. It
+// exits 0 only when the money went back; 1 otherwise; 2 for a bad command
+// line.
+func runRefund(e env, args []string) int {
+	fs := e.newFlags("refund", "cli.refund.usage")
+	orderNo := fs.String("order", "", i18n.T("cli.flag.order"))
+	tender := fs.String("tender", "", i18n.T("cli.flag.tender"))
+	amountS := fs.String("amount", "", i18n.T("cli.flag.refund_amount"))
+	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
+	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
+	reason := fs.String("reason", "", i18n.T("cli.flag.reason"))
+	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
+	}
+	if len(pos) > 0 {
+		return e.usageErr(fs, "refund", "cli.unexpected_arg", "Arg", pos[0])
+	}
+	if strings.TrimSpace(*orderNo) == "" {
+		return e.usageErr(fs, "refund", "cli.flag_required", "Flag", "--order")
+	}
+	if *amountS == "" {
+		return e.usageErr(fs, "refund", "cli.flag_required", "Flag", "--amount")
+	}
+	amount, err := app.ParsePositiveMoney(*amountS)
+	if err != nil {
+		return e.usageErr(nil, "refund", "cli.bad_flag", "Flag", "--amount", "Err", err)
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	s, exit := e.openMoney(ctx, "refund", args, *gateway)
+	if s == nil {
+		return exit
+	}
+	defer s.Close()
+	staff, err := e.login(ctx, s, *staffCode, *pin)
+	if err != nil {
+		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
+			return e.usageErr(nil, "refund", "cli.nothing_sent_because", "Err", err)
+		}
+		return e.fail("refund", err)
+	}
+	e.say("cli.refund.start", "Amount", amount, "OrderNo", *orderNo, "Staff", staff.Code, "Name", staff.Name)
+	res, err := s.Payments.Refund(ctx, payment.RefundInput{OrderNo: strings.TrimSpace(*orderNo), OutTradeNo: *tender,
+		Amount: amount, StaffID: staff.ID, Reason: *reason, OnEvent: progress(e.stdout, testEvents)})
+	if res.OutRefundNo != "" {
+		e.say("cli.pay.final", "State", string(res.State))
+		e.say("cli.refund.no", "No", res.OutRefundNo)
+		e.say("cli.pay.amount", "Amount", res.Amount)
+		if res.RefundID != "" {
+			e.say("cli.refund.channel_id", "ID", res.RefundID)
+		}
+		fmt.Fprintln(e.stdout, i18n.M(res.Msg))
+	}
+	if err != nil {
+		return e.fail("refund", err)
+	}
+	if res.Refunded() {
+		return exitOK
+	}
+	return exitFailed
+}
+
+// runDeposit is `pos deposit consume|release --deposit NO [--amount X]`.
+func runDeposit(e env, args []string) int {
+	fs := e.newFlags("deposit", "cli.deposit.usage")
+	depositNo := fs.String("deposit", "", i18n.T("cli.flag.deposit_no"))
+	amountS := fs.String("amount", "", i18n.T("cli.flag.consume_amount"))
+	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
+	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
+	remark := fs.String("remark", "", i18n.T("cli.flag.reason"))
+	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
+	}
+	if len(pos) != 1 || (pos[0] != "consume" && pos[0] != "release") {
+		fs.Usage()
+		return exitUsage
+	}
+	action := pos[0]
+	if strings.TrimSpace(*depositNo) == "" {
+		return e.usageErr(fs, "deposit", "cli.flag_required", "Flag", "--deposit")
+	}
+	var amount app.Money
+	if action == "consume" {
+		a, err := app.ParsePositiveMoney(*amountS)
+		if err != nil {
+			return e.usageErr(nil, "deposit", "cli.bad_flag", "Flag", "--amount", "Err", err)
+		}
+		amount = a
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	s, exit := e.openMoney(ctx, "deposit", args, *gateway)
+	if s == nil {
+		return exit
+	}
+	defer s.Close()
+	staff, err := e.login(ctx, s, *staffCode, *pin)
+	if err != nil {
+		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
+			return e.usageErr(nil, "deposit", "cli.nothing_sent_because", "Err", err)
+		}
+		return e.fail("deposit", err)
+	}
+	in := payment.DepositOpInput{DepositNo: strings.TrimSpace(*depositNo), Amount: amount, StaffID: staff.ID,
+		Remark: *remark, OnEvent: progress(e.stdout, testEvents)}
+	var res payment.DepositOpResult
+	if action == "consume" {
+		res, err = s.Payments.Consume(ctx, in)
+	} else {
+		res, err = s.Payments.Release(ctx, in)
+	}
+	if res.OutRequestNo != "" {
+		e.say("cli.pay.final", "State", string(res.State))
+		e.say("cli.deposit.request_no", "No", res.OutRequestNo)
+		e.say("cli.pay.amount", "Amount", res.Amount)
+		fmt.Fprintln(e.stdout, i18n.M(res.Msg))
+	}
+	if err != nil {
+		return e.fail("deposit", err)
+	}
+	if res.Done() {
+		return exitOK
+	}
+	return exitFailed
+}
+
+// runPayments is `pos payments recover`: settle every payment, refund and
+// deposit operation left open (what the app does at start-up and every
+// few minutes) and print each. Exit 0 when nothing is left open (manual
+// ones count as open).
+func runPayments(e env, args []string) int {
+	fs := e.newFlags("payments", "cli.payments.usage")
+	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
+	}
+	if len(pos) != 1 || pos[0] != "recover" {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	s, exit := e.openMoney(ctx, "payments", args, *gateway)
+	if s == nil {
+		return exit
+	}
+	defer s.Close()
+	start := time.Now()
+	rep, err := s.Payments.Recover(ctx)
+	for _, p := range rep.Payments {
+		e.say("cli.recover.payment", "No", p.OutTradeNo, "Amount", p.Amount, "State", string(p.State), "Msg", p.Msg)
+	}
+	for _, r := range rep.Refunds {
+		e.say("cli.recover.refund", "No", r.OutRefundNo, "Amount", r.Amount, "State", string(r.State), "Msg", r.Msg)
+	}
+	for _, o := range rep.DepositOps {
+		e.say("cli.recover.deposit", "Kind", string(o.Kind), "No", o.OutRequestNo, "Amount", o.Amount, "State", string(o.State), "Msg", o.Msg)
+	}
+	for _, err := range rep.Errors {
+		fmt.Fprintf(e.stderr, "pos payments recover: %s\n", i18n.Err(err))
+	}
+	n := len(rep.Payments) + len(rep.Refunds) + len(rep.DepositOps)
+	e.say("cli.recover.total", "N", n, "Open", rep.Unsettled(), "Took", time.Since(start).Round(time.Millisecond).String())
+	if err != nil {
+		return e.fail("payments", err)
+	}
+	if rep.Unsettled() > 0 {
+		return exitFailed
+	}
+	return exitOK
 }

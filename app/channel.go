@@ -145,7 +145,7 @@ const (
 // DepositOpRef names one consume or release of a deposit, for its status
 // query.
 type DepositOpRef struct {
-	OrderRef            // the deposit (its freeze)
+	OrderRef     // the deposit (its freeze)
 	Kind         DepositOpKind
 	OutRequestNo string // the operation's own number
 	Total        Money  // the deposit amount

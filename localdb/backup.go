@@ -1,6 +1,8 @@
 package localdb
 
 import (
+	"cashier/app"
+
 	"context"
 	"database/sql"
 	"fmt"
@@ -41,7 +43,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (string, error) {
 		dest = filepath.Join(dir, fmt.Sprintf("%s-%s.db", base, time.Now().UTC().Format("20060102T150405.000000000Z")))
 	}
 	if fileExists(dest) {
-		return "", fmt.Errorf("备份文件已存在，不覆盖 / backup file exists, not overwriting: %s", dest)
+		return "", ErrBackupExists.With("Path", dest)
 	}
 	dst, err := sql.Open("sqlite3", "file:"+uriPath(dest)+"?_sync=FULL")
 	if err != nil {
@@ -84,10 +86,20 @@ func (db *DB) Backup(ctx context.Context, dest string) (string, error) {
 	})
 	if err != nil {
 		os.Remove(dest)
-		return "", fmt.Errorf("备份失败 / backup failed: %w", err)
+		return "", ErrBackupFailed.Wrap(err)
 	}
 	return dest, nil
 }
+
+// Errors of backups and restores.
+var (
+	ErrBackupExists     = app.NewError("db.backup_exists")
+	ErrBackupFailed     = app.NewError("db.backup_failed")
+	ErrNoBackup         = app.NewError("db.no_backup")
+	ErrBackupUnreadable = app.NewError("db.backup_unreadable")
+	ErrBackupNotDB      = app.NewError("db.backup_not_db")
+	ErrMoveAside        = app.NewError("db.move_aside")
+)
 
 // RestoreBackup puts backup in place of the database at dbPath without
 // destroying anything: the current file (and its -wal/-shm) is renamed to
@@ -96,21 +108,21 @@ func (db *DB) Backup(ctx context.Context, dest string) (string, error) {
 // database open.
 func RestoreBackup(dbPath, backup string) (string, error) {
 	if backup == "" {
-		return "", fmt.Errorf("没有可用的备份 / no backup to restore")
+		return "", ErrNoBackup.With("Dir", BackupDir(dbPath))
 	}
 	src, err := os.Open(backup)
 	if err != nil {
-		return "", fmt.Errorf("无法读取备份 / cannot read the backup: %w", err)
+		return "", ErrBackupUnreadable.With("Path", backup).Wrap(err)
 	}
 	defer src.Close()
 	if err := checkHeader(backup); err != nil {
-		return "", fmt.Errorf("备份文件不是有效的数据库 / the backup is not a database: %w", err)
+		return "", ErrBackupNotDB.With("Path", backup).Wrap(err)
 	}
 	moved := ""
 	if fileExists(dbPath) {
 		moved = fmt.Sprintf("%s.damaged-%s", dbPath, time.Now().UTC().Format("20060102T150405Z"))
 		if err := os.Rename(dbPath, moved); err != nil {
-			return "", fmt.Errorf("无法移开损坏的文件 / cannot move the damaged file aside: %w", err)
+			return "", ErrMoveAside.With("Path", dbPath).Wrap(err)
 		}
 		for _, ext := range []string{"-wal", "-shm"} {
 			if fileExists(dbPath + ext) {

@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/mattn/go-sqlite3"
+
+	"cashier/app"
 )
 
 // DB is the application database: one writer connection (SQLite allows one
@@ -58,16 +60,26 @@ type ErrCorrupt struct {
 }
 
 func (e *ErrCorrupt) Error() string {
-	msg := fmt.Sprintf("数据库文件已损坏或不是数据库 / database file is damaged or not a database: %s (%v). 未修改任何文件 / nothing was overwritten.", e.Path, e.Cause)
-	if e.LastBackup != "" {
-		msg += fmt.Sprintf(" 最近的备份 / last backup: %s — 可用 `pos db restore` 恢复，损坏的文件会被保留 / restore it with `pos db restore`; the damaged file is kept.", e.LastBackup)
-	} else {
-		msg += " 没有找到备份 / no backup found."
-	}
-	return msg
+	return fmt.Sprintf("database file is damaged or not a database: %s (%v); last backup %q", e.Path, e.Cause, e.LastBackup)
 }
 
-func (e *ErrCorrupt) Unwrap() error { return e.Cause }
+// Unwrap gives the translated message (db.corrupt, or db.corrupt_no_backup)
+// wrapping the cause, so the UI and the CLI put it into words.
+func (e *ErrCorrupt) Unwrap() error {
+	if e.LastBackup != "" {
+		return ErrDBCorrupt.With("Path", e.Path, "Backup", e.LastBackup).Wrap(e.Cause)
+	}
+	return ErrDBCorruptNoBackup.With("Path", e.Path).Wrap(e.Cause)
+}
+
+// Errors of opening the database.
+var (
+	ErrDBCorrupt         = app.NewError("db.corrupt")
+	ErrDBCorruptNoBackup = app.NewError("db.corrupt_no_backup")
+	ErrDBMissing       = app.NewError("db.missing")
+	ErrDirNotWritable  = app.NewError("db.dir_not_writable")
+	ErrCannotOpen      = app.NewError("db.cannot_open")
+)
 
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
@@ -115,7 +127,7 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 // OpenExisting opens without migrating (for `pos db check|backup`).
 func OpenExisting(path string) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("数据库文件不存在 / database file not found: %s", path)
+		return nil, ErrDBMissing.With("Path", path)
 	}
 	return openNoMigrate(path)
 }
@@ -123,7 +135,7 @@ func OpenExisting(path string) (*DB, error) {
 func openNoMigrate(path string) (*DB, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("无法创建数据目录 / cannot create data folder %s: %w", dir, err)
+		return nil, ErrDirNotWritable.With("Dir", dir).Wrap(err)
 	}
 	existed := fileExists(path)
 	if !existed {
@@ -167,10 +179,10 @@ func classifyOpenError(path, dir string, err error) error {
 		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
 			return &ErrCorrupt{Path: path, Cause: err, LastBackup: LatestBackup(path)}
 		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
-			return fmt.Errorf("无法写入数据目录 / cannot write to the data folder %s (check its permissions or choose another with --data-dir): %w", dir, err)
+			return ErrDirNotWritable.With("Dir", dir).Wrap(err)
 		}
 	}
-	return fmt.Errorf("无法打开数据库 / cannot open database %s: %w", path, err)
+	return ErrCannotOpen.With("Path", path).Wrap(err)
 }
 
 // checkHeader refuses files that exist but are not SQLite databases, so a
@@ -190,10 +202,10 @@ func checkHeader(path string) error {
 	}
 	buf := make([]byte, 16)
 	if _, err := f.ReadAt(buf, 0); err != nil {
-		return fmt.Errorf("文件太短 / file too short: %w", err)
+		return fmt.Errorf("file too short: %w", err)
 	}
 	if string(buf) != "SQLite format 3\x00" {
-		return errors.New("文件头不是SQLite / not an SQLite header")
+		return errors.New("not an SQLite header")
 	}
 	return nil
 }
@@ -201,7 +213,7 @@ func checkHeader(path string) error {
 func checkWritable(dir string) error {
 	f, err := os.CreateTemp(dir, ".writetest-*")
 	if err != nil {
-		return fmt.Errorf("数据目录不可写 / the data folder %s is not writable (check its permissions or choose another with --data-dir): %w", dir, err)
+		return ErrDirNotWritable.With("Dir", dir).Wrap(err)
 	}
 	name := f.Name()
 	f.Close()

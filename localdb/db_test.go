@@ -169,10 +169,10 @@ func TestOpenCorruptFileIsNeverOverwritten(t *testing.T) {
 			require.ErrorAs(t, err, &ce, "Open of a damaged file must say it is damaged, got %v", err)
 			assert.Equal(t, path, ce.Path)
 			assert.Equal(t, backup, ce.LastBackup)
-			msg := err.Error()
-			assert.Contains(t, msg, path)
-			assert.Contains(t, msg, backup, "the message names the last backup")
-			assert.Contains(t, msg, "nothing was overwritten")
+			require.ErrorIs(t, err, localdb.ErrDBCorrupt)
+			m, _ := app.AsMessage(err)
+			assert.Equal(t, path, m.Args["Path"])
+			assert.Equal(t, backup, m.Args["Backup"], "the message names the last backup")
 			assert.Equal(t, before, fxSHA(t, path), "the damaged file must be byte-for-byte unchanged")
 
 			// The check/backup path of the CLI behaves the same.
@@ -204,7 +204,7 @@ func TestOpenCorruptFileWithoutBackup(t *testing.T) {
 	var ce *localdb.ErrCorrupt
 	require.ErrorAs(t, err, &ce)
 	assert.Empty(t, ce.LastBackup)
-	assert.Contains(t, err.Error(), "no backup found")
+	assert.ErrorIs(t, err, localdb.ErrDBCorruptNoBackup)
 	b, _ := os.ReadFile(path)
 	assert.Equal(t, "garbage garbage garbage garbage", string(b))
 }
@@ -218,7 +218,7 @@ func TestOpenDataFolderUnderAFile(t *testing.T) {
 	db, err := localdb.Open(filepath.Join(file, "data", "pos.db"))
 	require.Error(t, err)
 	assert.Nil(t, db)
-	assert.Contains(t, err.Error(), "cannot create data folder")
+	assert.ErrorIs(t, err, localdb.ErrDirNotWritable)
 }
 
 const fxROEnv = "POSCASHIER_RO_CHILD_DIR"
@@ -262,7 +262,7 @@ func fxReadOnlyChecks(t *testing.T, base string) {
 	db, err := localdb.Open(filepath.Join(ro, "pos.db"))
 	require.Error(t, err)
 	assert.Nil(t, db)
-	assert.Contains(t, err.Error(), "not writable")
+	assert.ErrorIs(t, err, localdb.ErrDirNotWritable)
 	assert.Contains(t, err.Error(), ro)
 	entries, _ := os.ReadDir(ro)
 	assert.Empty(t, entries, "nothing is created in a read-only folder")

@@ -1,6 +1,8 @@
 package localdb
 
 import (
+	"cashier/app"
+
 	"context"
 	"database/sql"
 	"embed"
@@ -93,13 +95,19 @@ type MigrateResult struct {
 // version row in one transaction, so a failing file leaves the previous
 // version intact. With backup set, a database that already holds data is
 // copied with the SQLite online backup API before the first change.
+// Errors of migrating.
+var (
+	ErrMigrateBackup = app.NewError("db.migrate_backup")
+	ErrMigrateFailed = app.NewError("db.migrate_failed")
+)
+
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResult, error) {
 	ms, err := LoadMigrations(fsys)
 	if err != nil {
 		return MigrateResult{}, err
 	}
 	if _, err := db.writer.ExecContext(ctx, versionTable); err != nil {
-		return MigrateResult{}, fmt.Errorf("无法写入数据库 / cannot write the database: %w", err)
+		return MigrateResult{}, ErrCannotOpen.With("Path", db.path).Wrap(err)
 	}
 	cur, err := db.Version(ctx)
 	if err != nil {
@@ -118,7 +126,7 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResu
 	if backup && cur > 0 {
 		p, err := db.Backup(ctx, "")
 		if err != nil {
-			return res, fmt.Errorf("迁移前备份失败，未做任何修改 / backup before migrating failed, nothing changed: %w", err)
+			return res, ErrMigrateBackup.Wrap(err)
 		}
 		res.Backup = p
 	}
@@ -132,7 +140,7 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResu
 			return err
 		})
 		if err != nil {
-			return res, fmt.Errorf("迁移 %s 失败，数据库保持在版本 %d / migration %s failed, database stays at version %d: %w", m.Name, res.To, m.Name, res.To, err)
+			return res, ErrMigrateFailed.With("Name", m.Name, "Version", res.To).Wrap(err)
 		}
 		res.To = m.Version
 		res.Applied = append(res.Applied, m.Name)

@@ -152,7 +152,8 @@ func updateIntent(ctx context.Context, tx *sql.Tx, in *payment.PaymentIntent) er
 		foreign = 1
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE payment_intent SET state=?, transaction_id=?, channel_code=?, channel_msg=?,
-		attempts=?, sent_at=?, updated_at=?, finished_at=?, foreign_no=?, version=version+1 WHERE id=? AND version=?`,
+		attempts=?, sent_at=?, updated_at=?, finished_at=?, foreign_no=?, version=version+1
+		WHERE id=? AND version=? AND state NOT IN `+settledIntent,
 		string(in.State), in.TransactionID, in.ChannelCode, in.ChannelMsg, in.Attempts, nullMS(in.SentAt),
 		ms(in.UpdatedAt), nullMS(in.FinishedAt), foreign, in.ID, in.Version)
 	if err != nil {
@@ -403,7 +404,7 @@ func (s *PaymentStore) CreateRefund(ctx context.Context, r *payment.Refund, audi
 
 func updateRefund(ctx context.Context, tx *sql.Tx, r *payment.Refund) error {
 	res, err := tx.ExecContext(ctx, `UPDATE refund SET state=?, refund_id=?, channel_code=?, channel_msg=?, updated_at=?, finished_at=?,
-		version=version+1 WHERE id=? AND version=?`,
+		version=version+1 WHERE id=? AND version=? AND state IN `+refundOpen,
 		string(r.State), r.RefundID, r.ChannelCode, r.ChannelMsg, ms(r.UpdatedAt), nullMS(r.FinishedAt), r.ID, r.Version)
 	if err != nil {
 		return err
@@ -557,7 +558,7 @@ func (s *PaymentStore) CreateDepositOp(ctx context.Context, op *payment.DepositO
 
 func updateDepositOp(ctx context.Context, tx *sql.Tx, op *payment.DepositOp) error {
 	res, err := tx.ExecContext(ctx, `UPDATE deposit_operation SET state=?, channel_code=?, channel_msg=?, transaction_id=?, updated_at=?,
-		version=version+1 WHERE id=? AND version=?`,
+		version=version+1 WHERE id=? AND version=? AND state NOT IN ('done','failed','manual')`,
 		string(op.State), op.ChannelCode, op.ChannelMsg, op.TransactionID, ms(op.UpdatedAt), op.ID, op.Version)
 	if err != nil {
 		return err

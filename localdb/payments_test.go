@@ -11,6 +11,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"cashier/app"
+	"cashier/app/auth"
+	"cashier/app/payment"
 	"cashier/localdb"
 )
 
@@ -28,7 +30,7 @@ func newPayFixture(t *testing.T) *payFixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	_, err = db.SeedDemo(ctx, app.PINHasher{Cost: bcrypt.MinCost}, now)
+	_, err = db.SeedDemo(ctx, auth.PINHasher{Cost: bcrypt.MinCost}, now)
 	require.NoError(t, err)
 	term, err := db.CurrentTerminal(ctx)
 	require.NoError(t, err)
@@ -37,129 +39,188 @@ func newPayFixture(t *testing.T) *payFixture {
 	return &payFixture{db: db, store: localdb.NewPaymentStore(db), term: term, staff: staff, now: now}
 }
 
-func (f *payFixture) intent(t *testing.T, hash string, at time.Time, kind app.IntentKind) (app.Order, app.PaymentIntent, error) {
-	no := app.NewOrderNo("T", at)
-	ok := app.OrderSale
-	if kind == app.IntentKindDeposit {
-		ok = app.OrderDeposit
-	}
-	o := app.Order{OrderNo: no, StoreID: f.term.StoreID, TerminalID: f.term.ID, StaffID: f.staff.ID, Kind: ok,
-		Status: app.OrderPaying, Total: 1000, Payable: 1000, CreatedAt: at}
-	in := app.PaymentIntent{OutTradeNo: no, Kind: kind, Channel: app.ChannelWeChat, Wallet: app.WalletWeChat,
-		CodeMasked: "1345**********6789", CodeHash: hash, Amount: 1000, State: app.IntentCreated, StaffID: f.staff.ID,
-		CreatedAt: at, UpdatedAt: at}
-	err := f.store.CreateIntent(context.Background(), &o, &in, at.Add(-10*time.Second))
-	return o, in, err
+func (f *payFixture) order(t *testing.T, payable app.Money, kind app.OrderKind, at time.Time) app.Order {
+	o := app.Order{OrderNo: app.NewOrderNo("T", at), StoreID: f.term.StoreID, TerminalID: f.term.ID, StaffID: f.staff.ID,
+		Kind: kind, Status: app.OrderOpen, Total: payable, Payable: payable, CreatedAt: at}
+	require.NoError(t, f.db.CreateOrder(context.Background(), &o))
+	return o
 }
 
-func TestPaymentStore_DuplicateScanWindow(t *testing.T) {
+func (f *payFixture) tender(o app.Order, hash string, amount app.Money, at time.Time) (payment.PaymentIntent, error) {
+	kind := payment.IntentKindPay
+	if o.Kind == app.OrderDeposit {
+		kind = payment.IntentKindDeposit
+	}
+	in := payment.PaymentIntent{OutTradeNo: app.NewOrderNo("P", at), OrderID: o.ID, OrderNo: o.OrderNo, Kind: kind,
+		Channel: app.ChannelWeChat, Wallet: app.WalletWeChat, CodeMasked: "1345**********6789", CodeHash: hash,
+		Amount: amount, State: payment.IntentCreated, StaffID: f.staff.ID, CreatedAt: at, UpdatedAt: at}
+	err := f.store.CreateIntent(context.Background(), &in, at.Add(-10*time.Second))
+	return in, err
+}
+
+func (f *payFixture) status(t *testing.T, no string) app.Order {
+	o, err := f.db.GetOrder(context.Background(), no)
+	require.NoError(t, err)
+	return o
+}
+
+func TestPaymentStore_DuplicateScan(t *testing.T) {
 	f := newPayFixture(t)
 	ctx := context.Background()
-	_, first, err := f.intent(t, "h1", f.now, app.IntentKindPay)
+	o := f.order(t, 1000, app.OrderSale, f.now)
+	first, err := f.tender(o, "h1", 1000, f.now)
 	require.NoError(t, err)
-	_, _, err = f.intent(t, "h1", f.now.Add(3*time.Second), app.IntentKindPay)
-	var dup *app.DuplicateScanError
-	require.ErrorAs(t, err, &dup)
-	assert.Equal(t, first.OutTradeNo, dup.OutTradeNo)
-	n, _ := f.db.CountOrders(ctx)
-	assert.Equal(t, 1, n, "the refused scan wrote nothing")
+	o2 := f.order(t, 1000, app.OrderSale, f.now)
+	_, err = f.tender(o2, "h1", 1000, f.now.Add(3*time.Second))
+	require.ErrorIs(t, err, payment.ErrDuplicateScan)
+	m, _ := app.AsMessage(err)
+	assert.Equal(t, first.OutTradeNo, m.Args["OutTradeNo"])
+	assert.Empty(t, f.status(t, o2.OrderNo).Tenders, "the refused scan wrote nothing")
 
-	_, _, err = f.intent(t, "h2", f.now.Add(3*time.Second), app.IntentKindPay)
+	_, err = f.tender(o2, "h2", 1000, f.now.Add(3*time.Second))
 	assert.NoError(t, err, "another code is another payment")
 
+	// While the first payment with the code is still open it is refused
+	// even long after the window (the customer's code cannot be charged
+	// twice because a wait outlasted 10 s).
+	o3 := f.order(t, 500, app.OrderSale, f.now)
+	_, err = f.tender(o3, "h1", 500, f.now.Add(time.Hour))
+	require.ErrorIs(t, err, payment.ErrDuplicateScan)
 	// Once the first has failed, the same code may be scanned again.
-	first.State, first.FinishedAt = app.IntentFailed, f.now.Add(4*time.Second)
+	first.State, first.FinishedAt = payment.IntentFailed, f.now.Add(4*time.Second)
 	require.NoError(t, f.store.FinishIntent(ctx, &first))
-	_, _, err = f.intent(t, "h1", f.now.Add(5*time.Second), app.IntentKindPay)
+	_, err = f.tender(o3, "h1", 500, f.now.Add(5*time.Second))
 	require.NoError(t, err)
-	// …and after the window anyway.
-	_, _, err = f.intent(t, "h1", f.now.Add(16*time.Second), app.IntentKindPay)
-	assert.NoError(t, err)
 }
 
-func TestPaymentStore_FinalStatesAndOrders(t *testing.T) {
+// Orders before tenders: an order is paid when its paid tenders cover it;
+// a failed tender leaves it open with the others intact; the store never
+// lets tenders add up to more than the order.
+func TestPaymentStore_SplitTenders(t *testing.T) {
 	f := newPayFixture(t)
 	ctx := context.Background()
-	o, in, err := f.intent(t, "a", f.now, app.IntentKindPay)
+	o := f.order(t, 1000, app.OrderSale, f.now)
+	a, err := f.tender(o, "a", 600, f.now)
 	require.NoError(t, err)
-	in.State, in.Attempts, in.SentAt = app.IntentSent, 1, f.now
-	require.NoError(t, f.store.SaveIntent(ctx, &in))
-	assert.Error(t, f.store.SaveIntent(ctx, &app.PaymentIntent{ID: in.ID, State: app.IntentPaid}), "final states go through FinishIntent")
+	_, err = f.tender(o, "b", 500, f.now)
+	require.ErrorIs(t, err, app.ErrTenderTooLarge, "600 pending + 500 > 1000")
+	b, err := f.tender(o, "b", 400, f.now)
+	require.NoError(t, err)
 
-	// manual leaves the order paying; a later paid settles both together.
-	in.State = app.IntentManual
-	require.NoError(t, f.store.FinishIntent(ctx, &in))
-	got, _ := f.db.GetOrder(ctx, o.OrderNo)
-	assert.Equal(t, app.OrderPaying, got.Status)
-	open, _ := f.store.OpenIntents(ctx)
-	assert.Len(t, open, 1, "manual is still watched by recovery")
+	a.State, a.FinishedAt = payment.IntentPaid, f.now
+	require.NoError(t, f.store.FinishIntent(ctx, &a))
+	got := f.status(t, o.OrderNo)
+	assert.Equal(t, app.OrderOpen, got.Status, "one of two tenders paid")
+	assert.Equal(t, app.Money(600), got.Paid)
 
-	in.State, in.TransactionID, in.FinishedAt = app.IntentPaid, "4200", f.now.Add(time.Second)
-	require.NoError(t, f.store.FinishIntent(ctx, &in))
-	got, _ = f.db.GetOrder(ctx, o.OrderNo)
+	b.State, b.FinishedAt = payment.IntentFailed, f.now
+	require.NoError(t, f.store.FinishIntent(ctx, &b))
+	got = f.status(t, o.OrderNo)
+	assert.Equal(t, app.OrderOpen, got.Status, "a failed tender leaves the order open")
+	assert.Equal(t, app.Money(400), got.Due())
+	require.Len(t, got.Tenders, 2)
+	assert.Equal(t, app.TenderPaid, got.Tenders[0].State, "the first tender is intact")
+	assert.Equal(t, app.TenderFailed, got.Tenders[1].State)
+
+	// Cash covers the rest: the order is paid.
+	cash := app.Tender{OrderID: o.ID, Amount: 400, CashReceived: 500, StaffID: f.staff.ID, CreatedAt: f.now}
+	require.NoError(t, f.db.AddCashTender(ctx, &cash))
+	got = f.status(t, o.OrderNo)
 	assert.Equal(t, app.OrderPaid, got.Status)
 	assert.Equal(t, app.Money(1000), got.Paid)
-	assert.Equal(t, f.now.Add(time.Second).UnixMilli(), got.PaidAt.UnixMilli())
+	assert.Equal(t, app.Money(100), got.Tenders[2].Change())
+	_, err = f.tender(got, "c", 1, f.now)
+	assert.ErrorIs(t, err, app.ErrOrderNotOpen)
+}
 
-	// Settled is settled: a late second resolver cannot change it.
-	in.State = app.IntentReversed
-	assert.ErrorIs(t, f.store.FinishIntent(ctx, &in), app.ErrIntentSettled)
+// Compare-and-set: a writer holding a stale copy changes nothing.
+func TestPaymentStore_StaleWritesRefused(t *testing.T) {
+	f := newPayFixture(t)
+	ctx := context.Background()
+	o := f.order(t, 1000, app.OrderSale, f.now)
+	in, err := f.tender(o, "a", 1000, f.now)
+	require.NoError(t, err)
+	stale := in // what another process listed while created
+	in.State, in.Attempts, in.SentAt = payment.IntentSent, 1, f.now
+	require.NoError(t, f.store.SaveIntent(ctx, &in))
+	stale.State = payment.IntentClosed
+	require.ErrorIs(t, f.store.FinishIntent(ctx, &stale), payment.ErrStale)
 	cur, err := f.store.GetIntent(ctx, in.OutTradeNo)
 	require.NoError(t, err)
-	assert.Equal(t, app.IntentPaid, cur.State)
-	assert.Equal(t, o.OrderNo, cur.OrderNo)
-	open, _ = f.store.OpenIntents(ctx)
-	assert.Empty(t, open)
+	assert.Equal(t, payment.IntentSent, cur.State, "the stale close changed nothing")
+	assert.Equal(t, app.TenderPending, f.status(t, o.OrderNo).Tenders[0].State)
 
-	// A closed intent closes its order.
-	o2, in2, err := f.intent(t, "b", f.now, app.IntentKindPay)
-	require.NoError(t, err)
-	in2.State = app.IntentClosed
-	require.NoError(t, f.store.FinishIntent(ctx, &in2))
-	got, _ = f.db.GetOrder(ctx, o2.OrderNo)
-	assert.Equal(t, app.OrderClosed, got.Status)
+	// manual leaves the tender pending; a later paid settles it.
+	in.State = payment.IntentManual
+	require.NoError(t, f.store.FinishIntent(ctx, &in))
+	assert.Equal(t, app.OrderOpen, f.status(t, o.OrderNo).Status)
+	open, _ := f.store.OpenIntents(ctx)
+	assert.Len(t, open, 1, "manual is still watched by recovery")
+	in.State, in.TransactionID, in.FinishedAt = payment.IntentPaid, "4200", f.now.Add(time.Second)
+	require.NoError(t, f.store.FinishIntent(ctx, &in))
+	got := f.status(t, o.OrderNo)
+	assert.Equal(t, app.OrderPaid, got.Status)
+	assert.Equal(t, f.now.Add(time.Second).UnixMilli(), got.PaidAt.UnixMilli())
+	// A late second resolver with the copy before "paid" cannot change it.
+	late := in
+	late.Version--
+	late.State = payment.IntentReversed
+	assert.ErrorIs(t, f.store.FinishIntent(ctx, &late), payment.ErrStale)
+	cur, _ = f.store.GetIntent(ctx, in.OutTradeNo)
+	assert.Equal(t, payment.IntentPaid, cur.State)
+	assert.Error(t, f.store.SaveIntent(ctx, &payment.PaymentIntent{ID: in.ID, State: payment.IntentPaid}), "final states go through FinishIntent")
 }
 
 func TestPaymentStore_DepositRowOnFreeze(t *testing.T) {
 	f := newPayFixture(t)
 	ctx := context.Background()
-	o, in, err := f.intent(t, "d", f.now, app.IntentKindDeposit)
+	o := f.order(t, 1000, app.OrderDeposit, f.now)
+	in, err := f.tender(o, "d", 1000, f.now)
 	require.NoError(t, err)
-	in.State, in.TransactionID, in.FinishedAt = app.IntentPaid, "4200D", f.now
+	in.State, in.TransactionID, in.FinishedAt = payment.IntentPaid, "4200D", f.now
 	require.NoError(t, f.store.FinishIntent(ctx, &in))
 	d, err := f.store.GetDeposit(ctx, o.OrderNo)
 	require.NoError(t, err)
-	assert.Equal(t, app.DepositFrozen, d.State)
+	assert.Equal(t, payment.DepositFrozen, d.State)
 	assert.Equal(t, app.Money(1000), d.Amount)
 	assert.Equal(t, in.OutTradeNo, d.OutTradeNo)
-	assert.Equal(t, f.now.UnixMilli(), d.PaidAt.UnixMilli())
+	byTxn, err := f.store.GetDeposit(ctx, "4200D")
+	require.NoError(t, err, "found by the wallet's transaction number too")
+	assert.Equal(t, d.ID, byTxn.ID)
 
-	op := app.DepositOp{DepositID: d.ID, Deposit: d, Kind: app.DepositOpConsume, OutRequestNo: "C1", Amount: 1001,
-		State: app.DepositOpCreated, CreatedAt: f.now, UpdatedAt: f.now}
-	assert.ErrorIs(t, f.store.CreateDepositOp(ctx, &op, app.AuditEntry{Action: "t"}), app.ErrDepositAmount)
+	op := payment.DepositOp{DepositID: d.ID, Deposit: d, Kind: app.DepositOpConsume, OutRequestNo: "C1", Amount: 1001,
+		State: payment.DepositOpCreated, CreatedAt: f.now, UpdatedAt: f.now}
+	assert.ErrorIs(t, f.store.CreateDepositOp(ctx, &op, app.AuditEntry{Action: "t"}), payment.ErrDepositAmount)
 	op.Amount = 600
 	require.NoError(t, f.store.CreateDepositOp(ctx, &op, app.AuditEntry{Action: "t"}))
 	other := op
 	other.OutRequestNo = "C2"
-	assert.ErrorIs(t, f.store.CreateDepositOp(ctx, &other, app.AuditEntry{Action: "t"}), app.ErrDepositBusy)
+	assert.ErrorIs(t, f.store.CreateDepositOp(ctx, &other, app.AuditEntry{Action: "t"}), payment.ErrDepositBusy)
 	ops, _ := f.store.OpenDepositOps(ctx)
 	require.Len(t, ops, 1)
 	assert.Equal(t, d.DepositNo, ops[0].Deposit.DepositNo)
 
-	op.State, op.TransactionID = app.DepositOpDone, "CAPTURE1"
+	stale := op
+	op.State = payment.DepositOpRefused
+	require.NoError(t, f.store.SaveDepositOp(ctx, &op))
+	stale.State = payment.DepositOpFailed
+	assert.ErrorIs(t, f.store.FinishDepositOp(ctx, &stale), payment.ErrStale)
+
+	op.State, op.TransactionID = payment.DepositOpDone, "CAPTURE1"
 	require.NoError(t, f.store.FinishDepositOp(ctx, &op))
 	d, _ = f.store.GetDeposit(ctx, o.OrderNo)
-	assert.Equal(t, app.DepositConsumed, d.State)
+	assert.Equal(t, payment.DepositConsumed, d.State)
 	assert.Equal(t, app.Money(600), d.Consumed)
 	assert.Equal(t, app.Money(400), d.Released)
 
 	// Refund after consume: capped at the consumed 6.00 and pointed at the
 	// consume's own order.
-	r := app.Refund{OutRefundNo: "R1", OrderID: o.ID, IntentID: in.ID, Amount: 601, State: app.RefundCreated,
+	r := payment.Refund{OutRefundNo: "R1", OrderID: o.ID, IntentID: in.ID, Amount: 601, State: payment.RefundCreated,
 		StaffID: f.staff.ID, CreatedAt: f.now, UpdatedAt: f.now}
-	var ex *app.RefundExceedsError
-	require.ErrorAs(t, f.store.CreateRefund(ctx, &r, app.AuditEntry{Action: "refund"}), &ex)
-	assert.Equal(t, app.Money(600), ex.Left)
+	err = f.store.CreateRefund(ctx, &r, app.AuditEntry{Action: "refund"})
+	require.ErrorIs(t, err, payment.ErrRefundExceeds)
+	m, _ := app.AsMessage(err)
+	assert.Equal(t, app.Money(600), m.Args["Left"])
 	r.Amount = 600
 	require.NoError(t, f.store.CreateRefund(ctx, &r, app.AuditEntry{Action: "refund"}))
 	got, err := f.store.GetRefund(ctx, "R1")
@@ -170,37 +231,66 @@ func TestPaymentStore_DepositRowOnFreeze(t *testing.T) {
 	assert.Equal(t, app.Money(600), got.Consumed)
 }
 
-func TestPaymentStore_RefundCapCountsInFlight(t *testing.T) {
+func TestPaymentStore_RefundCapCountsInFlightAndManual(t *testing.T) {
 	f := newPayFixture(t)
 	ctx := context.Background()
-	o, in, err := f.intent(t, "r", f.now, app.IntentKindPay)
+	o := f.order(t, 1000, app.OrderSale, f.now)
+	in, err := f.tender(o, "r", 1000, f.now)
 	require.NoError(t, err)
-	in.State = app.IntentPaid
+	in.State = payment.IntentPaid
 	require.NoError(t, f.store.FinishIntent(ctx, &in))
-	mk := func(no string, amount app.Money) *app.Refund {
-		return &app.Refund{OutRefundNo: no, OrderID: o.ID, IntentID: in.ID, Amount: amount, State: app.RefundCreated,
+	mk := func(no string, amount app.Money) *payment.Refund {
+		return &payment.Refund{OutRefundNo: no, OrderID: o.ID, IntentID: in.ID, Amount: amount, State: payment.RefundCreated,
 			StaffID: f.staff.ID, CreatedAt: f.now, UpdatedAt: f.now}
 	}
 	r1 := mk("R1", 700)
 	require.NoError(t, f.store.CreateRefund(ctx, r1, app.AuditEntry{StaffID: f.staff.ID, Action: "refund", Subject: o.OrderNo}))
-	assert.ErrorIs(t, f.store.CreateRefund(ctx, mk("R2", 100), app.AuditEntry{Action: "refund"}), app.ErrRefundInProgress,
-		"one refund of an order at a time")
-	r1.State = app.RefundFailed
+	assert.ErrorIs(t, f.store.CreateRefund(ctx, mk("R2", 100), app.AuditEntry{Action: "refund"}), payment.ErrRefundInProgress,
+		"one refund of a payment at a time")
+	r1.State = payment.RefundFailed
 	require.NoError(t, f.store.FinishRefund(ctx, r1))
-	assert.ErrorIs(t, f.store.FinishRefund(ctx, r1), app.ErrRefundSettled)
-	r2 := mk("R2", 1000)
+	assert.ErrorIs(t, f.store.FinishRefund(ctx, r1), payment.ErrStale, "settled is settled")
+	r2 := mk("R2", 600)
 	require.NoError(t, f.store.CreateRefund(ctx, r2, app.AuditEntry{Action: "refund"}), "a failed refund frees its amount")
-	r2.State = app.RefundRefunded
+	r2.State = payment.RefundManual
 	require.NoError(t, f.store.FinishRefund(ctx, r2))
-	got, _ := f.db.GetOrder(ctx, o.OrderNo)
-	assert.Equal(t, app.OrderRefunded, got.Status)
-	assert.Equal(t, app.Money(1000), got.Refunded)
-	var ex *app.RefundExceedsError
-	require.ErrorAs(t, f.store.CreateRefund(ctx, mk("R3", 1), app.AuditEntry{Action: "refund"}), &ex)
-	assert.Zero(t, ex.Left)
+	err = f.store.CreateRefund(ctx, mk("R3", 401), app.AuditEntry{Action: "refund"})
+	require.ErrorIs(t, err, payment.ErrRefundExceeds, "a refund a person must check still holds its amount")
+	r3 := mk("R3", 400)
+	require.NoError(t, f.store.CreateRefund(ctx, r3, app.AuditEntry{Action: "refund"}))
+	r3.State = payment.RefundRefunded
+	require.NoError(t, f.store.FinishRefund(ctx, r3))
+	got := f.status(t, o.OrderNo)
+	assert.Equal(t, app.OrderPartRefunded, got.Status)
+	assert.Equal(t, app.Money(400), got.Refunded)
 	var audits int
 	require.NoError(t, f.db.Read().QueryRow(`SELECT count(*) FROM audit_log WHERE action='refund'`).Scan(&audits))
-	assert.Equal(t, 2, audits, "each refund written with its audit line")
+	assert.Equal(t, 3, audits, "each refund written with its audit line")
 	open, _ := f.store.OpenRefunds(ctx)
 	assert.Empty(t, open)
+}
+
+// Voiding an open order: refused while a tender is in flight or a paid
+// wallet tender is not refunded; then closed with paid tenders returned.
+func TestVoidOrder(t *testing.T) {
+	f := newPayFixture(t)
+	ctx := context.Background()
+	o := f.order(t, 1000, app.OrderSale, f.now)
+	in, err := f.tender(o, "v", 600, f.now)
+	require.NoError(t, err)
+	require.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), localdb.ErrVoidPending)
+	in.State = payment.IntentPaid
+	require.NoError(t, f.store.FinishIntent(ctx, &in))
+	require.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), localdb.ErrVoidUnrefund)
+	r := &payment.Refund{OutRefundNo: "RV", OrderID: o.ID, IntentID: in.ID, Amount: 600, State: payment.RefundCreated,
+		StaffID: f.staff.ID, CreatedAt: f.now, UpdatedAt: f.now}
+	require.NoError(t, f.store.CreateRefund(ctx, r, app.AuditEntry{Action: "void_refund"}))
+	r.State = payment.RefundRefunded
+	require.NoError(t, f.store.FinishRefund(ctx, r))
+	assert.Equal(t, app.OrderOpen, f.status(t, o.OrderNo).Status, "a void refund leaves the order open until the void")
+	require.NoError(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now))
+	got := f.status(t, o.OrderNo)
+	assert.Equal(t, app.OrderClosed, got.Status)
+	assert.Equal(t, app.TenderReturned, got.Tenders[0].State)
+	assert.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), app.ErrOrderNotOpen)
 }

@@ -216,6 +216,9 @@ func (l LiveSetup) Validate() error {
 		errs = append(errs, ErrStaffCode)
 	}
 	errs = append(errs, auth.ValidatePIN(l.PIN))
+	if l.CashierMode != "" {
+		errs = append(errs, app.TerminalInfo{Name: l.Terminal, CashierMode: l.CashierMode}.Validate())
+	}
 	for _, e := range errs {
 		if e != nil {
 			return e

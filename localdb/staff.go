@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"cashier/app"
@@ -127,6 +126,9 @@ func InsertAudit(ctx context.Context, tx *sql.Tx, e app.AuditEntry) error {
 	return err
 }
 
+// ErrAddStaff: a staff member could not be added (a code in use).
+var ErrAddStaff = app.NewError("staff.add_failed")
+
 // NewStaff is what AddStaff needs.
 type NewStaff struct {
 	StoreID int64 // 0 for a merchant administrator
@@ -142,7 +144,7 @@ func AddStaff(ctx context.Context, tx *sql.Tx, n NewStaff, now time.Time) (int64
 	res, err := tx.ExecContext(ctx, `INSERT INTO staff(store_id, code, name, role_code, pin_hash, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?)`, nullID(n.StoreID), n.Code, n.Name, string(n.Role), n.PINHash, now.UnixMilli(), now.UnixMilli())
 	if err != nil {
-		return 0, fmt.Errorf("添加员工 %s / add staff %s: %w", n.Code, n.Code, err)
+		return 0, ErrAddStaff.With("Code", n.Code).Wrap(err)
 	}
 	id, _ := res.LastInsertId()
 	for _, g := range n.Grants {

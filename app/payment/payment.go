@@ -447,10 +447,10 @@ type Payments struct {
 	signals *app.Signals
 
 	mu     sync.Mutex
-	active map[string]*payRun    // out_trade_no → the loop driving it in this process
-	busy   map[string]bool       // out_refund_no / out_request_no being driven here
-	codes  map[string]time.Time  // code hash → when it was last charged here (monotonic)
-	frozen map[string]time.Time  // deposit out_trade_no → when its freeze was paid here (monotonic)
+	active map[string]*payRun   // out_trade_no → the loop driving it in this process
+	busy   map[string]bool      // out_refund_no / out_request_no being driven here
+	codes  map[string]time.Time // code hash → when it was last charged here (monotonic)
+	frozen map[string]time.Time // deposit out_trade_no → when its freeze was paid here (monotonic)
 }
 
 // New checks the configuration and builds the service.

@@ -64,7 +64,7 @@ func (s Service) Save(ctx context.Context, staffID int64, info app.StoreInfo, t 
 }
 
 // ErrLanguage is an unknown language setting.
-var ErrLanguage = app.NewError("settings.language")
+var ErrLanguage = app.NewError("settings.bad_language")
 
 // SaveLanguage stores the UI language; anyone may choose their language.
 func (s Service) SaveLanguage(ctx context.Context, language string) error {

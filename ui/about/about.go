@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"cashier/app"
 	"cashier/ui/i18n"
 )
 
@@ -15,26 +16,26 @@ type Info struct {
 	DataDir  string
 	Database string
 	Sandbox  bool
-	Channels string // where payments go, e.g. "沙箱 http://127.0.0.1:port"
+	Channels app.Message // where payments go
 }
 
 // New builds the About workspace.
 func New(in Info) fyne.CanvasObject {
-	mode := i18n.T("about.mode.live", "正式")
+	mode := i18n.T("about.mode.live")
 	if in.Sandbox {
-		mode = i18n.T("about.mode.sandbox", "沙箱（演示，不会真实扣款）")
+		mode = i18n.T("about.mode.sandbox")
 	}
 	form := widget.NewForm(
-		widget.NewFormItem(i18n.T("about.version", "版本"), widget.NewLabel(in.Version)),
-		widget.NewFormItem(i18n.T("about.mode", "运行模式"), widget.NewLabel(mode)),
-		widget.NewFormItem(i18n.T("about.channels", "支付通道"), widget.NewLabel(in.Channels)),
-		widget.NewFormItem(i18n.T("about.datadir", "数据目录"), widget.NewLabel(in.DataDir)),
-		widget.NewFormItem(i18n.T("about.db", "数据库"), widget.NewLabel(in.Database)),
+		widget.NewFormItem(i18n.T("about.version"), widget.NewLabel(in.Version)),
+		widget.NewFormItem(i18n.T("about.mode"), widget.NewLabel(mode)),
+		widget.NewFormItem(i18n.T("about.channels"), widget.NewLabel(i18n.M(in.Channels))),
+		widget.NewFormItem(i18n.T("about.datadir"), widget.NewLabel(in.DataDir)),
+		widget.NewFormItem(i18n.T("about.db"), widget.NewLabel(in.Database)),
 	)
-	licence := widget.NewLabel(i18n.T("about.licences", "中文字体：Noto Sans SC（SIL Open Font License 1.1）。界面：Fyne（BSD-3-Clause）。数据库：SQLite（公有领域）。"))
+	licence := widget.NewLabel(i18n.T("about.licences"))
 	licence.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(
-		widget.NewCard(i18n.T("about.title", "智能收银台"), i18n.T("about.sub", "门店收银 · 押金 · 交接班"), form),
+		widget.NewCard(i18n.T("about.title"), i18n.T("about.sub"), form),
 		licence,
 	)
 }

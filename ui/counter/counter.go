@@ -1,11 +1,13 @@
 // Package counter is the Counter workspace (收款): type the amount, choose
 // sale or deposit, scan the customer's payment code, watch the payment
-// reach a final state, cancel if the customer walks away.
+// reach a final state, cancel if the customer walks away. The amount makes
+// an order; the scan is a tender on it. A tender that fails leaves the
+// order open, so the next scan pays the same order; changing the amount
+// gives the unpaid order up and starts another.
 package counter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,37 +18,47 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"cashier/app"
+	"cashier/app/payment"
+	"cashier/app/sale"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
 	"cashier/ui/scaninput"
 )
 
-// Payer is the payment use case.
-type Payer interface {
-	Pay(ctx context.Context, in app.PayInput) (app.PayResult, error)
-	Cancel(ctx context.Context, outTradeNo string) (app.PayResult, error)
+// Checkout is what the Counter needs from the sale use case
+// (app/sale.Checkout).
+type Checkout interface {
+	Open(ctx context.Context, in sale.OrderInput) (app.Order, error)
+	PayByCode(ctx context.Context, orderNo, code string, amount app.Money, staff app.Staff, onEvent payment.EventFunc) (sale.Outcome, error)
+	Cancel(ctx context.Context, outTradeNo string) error
+	Void(ctx context.Context, orderNo string, staff app.Staff) (sale.VoidResult, error)
+}
+
+// Terminal tells the Counter the terminal's cashier mode.
+type Terminal interface {
+	CurrentTerminal(ctx context.Context) (app.TerminalInfo, error)
 }
 
 // Deps is what the Counter needs.
 type Deps struct {
-	Payments Payer
+	Checkout Checkout
+	Terminal Terminal
+	// Signals tells the Counter when the terminal settings change (the
+	// cashier mode applies at once).
+	Signals  *app.Signals
 	Staff    app.Staff
-	Store    app.StoreInfo
-	Terminal app.TerminalInfo
 	Detector scaninput.Detector // keyboard-wedge detector; nil: plain entries
-	Canvas   fyne.Canvas        // for scans while no widget has focus
+	Canvas   fyne.Canvas        // for scans and keys while no widget has focus
 	// Scans is the app's one stream of scans (serial scanners, and the
 	// keyboard-wedge detector, which publishes there). When set, scans are
 	// taken from it only, so a wedge scan is not handled twice.
 	Scans func() (<-chan string, func())
-	// AfterPay runs (off the UI goroutine) once a payment is final and
-	// paid: print the receipt, announce it.
-	AfterPay func(app.PayResult)
 }
 
 // View is the Counter workspace.
 type View struct {
 	deps     Deps
+	mode     app.CashierMode
 	Amount   *scaninput.Entry
 	Code     *scaninput.Entry
 	Kind     *widget.RadioGroup
@@ -56,11 +68,15 @@ type View struct {
 	Seconds  *widget.Label
 	Result   *widget.Label
 	History  *widget.List
-	history  []app.PayResult
+	history  []sale.Outcome
 	running  bool
 	outTrade string
-	stops    []func()
-	content  fyne.CanvasObject
+	// The open order the next scan pays: its number, amount and kind.
+	order        string
+	orderAmount  app.Money
+	orderDeposit bool
+	stops        []func()
+	content      fyne.CanvasObject
 }
 
 // New builds the Counter.
@@ -71,54 +87,49 @@ func New(d Deps) *View {
 		onScan = nil // the stream below delivers it
 	}
 	v.Amount = scaninput.NewEntry(d.Detector, onScan)
-	v.Amount.SetPlaceHolder(i18n.T("counter.amount.placeholder", "金额，例如 12.50"))
+	v.Amount.SetPlaceHolder(i18n.T("counter.amount.placeholder"))
 	v.Code = scaninput.NewEntry(d.Detector, onScan)
-	v.Code.SetPlaceHolder(i18n.T("counter.code.placeholder", "扫描或输入顾客付款码"))
+	v.Code.SetPlaceHolder(i18n.T("counter.code.placeholder"))
 	v.Amount.OnSubmitted = func(string) { v.focus(v.Code) }
 	v.Code.OnSubmitted = func(string) { v.start() }
+	v.Amount.OnEscape, v.Code.OnEscape = v.cancel, v.cancel
 
-	var kinds []string
-	switch d.Terminal.CashierMode {
-	case app.ModeSale:
-		kinds = []string{i18n.T("counter.kind.sale", "收款")}
-	case app.ModeDeposit:
-		kinds = []string{i18n.T("counter.kind.deposit", "押金")}
-	default:
-		kinds = []string{i18n.T("counter.kind.sale", "收款"), i18n.T("counter.kind.deposit", "押金")}
-	}
-	v.Kind = widget.NewRadioGroup(kinds, nil)
+	v.Kind = widget.NewRadioGroup(nil, nil)
 	v.Kind.Horizontal = true
 	v.Kind.Required = true
-	v.Kind.SetSelected(kinds[0])
+	v.setMode(app.ModeSaleDeposit)
 
-	v.Collect = widget.NewButtonWithIcon(i18n.T("counter.collect", "收款（Enter）"), theme.ConfirmIcon(), v.start)
+	v.Collect = widget.NewButtonWithIcon(i18n.T("counter.collect"), theme.ConfirmIcon(), v.start)
 	v.Collect.Importance = widget.HighImportance
-	v.CancelB = widget.NewButtonWithIcon(i18n.T("counter.cancel", "取消收款（Esc）"), theme.CancelIcon(), v.cancel)
+	v.CancelB = widget.NewButtonWithIcon(i18n.T("counter.cancel"), theme.CancelIcon(), v.cancel)
 	v.CancelB.Disable()
-	v.Progress = widget.NewLabel(i18n.T("counter.ready", "请输入金额"))
+	v.Progress = widget.NewLabel(i18n.T("counter.ready"))
 	v.Progress.Wrapping = fyne.TextWrapWord
 	v.Seconds = widget.NewLabel("")
 	v.Result = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.Result.Wrapping = fyne.TextWrapWord
 	v.History = widget.NewList(
 		func() int { return len(v.history) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			r := v.history[len(v.history)-1-i]
-			o.(*widget.Label).SetText(fmt.Sprintf("%s  %s  %s  %s", r.OrderNo, walletName(r.Wallet), r.Amount.Display(), stateName(r)))
+			o.(*widget.Label).SetText(historyLine(v.history[len(v.history)-1-i]))
 		})
 
 	form := widget.NewForm(
-		widget.NewFormItem(i18n.T("counter.kind", "类型"), v.Kind),
-		widget.NewFormItem(i18n.T("counter.amount", "金额（元）"), v.Amount),
-		widget.NewFormItem(i18n.T("counter.code", "付款码"), v.Code),
+		widget.NewFormItem(i18n.T("counter.kind"), v.Kind),
+		widget.NewFormItem(i18n.T("counter.amount"), v.Amount),
+		widget.NewFormItem(i18n.T("counter.code"), v.Code),
 	)
 	left := container.NewVBox(
-		widget.NewCard(i18n.T("counter.title", "收款"), i18n.T("counter.sub", "输入金额 → Enter → 扫顾客付款码"), form),
+		widget.NewCard(i18n.T("counter.title"), i18n.T("counter.sub"), form),
 		container.NewHBox(v.Collect, v.CancelB),
-		widget.NewCard(i18n.T("counter.progress", "进度"), "", container.NewVBox(v.Progress, v.Seconds, v.Result)),
+		widget.NewCard(i18n.T("counter.progress"), "", container.NewVBox(v.Progress, v.Seconds, v.Result)),
 	)
-	hist := widget.NewCard(i18n.T("counter.history", "本次登录的收款"), "", v.History)
+	hist := widget.NewCard(i18n.T("counter.history"), "", v.History)
 	split := container.NewHSplit(container.NewVScroll(left), hist)
 	split.Offset = 0.55
 	v.content = split
@@ -132,20 +143,56 @@ func New(d Deps) *View {
 		}()
 	}
 	if d.Canvas != nil && d.Detector != nil {
-		v.stops = append(v.stops, scaninput.Canvas(d.Canvas, d.Detector, onScan, nil))
-		d.Canvas.AddShortcut(&escShortcut{}, func(fyne.Shortcut) { v.cancel() })
+		v.stops = append(v.stops, scaninput.CanvasKeys(d.Canvas, d.Detector, onScan,
+			map[fyne.KeyName]func(){fyne.KeyEscape: v.cancel}, nil))
 	}
+	v.stops = append(v.stops, d.Signals.Subscribe(app.SignalTerminal, func(any) { v.loadMode() }))
+	v.loadMode()
 	return v
 }
 
-type escShortcut struct{}
+// loadMode reads the cashier mode (off the UI goroutine) and applies it.
+func (v *View) loadMode() {
+	if v.deps.Terminal == nil {
+		return
+	}
+	var t app.TerminalInfo
+	var err error
+	async.Run(func() { t, err = v.deps.Terminal.CurrentTerminal(context.Background()) }, func() {
+		if err == nil {
+			v.setMode(t.CashierMode)
+		}
+	})
+}
 
-func (escShortcut) ShortcutName() string { return "counter.escape" }
+// setMode shows the kinds the terminal takes.
+func (v *View) setMode(m app.CashierMode) {
+	v.mode = m
+	var kinds []string
+	if m.Takes(false) {
+		kinds = append(kinds, i18n.T("counter.kind.sale"))
+	}
+	if m.Takes(true) {
+		kinds = append(kinds, i18n.T("counter.kind.deposit"))
+	}
+	sel := v.Kind.Selected
+	v.Kind.Options = kinds
+	keep := false
+	for _, k := range kinds {
+		keep = keep || k == sel
+	}
+	if !keep {
+		sel = kinds[0]
+	}
+	v.Kind.SetSelected(sel)
+	v.Kind.Refresh()
+}
 
 // Content is the workspace's root.
 func (v *View) Content() fyne.CanvasObject { return v.content }
 
-// Stop uninstalls the canvas scan handler and leaves the scan stream.
+// Stop uninstalls the canvas handlers and leaves the scan stream and the
+// signal hub.
 func (v *View) Stop() {
 	for _, s := range v.stops {
 		s()
@@ -170,7 +217,7 @@ func (v *View) scanned(code string) {
 }
 
 func (v *View) deposit() bool {
-	return v.Kind.Selected == i18n.T("counter.kind.deposit", "押金")
+	return v.Kind.Selected == i18n.T("counter.kind.deposit")
 }
 
 func (v *View) start() {
@@ -179,18 +226,18 @@ func (v *View) start() {
 	}
 	amount, err := app.ParsePositiveMoney(v.Amount.Text)
 	if err != nil {
-		v.Progress.SetText(i18n.T("counter.err.amount", "金额不对：{{.Err}}", map[string]any{"Err": err.Error()}))
+		v.Progress.SetText(i18n.T("counter.err.amount", "Err", err))
 		v.focus(v.Amount)
 		return
 	}
 	code := strings.TrimSpace(v.Code.Text)
 	if code == "" {
-		v.Progress.SetText(i18n.T("counter.scan", "请扫描顾客付款码"))
+		v.Progress.SetText(i18n.T("counter.scan"))
 		v.focus(v.Code)
 		return
 	}
 	if _, _, err := app.ClassifyCode(code); err != nil {
-		v.Progress.SetText(err.Error())
+		v.Progress.SetText(i18n.Err(err))
 		v.Code.SetText("")
 		v.focus(v.Code)
 		return
@@ -201,58 +248,64 @@ func (v *View) start() {
 	v.CancelB.Enable()
 	v.Result.SetText("")
 	v.Seconds.SetText("")
-	v.Progress.SetText(i18n.T("counter.sending", "正在发起收款…"))
+	v.Progress.SetText(i18n.T("counter.sending"))
 	deposit := v.deposit()
-	in := app.PayInput{
-		Order: app.Order{
-			StoreID: v.deps.Store.ID, TerminalID: v.deps.Terminal.ID, StaffID: v.deps.Staff.ID,
-			Total: amount, Payable: amount,
-		},
-		Code: code, Amount: amount, Deposit: deposit, StaffCode: v.deps.Staff.Code,
-		OnEvent: func(e app.PaymentEvent) {
-			fyne.Do(func() {
-				if e.Ref != "" && v.outTrade == "" {
-					v.outTrade = e.Ref
-				}
-				v.Progress.SetText(e.Message)
-				v.Seconds.SetText(i18n.T("counter.elapsed", "已用时 {{.S}} 秒", map[string]any{"S": e.Seconds}))
-			})
-		},
+	staff := v.deps.Staff
+	onEvent := func(e payment.Event) {
+		fyne.Do(func() {
+			if e.Ref != "" && v.outTrade == "" {
+				v.outTrade = e.Ref
+			}
+			v.Progress.SetText(i18n.M(e.Msg))
+			v.Seconds.SetText(i18n.T("counter.elapsed", "S", e.Seconds))
+		})
 	}
-	var res app.PayResult
+	prev, prevAmount, prevDeposit := v.order, v.orderAmount, v.orderDeposit
+	var out sale.Outcome
+	var orderNo string
 	async.Run(func() {
-		res, err = v.deps.Payments.Pay(context.Background(), in)
-		if err == nil && res.Paid() && v.deps.AfterPay != nil {
-			v.deps.AfterPay(res)
+		ctx := context.Background()
+		orderNo = prev
+		if orderNo != "" && (prevAmount != amount || prevDeposit != deposit) {
+			// Another amount is another order: give the unpaid one up.
+			_, _ = v.deps.Checkout.Void(ctx, prev, staff)
+			orderNo = ""
 		}
-	}, func() { v.finish(res, err) })
+		if orderNo == "" {
+			var o app.Order
+			o, err = v.deps.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Deposit: deposit, Total: amount})
+			if err != nil {
+				return
+			}
+			orderNo = o.OrderNo
+		}
+		out, err = v.deps.Checkout.PayByCode(ctx, orderNo, code, 0, staff, onEvent)
+	}, func() { v.finish(orderNo, amount, deposit, out, err) })
 }
 
-func (v *View) finish(res app.PayResult, err error) {
+func (v *View) finish(orderNo string, amount app.Money, deposit bool, out sale.Outcome, err error) {
 	v.running = false
 	v.Collect.Enable()
 	v.CancelB.Disable()
 	v.Code.SetText("")
+	v.order, v.orderAmount, v.orderDeposit = orderNo, amount, deposit
+	if out.Order.OrderNo == "" || !out.Order.Status.Open() {
+		v.order = "" // paid (or never written): the next scan starts afresh
+	}
 	if err != nil {
-		var dup *app.DuplicateScanError
-		switch {
-		case errors.As(err, &dup):
-			v.Result.SetText(i18n.T("counter.err.dup", "同一付款码刚刚已扫过，未重复扣款"))
-		default:
-			v.Result.SetText(i18n.T("counter.err.failed", "收款未完成：{{.Err}}", map[string]any{"Err": err.Error()}))
-		}
+		v.Result.SetText(i18n.T("counter.err.failed", "Err", err))
 		v.focus(v.Code)
 		return
 	}
-	v.history = append(v.history, res)
+	v.history = append(v.history, out)
 	v.History.Refresh()
-	if res.Paid() {
-		v.Result.SetText(i18n.T("counter.paid", "收款成功 {{.Amount}}  订单号 {{.No}}", map[string]any{"Amount": res.Amount.Display(), "No": res.OrderNo}))
+	if out.Paid() {
+		v.Result.SetText(i18n.T("counter.paid", "Amount", out.Order.Payable, "Short", out.Order.ShortNo(), "No", out.Order.OrderNo))
 		v.Amount.SetText("")
 		v.focus(v.Amount)
 		return
 	}
-	v.Result.SetText(stateName(res) + "：" + res.Message)
+	v.Result.SetText(stateName(out.Payment) + i18n.T("list.colon") + i18n.M(out.Payment.Msg))
 	v.focus(v.Code)
 }
 
@@ -262,45 +315,39 @@ func (v *View) cancel() {
 	}
 	no := v.outTrade
 	v.CancelB.Disable()
-	v.Progress.SetText(i18n.T("counter.cancelling", "正在取消：先查询，再撤销…"))
+	v.Progress.SetText(i18n.T("counter.cancelling"))
 	go func() {
 		ctx, stop := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer stop()
 		// Pay's own loop reports the final state through finish.
-		_, _ = v.deps.Payments.Cancel(ctx, no)
+		_ = v.deps.Checkout.Cancel(ctx, no)
 	}()
 }
 
-func walletName(w app.Wallet) string {
-	switch w {
-	case app.WalletWeChat:
-		return i18n.T("wallet.wechat", "微信")
-	case app.WalletAlipay:
-		return i18n.T("wallet.alipay", "支付宝")
-	case app.WalletUnionPay:
-		return i18n.T("wallet.unionpay", "云闪付")
-	case app.WalletMember:
-		return i18n.T("wallet.member", "会员卡")
-	}
-	return string(w)
+// historyLine puts the state first so a narrow list never cuts it off.
+func historyLine(o sale.Outcome) string {
+	return fmt.Sprintf("%s  %s  %s  %s", stateName(o.Payment), o.Payment.Amount.Display(),
+		i18n.M(app.WalletName(o.Payment.Wallet)), i18n.T("counter.short_no", "Short", app.ShortNo(o.Order.OrderNo)))
 }
 
-func stateName(r app.PayResult) string {
-	prefix := ""
-	if r.Deposit {
-		prefix = i18n.T("counter.kind.deposit", "押金") + " "
-	}
+func stateName(r payment.PayResult) string {
+	s := ""
 	switch r.State {
-	case app.IntentPaid:
-		return prefix + i18n.T("counter.state.paid", "已收款")
-	case app.IntentReversed:
-		return prefix + i18n.T("counter.state.reversed", "已撤销")
-	case app.IntentClosed:
-		return prefix + i18n.T("counter.state.closed", "已关闭")
-	case app.IntentFailed:
-		return prefix + i18n.T("counter.state.failed", "失败")
-	case app.IntentManual:
-		return prefix + i18n.T("counter.state.manual", "待人工核实")
+	case payment.IntentPaid:
+		s = i18n.T("counter.state.paid")
+	case payment.IntentReversed:
+		s = i18n.T("counter.state.reversed")
+	case payment.IntentClosed:
+		s = i18n.T("counter.state.closed")
+	case payment.IntentFailed:
+		s = i18n.T("counter.state.failed")
+	case payment.IntentManual:
+		s = i18n.T("counter.state.manual")
+	default:
+		s = string(r.State)
 	}
-	return prefix + string(r.State)
+	if r.Deposit {
+		return i18n.T("counter.kind.deposit") + " " + s
+	}
+	return s
 }

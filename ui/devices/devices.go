@@ -4,6 +4,7 @@
 package devices
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"sync"
@@ -57,29 +58,57 @@ type Door struct {
 	Open        bool
 }
 
-// Deps are the feeds the workspace shows. Any of them may be nil when the
-// runtime has no such thing (a real printer has no receipt images).
+// StatusFeed gives every configured device's state and tells of changes.
+type StatusFeed interface {
+	Statuses() []Status
+	SubscribeStatus(fn func()) (cancel func())
+}
+
+// PrintQueue is the durable print queue.
+type PrintQueue interface {
+	Jobs(ctx context.Context) ([]Job, error)
+	Reprint(ctx context.Context, id int64) error
+}
+
+// VirtualPrinter is the simulated printer of the embedded default: the
+// receipts it rendered from their ESC/POS bytes, and its fault switches
+// for training and demos.
+type VirtualPrinter interface {
+	Receipts() []Receipt
+	SubscribeReceipts(fn func(Receipt)) (cancel func())
+	SetPaperOut(bool)
+	SetCoverOpen(bool)
+}
+
+// VirtualSpeaker is the simulated cloud speaker: what it said.
+type VirtualSpeaker interface {
+	Spoken() []Utterance
+	SubscribeSpoken(fn func(Utterance)) (cancel func())
+}
+
+// Cabinet is the smart cabinet's doors: their states (and changes the
+// boards report), and opening one for the person logged in — through the
+// cabinet use case, which checks the cabinet-door permission and audits.
+type Cabinet interface {
+	Doors(ctx context.Context) ([]Door, error)
+	OpenDoor(ctx context.Context, board, lock int) error
+	SubscribeDoors(fn func()) (cancel func())
+}
+
+// SimCabinet closes the simulated cabinet's open doors (what a customer
+// does after taking goods).
+type SimCabinet interface{ CloseDoors() }
+
+// Deps are the feeds the workspace shows. Printer, Speaker, Cabinet and
+// SimCabinet are nil when the terminal has no such thing (a real printer
+// has no receipt images).
 type Deps struct {
-	Receipts          func() []Receipt
-	SubscribeReceipts func(func(Receipt)) (cancel func())
-	Spoken            func() []Utterance
-	SubscribeSpoken   func(func(Utterance)) (cancel func())
-	Statuses          func() []Status
-	SubscribeStatus   func(func()) (cancel func()) // called when any device's state changes
-	Jobs              func() ([]Job, error)
-	Reprint           func(id int64) error
-	// SetPaperOut / SetCoverOpen drive the simulated printer's faults, for
-	// training and demos; nil with a real printer.
-	SetPaperOut  func(bool)
-	SetCoverOpen func(bool)
-	// Cabinet lock boards: the doors' states, opening one, and change
-	// notifications (unsolicited board reports). CloseDoors shuts the
-	// simulated cabinet's open doors (what a customer does); nil with real
-	// boards.
-	Doors          func() ([]Door, error)
-	OpenDoor       func(board, lock int) error
-	SubscribeDoors func(func()) (cancel func())
-	CloseDoors     func()
+	Status     StatusFeed
+	Queue      PrintQueue
+	Printer    VirtualPrinter
+	Speaker    VirtualSpeaker
+	Cabinet    Cabinet
+	SimCabinet SimCabinet
 }
 
 // View is the workspace.
@@ -109,7 +138,7 @@ func New(d Deps) *View {
 	v.Paper = canvas.NewImageFromImage(nil)
 	v.Paper.FillMode = canvas.ImageFillContain
 	v.Paper.SetMinSize(fyne.NewSize(300, 420))
-	v.PaperText = widget.NewLabel(i18n.T("devices.printer.empty", "还没有打印小票"))
+	v.PaperText = widget.NewLabel(i18n.T("devices.printer.empty"))
 	v.Status = widget.NewLabel("")
 	v.Status.Wrapping = fyne.TextWrapWord
 	v.Message = widget.NewLabel("")
@@ -142,44 +171,36 @@ func New(d Deps) *View {
 		}
 		v.mu.Unlock()
 	}
-	reprint := widget.NewButtonWithIcon(i18n.T("devices.reprint", "重打选中小票"), theme.DocumentPrintIcon(), v.reprint)
-	if d.Reprint == nil {
-		reprint.Disable()
-	}
-	refresh := widget.NewButtonWithIcon(i18n.T("devices.refresh", "刷新"), theme.ViewRefreshIcon(), v.Refresh)
+	reprint := widget.NewButtonWithIcon(i18n.T("devices.reprint"), theme.DocumentPrintIcon(), v.reprint)
+	refresh := widget.NewButtonWithIcon(i18n.T("devices.refresh"), theme.ViewRefreshIcon(), v.Refresh)
 
 	var faults []fyne.CanvasObject
-	if d.SetPaperOut != nil {
-		paper := widget.NewCheck(i18n.T("devices.sim.paperout", "模拟缺纸"), d.SetPaperOut)
-		faults = append(faults, paper)
-	}
-	if d.SetCoverOpen != nil {
-		faults = append(faults, widget.NewCheck(i18n.T("devices.sim.cover", "模拟开盖"), d.SetCoverOpen))
+	if d.Printer != nil {
+		faults = append(faults, widget.NewCheck(i18n.T("devices.sim.paperout"), d.Printer.SetPaperOut),
+			widget.NewCheck(i18n.T("devices.sim.cover"), d.Printer.SetCoverOpen))
 	}
 
-	printerCard := widget.NewCard(i18n.T("devices.printer", "虚拟打印机"), i18n.T("devices.printer.sub", "由 ESC/POS 字节渲染的最新小票"),
+	printerCard := widget.NewCard(i18n.T("devices.printer"), i18n.T("devices.printer.sub"),
 		container.NewBorder(container.NewHBox(faults...), nil, nil, nil, container.NewVScroll(container.NewVBox(v.Paper, v.PaperText))))
-	speakerCard := widget.NewCard(i18n.T("devices.speaker", "虚拟语音播报"), "", v.Spoken)
-	queueCard := widget.NewCard(i18n.T("devices.queue", "打印队列"), "",
+	speakerCard := widget.NewCard(i18n.T("devices.speaker"), "", v.Spoken)
+	queueCard := widget.NewCard(i18n.T("devices.queue"), "",
 		container.NewBorder(nil, container.NewHBox(reprint, refresh, v.Message), nil, nil, v.JobList))
-	statusCard := widget.NewCard(i18n.T("devices.status", "设备状态"), "", v.Status)
+	statusCard := widget.NewCard(i18n.T("devices.status"), "", v.Status)
 
 	lower := fyne.CanvasObject(speakerCard)
-	if d.Doors != nil {
+	if d.Cabinet != nil {
 		v.DoorGrid = container.NewGridWrap(fyne.NewSize(92, 40))
 		v.DoorMsg = widget.NewLabel("")
 		tools := container.NewHBox(v.DoorMsg)
-		if d.CloseDoors != nil {
-			tools.Add(widget.NewButton(i18n.T("devices.doors.close", "模拟关门"), func() { d.CloseDoors(); v.refreshDoors() }))
+		if d.SimCabinet != nil {
+			tools.Add(widget.NewButton(i18n.T("devices.doors.close"), func() { d.SimCabinet.CloseDoors(); v.refreshDoors() }))
 		}
-		doorCard := widget.NewCard(i18n.T("devices.doors", "智能柜门锁"), i18n.T("devices.doors.sub", "点击开门"),
+		doorCard := widget.NewCard(i18n.T("devices.doors"), i18n.T("devices.doors.sub"),
 			container.NewBorder(nil, tools, nil, nil, container.NewVScroll(v.DoorGrid)))
 		lower = container.NewAppTabs(
-			container.NewTabItem(i18n.T("devices.speaker", "虚拟语音播报"), speakerCard),
-			container.NewTabItem(i18n.T("devices.doors", "智能柜门锁"), doorCard))
-		if d.SubscribeDoors != nil {
-			v.cancel = append(v.cancel, d.SubscribeDoors(func() { fyne.Do(v.refreshDoors) }))
-		}
+			container.NewTabItem(i18n.T("devices.speaker"), speakerCard),
+			container.NewTabItem(i18n.T("devices.doors"), doorCard))
+		v.cancel = append(v.cancel, d.Cabinet.SubscribeDoors(func() { fyne.Do(v.refreshDoors) }))
 		v.refreshDoors()
 	}
 	right := container.NewVSplit(container.NewBorder(statusCard, nil, nil, nil, queueCard), lower)
@@ -188,27 +209,22 @@ func New(d Deps) *View {
 	split.Offset = 0.42
 	v.content = split
 
-	if d.SubscribeReceipts != nil {
-		v.cancel = append(v.cancel, d.SubscribeReceipts(func(r Receipt) {
+	if d.Printer != nil {
+		v.cancel = append(v.cancel, d.Printer.SubscribeReceipts(func(r Receipt) {
 			fyne.Do(func() { v.addReceipt(r); v.Refresh() })
 		}))
-	}
-	if d.SubscribeStatus != nil {
-		v.cancel = append(v.cancel, d.SubscribeStatus(func() { fyne.Do(v.Refresh) }))
-	}
-	if d.SubscribeSpoken != nil {
-		v.cancel = append(v.cancel, d.SubscribeSpoken(func(u Utterance) {
-			fyne.Do(func() { v.mu.Lock(); v.spoken = append(v.spoken, u); v.mu.Unlock(); v.Spoken.Refresh() })
-		}))
-	}
-	if d.Receipts != nil {
-		rs := d.Receipts()
-		if len(rs) > 0 {
+		if rs := d.Printer.Receipts(); len(rs) > 0 {
 			v.addReceipt(rs[len(rs)-1])
 		}
 	}
-	if d.Spoken != nil {
-		v.spoken = d.Spoken()
+	if d.Status != nil {
+		v.cancel = append(v.cancel, d.Status.SubscribeStatus(func() { fyne.Do(v.Refresh) }))
+	}
+	if d.Speaker != nil {
+		v.cancel = append(v.cancel, d.Speaker.SubscribeSpoken(func(u Utterance) {
+			fyne.Do(func() { v.mu.Lock(); v.spoken = append(v.spoken, u); v.mu.Unlock(); v.Spoken.Refresh() })
+		}))
+		v.spoken = d.Speaker.Spoken()
 	}
 	v.Refresh()
 	return v
@@ -229,7 +245,7 @@ func (v *View) addReceipt(r Receipt) {
 	v.receipts = append(v.receipts, r)
 	v.Paper.Image = r.Image
 	v.Paper.Refresh()
-	v.PaperText.SetText(i18n.T("devices.printer.at", "打印时间 {{.At}}", map[string]any{"At": r.At.Format("15:04:05")}))
+	v.PaperText.SetText(i18n.T("devices.printer.at", "At", r.At.Format("15:04:05")))
 }
 
 // LastReceipt is the receipt on show (tests read it).
@@ -246,11 +262,11 @@ func (v *View) Refresh() {
 	var sts []Status
 	var err error
 	async.Run(func() {
-		if v.deps.Jobs != nil {
-			jobs, err = v.deps.Jobs()
+		if v.deps.Queue != nil {
+			jobs, err = v.deps.Queue.Jobs(context.Background())
 		}
-		if v.deps.Statuses != nil {
-			sts = v.deps.Statuses()
+		if v.deps.Status != nil {
+			sts = v.deps.Status.Statuses()
 		}
 	}, func() {
 		v.mu.Lock()
@@ -260,7 +276,7 @@ func (v *View) Refresh() {
 		v.statuses = sts
 		v.mu.Unlock()
 		if err != nil {
-			v.Message.SetText(err.Error())
+			v.Message.SetText(i18n.Err(err))
 		}
 		v.JobList.Refresh()
 		text := ""
@@ -268,7 +284,7 @@ func (v *View) Refresh() {
 			text += fmt.Sprintf("%s：%s  %s\n", s.Name, stateName(s.State), s.Message)
 		}
 		if text == "" {
-			text = i18n.T("devices.none", "未配置设备")
+			text = i18n.T("devices.none")
 		}
 		v.Status.SetText(text)
 	})
@@ -277,17 +293,17 @@ func (v *View) Refresh() {
 func (v *View) refreshDoors() {
 	var doors []Door
 	var err error
-	async.Run(func() { doors, err = v.deps.Doors() }, func() {
+	async.Run(func() { doors, err = v.deps.Cabinet.Doors(context.Background()) }, func() {
 		if err != nil {
-			v.DoorMsg.SetText(err.Error())
+			v.DoorMsg.SetText(i18n.Err(err))
 			return
 		}
 		v.DoorGrid.RemoveAll()
 		for _, d := range doors {
 			d := d
-			label := i18n.T("devices.door", "{{.N}}号门", map[string]any{"N": d.Lock}) + " " + i18n.T("devices.door.closed", "关")
+			label := i18n.T("devices.door", "N", d.Lock) + " " + i18n.T("devices.door.closed")
 			if d.Open {
-				label = i18n.T("devices.door", "{{.N}}号门", map[string]any{"N": d.Lock}) + " " + i18n.T("devices.door.open", "开")
+				label = i18n.T("devices.door", "N", d.Lock) + " " + i18n.T("devices.door.open")
 			}
 			b := widget.NewButton(label, func() { v.openDoor(d.Board, d.Lock) })
 			if d.Open {
@@ -300,12 +316,12 @@ func (v *View) refreshDoors() {
 
 func (v *View) openDoor(board, lock int) {
 	var err error
-	v.DoorMsg.SetText(i18n.T("devices.door.opening", "正在开门…"))
-	async.Run(func() { err = v.deps.OpenDoor(board, lock) }, func() {
+	v.DoorMsg.SetText(i18n.T("devices.door.opening"))
+	async.Run(func() { err = v.deps.Cabinet.OpenDoor(context.Background(), board, lock) }, func() {
 		if err != nil {
-			v.DoorMsg.SetText(err.Error())
+			v.DoorMsg.SetText(i18n.Err(err))
 		} else {
-			v.DoorMsg.SetText(i18n.T("devices.door.opened", "{{.N}}号门已打开", map[string]any{"N": lock}))
+			v.DoorMsg.SetText(i18n.T("devices.door.opened", "N", lock))
 		}
 		v.refreshDoors()
 	})
@@ -316,16 +332,19 @@ func (v *View) reprint() {
 	id := v.selected
 	v.mu.Unlock()
 	if id < 0 {
-		v.Message.SetText(i18n.T("devices.reprint.pick", "请先在打印队列中选中一张小票"))
+		v.Message.SetText(i18n.T("devices.reprint.pick"))
 		return
 	}
 	var err error
-	async.Run(func() { err = v.deps.Reprint(id) }, func() {
+	if v.deps.Queue == nil {
+		return
+	}
+	async.Run(func() { err = v.deps.Queue.Reprint(context.Background(), id) }, func() {
 		if err != nil {
-			v.Message.SetText(err.Error())
+			v.Message.SetText(i18n.Err(err))
 			return
 		}
-		v.Message.SetText(i18n.T("devices.reprint.queued", "已加入打印队列"))
+		v.Message.SetText(i18n.T("devices.reprint.queued"))
 		v.Refresh()
 	})
 }
@@ -333,21 +352,21 @@ func (v *View) reprint() {
 func stateName(s string) string {
 	switch s {
 	case "ready":
-		return i18n.T("devices.state.ready", "就绪")
+		return i18n.T("devices.state.ready")
 	case "busy":
-		return i18n.T("devices.state.busy", "忙")
+		return i18n.T("devices.state.busy")
 	case "paper_out":
-		return i18n.T("devices.state.paperout", "缺纸")
+		return i18n.T("devices.state.paperout")
 	case "paper_near_end":
-		return i18n.T("devices.state.nearend", "纸将用尽")
+		return i18n.T("devices.state.nearend")
 	case "cover_open":
-		return i18n.T("devices.state.cover", "纸仓盖打开")
+		return i18n.T("devices.state.cover")
 	case "offline":
-		return i18n.T("devices.state.offline", "脱机")
+		return i18n.T("devices.state.offline")
 	case "disconnected":
-		return i18n.T("devices.state.disconnected", "已断开")
+		return i18n.T("devices.state.disconnected")
 	case "connecting":
-		return i18n.T("devices.state.connecting", "正在连接")
+		return i18n.T("devices.state.connecting")
 	}
 	return s
 }
@@ -355,15 +374,15 @@ func stateName(s string) string {
 func jobState(s string) string {
 	switch s {
 	case "queued":
-		return i18n.T("devices.job.queued", "排队中")
+		return i18n.T("devices.job.queued")
 	case "printing":
-		return i18n.T("devices.job.printing", "打印中")
+		return i18n.T("devices.job.printing")
 	case "printed":
-		return i18n.T("devices.job.printed", "已打印")
+		return i18n.T("devices.job.printed")
 	case "failed":
-		return i18n.T("devices.job.failed", "失败")
+		return i18n.T("devices.job.failed")
 	case "cancelled":
-		return i18n.T("devices.job.cancelled", "已取消")
+		return i18n.T("devices.job.cancelled")
 	}
 	return s
 }
@@ -371,15 +390,15 @@ func jobState(s string) string {
 func jobKind(s string) string {
 	switch s {
 	case "sale":
-		return i18n.T("devices.kind.sale", "销售小票")
+		return i18n.T("devices.kind.sale")
 	case "refund":
-		return i18n.T("devices.kind.refund", "退款小票")
+		return i18n.T("devices.kind.refund")
 	case "deposit":
-		return i18n.T("devices.kind.deposit", "押金小票")
+		return i18n.T("devices.kind.deposit")
 	case "shift":
-		return i18n.T("devices.kind.shift", "交班小票")
+		return i18n.T("devices.kind.shift")
 	case "test":
-		return i18n.T("devices.kind.test", "测试页")
+		return i18n.T("devices.kind.test")
 	}
 	return s
 }

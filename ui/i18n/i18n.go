@@ -95,8 +95,8 @@ func SettingTakesEffect() bool {
 	return true
 }
 
-// Use chooses the language (a setting value: zh, en, system or "") for
-// every later lookup.
+// Use chooses the language (a setting value: zh, en, or system / "" to
+// follow the locale) for every later lookup.
 func Use(setting string) error {
 	l := Resolve(setting, os.Getenv)
 	mu.Lock()
@@ -106,7 +106,7 @@ func Use(setting string) error {
 	}
 	current = l
 	parsed = map[string]*template.Template{}
-	if SettingTakesEffect() && setting != System {
+	if SettingTakesEffect() && (setting == Chinese || setting == English) {
 		tag := "zh_CN"
 		if l == English {
 			tag = "en_US"
@@ -126,6 +126,10 @@ func Current() string {
 	defer mu.RUnlock()
 	return current
 }
+
+// Key marks a literal translation key that is looked up later (a title
+// kept as a key so it follows a language change); it returns k.
+func Key(k string) string { return k }
 
 // T translates key with key/value parameters. A missing key shows itself
 // (a test keeps that from shipping).
@@ -211,6 +215,15 @@ func format(v any) any {
 func Err(err error) string {
 	if err == nil {
 		return ""
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var parts []string
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				parts = append(parts, Err(e))
+			}
+		}
+		return strings.Join(parts, T("list.sep"))
 	}
 	if m, ok := app.AsMessage(err); ok {
 		s := M(m)

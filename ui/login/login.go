@@ -4,7 +4,6 @@ package login
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"cashier/app"
+	"cashier/app/auth"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
 )
@@ -50,13 +50,13 @@ type Screen struct {
 func New(d Deps) *Screen {
 	s := &Screen{deps: d}
 	s.Code = widget.NewEntry()
-	s.Code.SetPlaceHolder(i18n.T("login.code.placeholder", "工号"))
+	s.Code.SetPlaceHolder(i18n.T("login.code.placeholder"))
 	s.PIN = widget.NewPasswordEntry()
-	s.PIN.SetPlaceHolder(i18n.T("login.pin.placeholder", "密码（4-12位数字）"))
+	s.PIN.SetPlaceHolder(i18n.T("login.pin.placeholder"))
 	s.Message = widget.NewLabel("")
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Message.Importance = widget.DangerImportance
-	s.Submit = widget.NewButtonWithIcon(i18n.T("login.submit", "登录"), theme.LoginIcon(), s.submit)
+	s.Submit = widget.NewButtonWithIcon(i18n.T("login.submit"), theme.LoginIcon(), s.submit)
 	s.Submit.Importance = widget.HighImportance
 	s.Code.OnSubmitted = func(string) { s.focus(s.PIN) }
 	s.PIN.OnSubmitted = func(string) { s.submit() }
@@ -66,7 +66,7 @@ func New(d Deps) *Screen {
 		st := st
 		label := fmt.Sprintf("%s\n%s %s", st.Name, roleName(st.Role), st.Code)
 		if pin, ok := d.DemoPINs[st.Code]; ok {
-			label = fmt.Sprintf("%s（%s）\n%s %s", st.Name, roleName(st.Role), i18n.T("login.demo.pin", "演示密码"), pin)
+			label = fmt.Sprintf("%s（%s）\n%s %s", st.Name, roleName(st.Role), i18n.T("login.demo.pin"), pin)
 		}
 		b := widget.NewButton(label, func() {
 			s.Code.SetText(st.Code)
@@ -78,21 +78,21 @@ func New(d Deps) *Screen {
 		people.Add(b)
 	}
 
-	title := widget.NewLabelWithStyle(i18n.T("login.title", "员工登录"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(i18n.T("login.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
 	store := widget.NewLabelWithStyle(d.StoreName, fyne.TextAlignCenter, fyne.TextStyle{})
 	form := widget.NewForm(
-		widget.NewFormItem(i18n.T("login.code", "工号"), s.Code),
-		widget.NewFormItem(i18n.T("login.pin", "密码"), s.PIN),
+		widget.NewFormItem(i18n.T("login.code"), s.Code),
+		widget.NewFormItem(i18n.T("login.pin"), s.PIN),
 	)
 	items := []fyne.CanvasObject{title, store}
 	if d.Sandbox {
-		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox", "沙箱模式：不会真实扣款"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 		b.Importance = widget.WarningImportance
 		items = append(items, b)
 	}
 	if len(d.DemoPINs) > 0 {
-		items = append(items, widget.NewLabelWithStyle(i18n.T("login.demo.hint", "演示数据：点击员工即可填入工号"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+		items = append(items, widget.NewLabelWithStyle(i18n.T("login.demo.hint"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 	}
 	items = append(items, people, form, s.Submit, s.Message)
 	box := container.NewVBox(items...)
@@ -119,18 +119,18 @@ func (s *Screen) submit() {
 	code := strings.TrimSpace(s.Code.Text)
 	pin := s.PIN.Text
 	if code == "" {
-		s.Message.SetText(i18n.T("login.err.code", "请输入工号"))
+		s.Message.SetText(i18n.T("login.err.code"))
 		s.focus(s.Code)
 		return
 	}
-	if err := app.ValidatePIN(pin); err != nil {
-		s.Message.SetText(i18n.T("login.err.pinformat", "密码须为4到12位数字"))
+	if err := auth.ValidatePIN(pin); err != nil {
+		s.Message.SetText(i18n.T("login.err.pinformat"))
 		s.focus(s.PIN)
 		return
 	}
 	s.busy = true
 	s.Submit.Disable()
-	s.Message.SetText(i18n.T("login.checking", "正在验证…"))
+	s.Message.SetText(i18n.T("login.checking"))
 	// bcrypt takes tens of milliseconds and the store writes: keep it off
 	// the UI goroutine.
 	var st app.Staff
@@ -154,30 +154,16 @@ func (s *Screen) submit() {
 }
 
 // Explain turns a login error into words for the cashier.
-func Explain(err error) string {
-	var wrong *app.WrongPINError
-	var locked *app.LockedError
-	switch {
-	case errors.As(err, &wrong):
-		return i18n.T("login.err.wrongpin", "密码错误，还可尝试 {{.N}} 次", map[string]any{"N": wrong.Remaining})
-	case errors.As(err, &locked):
-		return i18n.T("login.err.locked", "密码错误次数过多，已锁定至 {{.Until}}", map[string]any{"Until": locked.Until.Format("15:04:05")})
-	case errors.Is(err, app.ErrUnknownStaff):
-		return i18n.T("login.err.unknown", "没有这个工号")
-	case errors.Is(err, app.ErrStaffDisabled):
-		return i18n.T("login.err.disabled", "该员工已停用，请联系店长")
-	}
-	return i18n.T("login.err.other", "登录失败：{{.Err}}", map[string]any{"Err": err.Error()})
-}
+func Explain(err error) string { return i18n.Err(err) }
 
 func roleName(r app.Role) string {
 	switch r {
 	case app.RoleAdmin:
-		return i18n.T("role.admin", "管理员")
+		return i18n.T("role.admin")
 	case app.RoleManager:
-		return i18n.T("role.manager", "店长")
+		return i18n.T("role.manager")
 	}
-	return i18n.T("role.clerk", "店员")
+	return i18n.T("role.clerk")
 }
 
 // RoleName is the translated role name.

@@ -25,6 +25,9 @@ type Entry struct {
 	widget.Entry
 	Detector Detector
 	OnScan   func(code string)
+	// OnEscape, when set, takes the Esc key (a screen's cancel works
+	// while the cursor is in the field).
+	OnEscape func()
 	Now      func() time.Time // tests inject key times
 }
 
@@ -69,6 +72,10 @@ func (e *Entry) TypedRune(r rune) {
 
 // TypedKey routes Enter and other keys through the detector.
 func (e *Entry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.OnEscape != nil {
+		e.OnEscape()
+		return
+	}
 	if e.Detector == nil {
 		e.Entry.TypedKey(k)
 		return
@@ -93,11 +100,22 @@ func (e *Entry) TypedKey(k *fyne.KeyEvent) {
 // (after a button tap clears focus). Typed keys there have nowhere to go
 // and are dropped; scans go to onScan. Returns a func that uninstalls.
 func Canvas(c fyne.Canvas, d Detector, onScan func(string), now func() time.Time) (remove func()) {
+	return CanvasKeys(c, d, onScan, nil, now)
+}
+
+// CanvasKeys is Canvas that also hands the listed keys (Esc, F-keys) to
+// their functions, so a button's key works when no widget has focus.
+func CanvasKeys(c fyne.Canvas, d Detector, onScan func(string), keys map[fyne.KeyName]func(), now func() time.Time) (remove func()) {
 	if now == nil {
 		now = time.Now
 	}
 	c.SetOnTypedRune(func(r rune) { d.Key(r, now()) })
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if fn := keys[k.Name]; fn != nil {
+			d.Other(now())
+			fn()
+			return
+		}
 		if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
 			if code, ok, _ := d.Enter(now()); ok && onScan != nil {
 				onScan(code)

@@ -16,12 +16,20 @@ import (
 	"cashier/ui/i18n"
 )
 
+// Service is what the workspace needs: the settings use cases
+// (app/settings.Service). Saving tells every open screen (the shell's
+// title, the counter's cashier mode) through the signal hub.
+type Service interface {
+	Current(ctx context.Context) (app.StoreInfo, app.TerminalInfo, error)
+	Language(ctx context.Context) (string, error)
+	Save(ctx context.Context, staffID int64, s app.StoreInfo, t app.TerminalInfo) error
+	SaveLanguage(ctx context.Context, language string) error
+}
+
 // Deps is what the workspace needs.
 type Deps struct {
-	Settings app.Settings
-	Staff    app.Staff // who is logged in: saving needs the settings permission
-	// OnSaved is told the new details (the shell updates its title bar).
-	OnSaved func(app.StoreInfo, app.TerminalInfo)
+	Settings Service
+	Staff    app.Staff // who is logged in: saving needs the settings permission (checked again when saving)
 }
 
 // View is the Settings workspace.
@@ -43,11 +51,11 @@ var modes = []app.CashierMode{app.ModeSale, app.ModeDeposit, app.ModeSaleDeposit
 func modeLabel(m app.CashierMode) string {
 	switch m {
 	case app.ModeSale:
-		return i18n.T("settings.mode.sale", "仅收银")
+		return i18n.T("settings.mode.sale")
 	case app.ModeDeposit:
-		return i18n.T("settings.mode.deposit", "仅押金")
+		return i18n.T("settings.mode.deposit")
 	}
-	return i18n.T("settings.mode.both", "收银+押金")
+	return i18n.T("settings.mode.both")
 }
 
 var languages = []string{"zh", "en", "system"}
@@ -57,7 +65,7 @@ func langLabel(l string) string {
 	case "en":
 		return "English"
 	case "system":
-		return i18n.T("settings.lang.system", "跟随系统")
+		return i18n.T("settings.lang.system")
 	}
 	return "中文"
 }
@@ -81,31 +89,31 @@ func New(d Deps) *View {
 	v.Language = widget.NewSelect(langLabels, nil)
 	v.Status = widget.NewLabel("")
 	v.Status.Wrapping = fyne.TextWrapWord
-	v.Save = widget.NewButtonWithIcon(i18n.T("settings.save", "保存"), theme.DocumentSaveIcon(), v.save)
+	v.Save = widget.NewButtonWithIcon(i18n.T("settings.save"), theme.DocumentSaveIcon(), v.save)
 	v.Save.Importance = widget.HighImportance
 	if !d.Staff.Has(app.PermSettings) {
 		v.Save.Disable()
-		v.Status.SetText(i18n.T("settings.readonly", "只有店长或管理员可以修改设置"))
+		v.Status.SetText(i18n.T("settings.readonly"))
 	}
 
-	langNote := i18n.T("settings.lang.note", "重启后生效")
+	langNote := i18n.T("settings.lang.note")
 	if !i18n.SettingTakesEffect() {
-		langNote = i18n.T("settings.lang.os", "本系统上界面语言跟随操作系统")
+		langNote = i18n.T("settings.lang.os")
 	}
 	storeForm := widget.NewForm(
-		widget.NewFormItem(i18n.T("settings.store.name", "门店名称"), v.Name),
-		widget.NewFormItem(i18n.T("settings.store.address", "地址"), v.Address),
-		widget.NewFormItem(i18n.T("settings.store.phone", "电话"), v.Phone),
-		widget.NewFormItem(i18n.T("settings.store.footer", "小票页脚"), v.Footer),
+		widget.NewFormItem(i18n.T("settings.store.name"), v.Name),
+		widget.NewFormItem(i18n.T("settings.store.address"), v.Address),
+		widget.NewFormItem(i18n.T("settings.store.phone"), v.Phone),
+		widget.NewFormItem(i18n.T("settings.store.footer"), v.Footer),
 	)
 	termForm := widget.NewForm(
-		widget.NewFormItem(i18n.T("settings.terminal.name", "终端名称"), v.TermName),
-		widget.NewFormItem(i18n.T("settings.terminal.mode", "收银模式"), v.Mode),
-		widget.NewFormItem(i18n.T("settings.language", "界面语言"), container.NewBorder(nil, nil, nil, widget.NewLabel(langNote), v.Language)),
+		widget.NewFormItem(i18n.T("settings.terminal.name"), v.TermName),
+		widget.NewFormItem(i18n.T("settings.terminal.mode"), v.Mode),
+		widget.NewFormItem(i18n.T("settings.language"), container.NewBorder(nil, nil, nil, widget.NewLabel(langNote), v.Language)),
 	)
 	v.content = container.NewVScroll(container.NewVBox(
-		widget.NewCard(i18n.T("settings.store", "门店信息"), i18n.T("settings.store.sub", "打印在小票上"), storeForm),
-		widget.NewCard(i18n.T("settings.terminal", "本机终端"), "", termForm),
+		widget.NewCard(i18n.T("settings.store"), i18n.T("settings.store.sub"), storeForm),
+		widget.NewCard(i18n.T("settings.terminal"), "", termForm),
 		container.NewHBox(v.Save), v.Status,
 	))
 	v.reload()
@@ -118,16 +126,15 @@ func (v *View) Content() fyne.CanvasObject { return v.content }
 func (v *View) reload() {
 	var st app.StoreInfo
 	var tm app.TerminalInfo
-	var err1, err2 error
+	var err error
 	var lang string
 	async.Run(func() {
 		ctx := context.Background()
-		st, err1 = v.deps.Settings.Store.CurrentStore(ctx)
-		tm, err2 = v.deps.Settings.Store.CurrentTerminal(ctx)
-		lang, _ = v.deps.Settings.Store.GetSetting(ctx, "language", "zh")
+		st, tm, err = v.deps.Settings.Current(ctx)
+		lang, _ = v.deps.Settings.Language(ctx)
 	}, func() {
-		if err := errors.Join(err1, err2); err != nil {
-			v.Status.SetText(i18n.T("settings.err.load", "读取设置失败：{{.Err}}", map[string]any{"Err": err.Error()}))
+		if err != nil {
+			v.Status.SetText(i18n.T("settings.err.load", "Err", err))
 			return
 		}
 		v.store, v.term = st, tm
@@ -158,30 +165,26 @@ func (v *View) save() {
 		}
 	}
 	if err := errors.Join(st.Validate(), tm.Validate()); err != nil {
-		v.Status.SetText(i18n.T("settings.err.invalid", "请检查输入：{{.Err}}", map[string]any{"Err": err.Error()}))
+		v.Status.SetText(i18n.T("settings.err.invalid", "Err", err))
 		return
 	}
 	v.Save.Disable()
-	v.Status.SetText(i18n.T("settings.saving", "正在保存…"))
+	v.Status.SetText(i18n.T("settings.saving"))
 	staff := v.deps.Staff
 	var err error
 	async.Run(func() {
 		ctx := context.Background()
-		err = errors.Join(
-			v.deps.Settings.SaveStore(ctx, staff, st),
-			v.deps.Settings.SaveTerminal(ctx, staff, tm),
-			v.deps.Settings.SaveLanguage(ctx, lang),
-		)
+		err = v.deps.Settings.Save(ctx, staff.ID, st, tm)
+		if err == nil {
+			err = v.deps.Settings.SaveLanguage(ctx, lang)
+		}
 	}, func() {
 		v.Save.Enable()
 		if err != nil {
-			v.Status.SetText(i18n.T("settings.err.save", "保存失败：{{.Err}}", map[string]any{"Err": err.Error()}))
+			v.Status.SetText(i18n.T("settings.err.save", "Err", err))
 			return
 		}
 		v.store, v.term = st, tm
-		v.Status.SetText(i18n.T("settings.saved", "已保存"))
-		if v.deps.OnSaved != nil {
-			v.deps.OnSaved(st, tm)
-		}
+		v.Status.SetText(i18n.T("settings.saved"))
 	})
 }

@@ -22,9 +22,11 @@ import (
 
 // Workspace is one area of the app in the navigation bar.
 type Workspace struct {
-	ID    string
-	Title string
-	Icon  fyne.Resource
+	ID string
+	// TitleKey is the title's translation key: the title follows a
+	// language change.
+	TitleKey string
+	Icon     fyne.Resource
 	// Build makes the workspace for the person logged in. It runs on the UI
 	// goroutine and must not block.
 	Build func(s Session) Page
@@ -50,15 +52,21 @@ type StaffLister interface {
 
 // Deps is everything the shell wires into its screens.
 type Deps struct {
-	Auth      login.Authenticator
-	Staff     StaffLister
-	Settings  app.Settings
+	Auth     login.Authenticator
+	Staff    StaffLister
+	Settings settings.Service
+	// Signals tells the shell of settings and language changes: the title
+	// bar and the screens follow without a restart.
+	Signals   *app.Signals
 	Store     app.StoreInfo
 	Terminal  app.TerminalInfo
 	DemoPINs  map[string]string
 	Sandbox   bool
 	About     about.Info
 	Workspace []Workspace // workspaces from later features, shown before Settings/About
+	// UseLanguage applies a new language setting (i18n.Use); the shell
+	// then rebuilds the screens in it.
+	UseLanguage func(string)
 }
 
 // Shell owns the main window.
@@ -82,8 +90,43 @@ const WindowTitle = "智能收银台 POS"
 func New(a fyne.App, d Deps) *Shell {
 	s := &Shell{deps: d, win: a.NewWindow(WindowTitle)}
 	s.win.Resize(fyne.NewSize(1024, 720))
+	d.Signals.Subscribe(app.SignalTerminal, func(any) { s.reloadDetails() })
+	d.Signals.Subscribe(app.SignalLanguage, func(v any) {
+		lang, _ := v.(string)
+		fyne.Do(func() { s.relanguage(lang) })
+	})
 	s.ShowLogin()
 	return s
+}
+
+// reloadDetails reads the store and terminal details again (settings
+// changed) and shows them in the title bar.
+func (s *Shell) reloadDetails() {
+	var st app.StoreInfo
+	var tm app.TerminalInfo
+	var err error
+	async.Run(func() { st, tm, err = s.deps.Settings.Current(context.Background()) }, func() {
+		if err == nil {
+			s.deps.Store, s.deps.Terminal = st, tm
+			s.updateHeader()
+		}
+	})
+}
+
+// relanguage rebuilds the screens in the new language, keeping the
+// person logged in and the workspace open.
+func (s *Shell) relanguage(lang string) {
+	if s.deps.UseLanguage != nil {
+		s.deps.UseLanguage(lang)
+	}
+	if s.session == nil {
+		s.ShowLogin()
+		return
+	}
+	cur, st := s.current, s.session.Staff
+	s.stopPage()
+	s.enter(st)
+	s.nav.Select(cur)
 }
 
 // Window is the main window.
@@ -122,13 +165,10 @@ func (s *Shell) showLoginWith(staff []app.Staff) {
 
 func (s *Shell) builtins() []Workspace {
 	return []Workspace{
-		{ID: "settings", Title: i18n.T("nav.settings", "设置"), Icon: theme.SettingsIcon(), Build: func(se Session) Page {
-			return Page{Content: settings.New(settings.Deps{Settings: s.deps.Settings, Staff: se.Staff, OnSaved: func(st app.StoreInfo, tm app.TerminalInfo) {
-				s.deps.Store, s.deps.Terminal = st, tm
-				s.updateHeader()
-			}}).Content()}
+		{ID: "settings", TitleKey: i18n.Key("nav.settings"), Icon: theme.SettingsIcon(), Build: func(se Session) Page {
+			return Page{Content: settings.New(settings.Deps{Settings: s.deps.Settings, Staff: se.Staff}).Content()}
 		}},
-		{ID: "about", Title: i18n.T("nav.about", "关于"), Icon: theme.InfoIcon(), Build: func(Session) Page {
+		{ID: "about", TitleKey: i18n.Key("nav.about"), Icon: theme.InfoIcon(), Build: func(Session) Page {
 			return Page{Content: about.New(s.deps.About)}
 		}},
 	}
@@ -139,10 +179,10 @@ func (s *Shell) enter(st app.Staff) {
 	s.items = append(append([]Workspace{}, s.deps.Workspace...), s.builtins()...)
 	s.header = widget.NewLabel("")
 	s.updateHeader()
-	logout := widget.NewButtonWithIcon(i18n.T("shell.logout", "退出登录"), theme.LogoutIcon(), s.ShowLogin)
+	logout := widget.NewButtonWithIcon(i18n.T("shell.logout"), theme.LogoutIcon(), s.ShowLogin)
 	top := []fyne.CanvasObject{s.header}
 	if s.deps.Sandbox {
-		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox.badge", "沙箱 SANDBOX"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox.badge"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 		b.Importance = widget.WarningImportance
 		top = append(top, b)
 	}
@@ -155,7 +195,7 @@ func (s *Shell) enter(st app.Staff) {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Icon).SetResource(s.items[i].Icon)
-			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%s  Ctrl+%d", s.items[i].Title, i+1))
+			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%s  Ctrl+%d", i18n.T(s.items[i].TitleKey), i+1))
 		})
 	s.body = container.NewStack()
 	s.nav.OnSelected = func(i widget.ListItemID) { s.open(i) }
@@ -211,7 +251,7 @@ func (s *Shell) OpenID(id string) bool {
 func (s *Shell) Titles() []string {
 	var out []string
 	for _, w := range s.items {
-		out = append(out, w.Title)
+		out = append(out, i18n.T(w.TitleKey))
 	}
 	return out
 }
@@ -224,16 +264,16 @@ func (s *Shell) installShortcuts() {
 	var items []*fyne.MenuItem
 	for i, w := range s.items {
 		i := i
-		it := fyne.NewMenuItem(w.Title, func() { s.nav.Select(i) })
+		it := fyne.NewMenuItem(i18n.T(w.TitleKey), func() { s.nav.Select(i) })
 		if i < 9 {
 			it.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierShortcutDefault}
 		}
 		items = append(items, it)
 	}
-	logout := fyne.NewMenuItem(i18n.T("shell.logout", "退出登录"), s.ShowLogin)
+	logout := fyne.NewMenuItem(i18n.T("shell.logout"), s.ShowLogin)
 	logout.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
 	items = append(items, fyne.NewMenuItemSeparator(), logout)
-	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("shell.menu", "工作台"), items...)))
+	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("shell.menu"), items...)))
 	c := s.win.Canvas()
 	for i := range s.items {
 		if i >= 9 {

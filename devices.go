@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"cashier/app"
+	"cashier/app/cabinet"
+	"cashier/app/sale"
+	"cashier/hardware/escpos"
+	"cashier/hardware/lockboard"
+	"cashier/hardware/printer"
+	"cashier/hardware/printq"
+	"cashier/hardware/receipt"
+	"cashier/hardware/scanner"
+	"cashier/hardware/sim"
+	"cashier/hardware/speaker"
+	"cashier/hardware/transport"
+	"cashier/localdb"
+	"cashier/ui/i18n"
+)
+
+// Device settings (pos config set KEY VALUE). Empty means simulated: the
+// embedded default.
+const (
+	SettingPrinterPort   = "printer.port"   // transport spec: /dev/ttyUSB0, tcp:192.168.1.50:9100, /dev/usb/lp0, usb:VID:PID
+	SettingPrinterWidth  = "printer.width"  // 58 | 80
+	SettingSpeakerPort   = "speaker.port"   // transport spec of a SYN6288/XFS5152 module
+	SettingSpeakerModule = "speaker.module" // syn6288 | xfs5152
+	SettingScannerPort   = "scanner.port"   // transport spec of a serial scanner (keyboard-wedge scanners need none)
+	SettingLockPort      = "lock.port"      // transport spec of the cabinet's RS-485 lock line
+	SettingLockProtocol  = "lock.protocol"  // xor | kerong
+	SettingLockBoards    = "lock.boards"    // boards and their lock counts, e.g. "1:12,2:24"; add "i" for inverted wiring: "3:12i"
+)
+
+// Devices are the counter's devices, each simulated in the embedded
+// default: the receipt printer (and the drawer on it), the voice speaker,
+// scanners and the cabinet's lock boards. It is the checkout's and the
+// cabinet's port to them.
+type Devices struct {
+	db       *localdb.DB
+	clock    app.Clock
+	queue    *printq.Queue
+	printer  *printer.Printer
+	paper    escpos.Paper
+	emu      *sim.PrinterEmulator // nil with a real printer
+	speaker  *speaker.Speaker
+	spkSim   *sim.Speaker // nil with a real speaker
+	registry *transport.Registry
+	hub      *scanner.Hub
+	wedge    *scanner.Wedge
+	locks    lockboard.Controller // nil when no lock line is configured
+	lockConn *transport.Managed
+	lockBus  *sim.LockBus // the simulated cabinet in the embedded default
+	boards   []lockBoard
+
+	closers []func()
+}
+
+var (
+	_ sale.ReceiptPrinter = (*Devices)(nil)
+	_ sale.Announcer      = (*Devices)(nil)
+	_ sale.CashDrawer     = (*Devices)(nil)
+	_ cabinet.Locks       = (*Devices)(nil)
+)
+
+func (d *Devices) onClose(f func()) { d.closers = append(d.closers, f) }
+
+// Close stops every device, last started first.
+func (d *Devices) Close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+	d.closers = nil
+}
+
+func startDevices(ctx context.Context, db *localdb.DB, clock app.Clock, log io.Writer) (_ *Devices, err error) {
+	d := &Devices{db: db, clock: clock, registry: transport.NewRegistry(), hub: scanner.NewHub()}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if err := d.startPrinter(ctx); err != nil {
+		return nil, err
+	}
+	// A missing speaker, scanner or lock line must not stop the counter:
+	// report and go on.
+	if err := d.startSpeaker(); err != nil {
+		fmt.Fprintln(log, "speaker:", i18n.Err(err))
+	}
+	if err := d.startScanner(); err != nil {
+		fmt.Fprintln(log, "scanner:", i18n.Err(err))
+	}
+	if err := d.startLocks(log); err != nil {
+		fmt.Fprintln(log, "locks:", i18n.Err(err))
+	}
+	d.wedge = d.hub.Keyboard()
+	d.onClose(d.registry.Close)
+	return d, nil
+}
+
+func (d *Devices) setting(key string) string {
+	v, _ := d.db.GetSetting(context.Background(), key, "")
+	return v
+}
+
+// ErrDeviceSetting: a device setting cannot be used. Key names it.
+var ErrDeviceSetting = app.NewError("devices.bad_setting")
+
+func (d *Devices) startPrinter(ctx context.Context) error {
+	d.paper = escpos.Paper80
+	if d.setting(SettingPrinterWidth) == "58" {
+		d.paper = escpos.Paper58
+	}
+	cfg := printer.Config{Name: "receipt"}
+	if port := d.setting(SettingPrinterPort); port != "" {
+		sp, err := printer.ParseSpec(port)
+		if err != nil {
+			return ErrDeviceSetting.With("Key", SettingPrinterPort).Wrap(err)
+		}
+		cfg.Open = printer.SpecOpener(sp, nil)
+		if sp.Settings.Baud > 0 {
+			cfg.BytesPerSecond = sp.Settings.Baud / 10 // 8N1: ten bits a byte
+		}
+	} else {
+		d.emu = sim.NewPrinterEmulator(sim.PrinterOptions{Paper: d.paper})
+		cfg.Open = d.emu.Opener()
+	}
+	d.printer = printer.New(cfg)
+	go func() {
+		_, _ = d.printer.Check(ctx) // show the real state at once, not after the first watch period
+		d.printer.Watch(ctx, 5*time.Second)
+	}()
+	d.queue = printq.New(d.db.PrintJobs(), d.clock, printq.Options{})
+	d.queue.AddPrinter("receipt", d.printer)
+	if err := d.queue.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(func() { d.queue.Stop(); d.printer.Close() })
+	return nil
+}
+
+func (d *Devices) startSpeaker() error {
+	spec := d.setting(SettingSpeakerPort)
+	module := speaker.SYN6288
+	if d.setting(SettingSpeakerModule) == "xfs5152" {
+		module = speaker.XFS5152
+	}
+	if spec == "" {
+		d.spkSim = sim.NewSpeaker(sim.SpeakerOptions{Module: module, SendReady: true, PerRune: 60 * time.Millisecond})
+		path, err := d.spkSim.ServePTY()
+		if err != nil {
+			d.spkSim = nil
+			return err
+		}
+		d.onClose(func() { d.spkSim.Close() })
+		spec = path
+	}
+	sp, err := transport.ParseSpec(spec)
+	if err != nil {
+		return ErrDeviceSetting.With("Key", SettingSpeakerPort).Wrap(err)
+	}
+	m := transport.NewManaged("speaker", sp, transport.ManagedOptions{})
+	d.registry.Add(m)
+	m.Start()
+	d.speaker = speaker.New(m.Port(), speaker.Options{Module: module, OnState: m.Report})
+	d.onClose(func() { d.speaker.Close(); m.Close() })
+	return nil
+}
+
+func (d *Devices) startScanner() error {
+	spec := d.setting(SettingScannerPort)
+	if spec == "" {
+		return nil // keyboard-wedge scanners need no port
+	}
+	sp, err := transport.ParseSpec(spec)
+	if err != nil {
+		return ErrDeviceSetting.With("Key", SettingScannerPort).Wrap(err)
+	}
+	m := transport.NewManaged("scanner", sp, transport.ManagedOptions{})
+	d.registry.Add(m)
+	m.Start()
+	d.hub.AttachSerial(m.Port(), scanner.SerialOptions{Device: "scanner"})
+	d.onClose(func() { m.Close() })
+	return nil
+}
+
+type lockBoard struct {
+	addr, locks int
+	inverted    bool
+}
+
+// parseBoards reads "1:12,2:24i" (board:locks, i = inverted wiring).
+func parseBoards(v string) ([]lockBoard, error) {
+	var out []lockBoard
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		inv := strings.HasSuffix(part, "i")
+		part = strings.TrimSuffix(part, "i")
+		a, n, ok := strings.Cut(part, ":")
+		addr, err1 := strconv.Atoi(a)
+		locks, err2 := strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || addr < 0 || addr > 31 || locks < 1 || locks > 255 {
+			return nil, ErrDeviceSetting.With("Key", SettingLockBoards, "Value", part)
+		}
+		out = append(out, lockBoard{addr: addr, locks: locks, inverted: inv})
+	}
+	return out, nil
+}
+
+func (d *Devices) startLocks(log io.Writer) error {
+	spec := d.setting(SettingLockPort)
+	proto := lockboard.XOR
+	if d.setting(SettingLockProtocol) == "kerong" {
+		proto = lockboard.Kerong
+	}
+	boards, err := parseBoards(d.setting(SettingLockBoards))
+	if err != nil {
+		return err
+	}
+	if spec == "" {
+		// The embedded default: one simulated 12-door cabinet.
+		boards = []lockBoard{{addr: 1, locks: 12}}
+		d.lockBus = sim.NewLockBus(proto)
+		d.lockBus.AddBoard(1, sim.LockBoardConfig{Locks: 12, Reports: true})
+		path, err := d.lockBus.ServePTY()
+		if err != nil {
+			d.lockBus = nil
+			return err
+		}
+		d.onClose(func() { d.lockBus.Close() })
+		spec = path
+	} else if len(boards) == 0 {
+		return ErrDeviceSetting.With("Key", SettingLockBoards, "Value", "")
+	}
+	sp, err := transport.ParseSpec(spec)
+	if err != nil {
+		return ErrDeviceSetting.With("Key", SettingLockPort).Wrap(err)
+	}
+	m := transport.NewManaged("locks", sp, transport.ManagedOptions{})
+	d.registry.Add(m)
+	m.Start()
+	cfg := map[int]lockboard.BoardConfig{}
+	for _, b := range boards {
+		cfg[b.addr] = lockboard.BoardConfig{Locks: b.locks, Inverted: b.inverted}
+	}
+	ctl, err := lockboard.New(proto, m.Port(), lockboard.Options{Boards: cfg,
+		Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		m.Close()
+		return err
+	}
+	d.locks, d.boards, d.lockConn = ctl, boards, m
+	d.onClose(func() { ctl.Close(); m.Close() })
+	return nil
+}
+
+// PrintReceipt implements sale.ReceiptPrinter: the receipt from the stored
+// order, queued durably on the receipt printer.
+func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
+	h := receipt.HeaderFromStore(r.Store)
+	opt := receipt.Options{Paper: d.paper}
+	o := r.Order
+	var job []byte
+	var err error
+	kind := printq.KindSale
+	if o.Kind == app.OrderDeposit {
+		kind = printq.KindDeposit
+		var method, ref string
+		for _, t := range o.Tenders {
+			if t.State == app.TenderPaid {
+				method, ref = tenderMethod(t), t.OutTradeNo
+			}
+		}
+		job, err = receipt.DepositReceipt(h, receipt.Deposit{DepositNo: o.OrderNo, Time: r.Time, Cashier: r.Cashier,
+			Terminal: r.Terminal.Name, Amount: o.Payable, Method: method, Ref: ref, Note: o.Note}, opt)
+	} else {
+		s := receipt.Sale{OrderNo: o.OrderNo, Time: r.Time, Cashier: r.Cashier, Terminal: r.Terminal.Name,
+			Total: o.Total, Discount: o.Discount, Payable: o.Payable, Note: o.Note,
+			// No e-receipt service exists yet: the QR carries the order
+			// number, which a scanner at the counter reads back.
+			QR: o.OrderNo, QRCaption: "订单号（退款、查单时扫描）"}
+		for _, l := range o.Lines {
+			s.Lines = append(s.Lines, receipt.Line{Name: l.Name, Qty: l.Qty, UnitPrice: l.UnitPrice, Amount: l.Amount})
+		}
+		if len(o.Lines) == 0 {
+			s.Lines = []receipt.Line{{Name: "收款", Qty: 1, UnitPrice: o.Total, Amount: o.Total}}
+		}
+		for _, t := range o.Tenders {
+			if t.State != app.TenderPaid {
+				continue
+			}
+			s.Payments = append(s.Payments, receipt.Payment{Method: tenderMethod(t), Amount: t.Amount, Ref: t.OutTradeNo})
+			s.Change += t.Change()
+		}
+		job, err = receipt.SaleReceipt(h, s, opt)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = d.queue.Enqueue(ctx, "receipt", kind, o.OrderNo, job)
+	return err
+}
+
+// tenderMethod names a tender on a receipt. Receipts are printed in
+// Chinese whatever the screen's language (the printer's code page is
+// GB18030).
+func tenderMethod(t app.Tender) string {
+	switch {
+	case t.Kind == app.TenderCash:
+		return "现金"
+	case t.Wallet == app.WalletWeChat:
+		return "微信支付"
+	case t.Wallet == app.WalletAlipay:
+		return "支付宝"
+	case t.Wallet == app.WalletUnionPay:
+		return "云闪付"
+	case t.Wallet == app.WalletMember:
+		return "会员卡"
+	}
+	return string(t.Wallet)
+}
+
+// Announce implements sale.Announcer.
+func (d *Devices) Announce(_ context.Context, a sale.Announcement) error {
+	if d.speaker == nil {
+		return nil
+	}
+	phrase := speaker.Collected(a.Amount)
+	if a.Deposit {
+		phrase = speaker.Deposit(a.Amount)
+	}
+	return d.speaker.Say(phrase)
+}
+
+// OpenDrawer implements sale.CashDrawer: the kick goes straight to the
+// printer, not through the durable queue, so a restart never replays it.
+func (d *Devices) OpenDrawer(ctx context.Context) error {
+	b, err := escpos.New(d.paper).DrawerKick(escpos.DrawerPulse{}).Bytes()
+	if err != nil {
+		return err
+	}
+	return d.printer.Send(ctx, b)
+}
+
+// Open implements cabinet.Locks.
+func (d *Devices) Open(ctx context.Context, board, lock int) (bool, error) {
+	if d.locks == nil {
+		return false, ErrDeviceSetting.With("Key", SettingLockPort)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := d.lockConn.WaitReady(ctx); err != nil {
+		return false, err
+	}
+	st, err := d.locks.Open(ctx, board, lock)
+	if errors.Is(err, lockboard.ErrOpenFailed) {
+		return false, nil // the board answered: it did not open
+	}
+	if err != nil {
+		return false, err // no usable answer: whether it opened is unknown
+	}
+	return st.Open, nil
+}
+
+// Doors implements cabinet.Locks.
+func (d *Devices) Doors(ctx context.Context) ([]cabinet.Door, error) {
+	if d.locks == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := d.lockConn.WaitReady(ctx); err != nil {
+		return nil, err
+	}
+	var out []cabinet.Door
+	for _, b := range d.boards {
+		sts, err := d.locks.States(ctx, b.addr)
+		if err != nil {
+			return out, err
+		}
+		for _, st := range sts {
+			out = append(out, cabinet.Door{Board: st.Board, Lock: st.Lock, Open: st.Open})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"strconv"
+
+	"fyne.io/fyne/v2/theme"
+
+	"cashier/app"
+	"cashier/hardware/printer"
+	"cashier/hardware/printq"
+	"cashier/hardware/sim"
+	"cashier/ui/counter"
+	"cashier/ui/devices"
+	"cashier/ui/i18n"
+	"cashier/ui/shell"
+)
+
+// workspaces are the GUI's workspaces in navigation order, each given the
+// narrow interfaces it declares.
+func workspaces(s *Services) []shell.Workspace {
+	return []shell.Workspace{
+		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(), Build: func(se shell.Session) shell.Page {
+			d := counter.Deps{Checkout: s.Checkout, Terminal: s.DB, Signals: s.Signals, Staff: se.Staff, Canvas: se.Window.Canvas()}
+			if s.Devices != nil {
+				d.Detector, d.Scans = s.Devices.wedge, s.Devices.scanCodes
+			}
+			v := counter.New(d)
+			return shell.Page{Content: v.Content(), Focus: v.Amount, Stop: v.Stop}
+		}},
+		{ID: "devices", TitleKey: i18n.Key("nav.devices"), Icon: theme.ComputerIcon(), Build: func(se shell.Session) shell.Page {
+			v := devices.New(devicesDeps(s, se.Staff))
+			return shell.Page{Content: v.Content(), Stop: v.Stop}
+		}},
+	}
+}
+
+// scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.
+func (d *Devices) scanCodes() (<-chan string, func()) {
+	in, cancel := d.hub.Subscribe()
+	out := make(chan string, 8)
+	go func() {
+		defer close(out)
+		for s := range in {
+			out <- s.Code
+		}
+	}()
+	return out, cancel
+}
+
+func devicesDeps(s *Services, staff app.Staff) devices.Deps {
+	d := s.Devices
+	if d == nil {
+		return devices.Deps{}
+	}
+	out := devices.Deps{Status: statusFeed{d}, Queue: queueView{d.queue}}
+	if d.emu != nil {
+		out.Printer = virtualPrinter{d.emu}
+	}
+	if d.spkSim != nil {
+		out.Speaker = virtualSpeaker{d.spkSim}
+	}
+	if s.Cabinet != nil {
+		out.Cabinet = cabinetView{s: s, staff: staff}
+		if d.lockBus != nil {
+			out.SimCabinet = simCabinet{d}
+		}
+	}
+	return out
+}
+
+type statusFeed struct{ d *Devices }
+
+func (f statusFeed) Statuses() []devices.Status {
+	d := f.d
+	pe := d.printer.State()
+	name := i18n.T("devices.name.printer") + " " + strconv.Itoa(int(d.paper)) + "mm"
+	if d.emu != nil {
+		name += i18n.T("devices.simulated")
+	}
+	out := []devices.Status{{Name: name, Kind: "printer", State: string(pe.State), Message: pe.Message}}
+	for _, st := range d.registry.States() {
+		n := st.Device
+		switch st.Device {
+		case "speaker":
+			n = i18n.T("devices.name.speaker")
+			if d.spkSim != nil {
+				n += i18n.T("devices.simulated")
+			}
+		case "scanner":
+			n = i18n.T("devices.name.scanner")
+		case "locks":
+			n = i18n.T("devices.name.locks")
+			if d.lockBus != nil {
+				n += i18n.T("devices.simulated")
+			}
+		}
+		out = append(out, devices.Status{Name: n, Kind: st.Device, State: string(st.State), Message: st.Message})
+	}
+	return out
+}
+
+func (f statusFeed) SubscribeStatus(fn func()) func() {
+	stopPrinter := f.d.printer.Subscribe(func(printer.Event) { go fn() })
+	ch, stopReg := f.d.registry.Subscribe()
+	go func() {
+		for range ch {
+			fn()
+		}
+	}()
+	return func() { stopPrinter(); stopReg() }
+}
+
+type queueView struct{ q *printq.Queue }
+
+func (q queueView) Jobs(ctx context.Context) ([]devices.Job, error) {
+	js, err := q.q.List(ctx, printq.Filter{Limit: 100})
+	out := make([]devices.Job, 0, len(js))
+	for _, j := range js {
+		out = append(out, devices.Job{ID: j.ID, Kind: j.Kind, Ref: j.Ref, State: string(j.State),
+			Attempts: j.Attempts, Error: j.LastError, Created: j.CreatedAt})
+	}
+	return out, err
+}
+
+func (q queueView) Reprint(ctx context.Context, id int64) error {
+	_, err := q.q.Reprint(ctx, id)
+	return err
+}
+
+type virtualPrinter struct{ emu *sim.PrinterEmulator }
+
+func receiptOf(r sim.PrinterReceipt) devices.Receipt {
+	return devices.Receipt{At: r.At, Image: r.Image, Text: r.Text}
+}
+
+func (p virtualPrinter) Receipts() []devices.Receipt {
+	var out []devices.Receipt
+	for _, r := range p.emu.Receipts() {
+		out = append(out, receiptOf(r))
+	}
+	return out
+}
+
+func (p virtualPrinter) SubscribeReceipts(fn func(devices.Receipt)) func() {
+	return p.emu.OnReceipt(func(r sim.PrinterReceipt) { fn(receiptOf(r)) })
+}
+
+func (p virtualPrinter) SetPaperOut(v bool)  { p.emu.SetPaperOut(v) }
+func (p virtualPrinter) SetCoverOpen(v bool) { p.emu.SetCoverOpen(v) }
+
+type virtualSpeaker struct{ spk *sim.Speaker }
+
+func (v virtualSpeaker) Spoken() []devices.Utterance {
+	var out []devices.Utterance
+	for _, u := range v.spk.Spoken() {
+		out = append(out, devices.Utterance{At: u.At, Text: u.Text})
+	}
+	return out
+}
+
+func (v virtualSpeaker) SubscribeSpoken(fn func(devices.Utterance)) func() {
+	ch, cancel := v.spk.Subscribe()
+	go func() {
+		for u := range ch {
+			fn(devices.Utterance{At: u.At, Text: u.Text})
+		}
+	}()
+	return cancel
+}
+
+// cabinetView opens doors for the person logged in, through the cabinet
+// use case (permission and audit).
+type cabinetView struct {
+	s     *Services
+	staff app.Staff
+}
+
+func (c cabinetView) Doors(ctx context.Context) ([]devices.Door, error) {
+	ds, err := c.s.Cabinet.Doors(ctx)
+	out := make([]devices.Door, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, devices.Door{Board: d.Board, Lock: d.Lock, Open: d.Open})
+	}
+	return out, err
+}
+
+func (c cabinetView) OpenDoor(ctx context.Context, board, lock int) error {
+	return c.s.Cabinet.OpenDoor(ctx, c.staff.ID, board, lock)
+}
+
+func (c cabinetView) SubscribeDoors(fn func()) func() {
+	ch, cancel := c.s.Devices.locks.Subscribe()
+	go func() {
+		for range ch {
+			fn()
+		}
+	}()
+	return cancel
+}
+
+type simCabinet struct{ d *Devices }
+
+func (c simCabinet) CloseDoors() {
+	for _, b := range c.d.boards {
+		for l := 1; l <= b.locks; l++ {
+			if c.d.lockBus.DoorOpen(b.addr, l) {
+				c.d.lockBus.CloseDoor(b.addr, l)
+			}
+		}
+	}
+}

@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+
+	"cashier/app"
+	"cashier/app/auth"
+	"cashier/app/cabinet"
+	"cashier/app/payment"
+	"cashier/app/sale"
+	"cashier/app/settings"
+	"cashier/localdb"
+	"cashier/sync/channel"
+	"cashier/sync/channel/setup"
+	"cashier/ui/i18n"
+)
+
+// Options say what a caller (the GUI or one command) needs from a data
+// folder. Everything is built by Open and Start here and nowhere else.
+type Options struct {
+	DataDir string
+	// Command names the caller in the lock file ("gui", "pay" ...).
+	Command string
+	// Lock takes the folder's exclusive lock: the GUI and every command
+	// that can change money, devices or schema. Without it the database is
+	// opened as it is (no migration, no demo data).
+	Lock bool
+	// Seed puts demo data into a new folder that has no channels.json
+	// (the embedded default). A folder with channels.json is set up by
+	// `pos init` or the first-start form instead.
+	Seed bool
+	// What Start builds.
+	Payments bool // channels, payments, the checkout
+	Devices  bool // printer, speaker, scanners, lock boards
+	Jobs     bool // recovery of unfinished payments now and on a schedule
+
+	Clock app.Clock
+	// Log receives device and job problems (the GUI's stderr); nil: discard.
+	Log io.Writer
+
+	// Test overrides.
+	Policy  payment.PaymentPolicy
+	HTTP    channel.HTTPSettings
+	Wrap    func(app.PaymentChannel) app.PaymentChannel
+	Gateway string // an already running sandbox (pos sandbox --demo); refused with channels.json
+}
+
+// Services are the long-lived services of one data folder.
+type Services struct {
+	Dir     string
+	opts    Options
+	lock    *localdb.DirLock
+	DB      *localdb.DB
+	Clock   app.Clock
+	Signals *app.Signals
+	Demo    bool // the folder holds demo data (demo PINs may be shown)
+
+	// Channels: from channels.json when it exists, else the embedded
+	// sandbox. ChannelsInfo says which, for About and the CLI.
+	Channels     *channel.Channels
+	Sandbox      bool
+	ChannelsInfo app.Message
+	prefix       string // the channels' order-number prefix
+
+	Auth     *auth.Auth
+	Permits  auth.Rules
+	Settings settings.Service
+	Payments *payment.Payments
+	Checkout *sale.Checkout
+	Cabinet  *cabinet.Service // nil without a lock line
+
+	Devices *Devices
+	Cron    *cron.Cron
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	closers []func()
+}
+
+// Errors of opening a data folder.
+var (
+	ErrNotSetUp       = app.NewError("setup.needed")
+	ErrGatewayRefused = app.NewError("channels.gateway_refused")
+)
+
+func (s *Services) onClose(f func()) { s.closers = append(s.closers, f) }
+
+// Close stops everything Open and Start started, last first.
+func (s *Services) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+// ChannelsFile is the channels.json of the data folder.
+func (s *Services) ChannelsFile() string { return filepath.Join(s.Dir, setup.FileName) }
+
+func (s *Services) log() io.Writer {
+	if s.opts.Log == nil {
+		return io.Discard
+	}
+	return s.opts.Log
+}
+
+// Open opens a data folder: its lock (when asked), its database and, on a
+// new folder without channels.json, the demo data (when asked).
+func Open(ctx context.Context, o Options) (_ *Services, err error) {
+	if o.Clock == nil {
+		o.Clock = app.SystemClock{}
+	}
+	s := &Services{Dir: o.DataDir, opts: o, Clock: o.Clock, Signals: app.NewSignals()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.onClose(s.cancel)
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if o.Lock {
+		if s.lock, err = localdb.LockDir(o.DataDir, o.Command); err != nil {
+			return nil, err
+		}
+		s.onClose(func() { _ = s.lock.Release() })
+		s.DB, err = localdb.OpenContext(ctx, dbPath(o.DataDir))
+	} else {
+		s.DB, err = localdb.OpenExisting(dbPath(o.DataDir))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.onClose(func() { _ = s.DB.Close() })
+	_, statErr := os.Stat(s.ChannelsFile())
+	if o.Seed && o.Lock && errors.Is(statErr, os.ErrNotExist) {
+		if _, err := s.DB.SeedDemo(ctx, auth.DefaultPINHasher, o.Clock.Now()); err != nil {
+			return nil, err
+		}
+	}
+	s.Demo = s.DB.IsDemo(ctx)
+	s.Permits = auth.Rules{Store: s.DB}
+	s.Auth = &auth.Auth{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
+	s.Settings = settings.Service{Store: s.DB, Permits: s.Permits, Signals: s.Signals}
+	language, _ := s.DB.GetSetting(ctx, localdb.SettingLanguage, i18n.Chinese)
+	_ = i18n.Use(language)
+	return s, nil
+}
+
+// Configured reports whether the folder has a store and terminal.
+func (s *Services) Configured(ctx context.Context) bool {
+	ok, _ := s.DB.Configured(ctx)
+	return ok
+}
+
+// Start builds what the options ask for on a set-up folder.
+func (s *Services) Start(ctx context.Context) error {
+	if !s.Configured(ctx) {
+		return ErrNotSetUp.With("Dir", s.Dir)
+	}
+	if s.opts.Payments {
+		if err := s.startPayments(ctx); err != nil {
+			return err
+		}
+	}
+	if s.opts.Devices {
+		d, err := startDevices(s.ctx, s.DB, s.Clock, s.log())
+		if err != nil {
+			return err
+		}
+		s.Devices = d
+		s.onClose(d.Close)
+		if d.locks != nil {
+			s.Cabinet = &cabinet.Service{Locks: d, Permits: s.Permits, Audit: s.DB, Clock: s.Clock}
+		}
+	}
+	if s.opts.Payments {
+		s.Checkout = &sale.Checkout{Store: s.DB, Payments: s.Payments, Terminal: s.DB, Permits: s.Permits,
+			Clock: s.Clock, Signals: s.Signals,
+			OnDeviceError: func(what string, err error) {
+				fmt.Fprintf(s.log(), "%s: %v\n", what, err)
+			}}
+		if s.Devices != nil {
+			s.Checkout.Printer, s.Checkout.Announcer, s.Checkout.Drawer = s.Devices, s.Devices, s.Devices
+		}
+	}
+	if s.opts.Jobs && s.Payments != nil {
+		s.startJobs()
+	}
+	return nil
+}
+
+// startPayments builds the channels (channels.json, else the embedded
+// sandbox) and the payment state machine.
+func (s *Services) startPayments(ctx context.Context) error {
+	logger := slog.New(slog.NewTextHandler(s.log(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var st setup.Settings
+	file, err := setup.LoadFile(s.ChannelsFile())
+	switch {
+	case err == nil:
+		if s.opts.Gateway != "" {
+			return ErrGatewayRefused.With("File", s.ChannelsFile())
+		}
+		st = file.Settings()
+		s.prefix = file.Prefix()
+		s.Sandbox = file.Sandbox
+		s.ChannelsInfo = app.Msg("channels.live", "File", s.ChannelsFile())
+		if file.Sandbox {
+			s.ChannelsInfo = app.Msg("channels.file_sandbox", "File", s.ChannelsFile())
+		}
+	case errors.Is(err, os.ErrNotExist):
+		var gw *Gateway
+		if s.opts.Gateway != "" {
+			gw, err = ExternalSandbox(s.opts.Gateway, SandboxDir(s.Dir))
+		} else {
+			gw, err = StartSandbox(s.ctx, SandboxDir(s.Dir), s.Clock)
+		}
+		if err != nil {
+			return ErrSandbox.Wrap(err)
+		}
+		if gw.Server != nil {
+			s.onClose(func() { _ = gw.Server.Close() })
+		}
+		file = gw.File()
+		st = file.Settings()
+		s.prefix = file.Prefix()
+		s.Sandbox = true
+		s.ChannelsInfo = app.Msg("channels.embedded", "URL", gw.BaseURL)
+	default:
+		return err
+	}
+	applyOverrides(&st, s.opts.HTTP, logger)
+	router, err := setup.Build(st, s.Clock)
+	if err != nil {
+		return setup.ErrFile.With("File", s.ChannelsFile(), "Field", "", "Reason", err.Error()).Wrap(err)
+	}
+	if s.opts.Wrap != nil {
+		router = wrapRouter(router, s.opts.Wrap)
+	}
+	s.Channels = router
+	store, err := s.DB.CurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	term, err := s.DB.CurrentTerminal(ctx)
+	if err != nil {
+		return err
+	}
+	if s.prefix != "" {
+		term.OrderPrefix = s.prefix
+	}
+	s.Payments, err = payment.New(payment.Config{
+		Store: localdb.NewPaymentStore(s.DB), Router: router, Clock: s.Clock, Policy: s.opts.Policy,
+		Terminal: payment.Terminal{StoreCode: store.Code, TerminalCode: term.Code, NumberPrefix: term.NumberPrefix(),
+			ClientIP: "127.0.0.1", Subject: store.Name},
+		Permits: s.Permits, Signals: s.Signals,
+	})
+	return err
+}
+
+// ErrSandbox: the embedded sandbox did not start.
+var ErrSandbox = app.NewError("channels.sandbox_failed")
+
+// applyOverrides puts the caller's logger (and, in tests, HTTP timeouts)
+// on every configured client.
+func applyOverrides(st *setup.Settings, http channel.HTTPSettings, logger *slog.Logger) {
+	merge := func(h *channel.HTTPSettings) {
+		if http.Timeout != 0 {
+			h.Timeout = http.Timeout
+		}
+		if http.ConnectTimeout != 0 {
+			h.ConnectTimeout = http.ConnectTimeout
+		}
+	}
+	if st.WeChat != nil {
+		st.WeChat.Logger = logger
+		merge(&st.WeChat.HTTP)
+	}
+	if st.Alipay != nil {
+		st.Alipay.Logger = logger
+		merge(&st.Alipay.HTTP)
+	}
+	if st.CloudPay != nil {
+		st.CloudPay.Logger = logger
+		merge(&st.CloudPay.HTTP)
+	}
+}
+
+// wrapRouter wraps every client (tests watch or interrupt calls).
+func wrapRouter(r *channel.Channels, wrap func(app.PaymentChannel) app.PaymentChannel) *channel.Channels {
+	out := channel.NewChannels()
+	byName := map[app.ChannelName]app.PaymentChannel{}
+	for _, w := range r.Wallets() {
+		ch, err := r.For(w)
+		if err != nil {
+			continue
+		}
+		if byName[ch.Name()] == nil {
+			byName[ch.Name()] = wrap(ch)
+		}
+		out.Set(byName[ch.Name()], w)
+	}
+	for _, n := range r.Names() {
+		out.MarkSandbox(n, r.IsSandbox(n))
+	}
+	return out
+}
+
+// startJobs settles what a crash left open now (in the background, so the
+// login window is not held up) and every few minutes after, on the cron
+// scheduler later jobs (bills, back-office sync) join.
+func (s *Services) startJobs() {
+	recoverNow := func() {
+		rep, err := s.Payments.Recover(s.ctx)
+		if err != nil && s.ctx.Err() == nil {
+			fmt.Fprintln(s.log(), "recover:", err)
+		}
+		if n := len(rep.Payments) + len(rep.Refunds) + len(rep.DepositOps); n > 0 {
+			fmt.Fprintf(s.log(), "recover: %d unfinished payments, refunds and deposit operations checked, %d still open\n", n, rep.Unsettled())
+		}
+	}
+	go recoverNow()
+	s.Cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	_, _ = s.Cron.AddFunc("@every 5m", recoverNow)
+	s.Cron.Start()
+	s.onClose(func() { <-s.Cron.Stop().Done() })
+}
+
+// commandLine is how the lock file names a command; a PIN given on the
+// command line is left out.
+func commandLine(name string, args []string) string {
+	var kept []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--pin" || a == "-pin" {
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "--pin=") || strings.HasPrefix(a, "-pin=") {
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return strings.TrimSpace("pos " + name + " " + strings.Join(kept, " "))
+}
