@@ -54,6 +54,10 @@ func TestInteropNode(t *testing.T) {
 	require.NoError(t, os.WriteFile(caFile, []byte(creds.CAPEM), 0o644))
 	p12File := filepath.Join(tmp, "apiclient_cert.p12")
 	require.NoError(t, os.WriteFile(p12File, creds.WeChat.PKCS12, 0o600))
+	appCertFile := filepath.Join(tmp, "appCertPublicKey.crt")
+	require.NoError(t, os.WriteFile(appCertFile, []byte(creds.Alipay.AppCertPEM), 0o600))
+	aliCertFile := filepath.Join(tmp, "alipayCertPublicKey_RSA2.crt")
+	require.NoError(t, os.WriteFile(aliCertFile, []byte(creds.Alipay.AlipayCertPEM), 0o600))
 	conf := map[string]any{
 		"base_url":       srv.BaseURL,
 		"alipay_gateway": srv.AlipayGateway,
@@ -64,6 +68,12 @@ func TestInteropNode(t *testing.T) {
 		"alipay": map[string]string{
 			"app_id": creds.Alipay.AppID, "app_private_key": creds.Alipay.AppPrivateKeyPEM,
 			"gateway_public_key": creds.Alipay.GatewayPublicKeyPEM,
+		},
+		// Certificate mode: two files by path, the root as text (the SDK
+		// takes either for each).
+		"alipay_cert": map[string]string{
+			"app_id": creds.Alipay.CertAppID, "private_key": creds.Alipay.CertAppPrivateKeyPEM,
+			"app_cert_path": appCertFile, "alipay_cert_path": aliCertFile, "root_cert": creds.Alipay.AlipayRootCertPEM,
 		},
 	}
 	confFile := filepath.Join(tmp, "interop.json")
@@ -156,11 +166,36 @@ func TestInteropNode(t *testing.T) {
 		require.Equal(t, "isv.invalid-signature", s["forged-request"]["sub_code"])
 		require.Contains(t, str(s["answer-wrong-public-key"]["error"]), "验签失败")
 
+		// …91: the first refund call lost its answer, the re-send is a repeat.
+		// The dropped first answer is an error, or — urllib re-sends once
+		// on a socket error — already the repeat's fund_change=N.
+		if s["trade.refund-lost"]["error"] == nil {
+			require.Equal(t, "N", s["trade.refund-lost"]["fund_change"])
+		}
+		require.Equal(t, "10000", s["trade.refund-lost-again"]["code"])
+		require.Equal(t, "N", s["trade.refund-lost-again"]["fund_change"])
+		require.Equal(t, "10.71", s["trade.refund-lost-again"]["refund_fee"], "8.80 + 1.91, refunded once")
+		require.Equal(t, "REFUND_SUCCESS", s["refund.query-lost"]["refund_status"])
+		require.Equal(t, "1.91", s["refund.query-lost"]["refund_amount"])
+
+		require.Equal(t, "40002", s["unknown-app"]["code"])
+		require.Equal(t, "isv.invalid-app-id", s["unknown-app"]["sub_code"])
+
+		// Certificate mode: the SDK's SNs are the ones the sandbox expects.
+		certApp := srv.cfg.alipayApp(creds.Alipay.CertAppID)
+		require.NotNil(t, certApp)
+		require.Equal(t, certApp.certSN, s["cert.sn"]["app_cert_sn"])
+		require.Equal(t, srv.cfg.Alipay.rootCertSN, s["cert.sn"]["alipay_root_cert_sn"])
+		require.Equal(t, srv.cfg.Alipay.gatewayCertSN, s["cert.sn"]["alipay_cert_sn"])
+		require.Equal(t, "10000", s["cert.trade.pay"]["code"])
+		require.Equal(t, "6.66", s["cert.trade.pay"]["total_amount"])
+		require.Equal(t, "TRADE_SUCCESS", s["cert.trade.query"]["trade_status"])
+
 		no1 := str(pay["out_trade_no"])
 		o, ok := srv.Ledger().Order(app.ChannelAlipay, no1)
 		require.True(t, ok)
 		require.Equal(t, app.Money(8880), o.Amount)
-		require.Equal(t, app.Money(880), o.Refunded)
+		require.Equal(t, app.Money(880+191), o.Refunded)
 		paying, ok := srv.Ledger().Order(app.ChannelAlipay, str(s["trade.pay-paying"]["out_trade_no"]))
 		require.True(t, ok)
 		require.Equal(t, StateReversed, paying.State)
@@ -172,6 +207,7 @@ func TestInteropNode(t *testing.T) {
 		rows := fetchAlipayBill(t, creds, bu)
 		require.Contains(t, rows, no1+"|交易|88.80")
 		require.Contains(t, rows, no1+"|退款|-8.80")
+		require.Contains(t, rows, no1+"|退款|-1.91")
 	})
 
 	sum := srv.Ledger().Summary()

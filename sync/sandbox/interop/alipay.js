@@ -1,8 +1,11 @@
 // Drives the sandbox with Alipay's official Node SDK `alipay-sdk`:
 // trade.pay -> trade.query -> trade.refund (twice: idempotent) ->
-// refund query, a cancel, the bill URL, plus requests and answers that must
-// be refused. Only the `gateway` option points at the sandbox; every
-// answer is verified with the gateway public key (validateSign).
+// refund query, a refund whose answer is lost (…91) and its re-send, a
+// cancel, the bill URL, an app in public-key certificate mode, plus
+// requests and answers that must be refused. Only the `gateway` option
+// points at the sandbox; every signed answer is verified with the gateway
+// public key (validateSign) or, in certificate mode, with the key of the
+// Alipay public-key certificate.
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
@@ -63,7 +66,50 @@ const exec = (a, method, bizContent) => a.exec(method, { bizContent }, { validat
   } catch (e) { verr = e.message; }
   out({ step: 'answer-wrong-public-key', error: verr });
 
-  // 4. the bill URL for today (downloaded and parsed by the Go test)
+  // 4. a refund of x.91: made, the answer lost; the re-send is a repeat
+  //    (fund_change=N) and the query finds the refund.
+  const lost = { out_trade_no: no1, refund_amount: '1.91', out_request_no: no1 + 'R91' };
+  // urllib (under alipay-sdk) re-sends a request once when the socket
+  // fails, so the first exec may already return the repeat's answer.
+  let lostErr = null;
+  let lostFundChange = null;
+  try {
+    lostFundChange = (await exec(alipay, 'alipay.trade.refund', lost)).fundChange;
+  } catch (e) { lostErr = e.message; }
+  out({ step: 'trade.refund-lost', error: lostErr, fund_change: lostFundChange });
+  r = await exec(alipay, 'alipay.trade.refund', lost);
+  out({ step: 'trade.refund-lost-again', code: r.code, fund_change: r.fundChange, refund_fee: r.refundFee });
+  r = await exec(alipay, 'alipay.trade.fastpay.refund.query', { out_trade_no: no1, out_request_no: no1 + 'R91' });
+  out({ step: 'refund.query-lost', code: r.code, refund_status: r.refundStatus, refund_amount: r.refundAmount });
+
+  // 5. an unknown app: refused before the app is known, an unsigned
+  //    error_response (read without validateSign: there is nothing to verify).
+  const stranger = new AlipaySdk({ appId: '2021000000000999', privateKey: cfg.alipay.app_private_key, keyType: 'PKCS8',
+    alipayPublicKey: cfg.alipay.gateway_public_key, gateway: cfg.alipay_gateway, timeout: 10000 });
+  r = await stranger.exec('alipay.trade.query', { bizContent: { out_trade_no: no1 } }, { validateSign: false });
+  out({ step: 'unknown-app', code: r.code, sub_code: r.subCode });
+
+  // 6. public-key certificate mode: the SDK computes app_cert_sn and
+  //    alipay_root_cert_sn from the certificate files and verifies answers
+  //    with the key of the Alipay public-key certificate.
+  const certSdk = new AlipaySdk({
+    appId: cfg.alipay_cert.app_id,
+    privateKey: cfg.alipay_cert.private_key,
+    keyType: 'PKCS8',
+    appCertPath: cfg.alipay_cert.app_cert_path,
+    alipayPublicCertPath: cfg.alipay_cert.alipay_cert_path,
+    alipayRootCertContent: cfg.alipay_cert.root_cert,
+    gateway: cfg.alipay_gateway,
+    timeout: 10000,
+  });
+  out({ step: 'cert.sn', app_cert_sn: certSdk.config.appCertSn, alipay_root_cert_sn: certSdk.config.alipayRootCertSn, alipay_cert_sn: certSdk.config.alipayCertSn });
+  const no3 = 'ASDK' + run + 'C';
+  r = await exec(certSdk, 'alipay.trade.pay', { out_trade_no: no3, scene: 'bar_code', auth_code: '281234567890123456', subject: 'interop cert mode', total_amount: '6.66' });
+  out({ step: 'cert.trade.pay', out_trade_no: no3, code: r.code, trade_no: r.tradeNo, total_amount: r.totalAmount });
+  r = await exec(certSdk, 'alipay.trade.query', { out_trade_no: no3 });
+  out({ step: 'cert.trade.query', code: r.code, trade_status: r.tradeStatus });
+
+  // 7. the bill URL for today (downloaded and parsed by the Go test)
   r = await exec(alipay, 'alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
   out({ step: 'bill.downloadurl', code: r.code, url: r.billDownloadUrl });
   out({ step: 'done' });
