@@ -123,6 +123,11 @@ func TestInteropNode(t *testing.T) {
 		require.Equal(t, "500", s["refund"]["refund_fee"])
 		require.Equal(t, s["refund"]["refund_id"], s["refund-again"]["refund_id"], "same out_refund_no, same refund")
 		require.Equal(t, "SUCCESS", s["refundquery"]["refund_status"])
+		require.NotNil(t, s["refund-lost"]["error"], "the first answer was dropped")
+		require.Equal(t, "SUCCESS", s["refund-lost-again"]["result_code"])
+		require.Equal(t, "191", s["refund-lost-again"]["refund_fee"])
+		require.Equal(t, s["refundquery-lost"]["refund_id"], s["refund-lost-again"]["refund_id"], "the re-send is the refund the lost call made")
+		require.Equal(t, "SUCCESS", s["refundquery-lost"]["refund_status"])
 
 		require.Equal(t, "USERPAYING", s["micropay-userpaying"]["error"])
 		require.Equal(t, "签名错误", s["wrong-key"]["error"])
@@ -130,7 +135,7 @@ func TestInteropNode(t *testing.T) {
 
 		bill := s["downloadbill"]
 		require.EqualValues(t, 27, bill["columns"])
-		require.EqualValues(t, 4, bill["rows"], "2 payments, 1 reversal, 1 refund")
+		require.EqualValues(t, 5, bill["rows"], "2 payments, 1 reversal, 2 refunds")
 
 		// The ledger agrees: the reversed order returned everything, the refunded one 5.00.
 		no1, no2 := str(pay["out_trade_no"]), str(s["micropay-hmac"]["out_trade_no"])
@@ -141,8 +146,8 @@ func TestInteropNode(t *testing.T) {
 		o2, ok := srv.Ledger().Order(app.ChannelWeChat, no2)
 		require.True(t, ok)
 		require.Equal(t, StatePaid, o2.State)
-		require.Equal(t, app.Money(500), o2.Refunded)
-		require.Len(t, srv.Ledger().Refunds(), 1, "the repeated refund did not refund twice")
+		require.Equal(t, app.Money(500+191), o2.Refunded)
+		require.Len(t, srv.Ledger().Refunds(), 2, "the repeated refunds did not refund twice")
 		_, ok = srv.Ledger().Order(app.ChannelWeChat, "TPWX"+no1[4:12]+"X")
 		require.False(t, ok, "a wrongly signed micropay creates no order")
 	})

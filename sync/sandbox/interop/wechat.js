@@ -1,6 +1,7 @@
 // Drives the sandbox with the unmodified npm package `tenpay` (a WeChat Pay
 // API v2 client): micropay -> orderquery -> reverse, micropay -> refund ->
-// refundquery, plus answers the sandbox must refuse. Only its `urls` object
+// refundquery, a refund whose answer is lost (…91) and its re-send, plus
+// answers the sandbox must refuse. Only its `urls` object
 // is pointed at the sandbox. Prints one JSON object per step.
 'use strict';
 const fs = require('fs');
@@ -55,6 +56,14 @@ const errOf = async (p) => { try { await p; return null; } catch (e) { return e.
   out({ step: 'refund-again', out_trade_no: no2, result_code: again.result_code, refund_id: again.refund_id });
   r = await api.refundQuery({ ...sub, out_refund_no: no2 + 'R1' });
   out({ step: 'refundquery', out_trade_no: no2, refund_status: r.refund_status_0, refund_fee: r.refund_fee_0 });
+
+  // A refund of x.91: made, its answer lost; the re-send gets the same refund.
+  const lost = { ...sub, out_trade_no: no2, out_refund_no: no2 + 'R91', total_fee: 2000, refund_fee: 191 };
+  out({ step: 'refund-lost', error: await errOf(api.refund(lost)) });
+  r = await api.refund(lost);
+  out({ step: 'refund-lost-again', result_code: r.result_code, refund_id: r.refund_id, refund_fee: r.refund_fee });
+  r = await api.refundQuery({ ...sub, out_refund_no: no2 + 'R91' });
+  out({ step: 'refundquery-lost', refund_count: r.refund_count, refund_id: r.refund_id_0, refund_status: r.refund_status_0 });
 
   // 3. the customer still confirming: USERPAYING is not success
   out({ step: 'micropay-userpaying', error: await errOf(api.micropay({ ...sub, out_trade_no: no3, body: 'interop paying', total_fee: 100, auth_code: '134567890123456101' })) });
