@@ -22,7 +22,8 @@ func TestDocsExampleConfigLoads(t *testing.T) {
 
 	demo, _ := sharedDemo(t)
 	dir := t.TempDir()
-	for _, name := range []string{demoWxCert, demoAliGwPriv, demoAliAppPub, demoCpSignPub, demoCACertFile, demoCAKeyFile} {
+	for _, name := range []string{demoWxCert, demoAliGwPriv, demoAliAppPub, demoCpSignPub, demoCACertFile, demoCAKeyFile,
+		demoAliGwCert, demoAliRootCert, demoAliCertApp} {
 		b, err := os.ReadFile(filepath.Join(demo, name))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o600))
@@ -35,4 +36,6 @@ func TestDocsExampleConfigLoads(t *testing.T) {
 	require.Equal(t, app.Money(1000), cfg.Wallets.balance("134567890123456555"))
 	require.Equal(t, DefaultWalletBalance, cfg.Wallets.balance("134567890123456789"))
 	require.Equal(t, "sz01wjgfxr", cfg.CloudPay.SubMerchants[0].CashierID)
+	require.NotEmpty(t, cfg.Alipay.Apps[1].certSN, "the second app is in certificate mode")
+	require.NotEmpty(t, cfg.Alipay.rootCertSN)
 }
