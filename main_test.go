@@ -10,16 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// runCLI runs a command in English (the tests read its words).
 func runCLI(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := run(append([]string{"--lang", "en"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
 func TestCLI_UnknownCommandPrintsUsageAndExits2(t *testing.T) {
 	code, _, stderr := runCLI("frobnicate")
 	require.Equal(t, 2, code)
-	require.Contains(t, stderr, "unknown command")
+	require.Contains(t, stderr, "Unknown command")
 	require.Contains(t, stderr, "db")
 }
 
@@ -65,7 +66,7 @@ func TestCLI_DBCheckOnCorruptFileNamesBackupAndChangesNothing(t *testing.T) {
 	require.Contains(t, stderr, "backups")
 	code, _, stderr = runCLI("--data-dir", dir, "db", "migrate")
 	require.Equal(t, 1, code)
-	require.Contains(t, stderr, "nothing was overwritten")
+	require.Contains(t, stderr, "Nothing was overwritten")
 	after, err := os.ReadFile(filepath.Join(dir, "pos.db"))
 	require.NoError(t, err)
 	require.Equal(t, garbage, after)

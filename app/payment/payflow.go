@@ -116,7 +116,7 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 		return PayResult{}, err
 	}
 	s.mu.Lock()
-	s.codes[hash] = now
+	s.codes[hash] = recent{at: now, no: intent.OutTradeNo}
 	s.mu.Unlock()
 	r.event(StepCreated, app.Msg("pay.created"), app.ChannelResult{})
 	return r.finishWith(r.payAndResolve(ctx))
@@ -130,13 +130,13 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 func (s *Payments) recentCode(hash string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for h, at := range s.codes {
-		if s.clock.Since(at) >= s.policy.DuplicateWindow {
+	for h, c := range s.codes {
+		if s.clock.Since(c.at) >= s.policy.DuplicateWindow {
 			delete(s.codes, h)
 		}
 	}
-	if _, ok := s.codes[hash]; ok {
-		return ErrDuplicateScan.With("OutTradeNo", "", "State", "")
+	if c, ok := s.codes[hash]; ok {
+		return ErrDuplicateScan.With("OutTradeNo", c.no, "State", "")
 	}
 	return nil
 }

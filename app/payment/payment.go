@@ -449,8 +449,15 @@ type Payments struct {
 	mu     sync.Mutex
 	active map[string]*payRun   // out_trade_no → the loop driving it in this process
 	busy   map[string]bool      // out_refund_no / out_request_no being driven here
-	codes  map[string]time.Time // code hash → when it was last charged here (monotonic)
+	codes  map[string]recent    // code hash → the payment last made with it here
 	frozen map[string]time.Time // deposit out_trade_no → when its freeze was paid here (monotonic)
+}
+
+// recent is a code charged in this process: when (a monotonic reading)
+// and under which number.
+type recent struct {
+	at time.Time
+	no string
 }
 
 // New checks the configuration and builds the service.
@@ -464,7 +471,7 @@ func New(c Config) (*Payments, error) {
 	s := &Payments{
 		store: c.Store, router: c.Router, clock: c.Clock, policy: c.Policy.withDefaults(), term: c.Terminal,
 		permits: c.Permits, signals: c.Signals,
-		active: map[string]*payRun{}, busy: map[string]bool{}, codes: map[string]time.Time{}, frozen: map[string]time.Time{},
+		active: map[string]*payRun{}, busy: map[string]bool{}, codes: map[string]recent{}, frozen: map[string]time.Time{},
 	}
 	if s.router == nil {
 		m := mapRouter{byWallet: map[app.Wallet]app.PaymentChannel{}, byName: map[app.ChannelName]app.PaymentChannel{}}

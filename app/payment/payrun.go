@@ -179,11 +179,14 @@ func (r *payRun) finish(ctx context.Context, st IntentState, res app.ChannelResu
 	if err != nil {
 		return r.snapshot(), ErrResultNotSaved.With("State", string(st)).Wrap(err)
 	}
+	r.s.mu.Lock()
 	if st == IntentPaid && r.in.Kind == IntentKindDeposit {
-		r.s.mu.Lock()
 		r.s.frozen[r.in.OutTradeNo] = now
-		r.s.mu.Unlock()
 	}
+	if st == IntentFailed && r.s.codes[r.in.CodeHash].no == r.in.OutTradeNo {
+		delete(r.s.codes, r.in.CodeHash) // refused, nothing taken: the code may be scanned again
+	}
+	r.s.mu.Unlock()
 	r.s.orderChanged(r.in.OrderNo)
 	r.event(StepFinal, r.msg, res)
 	return r.snapshot(), nil

@@ -11,103 +11,205 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cashier/app"
+	"cashier/app/payment"
+	"cashier/app/sale"
 	"cashier/ui/async"
+	"cashier/ui/i18n"
 )
 
-type fakePayer struct {
-	mu     sync.Mutex
-	calls  []app.PayInput
-	result app.PayResult
-	err    error
+// fakeCheckout records what the Counter asks of the sale use case.
+type fakeCheckout struct {
+	mu        sync.Mutex
+	opened    []sale.OrderInput
+	payments  []string // order numbers paid against
+	voided    []string
+	cancelled []string
+	state     payment.IntentState
+	msg       app.Message
+	err       error
+	block     chan struct{} // when set, PayByCode waits for it
 }
 
-func (f *fakePayer) Pay(_ context.Context, in app.PayInput) (app.PayResult, error) {
+func (f *fakeCheckout) Open(_ context.Context, in sale.OrderInput) (app.Order, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, in)
-	if in.OnEvent != nil {
-		in.OnEvent(app.PaymentEvent{Ref: "OT1", Message: "等待顾客输入密码 / waiting for the customer's password", Seconds: 3})
+	f.opened = append(f.opened, in)
+	no := "2026113000000" + string(rune('0'+len(f.opened)))
+	kind := app.OrderSale
+	if in.Deposit {
+		kind = app.OrderDeposit
 	}
-	r := f.result
-	r.Amount, r.Deposit = in.Amount, in.Deposit
-	return r, f.err
+	return app.Order{OrderNo: no, Kind: kind, Status: app.OrderOpen, Payable: in.Total}, nil
 }
 
-func (f *fakePayer) Cancel(context.Context, string) (app.PayResult, error) {
-	return app.PayResult{}, nil
+func (f *fakeCheckout) PayByCode(_ context.Context, orderNo, code string, amount app.Money, staff app.Staff, onEvent payment.EventFunc) (sale.Outcome, error) {
+	if onEvent != nil {
+		onEvent(payment.Event{Ref: "OT1", Msg: app.Msg("pay.paying"), Seconds: 3})
+	}
+	if f.block != nil {
+		<-f.block
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.payments = append(f.payments, orderNo)
+	last := f.opened[len(f.opened)-1]
+	o := app.Order{OrderNo: orderNo, Status: app.OrderOpen, Payable: last.Total}
+	if f.state == payment.IntentPaid {
+		o.Status = app.OrderPaid
+	}
+	return sale.Outcome{Order: o, Payment: payment.PayResult{OrderNo: orderNo, OutTradeNo: "OT1", State: f.state,
+		Wallet: app.WalletWeChat, Amount: last.Total, Deposit: last.Deposit, Msg: f.msg}}, f.err
 }
 
-func newCounter(t *testing.T, p *fakePayer, mode app.CashierMode) (*View, *[]app.PayResult) {
+func (f *fakeCheckout) Cancel(_ context.Context, no string) error {
+	f.mu.Lock()
+	f.cancelled = append(f.cancelled, no)
+	f.mu.Unlock()
+	if f.block != nil {
+		close(f.block)
+	}
+	return nil
+}
+
+func (f *fakeCheckout) Void(_ context.Context, no string, _ app.Staff) (sale.VoidResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.voided = append(f.voided, no)
+	return sale.VoidResult{}, nil
+}
+
+type fakeTerminal struct {
+	mu   sync.Mutex
+	mode app.CashierMode
+}
+
+func (f *fakeTerminal) CurrentTerminal(context.Context) (app.TerminalInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return app.TerminalInfo{ID: 2, CashierMode: f.mode}, nil
+}
+
+func newCounter(t *testing.T, c *fakeCheckout, mode app.CashierMode) (*View, *fakeTerminal, *app.Signals) {
 	async.Synchronous = true
+	require.NoError(t, i18n.Use(i18n.Chinese))
 	test.NewTempApp(t)
-	var after []app.PayResult
-	v := New(Deps{Payments: p, Staff: app.Staff{ID: 7, Code: "1002", Name: "李娜"},
-		Store: app.StoreInfo{ID: 1}, Terminal: app.TerminalInfo{ID: 2, CashierMode: mode},
-		AfterPay: func(r app.PayResult) { after = append(after, r) }})
+	term := &fakeTerminal{mode: mode}
+	sig := app.NewSignals()
+	v := New(Deps{Checkout: c, Terminal: term, Signals: sig, Staff: app.Staff{ID: 7, Code: "1002", Name: "李娜"}})
 	w := test.NewTempWindow(t, v.Content())
 	w.Resize(fyne.NewSize(1024, 700))
-	return v, &after
+	return v, term, sig
 }
 
-func TestCounter_AmountThenCodePaysAndPrints(t *testing.T) {
-	p := &fakePayer{result: app.PayResult{State: app.IntentPaid, OrderNo: "SZ001", Wallet: app.WalletWeChat}}
-	v, after := newCounter(t, p, app.ModeSaleDeposit)
+func TestCounter_AmountThenCodeOpensAnOrderAndPays(t *testing.T) {
+	c := &fakeCheckout{state: payment.IntentPaid, msg: app.Msg("pay.paid")}
+	v, _, _ := newCounter(t, c, app.ModeSaleDeposit)
 	test.Type(v.Amount, "12.5")
 	v.Amount.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	test.Type(v.Code, "134567890123456789")
 	v.Code.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 
-	require.Len(t, p.calls, 1)
-	in := p.calls[0]
-	require.Equal(t, app.Money(1250), in.Amount)
-	require.False(t, in.Deposit)
-	require.Equal(t, "134567890123456789", in.Code)
-	require.Equal(t, int64(7), in.Order.StaffID)
-	require.Equal(t, int64(2), in.Order.TerminalID)
+	require.Len(t, c.opened, 1)
+	require.Equal(t, app.Money(1250), c.opened[0].Total)
+	require.False(t, c.opened[0].Deposit)
+	require.Equal(t, int64(7), c.opened[0].Staff.ID)
 	require.Contains(t, v.Result.Text, "收款成功")
-	require.Contains(t, v.Result.Text, "SZ001")
+	require.Contains(t, v.Result.Text, "000001", "the short number to read to the customer")
 	require.Contains(t, v.Seconds.Text, "3")
-	require.Len(t, *after, 1, "a paid sale is printed and announced")
 	require.Empty(t, v.Amount.Text, "ready for the next customer")
 	require.Empty(t, v.Code.Text)
+	require.Equal(t, 1, v.History.Length())
 }
 
 func TestCounter_BadInputSendsNothing(t *testing.T) {
-	p := &fakePayer{}
-	v, _ := newCounter(t, p, app.ModeSale)
+	c := &fakeCheckout{}
+	v, _, _ := newCounter(t, c, app.ModeSale)
 	for _, amount := range []string{"", "0", "12.345", "abc", "-5", "2000000"} {
 		v.Amount.SetText(amount)
 		v.Code.SetText("134567890123456789")
 		v.start()
-		require.Empty(t, p.calls, "amount %q", amount)
+		require.Empty(t, c.opened, "amount %q", amount)
 		require.Contains(t, v.Progress.Text, "金额不对", amount)
 	}
 	v.Amount.SetText("5")
 	v.Code.SetText("hello")
 	v.start()
-	require.Empty(t, p.calls)
+	require.Empty(t, c.opened)
+	require.Contains(t, v.Progress.Text, "不是付款码")
 	require.Empty(t, v.Code.Text, "a non-payment code is cleared for the next scan")
 }
 
-func TestCounter_DepositModeAndFailedPayment(t *testing.T) {
-	p := &fakePayer{result: app.PayResult{State: app.IntentFailed, Message: "余额不足 / NOTENOUGH"}}
-	v, after := newCounter(t, p, app.ModeDeposit)
+// A failed tender leaves the order open: the next scan pays the same
+// order; another amount gives it up and opens a new one.
+func TestCounter_FailedTenderKeepsTheOrderForTheNextScan(t *testing.T) {
+	c := &fakeCheckout{state: payment.IntentFailed, msg: app.Msg("pay.failed_because", "Reason", "余额不足")}
+	v, _, _ := newCounter(t, c, app.ModeDeposit)
 	require.Equal(t, []string{"押金"}, v.Kind.Options, "deposit-only terminals offer only deposits")
 	v.Amount.SetText("500")
 	v.scanned("284567890123456789") // a scan from anywhere starts the payment
-	require.Len(t, p.calls, 1)
-	require.True(t, p.calls[0].Deposit)
+	require.Len(t, c.opened, 1)
+	require.True(t, c.opened[0].Deposit)
 	require.Contains(t, v.Result.Text, "余额不足")
-	require.Empty(t, *after, "nothing printed for a failed payment")
 	require.Equal(t, "500", v.Amount.Text, "the amount stays for another try")
+
+	v.scanned("134567890123456780")
+	require.Len(t, c.opened, 1, "the same order, a second tender")
+	require.Equal(t, []string{c.payments[0], c.payments[0]}, c.payments)
+
+	v.Amount.SetText("600")
+	v.scanned("134567890123456781")
+	require.Len(t, c.opened, 2, "another amount is another order")
+	require.Equal(t, []string{c.payments[0]}, c.voided, "the unpaid order is given up")
 }
 
-func TestCounter_DuplicateScanIsExplained(t *testing.T) {
-	p := &fakePayer{err: &app.DuplicateScanError{}}
-	v, _ := newCounter(t, p, app.ModeSale)
+func TestCounter_ErrorsAreExplained(t *testing.T) {
+	c := &fakeCheckout{err: payment.ErrDuplicateScan.With("OutTradeNo", "X1", "State", "paid")}
+	v, _, _ := newCounter(t, c, app.ModeSale)
 	v.Amount.SetText("8")
 	v.scanned("134567890123456789")
 	require.Contains(t, v.Result.Text, "未重复扣款")
+	require.Contains(t, v.Result.Text, "X1")
+}
+
+// A cashier-mode change in Settings reaches an open Counter at once.
+func TestCounter_FollowsTheCashierMode(t *testing.T) {
+	v, term, sig := newCounter(t, &fakeCheckout{}, app.ModeSale)
+	require.Equal(t, []string{"收款"}, v.Kind.Options)
+	term.mu.Lock()
+	term.mode = app.ModeSaleDeposit
+	term.mu.Unlock()
+	sig.Emit(app.SignalTerminal, nil)
+	require.Equal(t, []string{"收款", "押金"}, v.Kind.Options)
+	v.Stop()
+	term.mode = app.ModeDeposit
+	sig.Emit(app.SignalTerminal, nil)
+	require.Equal(t, []string{"收款", "押金"}, v.Kind.Options, "a stopped page no longer listens")
+}
+
+// Esc cancels a payment in progress while the cursor is in the code field.
+func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
+	async.Synchronous = false
+	defer func() { async.Synchronous = true }()
+	c := &fakeCheckout{state: payment.IntentReversed, msg: app.Msg("pay.reversed"), block: make(chan struct{})}
+	require.NoError(t, i18n.Use(i18n.Chinese))
+	test.NewTempApp(t)
+	v := New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 1}})
+	test.NewTempWindow(t, v.Content())
+	v.Amount.SetText("9.90")
+	v.Code.SetText("134567890123456789")
+	v.start()
+	require.Eventually(t, func() bool {
+		done := make(chan string, 1)
+		fyne.DoAndWait(func() { done <- v.outTrade })
+		return <-done == "OT1"
+	}, 5*time.Second, 10*time.Millisecond)
+	fyne.DoAndWait(func() { v.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.cancelled) == 1 && len(c.payments) == 1
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, "OT1", c.cancelled[0])
 }
 
 // A scan from the app's scan stream (a serial scanner, or the wedge
@@ -115,20 +217,20 @@ func TestCounter_DuplicateScanIsExplained(t *testing.T) {
 func TestCounter_ScanFromTheStream(t *testing.T) {
 	async.Synchronous = true
 	test.NewTempApp(t)
-	p := &fakePayer{result: app.PayResult{State: app.IntentPaid, OrderNo: "SZ9"}}
+	c := &fakeCheckout{state: payment.IntentPaid}
 	scans := make(chan string, 1)
 	cancelled := false
-	v := New(Deps{Payments: p, Staff: app.Staff{ID: 1}, Terminal: app.TerminalInfo{CashierMode: app.ModeSale},
+	v := New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 1},
 		Scans: func() (<-chan string, func()) { return scans, func() { cancelled = true } }})
 	test.NewTempWindow(t, v.Content())
 	v.Amount.SetText("3.20")
 	scans <- "134567890123456789"
 	require.Eventually(t, func() bool {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return len(p.calls) == 1
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.payments) == 1
 	}, 5*time.Second, 10*time.Millisecond)
-	require.Equal(t, app.Money(320), p.calls[0].Amount)
+	require.Equal(t, app.Money(320), c.opened[0].Total)
 	v.Stop()
 	require.True(t, cancelled)
 }

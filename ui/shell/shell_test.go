@@ -14,7 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cashier/app"
+	"cashier/app/auth"
+	appsettings "cashier/app/settings"
 	"cashier/ui/async"
+	"cashier/ui/i18n"
 	"cashier/ui/postheme"
 )
 
@@ -33,7 +36,7 @@ func (f *fakeAuth) Login(_ context.Context, code, pin string) (app.Staff, error)
 	case code == "1002" && pin == "1234":
 		return app.Staff{ID: 2, Code: code, Name: "李娜", Role: app.RoleClerk, Permissions: map[string]bool{}}, nil
 	case code == "1001" || code == "1002":
-		return app.Staff{}, &app.WrongPINError{Remaining: 3}
+		return app.Staff{}, auth.ErrWrongPIN.With("Remaining", 3)
 	}
 	return app.Staff{}, app.ErrUnknownStaff
 }
@@ -88,21 +91,35 @@ func (m *memSettings) SetSetting(_ context.Context, k, v string) error {
 	return nil
 }
 
+// fakePermits: only the manager (ID 1) holds the settings permission.
+type fakePermits struct{}
+
+func (fakePermits) Check(_ context.Context, id int64, perm string) (app.Staff, error) {
+	if id == 1 {
+		return app.Staff{ID: 1}, nil
+	}
+	return app.Staff{}, app.ErrNoPermission.With("Name", "李娜", "Perm", auth.PermName(perm))
+}
+
 func newShell(t *testing.T) (*Shell, *fakeAuth, *memSettings) {
 	async.Synchronous = true
+	require.NoError(t, i18n.Use(i18n.Chinese))
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(postheme.New())
-	auth := &fakeAuth{}
+	fa := &fakeAuth{}
 	mem := &memSettings{
 		store: app.StoreInfo{ID: 1, Name: "好邻居便利店"},
 		term:  app.TerminalInfo{ID: 1, Name: "1号收银台", CashierMode: app.ModeSaleDeposit},
 		kv:    map[string]string{},
 	}
-	s := New(a, Deps{Auth: auth, Staff: fakeStaff{}, Settings: app.Settings{Store: mem},
-		Store: mem.store, Terminal: mem.term, DemoPINs: map[string]string{"1001": "8888"}, Sandbox: true})
+	sig := app.NewSignals()
+	s := New(a, Deps{Auth: fa, Staff: fakeStaff{}, Settings: appsettings.Service{Store: mem, Permits: fakePermits{}, Signals: sig},
+		Signals: sig, Store: mem.store, Terminal: mem.term, DemoPINs: map[string]string{"1001": "8888"}, Sandbox: true,
+		UseLanguage: func(l string) { _ = i18n.Use(l) }})
 	t.Cleanup(s.Window().Close)
+	t.Cleanup(func() { _ = i18n.Use(i18n.Chinese) })
 	s.Window().Resize(fyne.NewSize(1024, 768))
-	return s, auth, mem
+	return s, fa, mem
 }
 
 func doLogin(t *testing.T, s *Shell, code, pin string) {
@@ -128,7 +145,7 @@ func TestShell_LoginWithKeyboardOpensWorkspaces(t *testing.T) {
 }
 
 func TestShell_WrongPINShowsTriesLeftAndStaysOnLogin(t *testing.T) {
-	s, auth, _ := newShell(t)
+	s, fa, _ := newShell(t)
 	doLogin(t, s, "1001", "0000")
 	require.Eventually(t, func() bool { return strings.Contains(s.Login.Message.Text, "3") }, 5*time.Second, 10*time.Millisecond)
 	require.Contains(t, s.Login.Message.Text, "密码错误")
@@ -136,10 +153,10 @@ func TestShell_WrongPINShowsTriesLeftAndStaysOnLogin(t *testing.T) {
 	require.Empty(t, s.Login.PIN.Text, "the PIN field is cleared after a failure")
 
 	// Malformed PINs never reach the authenticator.
-	calls := auth.calls
+	calls := fa.calls
 	doLogin(t, s, "1001", "12")
 	require.Contains(t, s.Login.Message.Text, "4到12位")
-	require.Equal(t, calls, auth.calls)
+	require.Equal(t, calls, fa.calls)
 }
 
 func TestShell_DemoPINsShownOnLogin(t *testing.T) {
@@ -191,6 +208,21 @@ func TestShell_ClerkCannotSaveSettings_ManagerCan(t *testing.T) {
 		st, _ := mem.CurrentStore(context.Background())
 		return st.Name == "好邻居便利店（新店）"
 	}, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, s.header.Text, "（新店）", "the title bar follows the saved settings without a restart")
+}
+
+// Saving another language rebuilds the screens in it at once.
+func TestShell_LanguageSwitchesWithoutRestart(t *testing.T) {
+	s, _, _ := newShell(t)
+	doLogin(t, s, "1001", "8888")
+	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, []string{"设置", "关于"}, s.Titles())
+	require.NoError(t, s.deps.Settings.SaveLanguage(context.Background(), "en"))
+	require.Eventually(t, func() bool {
+		ts := s.Titles()
+		return len(ts) == 2 && ts[0] == "Settings"
+	}, 5*time.Second, 10*time.Millisecond)
+	require.NotNil(t, s.Session(), "still logged in")
 }
 
 func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {

@@ -179,6 +179,17 @@ func Failed(code, tradeState string) Reply {
 	return Reply{Res: app.ChannelResult{Outcome: app.OutcomeFailed, Code: code, Message: code, TradeState: tradeState}}
 }
 
+// NotFound is a signed "no such order/refund/operation".
+func NotFound(code string) Reply {
+	return Reply{Res: app.ChannelResult{Outcome: app.OutcomeUnknown, Code: code, NotFound: true}}
+}
+
+// Amount is a success stating amount.
+func Amount(r Reply, amount app.Money) Reply {
+	r.Res.Amount = amount
+	return r
+}
+
 // NotSent is a client refusing before sending (bad key).
 func NotSent(why string) Reply { return Reply{Err: app.NotSent("%s", why)} }
 
@@ -247,6 +258,10 @@ func (c *FastClock) Epoch() (base, start time.Time) { return c.base, c.start }
 
 // Now implements app.Clock.
 func (c *FastClock) Now() time.Time { return c.base.Add(time.Since(c.start) * c.factor) }
+
+// Since implements app.Clock (the fast clock has no monotonic reading
+// of its own: wall differences).
+func (c *FastClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
 // After implements app.Clock.
 func (c *FastClock) After(d time.Duration) <-chan time.Time {
