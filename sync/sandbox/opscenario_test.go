@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -438,4 +439,31 @@ func TestLedgerFile_KeepsRefusals(t *testing.T) {
 	o, ok := f2.srv.Ledger().Order(app.ChannelWeChat, "WKR-1")
 	require.True(t, ok)
 	require.Zero(t, o.Refunded)
+}
+
+// A ledger file of format version 1 (before deposit ops and requested
+// amounts) is read as it is and answered from.
+func TestLedgerFile_ReadsVersion1(t *testing.T) {
+	path := t.TempDir() + "/ledger.jsonl"
+	f1 := newFixture(t, withLedger(path))
+	_, m := f1.micropay("WV1-1", wxCode("789"), "10000")
+	require.Equal(t, "SUCCESS", m["result_code"])
+	m = f1.wxRefund("WV1-1", "WV1-1-R", "10000", "100")
+	require.Equal(t, "SUCCESS", m["result_code"])
+	f1.srv.Close()
+	f1.fileShared = true
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"version":2`)
+	v1 := strings.Replace(string(raw), `"version":2`, `"version":1`, 1)
+	require.NotContains(t, v1, `"requested"`)
+	require.NotContains(t, v1, `"ops"`)
+	require.NoError(t, os.WriteFile(path, []byte(v1), 0o600))
+
+	f2 := newFixture(t, withLedger(path))
+	o, ok := f2.srv.Ledger().Order(app.ChannelWeChat, "WV1-1")
+	require.True(t, ok)
+	require.Equal(t, app.Money(100), o.Refunded)
+	m = f2.wxRefund("WV1-1", "WV1-1-R", "10000", "100")
+	require.Equal(t, "SUCCESS", m["result_code"], "the old refund number is still the same refund")
 }
