@@ -108,12 +108,6 @@ func (s OpScenario) madeAmount(amount app.Money) app.Money {
 	return amount
 }
 
-// dropsFirstAnswer reports whether the call that makes (or, for
-// OpLostRefused, would make) the operation loses its answer.
-func (s OpScenario) dropsFirstAnswer() bool {
-	return s == OpLostMade || s == OpLostRefused
-}
-
 // ScenarioForeignPaid is Cloud Pay only (a payment code ending 407): the
 // order number already belongs to another order, paid — another
 // terminal's customer paid the same amount under it. Cloud Pay answers
