@@ -198,29 +198,39 @@ func (o *Order) Recompute() error {
 	return nil
 }
 
-// NewOrderNo makes a merchant order number: the channel's cashier-id
-// prefix, the terminal's tag, the local time to the second and 6 random
-// digits — unique without coordination (two terminals of one merchant
-// never share a tag, so never a number), sortable, and within every
-// channel's 32-character limit as long as prefix and tag together stay
-// within 12 characters. Retries of one payment reuse the number; a new
-// payment gets a new one. Within one process a number is never handed out
-// twice in the same second (6 random digits alone collide with ~40 %
-// probability after 1000 draws).
+// MaxOrderNoLen is the longest merchant order or refund number every
+// channel takes (WeChat's 32 characters).
+const MaxOrderNoLen = 32
+
+// NewOrderNo makes a merchant order number: the prefix (the channel's
+// cashier-id prefix and the terminal's tag, app.TerminalInfo.NumberPrefix,
+// plus a letter for refunds and deposit operations), the local time to the
+// second as yyMMddHHmmss, and 3–6 random digits, as many as fit in
+// MaxOrderNoLen − 1. Unique without coordination: two terminals never share
+// a tag, one data folder is driven by one process, and within one process
+// a number is never handed out twice in the same second (random digits
+// alone would collide: 6 of them with ~40 % probability after 1000 draws).
+// Sortable by time. Retries of one payment reuse the number; a new payment
+// gets a new one.
 func NewOrderNo(prefix string, now time.Time) string {
-	stamp := now.Format("20060102150405")
+	stamp := now.Format("060102150405")
+	digits := min(max(MaxOrderNoLen-1-len(prefix)-len(stamp), 3), 6)
+	limit := int64(1)
+	for range digits {
+		limit *= 10
+	}
 	issued.Lock()
 	defer issued.Unlock()
 	if issued.stamp != stamp {
 		issued.stamp, issued.used = stamp, map[string]bool{}
 	}
 	for tries := 0; ; tries++ {
-		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+		n, err := rand.Int(rand.Reader, big.NewInt(limit))
 		if err != nil {
 			panic(err) // crypto/rand never fails on supported platforms
 		}
-		no := fmt.Sprintf("%s%s%06d", prefix, stamp, n.Int64())
-		if !issued.used[no] || tries >= 10_000 { // the bound is never reached below ~1e6 numbers a second
+		no := fmt.Sprintf("%s%s%0*d", prefix, stamp, digits, n.Int64())
+		if !issued.used[no] || tries >= 10_000 { // reached only past ~limit numbers a second
 			issued.used[no] = true
 			return no
 		}

@@ -132,16 +132,20 @@ func TestRecomputePropertyRandom(t *testing.T) {
 	}
 }
 
-var orderNoRE = regexp.MustCompile(`^T01-(\d{14})(\d{6})$`)
+var orderNoRE = regexp.MustCompile(`^T01-(\d{12})(\d{6})$`)
 
 func TestNewOrderNoFormat(t *testing.T) {
 	now := time.Date(2024, 12, 31, 23, 59, 58, 999_000_000, time.FixedZone("CST", 8*3600))
 	no := NewOrderNo("T01-", now)
 	m := orderNoRE.FindStringSubmatch(no)
 	require.NotNil(t, m, "order number %q", no)
-	assert.Equal(t, "20241231235958", m[1])
+	assert.Equal(t, "241231235958", m[1])
 	assert.LessOrEqual(t, len(no), 32, "channels limit merchant order numbers to 32 characters")
-	assert.LessOrEqual(t, len(NewOrderNo("ABCDEFGHIJKL", now)), 32, "a 12-character prefix still fits")
+	// A Cloud Pay cashier id (10) + terminal tag (6) + R still fits, with
+	// fewer random digits.
+	long := NewOrderNo("sz01abcdefT9K2PQR", now)
+	assert.Len(t, long, 32)
+	assert.Regexp(t, `^sz01abcdefT9K2PQR241231235958\d{3}$`, long)
 
 	// Sortable: a later second sorts after an earlier one.
 	a := NewOrderNo("T01-", now)
