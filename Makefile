@@ -9,7 +9,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat
 export CGO_ENABLED := 1
 
-.PHONY: deps build build-windows run test bench fuzz vet clean package-linux
+.PHONY: deps build build-windows run test screenshots bench fuzz vet clean package-linux
 
 ## deps: install missing system packages (apt-get as root, else sudo, else print the command) and Go modules
 deps:
@@ -40,6 +40,10 @@ run: build
 test: deps
 	$(GO) vet $(GOFLAGS) ./...
 	$(GO) test $(GOFLAGS) -count=1 -timeout 25m ./...
+
+## screenshots: refresh docs/screenshots from the real-window smoke test under Xvfb (make test writes them to a temporary folder)
+screenshots: deps
+	POS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test $(GOFLAGS) -count=1 -run 'TestSmoke_RealWindowUnderXvfb' -v .
 
 ## bench: benchmarks (3 runs each), raw output in docs/bench-latest.txt, medians and ratios in docs/bench-summary.txt
 bench: deps
