@@ -93,7 +93,8 @@ func splitGlobal(args []string) (dataDir, lang string, rest []string, err error)
 		}
 		if !hasValue {
 			if i+1 >= len(args) {
-				return "", "", nil, fmt.Errorf("--%s", name)
+				err = fmt.Errorf("--%s", name)
+				continue
 			}
 			i++
 			value = args[i]
@@ -104,7 +105,7 @@ func splitGlobal(args []string) (dataDir, lang string, rest []string, err error)
 			lang = value
 		}
 	}
-	return dataDir, lang, rest, nil
+	return dataDir, lang, rest, err
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -21,7 +21,6 @@ import (
 	"cashier/localdb"
 	"cashier/sync/channel"
 	"cashier/sync/channel/setup"
-	"cashier/ui/i18n"
 )
 
 // Options say what a caller (the GUI or one command) needs from a data
@@ -149,8 +148,6 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	s.Permits = auth.Rules{Store: s.DB}
 	s.Auth = &auth.Auth{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
 	s.Settings = settings.Service{Store: s.DB, Permits: s.Permits, Signals: s.Signals}
-	language, _ := s.DB.GetSetting(ctx, localdb.SettingLanguage, i18n.Chinese)
-	_ = i18n.Use(language)
 	return s, nil
 }
 
@@ -239,7 +236,12 @@ func (s *Services) startPayments(ctx context.Context) error {
 	applyOverrides(&st, s.opts.HTTP, logger)
 	router, err := setup.Build(st, s.Clock)
 	if err != nil {
-		return setup.ErrFile.With("File", s.ChannelsFile(), "Field", "", "Reason", err.Error()).Wrap(err)
+		field, reason := "", err.Error()
+		var se *setup.SettingError
+		if errors.As(err, &se) {
+			field, reason = se.Field, se.Err.Error()
+		}
+		return setup.ErrFile.With("File", s.ChannelsFile(), "Field", field, "Reason", reason).Wrap(err)
 	}
 	if s.opts.Wrap != nil {
 		router = wrapRouter(router, s.opts.Wrap)

@@ -238,14 +238,27 @@ func checkLedger(t *testing.T, l *sandbox.Ledger, store *localdb.PaymentStore, d
 // (fast clock, short timeouts) under the money commands.
 func runCmd(t *testing.T, opts func(*Options), args ...string) (int, string, string) {
 	t.Helper()
+	return runCmdLang(t, opts, "en", args...)
+}
+
+// runCmdLang is runCmd in lang ("" = the folder's language setting).
+func runCmdLang(t *testing.T, opts func(*Options), lang string, args ...string) (int, string, string) {
+	t.Helper()
 	cmdMu.Lock()
 	defer cmdMu.Unlock()
 	testOptions = opts
 	defer func() { testOptions = nil; _ = i18n.Use(i18n.Chinese) }()
+	if lang != "" {
+		args = append([]string{"--lang", lang}, args...)
+	}
 	var out, errb bytes.Buffer
-	code := run(append([]string{"--lang", "en"}, args...), &out, &errb)
+	code := run(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
+
+func paytestFastClock() *paytest.FastClock { return paytest.NewFastClock(time.Now(), speedup) }
+
+func testHasher() auth.PINHasher { return auth.PINHasher{Cost: bcrypt.MinCost} }
 
 // cmdMu: testOptions is a package variable; commands run one at a time.
 var cmdMu sync.Mutex

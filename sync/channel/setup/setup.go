@@ -31,6 +31,16 @@ type Settings struct {
 	Sandbox bool
 }
 
+// SettingError names the setting (the channels.json field) a client or a
+// route refused; Err is the client's reason, which never quotes a key.
+type SettingError struct {
+	Field string
+	Err   error
+}
+
+func (e *SettingError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *SettingError) Unwrap() error { return e.Err }
+
 // Build makes the clients and the router. A malformed setting or key is an
 // error naming the channel; nothing is sent.
 func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
@@ -38,21 +48,21 @@ func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
 	if s.WeChat != nil {
 		c, err := wechat.New(*s.WeChat, clock)
 		if err != nil {
-			return nil, fmt.Errorf("微信支付设置 / WeChat Pay settings: %w", err)
+			return nil, &SettingError{Field: "wechat", Err: err}
 		}
 		byName[app.ChannelWeChat] = c
 	}
 	if s.Alipay != nil {
 		c, err := alipay.New(*s.Alipay, clock)
 		if err != nil {
-			return nil, fmt.Errorf("支付宝设置 / Alipay settings: %w", err)
+			return nil, &SettingError{Field: "alipay", Err: err}
 		}
 		byName[app.ChannelAlipay] = c
 	}
 	if s.CloudPay != nil {
 		c, err := cloudpay.New(*s.CloudPay, clock)
 		if err != nil {
-			return nil, fmt.Errorf("云支付设置 / Cloud Pay settings: %w", err)
+			return nil, &SettingError{Field: "cloudpay", Err: err}
 		}
 		byName[app.ChannelCloudPay] = c
 	}
@@ -72,10 +82,10 @@ func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
 			continue
 		}
 		if _, ok := byName[n]; !ok {
-			return nil, fmt.Errorf("%s 指定的通道 %s 未配置 / wallet %s is routed to %s, which is not configured", w, n, w, n)
+			return nil, &SettingError{Field: "routes." + string(w), Err: fmt.Errorf("routed to %s, which is not configured", n)}
 		}
 		if !serves(n, w) {
-			return nil, fmt.Errorf("通道 %s 不受理 %s / channel %s cannot serve the %s wallet", n, w, n, w)
+			return nil, &SettingError{Field: "routes." + string(w), Err: fmt.Errorf("channel %s cannot serve the %s wallet", n, w)}
 		}
 		routes[w] = n
 	}
