@@ -338,7 +338,7 @@ func TestChannelsFile_BadInput(t *testing.T) {
 		field string
 	}{
 		"missing field": {func(m map[string]any) { delete(m["wechat"].(map[string]any), "mch_id") }, "wechat.mch_id"},
-		"wrong key": {func(m map[string]any) { m["wechat"].(map[string]any)["api_key"] = secretKey[:20] }, "wechat"},
+		"wrong key":     {func(m map[string]any) { m["wechat"].(map[string]any)["api_key"] = secretKey[:20] }, "wechat"},
 		"unknown field": {func(m map[string]any) { m["wechat"].(map[string]any)["apikey"] = secretKey }, "apikey"},
 		"routed to no channel": {func(m map[string]any) {
 			delete(m, "cloudpay")

@@ -76,9 +76,9 @@ func (e *ErrCorrupt) Unwrap() error {
 var (
 	ErrDBCorrupt         = app.NewError("db.corrupt")
 	ErrDBCorruptNoBackup = app.NewError("db.corrupt_no_backup")
-	ErrDBMissing       = app.NewError("db.missing")
-	ErrDirNotWritable  = app.NewError("db.dir_not_writable")
-	ErrCannotOpen      = app.NewError("db.cannot_open")
+	ErrDBMissing         = app.NewError("db.missing")
+	ErrDirNotWritable    = app.NewError("db.dir_not_writable")
+	ErrCannotOpen        = app.NewError("db.cannot_open")
 )
 
 func dsn(path string, readOnly bool) string {
