@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cashier/app"
+	"cashier/app/sale"
+	"cashier/hardware/printq"
+	"cashier/hardware/sim"
+)
+
+// embedded opens a demo folder as the GUI does: devices simulated,
+// channels the embedded sandbox.
+func embedded(t *testing.T) *Services {
+	ctx := context.Background()
+	dir := demoFolder(t)
+	s, err := Open(ctx, Options{DataDir: dir, Command: "test", Lock: true, Seed: true, Payments: true, Devices: true})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	require.NoError(t, s.Start(ctx))
+	require.True(t, s.Sandbox)
+	require.True(t, s.Demo)
+	return s
+}
+
+// The embedded default end to end, without a window: a sale through the
+// checkout and the sandbox gateway is committed, its receipt — made from
+// the stored order — comes out of the simulated printer (order number as a
+// barcode, Chinese text), and the simulated speaker says the amount.
+func TestServices_EmbeddedDefaultPaysPrintsAndAnnounces(t *testing.T) {
+	s := embedded(t)
+	ctx := context.Background()
+	d := s.Devices
+	require.NotNil(t, d.emu)
+	require.NotNil(t, d.spkSim)
+	receipts := make(chan sim.PrinterReceipt, 4)
+	defer d.emu.OnReceipt(func(r sim.PrinterReceipt) { receipts <- r })()
+	spoken, stop := d.spkSim.Subscribe()
+	defer stop()
+
+	staff, _, err := s.DB.StaffByCode(ctx, "1002")
+	require.NoError(t, err)
+	o, err := s.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Lines: []app.OrderLine{
+		{Name: "农夫山泉 550ml", Qty: 2, UnitPrice: 200}, {Name: "面包", Qty: 1, UnitPrice: 850}}})
+	require.NoError(t, err)
+	out, err := s.Checkout.PayByCode(ctx, o.OrderNo, "134567890123456789", 0, staff, nil)
+	require.NoError(t, err)
+	require.True(t, out.Paid(), out.Payment.Msg.String())
+
+	select {
+	case r := <-receipts:
+		require.Contains(t, r.Barcodes, o.OrderNo)
+		require.Contains(t, r.Text, "好邻居便利店")
+		require.Contains(t, r.Text, "李娜")
+		require.Contains(t, r.Text, "农夫山泉")
+		require.Contains(t, r.Text, "12.50")
+		require.Contains(t, r.Text, "微信支付")
+		require.True(t, r.Cut)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no receipt from the simulated printer")
+	}
+	select {
+	case u := <-spoken:
+		require.Equal(t, "收款12.50元", u.Text)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the simulated speaker said nothing")
+	}
+	require.Eventually(t, func() bool {
+		jobs, err := d.queue.List(ctx, printq.Filter{Ref: o.OrderNo})
+		return err == nil && len(jobs) == 1 && jobs[0].State == printq.Printed
+	}, 30*time.Second, 20*time.Millisecond)
+
+	// Cash pays the next sale: the drawer opens and the receipt shows the
+	// change.
+	o2, err := s.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Total: 1830})
+	require.NoError(t, err)
+	cash, err := s.Checkout.PayCash(ctx, o2.OrderNo, 0, 2000, staff)
+	require.NoError(t, err)
+	require.True(t, cash.Paid())
+	assert.Equal(t, app.Money(170), cash.Change)
+	select {
+	case r := <-receipts:
+		require.Contains(t, r.Text, "现金")
+		require.Contains(t, r.Text, "找零")
+		require.NotEmpty(t, r.Drawer, "the drawer was kicked")
+	case <-time.After(30 * time.Second):
+		t.Fatal("no cash receipt")
+	}
+
+	// The Devices workspace's feeds see the same things.
+	dd := devicesDeps(s, staff)
+	jobs, err := dd.Queue.Jobs(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, jobs)
+	var names []string
+	for _, st := range dd.Status.Statuses() {
+		names = append(names, st.Name+"="+st.State)
+	}
+	require.True(t, strings.Contains(strings.Join(names, ","), "ready"), names)
+}
+
+// A cabinet door opens only for a person holding the cabinet-door
+// permission, checked when the door is asked for; every attempt is
+// audited with who and which door.
+func TestServices_CabinetDoorsNeedThePermission(t *testing.T) {
+	s := embedded(t)
+	ctx := context.Background()
+	require.NotNil(t, s.Cabinet)
+	clerk, _, err := s.DB.StaffByCode(ctx, "1003")
+	require.NoError(t, err)
+	mgr, _, err := s.DB.StaffByCode(ctx, "1001")
+	require.NoError(t, err)
+	doors, err := s.Cabinet.Doors(ctx)
+	require.NoError(t, err)
+	require.Len(t, doors, 12)
+
+	err = s.Cabinet.OpenDoor(ctx, clerk.ID, 1, 3)
+	require.ErrorIs(t, err, app.ErrNoPermission)
+	require.False(t, s.Devices.lockBus.DoorOpen(1, 3), "nothing opened")
+	require.NoError(t, s.Cabinet.OpenDoor(ctx, mgr.ID, 1, 3))
+	require.True(t, s.Devices.lockBus.DoorOpen(1, 3))
+
+	// Through the Devices workspace's port too, for the person logged in.
+	view := devicesDeps(s, mgr).Cabinet
+	require.NoError(t, view.OpenDoor(ctx, 1, 5))
+	devicesDeps(s, mgr).SimCabinet.CloseDoors()
+	viewDoors, err := view.Doors(ctx)
+	require.NoError(t, err)
+	require.False(t, viewDoors[2].Open)
+	require.Error(t, view.OpenDoor(ctx, 9, 1), "an unknown board is an error, not a hang")
+
+	rows, err := s.DB.Read().Query(`SELECT action, subject, detail, staff_id FROM audit_log WHERE action LIKE 'cabinet%' ORDER BY id`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var a, subj, det string
+		var id int64
+		require.NoError(t, rows.Scan(&a, &subj, &det, &id))
+		lines = append(lines, a+" "+subj+" "+det)
+	}
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.Equal(t, "cabinet_open_refused 1-3 ", lines[0])
+	assert.Equal(t, "cabinet_open 1-3 opened", lines[1])
+}
