@@ -209,7 +209,7 @@ func Drive(clock *app.ManualClock, step, limit time.Duration, fn func()) bool {
 			return true
 		default:
 		}
-		if clock.Now().Sub(start) > limit {
+		if clock.Since(start) > limit {
 			select {
 			case <-done:
 				return true
