@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cashier/app"
 	"cashier/localdb"
 	"cashier/sync/channel"
 	"cashier/sync/channel/setup"
@@ -244,27 +245,7 @@ func folderSums(t *testing.T, dir string) map[string]string {
 // recover reach that gateway (its ledger shows their orders); no embedded
 // sandbox starts and no demo data appears.
 func TestCLI_LiveFolderReachesTheSeparateGateway(t *testing.T) {
-	bin := buildBinary(t)
-	gwDir := filepath.Join(t.TempDir(), "gw")
-	copySandbox(t, gwDir)
-	cmd := exec.Command(bin, "sandbox", "--addr", "127.0.0.1:0", "--demo", gwDir, "--quiet")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	base := ""
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if m := regexp.MustCompile(`listening on (https://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	require.NotEmpty(t, base, "the sandbox did not start")
-	go io.Copy(io.Discard, stdout)
-	written := filepath.Join(gwDir, setup.FileName)
-	require.FileExists(t, written, "pos sandbox --demo writes channels.json")
-
+	base, gwDir, written := separateSandbox(t)
 	data := t.TempDir()
 	b, err := os.ReadFile(written)
 	require.NoError(t, err)
@@ -306,6 +287,95 @@ func TestCLI_LiveFolderReachesTheSeparateGateway(t *testing.T) {
 	rc, _, errs = runCmd(t, fast, "payments", "recover", "--data-dir", data, "--gateway", base)
 	assert.Equal(t, 1, rc)
 	assert.Contains(t, errs, "--gateway")
+}
+
+// separateSandbox starts `pos sandbox --demo DIR` as its own process and
+// returns its address, its folder and the channels.json it wrote there.
+func separateSandbox(t *testing.T) (base, gwDir, channelsJSON string) {
+	bin := buildBinary(t)
+	gwDir = filepath.Join(t.TempDir(), "gw")
+	copySandbox(t, gwDir)
+	cmd := exec.Command(bin, "sandbox", "--addr", "127.0.0.1:0", "--demo", gwDir, "--quiet")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if m := regexp.MustCompile(`listening on (https://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	require.NotEmpty(t, base, "the sandbox did not start")
+	go io.Copy(io.Discard, stdout)
+	channelsJSON = filepath.Join(gwDir, setup.FileName)
+	require.FileExists(t, channelsJSON, "pos sandbox --demo writes channels.json")
+	return base, gwDir, channelsJSON
+}
+
+// liveFolder is a data folder set up by pos init whose channels.json (from
+// the separate gateway) routes wallets as given.
+func liveFolder(t *testing.T, channelsJSON string, routes map[app.Wallet]app.ChannelName) string {
+	data := t.TempDir()
+	f, err := setup.LoadFile(channelsJSON)
+	require.NoError(t, err)
+	f.Routes = routes
+	require.NoError(t, f.Write(filepath.Join(data, setup.FileName)))
+	t.Setenv("POS_PIN", "246810")
+	rc, out, errs := runCmd(t, nil, "init", "--data-dir", data, "--store", "正式门店", "--terminal", "前台", "--admin", "9001", "--admin-name", "赵管理")
+	require.Equal(t, 0, rc, out+errs)
+	return data
+}
+
+// Issue 8 through the CLI against a separately started gateway: pos refund
+// with each refund fault ends final — exit 0 only when refunded — and the
+// gateway's ledger agrees with the database; a Cloud Pay 407 ends manual
+// and pos pay exits 1 with the order unpaid.
+func TestCLI_FaultsAgainstTheSeparateGateway(t *testing.T) {
+	base, gwDir, written := separateSandbox(t)
+	for _, ch := range []app.ChannelName{app.ChannelWeChat, app.ChannelAlipay, app.ChannelCloudPay} {
+		t.Run(string(ch), func(t *testing.T) {
+			data := liveFolder(t, written, routeAllTo(ch))
+			code := "134567890123456" + strconv.Itoa(100+len(ch))
+			if ch == app.ChannelAlipay {
+				code = "2834567890123" + strconv.Itoa(100+len(ch))
+			}
+			rc, out, errs := runCmd(t, fast, "pay", "--data-dir", data, "--staff", "9001", "--code", code, "--amount", "100.00")
+			require.Equal(t, 0, rc, out+errs)
+			no := orderNo(out)
+			for _, c := range []struct {
+				amount, state string
+				exit          int
+				moved         bool
+			}{{"1.91", "refunded", 0, true}, {"2.92", "failed", 1, false}, {"3.93", "refunded", 0, true}, {"4.94", "manual", 1, true}} {
+				rc, out, errs := runCmd(t, fast, "refund", "--data-dir", data, "--staff", "9001", "--order", no, "--amount", c.amount)
+				assert.Equal(t, c.exit, rc, "%s: %s%s", c.amount, out, errs)
+				assert.Contains(t, out, "final state: "+c.state, c.amount)
+				refundNo := lineAfter(out, "refund number: ")
+				require.NotEmpty(t, refundNo)
+				assert.Equal(t, c.moved, strings.Contains(getLedger(t, base, gwDir), refundNo),
+					"%s: the gateway's ledger agrees (%s)", c.amount, refundNo)
+			}
+			db, err := localdb.OpenExisting(dbPath(data))
+			require.NoError(t, err)
+			defer db.Close()
+			o, err := db.GetOrder(context.Background(), no)
+			require.NoError(t, err)
+			assert.Equal(t, app.Money(191+393), o.Refunded, "only the refunds made in full count")
+		})
+	}
+	t.Run("cloudpay 407", func(t *testing.T) {
+		data := liveFolder(t, written, routeAllTo(app.ChannelCloudPay))
+		rc, out, errs := runCmd(t, fast, "pay", "--data-dir", data, "--staff", "9001", "--code", "134567890123450407", "--amount", "6.00")
+		assert.Equal(t, 1, rc, out+errs)
+		assert.Contains(t, out, "final state: manual")
+		assert.Contains(t, out, "belongs to another order")
+		assert.NotContains(t, out, "is voided", "a payment a person must check is not given up")
+		rc, out, _ = runCmd(t, fast, "payments", "recover", "--data-dir", data)
+		assert.Equal(t, 1, rc, "still open for a person")
+		assert.Contains(t, out, "manual")
+	})
 }
 
 func getLedger(t *testing.T, base, gwDir string) string {
