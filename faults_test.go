@@ -185,7 +185,9 @@ func TestCloudPay407AgainstSandbox(t *testing.T) {
 	assert.ErrorIs(t, err, payment.ErrDuplicateScan)
 }
 
-func w407Charges(w *world, code string) []sandbox.Charge { return w.gw.Server.Ledger().ChargesFor(code) }
+func w407Charges(w *world, code string) []sandbox.Charge {
+	return w.gw.Server.Ledger().ChargesFor(code)
+}
 
 // Item 6 against the sandbox: a clerk on shift whose refund grant is
 // revoked after logging in is refused; nothing reaches the channel.
