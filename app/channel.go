@@ -217,7 +217,7 @@ type PaymentChannel interface {
 // field): the UI shows it after the translated "nothing was sent".
 type NotSentError struct{ Reason error }
 
-func (e *NotSentError) Error() string { return "not sent: " + e.Reason.Error() }
+func (e *NotSentError) Error() string { return "not_sent: " + e.Reason.Error() }
 func (e *NotSentError) Unwrap() error { return e.Reason }
 
 // NotSent builds a NotSentError.

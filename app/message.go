@@ -51,11 +51,7 @@ func args(kv []any) map[string]any {
 	}
 	m := make(map[string]any, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		k, ok := kv[i].(string)
-		if !ok {
-			panic(fmt.Sprintf("app.Msg: key %v is not a string", kv[i]))
-		}
-		m[k] = kv[i+1]
+		m[fmt.Sprint(kv[i])] = kv[i+1]
 	}
 	return m
 }

@@ -48,9 +48,9 @@ func (s Service) OpenDoor(ctx context.Context, staffID int64, board, lock int) e
 	result := "opened"
 	switch {
 	case err != nil:
-		result = "error: " + err.Error()
+		result = "error=" + err.Error()
 	case !opened:
-		result = "not opened"
+		result = "not_opened"
 		err = ErrNotOpened.With("Board", board, "Lock", lock)
 	}
 	if aerr := s.Audit.Audit(ctx, app.AuditEntry{At: s.Clock.Now(), StaffID: staffID, Action: "cabinet_open", Subject: subject, Detail: result}); aerr != nil && err == nil {

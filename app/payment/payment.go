@@ -7,7 +7,6 @@ package payment
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -335,6 +334,7 @@ var (
 	// recovery settles it.
 	ErrUnfinished = app.NewError("payment.unfinished")
 	ErrNoRules    = app.NewError("payment.no_rules")
+	ErrNoStore    = app.NewError("payment.no_store")
 )
 
 // PaymentPolicy holds the cashier loop's timings. Zero fields take the
@@ -463,7 +463,7 @@ type recent struct {
 // New checks the configuration and builds the service.
 func New(c Config) (*Payments, error) {
 	if c.Store == nil {
-		return nil, errors.New("payments: no store")
+		return nil, ErrNoStore
 	}
 	if c.Clock == nil {
 		c.Clock = app.SystemClock{}

@@ -5,7 +5,7 @@ package paytest
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync"
 	"time"
 
@@ -145,8 +145,11 @@ func (c *Channel) QueryDepositOp(_ context.Context, r app.DepositOpRef) (app.Cha
 }
 
 func (c *Channel) DownloadBill(context.Context, time.Time) (app.Bill, error) {
-	return app.Bill{}, fmt.Errorf("paytest: no bills")
+	return app.Bill{}, channelNoBills
 }
+
+// channelNoBills: the scripted channel serves no bills.
+var channelNoBills = errors.New("no_bills")
 
 // Replies for scripts.
 
