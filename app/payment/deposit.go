@@ -280,6 +280,9 @@ func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.Pay
 		if ctx.Err() != nil {
 			return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
 		}
+		if res.NotFound && op.State == DepositOpRefused {
+			return finish(DepositOpFailed, res, app.Message{}) // the refusal stays the reason
+		}
 		record(res)
 		if r, err, ok := settled(res); ok {
 			return r, err
@@ -287,8 +290,6 @@ func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.Pay
 		wait = p.QueryInterval
 		switch {
 		case res.Outcome == app.OutcomeFailed:
-			return finish(DepositOpFailed, res, app.Message{})
-		case res.NotFound && op.State == DepositOpRefused:
 			return finish(DepositOpFailed, res, app.Message{})
 		case res.NotFound:
 			sendNext, wait = true, p.RetryWait

@@ -316,6 +316,12 @@ func (s *Payments) driveRefund(ctx context.Context, rf *Refund, ch app.PaymentCh
 		if ctx.Err() != nil {
 			return refundResult(*rf, app.Msg("refund.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
 		}
+		if res.NotFound && rf.State == RefundRefused {
+			// The channel refused the re-send for good and has no refund
+			// under this number: none was made. The refusal (kept in the
+			// record) is what the cashier is told.
+			return finish(RefundFailed, res, app.Message{})
+		}
 		record(res)
 		if r, err, ok := settled(res); ok {
 			return r, err
@@ -323,10 +329,6 @@ func (s *Payments) driveRefund(ctx context.Context, rf *Refund, ch app.PaymentCh
 		wait = p.QueryInterval
 		switch {
 		case res.Outcome == app.OutcomeFailed:
-			return finish(RefundFailed, res, app.Message{})
-		case res.NotFound && rf.State == RefundRefused:
-			// The channel refused the re-send for good and has no refund
-			// under this number: none was made.
 			return finish(RefundFailed, res, app.Message{})
 		case res.NotFound:
 			// The earlier send never arrived: send it again (same number).

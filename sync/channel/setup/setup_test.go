@@ -71,9 +71,12 @@ func TestBuild_RoutesAndErrors(t *testing.T) {
 	bad := *ali
 	bad.PrivateKey = "nope"
 	_, err = setup.Build(setup.Settings{Alipay: &bad}, nil)
-	assert.ErrorContains(t, err, "Alipay settings")
+	var se *setup.SettingError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "alipay", se.Field, "the refusing setting is named")
 	badWx := *wx
 	badWx.APIKey = "short"
 	_, err = setup.Build(setup.Settings{WeChat: &badWx}, nil)
-	assert.ErrorContains(t, err, "WeChat Pay settings")
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "wechat", se.Field)
 }
