@@ -76,8 +76,13 @@ type AlipayFile struct {
 	GatewayURL      string `json:"gateway_url,omitempty"`
 	AppID           string `json:"app_id"`
 	PrivateKey      string `json:"private_key"`
-	AlipayPublicKey string `json:"alipay_public_key"`
-	AppAuthToken    string `json:"app_auth_token,omitempty"`
+	AlipayPublicKey string `json:"alipay_public_key,omitempty"`
+	// Public-key certificate mode instead of alipay_public_key: the three
+	// certificates, PEM text or file paths.
+	AppCert        string `json:"app_cert,omitempty"`
+	AlipayCert     string `json:"alipay_cert,omitempty"`
+	AlipayRootCert string `json:"alipay_root_cert,omitempty"`
+	AppAuthToken   string `json:"app_auth_token,omitempty"`
 	HTTPFile
 }
 
@@ -152,7 +157,13 @@ func (f File) check(path string) error {
 		}
 	}
 	if a := f.Alipay; a != nil {
-		if err := need("alipay", map[string]string{"app_id": a.AppID, "private_key": a.PrivateKey, "alipay_public_key": a.AlipayPublicKey}); err != nil {
+		fields := map[string]string{"app_id": a.AppID, "private_key": a.PrivateKey}
+		if a.AppCert == "" && a.AlipayCert == "" && a.AlipayRootCert == "" {
+			fields["alipay_public_key"] = a.AlipayPublicKey
+		} else {
+			fields["app_cert"], fields["alipay_cert"], fields["alipay_root_cert"] = a.AppCert, a.AlipayCert, a.AlipayRootCert
+		}
+		if err := need("alipay", fields); err != nil {
 			return err
 		}
 	}
@@ -200,7 +211,8 @@ func (f File) Settings() Settings {
 	}
 	if a := f.Alipay; a != nil {
 		s.Alipay = &alipay.Config{GatewayURL: a.GatewayURL, AppID: a.AppID, PrivateKey: channel.Secret(a.PrivateKey),
-			AlipayPublicKey: a.AlipayPublicKey, AppAuthToken: channel.Secret(a.AppAuthToken), HTTP: a.settings()}
+			AlipayPublicKey: a.AlipayPublicKey, AppCert: a.AppCert, AlipayCert: a.AlipayCert, AlipayRootCert: a.AlipayRootCert,
+			AppAuthToken: channel.Secret(a.AppAuthToken), HTTP: a.settings()}
 	}
 	if c := f.CloudPay; c != nil {
 		s.CloudPay = &cloudpay.Config{BaseURL: c.BaseURL, OutMchID: c.OutMchID, OutSubMchID: c.OutSubMchID, OutShopID: c.OutShopID,
