@@ -13,6 +13,7 @@ import (
 	"cashier/app"
 	"cashier/app/cabinet"
 	"cashier/app/sale"
+	"cashier/hardware/devicemsg"
 	"cashier/hardware/escpos"
 	"cashier/hardware/lockboard"
 	"cashier/hardware/printer"
@@ -138,7 +139,7 @@ func (d *Devices) startPrinter(ctx context.Context) error {
 		_, _ = d.printer.Check(ctx) // show the real state at once, not after the first watch period
 		d.printer.Watch(ctx, 5*time.Second)
 	}()
-	d.queue = printq.New(d.db.PrintJobs(), d.clock, printq.Options{})
+	d.queue = printq.New(d.db.PrintJobs(), d.clock, printq.Options{Reason: devicemsg.Code})
 	d.queue.AddPrinter("receipt", d.printer)
 	if err := d.queue.Start(ctx); err != nil {
 		return err

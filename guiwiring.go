@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"cashier/app"
+	"cashier/hardware/devicemsg"
 	"cashier/hardware/printer"
 	"cashier/hardware/printq"
 	"cashier/hardware/sim"
@@ -78,7 +79,7 @@ func (f statusFeed) Statuses() []devices.Status {
 	if d.emu != nil {
 		name += i18n.T("devices.simulated")
 	}
-	out := []devices.Status{{Name: name, Kind: "printer", State: string(pe.State), Message: pe.Message}}
+	out := []devices.Status{{Name: name, Kind: "printer", State: string(pe.State), Message: deviceWhy(pe.Err, "")}}
 	for _, st := range d.registry.States() {
 		n := st.Device
 		switch st.Device {
@@ -95,9 +96,18 @@ func (f statusFeed) Statuses() []devices.Status {
 				n += i18n.T("devices.simulated")
 			}
 		}
-		out = append(out, devices.Status{Name: n, Kind: st.Device, State: string(st.State), Message: st.Message})
+		out = append(out, devices.Status{Name: n, Kind: st.Device, State: string(st.State), Message: deviceWhy(st.Err, st.Port)})
 	}
 	return out
+}
+
+// deviceWhy is the detail beside a device's state: the error that explains
+// it in the person's language, else the port in use.
+func deviceWhy(err error, port string) string {
+	if err != nil {
+		return i18n.Err(devicemsg.Err(err))
+	}
+	return port
 }
 
 func (f statusFeed) SubscribeStatus(fn func()) func() {
@@ -118,7 +128,7 @@ func (q queueView) Jobs(ctx context.Context) ([]devices.Job, error) {
 	out := make([]devices.Job, 0, len(js))
 	for _, j := range js {
 		out = append(out, devices.Job{ID: j.ID, Kind: j.Kind, Ref: j.Ref, State: string(j.State),
-			Attempts: j.Attempts, Error: j.LastError, Created: j.CreatedAt})
+			Attempts: j.Attempts, Error: i18n.M(app.Message{Code: j.LastError}), Created: j.CreatedAt})
 	}
 	return out, err
 }

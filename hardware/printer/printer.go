@@ -62,7 +62,8 @@ type Config struct {
 type Event struct {
 	Printer string
 	State   hardware.DeviceState
-	Message string        // for people, Chinese first
+	Message string        // for logs, Chinese first; devicemsg words it for people
+	Err     error         // why the printer is not ready, when an error says it
 	Status  escpos.Status // the last status read
 	At      time.Time
 }
@@ -72,6 +73,7 @@ var (
 	ErrNoReply      = errors.New("打印机无响应：请检查电源和连线 / printer does not answer: check power and cable")
 	ErrDisconnected = errors.New("打印机连接已断开，正在重连 / printer disconnected, reconnecting")
 	ErrClosed       = errors.New("打印机已关闭 / printer closed")
+	ErrNoPort       = errors.New("未配置打印机端口 / no printer port configured")
 )
 
 // SendError is a job that was not confirmed: Written bytes went out before
@@ -152,10 +154,19 @@ func (p *Printer) Subscribe(fn func(Event)) (cancel func()) {
 }
 
 func (p *Printer) set(state hardware.DeviceState, msg string, st *escpos.Status) {
+	p.update(state, msg, st, nil)
+}
+
+// setErr records a state an error explains.
+func (p *Printer) setErr(state hardware.DeviceState, err error) {
+	p.update(state, OpenMessage(err), nil, err)
+}
+
+func (p *Printer) update(state hardware.DeviceState, msg string, st *escpos.Status, err error) {
 	p.mu.Lock()
 	ev := p.state
 	changed := ev.State != state || ev.Message != msg
-	ev.State, ev.Message, ev.At = state, msg, p.cfg.Clock.Now()
+	ev.State, ev.Message, ev.Err, ev.At = state, msg, err, p.cfg.Clock.Now()
 	if st != nil {
 		changed = changed || ev.Status != *st
 		ev.Status = *st
@@ -179,7 +190,7 @@ func (p *Printer) Close() error {
 	p.io.Lock()
 	defer p.io.Unlock()
 	p.dropLocked()
-	p.set(hardware.StateDisconnected, "打印机已关闭 / printer closed", nil)
+	p.update(hardware.StateDisconnected, ErrClosed.Error(), nil, ErrClosed)
 	return nil
 }
 
@@ -206,13 +217,13 @@ func (p *Printer) isClosed() bool {
 
 // WaitReady returns nil once the printer is connected and can print, or
 // ctx's error / ErrClosed. While it waits it reports each new state to
-// onWait (may be nil) and to subscribers.
-func (p *Printer) WaitReady(ctx context.Context, onWait func(state hardware.DeviceState, msg string)) error {
+// onWait (may be nil; err says why when an error does) and to subscribers.
+func (p *Printer) WaitReady(ctx context.Context, onWait func(state hardware.DeviceState, err error)) error {
 	attempt := 0
 	lastMsg := ""
-	report := func(state hardware.DeviceState, msg string) {
+	report := func(state hardware.DeviceState, msg string, err error) {
 		if onWait != nil && msg != lastMsg {
-			onWait(state, msg)
+			onWait(state, err)
 		}
 		lastMsg = msg
 	}
@@ -229,7 +240,7 @@ func (p *Printer) WaitReady(ctx context.Context, onWait func(state hardware.Devi
 			return nil
 		case err == nil:
 			state, msg := st.State()
-			report(state, msg)
+			report(state, msg, nil)
 			attempt = 0
 			if !p.sleep(ctx, p.cfg.PollInterval) {
 				return p.stopErr(ctx)
@@ -239,7 +250,7 @@ func (p *Printer) WaitReady(ctx context.Context, onWait func(state hardware.Devi
 				return p.stopErr(ctx)
 			}
 			ev := p.State()
-			report(ev.State, ev.Message)
+			report(ev.State, ev.Message, ev.Err)
 			wait := p.cfg.Backoff.Next(attempt)
 			attempt++
 			if !p.sleep(ctx, wait) {
@@ -288,10 +299,10 @@ func (p *Printer) failLocked(err error) error {
 	p.dropLocked()
 	switch {
 	case errors.Is(err, ErrNoReply):
-		p.set(hardware.StateOffline, ErrNoReply.Error(), nil)
+		p.setErr(hardware.StateOffline, ErrNoReply)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 	default:
-		p.set(hardware.StateDisconnected, ErrDisconnected.Error(), nil)
+		p.setErr(hardware.StateDisconnected, ErrDisconnected)
 	}
 	return err
 }
@@ -306,13 +317,12 @@ func (p *Printer) connectLocked() (*conn, error) {
 		}
 	}
 	if p.cfg.Open == nil {
-		err := errors.New("未配置打印机端口 / no printer port configured")
-		p.set(hardware.StateError, err.Error(), nil)
-		return nil, err
+		p.setErr(hardware.StateError, ErrNoPort)
+		return nil, ErrNoPort
 	}
 	port, err := p.cfg.Open()
 	if err != nil {
-		p.set(hardware.StateDisconnected, OpenMessage(err), nil)
+		p.setErr(hardware.StateDisconnected, err)
 		return nil, err
 	}
 	p.conn = newConn(port)
@@ -414,6 +424,10 @@ func (p *Printer) statusLocked(ctx context.Context, c *conn, first time.Duration
 // hardware/transport's bilingual message (port missing, busy, permission
 // denied ...) or the error itself.
 func OpenMessage(err error) string {
+	switch {
+	case errors.Is(err, ErrNoReply), errors.Is(err, ErrDisconnected), errors.Is(err, ErrNoPort), errors.Is(err, ErrClosed):
+		return err.Error()
+	}
 	var oe *transport.OpenError
 	if errors.As(err, &oe) {
 		return oe.Error()

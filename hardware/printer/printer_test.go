@@ -118,18 +118,17 @@ func TestPrinter_PaperOutWaitsThenPrints(t *testing.T) {
 	states := make(chan printer.Event, 32)
 	p.Subscribe(func(e printer.Event) { states <- e })
 
-	waits := make(chan string, 8)
+	waits := make(chan hardware.DeviceState, 8)
 	done := make(chan error, 1)
 	go func() {
 		ctx := ctxT(t)
-		if err := p.WaitReady(ctx, func(_ hardware.DeviceState, msg string) { waits <- msg }); err != nil {
+		if err := p.WaitReady(ctx, func(st hardware.DeviceState, why error) { waits <- st }); err != nil {
 			done <- err
 			return
 		}
 		done <- p.Send(ctx, saleJob(t))
 	}()
-	msg := <-waits
-	assert.Contains(t, msg, "缺纸")
+	assert.Equal(t, hardware.StatePaperOut, <-waits)
 	assert.Equal(t, hardware.StatePaperOut, p.State().State)
 	// still waiting, nothing but status requests sent
 	time.Sleep(60 * time.Millisecond)
@@ -185,12 +184,13 @@ func TestPrinter_SilentPrinterIsNotAnswering(t *testing.T) {
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	var msgs []string
-	err := p.WaitReady(ctx, func(_ hardware.DeviceState, m string) { msgs = append(msgs, m) })
+	var whys []error
+	err := p.WaitReady(ctx, func(_ hardware.DeviceState, why error) { whys = append(whys, why) })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, hardware.StateOffline, p.State().State)
-	require.NotEmpty(t, msgs)
-	assert.Contains(t, msgs[0], "无响应")
+	require.NotEmpty(t, whys)
+	assert.ErrorIs(t, whys[0], printer.ErrNoReply)
+	assert.ErrorIs(t, p.State().Err, printer.ErrNoReply)
 	assert.Empty(t, r.emu.Receipts())
 }
 

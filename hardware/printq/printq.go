@@ -134,7 +134,7 @@ type Store interface {
 // Device is the printer as the queue needs it (*printer.Printer).
 type Device interface {
 	// WaitReady blocks until the printer can print, reporting why it waits.
-	WaitReady(ctx context.Context, onWait func(state hardware.DeviceState, msg string)) error
+	WaitReady(ctx context.Context, onWait func(state hardware.DeviceState, err error)) error
 	// Send writes a whole job; nil only when the printer confirmed it.
 	Send(ctx context.Context, job []byte) error
 }
@@ -148,6 +148,28 @@ type Options struct {
 	MaxAttempts int
 	// RetryDelay is the pause after a database error (default 1 s).
 	RetryDelay time.Duration
+	// Reason is what LastError records for a printer state or a failed
+	// send (err may be nil). The app stores a translation key here so the
+	// queue is shown in the person's language (hardware/devicemsg.Code);
+	// the default is the driver's own words.
+	Reason func(state hardware.DeviceState, err error) string
+}
+
+// The LastError of the queue's own cases: translation keys, written with
+// app.Msg so the translation check sees them.
+var (
+	// MsgInterrupted: the program stopped while sending this job; it is
+	// queued again and may print twice.
+	MsgInterrupted = app.Msg("print.interrupted").Code
+	// MsgGaveUp: not printed after MaxAttempts sends; reprint by hand.
+	MsgGaveUp = app.Msg("print.gave_up").Code
+)
+
+func defaultReason(state hardware.DeviceState, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return string(state)
 }
 
 // Queue is the print queue with one worker per printer.
@@ -181,14 +203,14 @@ func New(store Store, clock app.Clock, opt Options) *Queue {
 	if opt.MaxAttempts == 0 {
 		opt.MaxAttempts = 5
 	}
+	if opt.Reason == nil {
+		opt.Reason = defaultReason
+	}
 	if opt.RetryDelay <= 0 {
 		opt.RetryDelay = time.Second
 	}
 	return &Queue{store: store, clock: clock, opt: opt, workers: map[string]*worker{}, subs: map[int]func(Job){}}
 }
-
-// MsgInterrupted is the LastError of a job put back at start-up.
-const MsgInterrupted = "程序在打印此单时退出，已重新排队（可能重复打印） / the program stopped while sending this job; queued again (may print twice)"
 
 // Start puts jobs interrupted by the last shutdown back in the queue and
 // starts the workers. Stop (or ctx) ends them.
@@ -407,8 +429,8 @@ func (q *Queue) run(ctx context.Context, w *worker) {
 }
 
 func (q *Queue) print(ctx context.Context, w *worker, job Job) {
-	err := w.dev.WaitReady(ctx, func(_ hardware.DeviceState, msg string) {
-		if q.store.SetLastError(ctx, job.ID, msg, q.clock.Now()) == nil {
+	err := w.dev.WaitReady(ctx, func(state hardware.DeviceState, why error) {
+		if q.store.SetLastError(ctx, job.ID, q.opt.Reason(state, why), q.clock.Now()) == nil {
 			q.notify(ctx, job.ID)
 		}
 	})
@@ -429,10 +451,10 @@ func (q *Queue) print(ctx context.Context, w *worker, job Job) {
 	rctx := context.WithoutCancel(ctx)
 	to, msg := Printed, ""
 	if sendErr != nil {
-		to, msg = Queued, sendErr.Error()
+		to, msg = Queued, q.opt.Reason(hardware.StateError, sendErr)
 		if q.opt.MaxAttempts > 0 && job.Attempts+1 >= q.opt.MaxAttempts {
 			to = Failed
-			msg = fmt.Sprintf("尝试 %d 次仍未打印成功，请检查打印机后重试或重印 / not printed after %d attempts: %v", job.Attempts+1, job.Attempts+1, sendErr)
+			msg = MsgGaveUp // Attempts says how many
 		}
 	}
 	for {

@@ -17,6 +17,7 @@ import (
 
 	"cashier/app"
 	"cashier/hardware"
+	"cashier/hardware/devicemsg"
 	"cashier/hardware/escpos"
 	"cashier/hardware/printer"
 	"cashier/hardware/printq"
@@ -72,12 +73,12 @@ type fakeDev struct {
 	hold  chan struct{} // WaitReady blocks until closed, when not nil
 }
 
-func (d *fakeDev) WaitReady(ctx context.Context, onWait func(hardware.DeviceState, string)) error {
+func (d *fakeDev) WaitReady(ctx context.Context, onWait func(hardware.DeviceState, error)) error {
 	d.mu.Lock()
 	hold := d.hold
 	d.mu.Unlock()
 	if hold != nil {
-		onWait(hardware.StatePaperOut, "打印机缺纸，请装纸 / printer out of paper")
+		onWait(hardware.StatePaperOut, nil)
 		select {
 		case <-hold:
 		case <-ctx.Done():
@@ -169,7 +170,7 @@ func TestQueue_DurableBeforeSendAndWaitsWithReason(t *testing.T) {
 		select {
 		case j := <-events:
 			require.Equal(t, printq.Queued, j.State)
-			waiting = strings.Contains(j.LastError, "缺纸")
+			waiting = j.LastError == string(hardware.StatePaperOut)
 		case <-deadline:
 			t.Fatal("the job never said why it waits")
 		}
@@ -223,7 +224,7 @@ func TestQueue_FailsAfterMaxAttemptsAndMovesOn(t *testing.T) {
 	require.NoError(t, err)
 	j := waitState(t, q, bad, printq.Failed)
 	assert.Equal(t, 3, j.Attempts)
-	assert.Contains(t, j.LastError, "3")
+	assert.Equal(t, printq.MsgGaveUp, j.LastError)
 	waitState(t, q, good, printq.Printed)
 
 	require.NoError(t, q.Retry(ctx, bad))
@@ -323,7 +324,7 @@ func (pp *ptyPrinter) complete() []sim.PrinterReceipt {
 
 func TestQueue_PaperOutJobWaitsThenPrints(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "pos.db"))
-	q := newQueue(t, db.PrintJobs(), printq.Options{})
+	q := newQueue(t, db.PrintJobs(), printq.Options{Reason: devicemsg.Code})
 	pp := newPTYPrinter(t)
 	pair := ptytest.New(t)
 	pp.plug(pair, pair.Master)
@@ -335,7 +336,7 @@ func TestQueue_PaperOutJobWaitsThenPrints(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		j, _ := q.Get(context.Background(), id)
-		return strings.Contains(j.LastError, "缺纸")
+		return j.LastError == "devices.state.paperout"
 	}, 5*time.Second, 2*time.Millisecond)
 	j, _ := q.Get(context.Background(), id)
 	assert.Equal(t, printq.Queued, j.State, "waits as queued, not printing")
@@ -409,7 +410,7 @@ func TestQueue_UnplugMidJobStaysQueuedAndPrintsOnceWhenBack(t *testing.T) {
 
 func TestQueue_MissingPortJobWaitsUntilItAppears(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "pos.db"))
-	q := newQueue(t, db.PrintJobs(), printq.Options{})
+	q := newQueue(t, db.PrintJobs(), printq.Options{Reason: devicemsg.Code})
 	pp := newPTYPrinter(t)
 	pp.path.Store("/dev/pts/does-not-exist")
 	q.AddPrinter("receipt", pp.dev)
@@ -418,7 +419,7 @@ func TestQueue_MissingPortJobWaitsUntilItAppears(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		j, _ := q.Get(context.Background(), id)
-		return strings.Contains(j.LastError, "找不到设备")
+		return j.LastError == "device.not_found"
 	}, 5*time.Second, 2*time.Millisecond)
 	pair := ptytest.New(t)
 	pp.plug(pair, pair.Master)

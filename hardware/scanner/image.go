@@ -21,6 +21,9 @@ import (
 // ErrNoCode means the image holds no barcode or QR code that could be read.
 var ErrNoCode = errors.New("图片中没有找到条码或二维码 / no barcode or QR code found in the image")
 
+// ErrNotImage: the file is not a PNG, JPEG, GIF, BMP or WebP image.
+var ErrNotImage = errors.New("不是可识别的图片 / not a readable image (PNG, JPEG, GIF, BMP, WebP)")
+
 // ImageResult is a decoded code.
 type ImageResult struct {
 	Text   string
@@ -85,18 +88,14 @@ func DecodeImage(img image.Image) (res ImageResult, err error) {
 func DecodeFile(path string) (ImageResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return ImageResult{}, fmt.Errorf("文件不存在 / file not found: %s", path)
-		}
-		if errors.Is(err, os.ErrPermission) {
-			return ImageResult{}, fmt.Errorf("没有权限读取文件 / permission denied: %s", path)
-		}
-		return ImageResult{}, fmt.Errorf("无法打开文件 / cannot open %s: %w", path, err)
+		// *fs.PathError names the file and keeps os.ErrNotExist and
+		// os.ErrPermission for errors.Is.
+		return ImageResult{}, err
 	}
 	defer f.Close()
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return ImageResult{}, fmt.Errorf("不是可识别的图片 / not a readable image (PNG, JPEG, GIF, BMP, WebP): %s: %v", path, err)
+		return ImageResult{}, fmt.Errorf("%w: %s: %v", ErrNotImage, path, err)
 	}
 	return DecodeImage(img)
 }

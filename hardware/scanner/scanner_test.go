@@ -313,14 +313,14 @@ func TestDecodeNoCodeAndBadFiles(t *testing.T) {
 	_ = blank
 
 	_, err = scanner.DecodeFile(filepath.Join(t.TempDir(), "missing.png"))
-	require.Error(t, err)
-	require.Contains(t, err.Error(), "file not found")
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.Contains(t, err.Error(), "missing.png")
 
 	txt := filepath.Join(t.TempDir(), "x.png")
 	require.NoError(t, os.WriteFile(txt, []byte("not an image"), 0o600))
 	_, err = scanner.DecodeFile(txt)
-	require.Error(t, err)
-	require.True(t, strings.Contains(err.Error(), "not a readable image"))
+	require.ErrorIs(t, err, scanner.ErrNotImage)
+	require.True(t, strings.Contains(err.Error(), "x.png"))
 }
 
 func TestHubDecodeFrame(t *testing.T) {

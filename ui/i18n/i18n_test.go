@@ -23,9 +23,12 @@ import (
 // the outer layers, and the screens' and commands' own words.
 var keyCalls = []*regexp.Regexp{
 	regexp.MustCompile(`(?:\bMsg|\bNewError|\.Sub|\bi18n\.T|\bi18n\.Key|\.say)\("([a-z0-9_]+(?:\.[a-z0-9_]+)+)"`),
-	// the CLI's helpers: e.newFlags(name, key), e.usageErr(fs, cmd, key, ...)
-	regexp.MustCompile(`\.newFlags\("[^"]*", "([a-z0-9_.]+)"`),
-	regexp.MustCompile(`\.usageErr\([^,]+, "[^"]*", "([a-z0-9_.]+)"`),
+	// the CLI's helpers take the key after other arguments:
+	// e.newFlags(name, key), e.usageErr(fs, cmd, key, ...),
+	// e.newLockFlags(cmd, usageKey, lockHelpKey)
+	regexp.MustCompile(`\.(?:newFlags|usageErr)\([^)"]*(?:"[^"]*"[^)"]*)*?"([a-z0-9_]+(?:\.[a-z0-9_]+)+)"`),
+	regexp.MustCompile(`\.newLockFlags\("[^"]*", "([a-z0-9_.]+)"`),
+	regexp.MustCompile(`\.newLockFlags\("[^"]*", "[a-z0-9_.]+", "([a-z0-9_.]+)"`),
 }
 
 // usedKeys scans every non-test Go file of the module.

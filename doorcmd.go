@@ -3,53 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"strings"
 
-	"cashier/hardware/devicecli"
 	"cashier/ui/i18n"
 )
-
-// runDevices is `pos devices list|test-print|speak|unlock|lock-state`.
-// With --port the command talks to that port directly (an installer
-// testing a device before it is set up; nothing is recorded). `unlock`
-// without --port opens a door of this data folder's cabinet through the
-// cabinet use case: the person's cabinet-door permission is checked and
-// the opening audited.
-func runDevices(e env, args []string) int {
-	sub := map[string]func([]string, io.Writer, io.Writer) int{
-		"list":       devicecli.List,
-		"speak":      devicecli.Speak,
-		"unlock":     devicecli.Unlock,
-		"lock-state": devicecli.LockState,
-		"test-print": devicecli.TestPrint,
-	}
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, i18n.T("cli.devices.usage"))
-		return exitUsage
-	}
-	fn, ok := sub[args[0]]
-	if !ok {
-		fmt.Fprintln(e.stderr, i18n.T("cli.unknown_action", "Action", args[0]))
-		fmt.Fprintln(e.stderr, i18n.T("cli.devices.usage"))
-		return exitUsage
-	}
-	if args[0] == "unlock" && !hasFlag(args[1:], "port") {
-		return runUnlockDoor(e, args[1:])
-	}
-	return fn(args[1:], e.stdout, e.stderr)
-}
-
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && n == name {
-			return true
-		}
-	}
-	return false
-}
 
 // runUnlockDoor is `pos devices unlock --board B --lock L --staff NO`.
 func runUnlockDoor(e env, args []string) int {
@@ -98,6 +54,3 @@ func runUnlockDoor(e env, args []string) int {
 	e.say("cli.unlock.opened", "Board", *board, "Lock", *lock)
 	return exitOK
 }
-
-// runScanImage is `pos scan-image FILE`.
-func runScanImage(e env, args []string) int { return devicecli.ScanImage(args, e.stdout, e.stderr) }
