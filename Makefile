@@ -43,7 +43,7 @@ test: deps
 
 ## screenshots: refresh docs/screenshots from the real-window smoke test under Xvfb (make test writes them to a temporary folder)
 screenshots: deps
-	POS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test $(GOFLAGS) -count=1 -run 'TestSmoke_RealWindowUnderXvfb' -v .
+	POS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test $(GOFLAGS) -count=1 -run 'TestSmoke_' -v .
 
 ## bench: benchmarks (3 runs each), raw output in docs/bench-latest.txt, medians and ratios in docs/bench-summary.txt
 bench: deps
