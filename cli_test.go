@@ -115,7 +115,7 @@ func TestPayCLI_FailureAndDuplicate(t *testing.T) {
 	rc, out, _ := pay("2800000000000201")
 	assert.Equal(t, 1, rc, out)
 	assert.Contains(t, out, "final state: failed")
-	assert.Contains(t, out, "余额不足", "the channel's own words")
+	assert.Contains(t, out, "the customer's balance is not enough", "an everyday refusal in the app's language")
 	assert.Contains(t, out, "is voided", "the one-shot command gives the unpaid order up")
 
 	rc, out, _ = pay("2811111111111000")

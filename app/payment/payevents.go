@@ -61,9 +61,36 @@ func msgReverseWait(d time.Duration) app.Message {
 	return app.Msg("pay.reverse_wait", "Seconds", int((d+time.Second-1)/time.Second))
 }
 
-// msgFailed tells why a payment failed, in the channel's own words when
-// it gave some.
+// declined names the refusals a cashier meets every day, so they are
+// told in the app's language and with what to do next; other refusals
+// are told in the channel's own words (WeChat's err_code_des, Alipay's
+// sub_msg, Cloud Pay's description).
+var declined = map[string]app.Message{
+	// WeChat Pay micropay err_code
+	"NOTENOUGH":         app.Msg("declined.balance"),
+	"AUTHCODEEXPIRE":    app.Msg("declined.code_expired"),
+	"AUTH_CODE_INVALID": app.Msg("declined.code_invalid"),
+	"AUTH_CODE_ERROR":   app.Msg("declined.code_invalid"),
+	"NOTSUPORTCARD":     app.Msg("declined.card"),
+	"BUYER_MISMATCH":    app.Msg("declined.buyer_mismatch"),
+	// Alipay trade.pay sub_code
+	"ACQ.BUYER_BALANCE_NOT_ENOUGH":               app.Msg("declined.balance"),
+	"ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH":      app.Msg("declined.balance"),
+	"ACQ.PAYMENT_AUTH_CODE_INVALID":              app.Msg("declined.code_invalid"),
+	"ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR":   app.Msg("declined.limit"),
+	"ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR": app.Msg("declined.limit"),
+	"ACQ.ERROR_BUYER_CERTIFY_LEVEL_LIMIT":        app.Msg("declined.certify"),
+	"ACQ.BUYER_ENABLE_STATUS_FORBID":             app.Msg("declined.account"),
+	// Alipay fund.auth.order.freeze sub_code
+	"BUYER_BALANCE_NOT_ENOUGH": app.Msg("declined.balance"),
+}
+
+// msgFailed tells why a payment failed: a known refusal in the app's
+// language, else in the channel's own words when it gave some.
 func msgFailed(code, text string) app.Message {
+	if m, ok := declined[code]; ok {
+		return app.Msg("pay.failed_because", "Reason", m)
+	}
 	if text == "" {
 		text = code
 	}
