@@ -280,7 +280,7 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 		var method, ref string
 		for _, t := range o.Tenders {
 			if t.State == app.TenderPaid {
-				method, ref = tenderMethod(t), t.OutTradeNo
+				method, ref = tenderMethod(t), tenderRef(t)
 			}
 		}
 		job, err = receipt.DepositReceipt(h, receipt.Deposit{DepositNo: o.OrderNo, Time: r.Time, Cashier: r.Cashier,
@@ -301,7 +301,7 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 			if t.State != app.TenderPaid {
 				continue
 			}
-			s.Payments = append(s.Payments, receipt.Payment{Method: tenderMethod(t), Amount: t.Amount, Ref: t.OutTradeNo})
+			s.Payments = append(s.Payments, receipt.Payment{Method: tenderMethod(t), Amount: t.Amount, Ref: tenderRef(t)})
 			s.Change += t.Change()
 		}
 		job, err = receipt.SaleReceipt(h, s, opt)
@@ -316,6 +316,15 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 // tenderMethod names a tender on a receipt. Receipts are printed in
 // Chinese whatever the screen's language (the printer's code page is
 // GB18030).
+// tenderRef is the number printed beside a wallet tender: the channel's
+// transaction number (what the customer's wallet shows), else ours.
+func tenderRef(t app.Tender) string {
+	if t.TransactionID != "" {
+		return t.TransactionID
+	}
+	return t.OutTradeNo
+}
+
 func tenderMethod(t app.Tender) string {
 	switch {
 	case t.Kind == app.TenderCash:

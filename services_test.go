@@ -61,6 +61,8 @@ func TestServices_EmbeddedDefaultPaysPrintsAndAnnounces(t *testing.T) {
 		require.Contains(t, r.Text, "农夫山泉")
 		require.Contains(t, r.Text, "12.50")
 		require.Contains(t, r.Text, "微信支付")
+		require.NotEmpty(t, out.Payment.TransactionID)
+		require.Contains(t, r.Text, "交易号: "+out.Payment.TransactionID, "the wallet's own number, as the customer's phone shows it")
 		require.True(t, r.Cut)
 	case <-time.After(30 * time.Second):
 		t.Fatal("no receipt from the simulated printer")

@@ -70,10 +70,14 @@ type Tender struct {
 	State        TenderState
 	CashReceived Money  // cash handed over (≥ Amount); the rest is change
 	OutTradeNo   string // the payment intent's number, for a wallet tender
-	StaffID      int64
-	ShiftID      int64
-	CreatedAt    time.Time
-	SettledAt    time.Time
+	// TransactionID is the channel's own number for a paid wallet tender
+	// (WeChat transaction_id, Alipay trade_no), what the customer's wallet
+	// shows and the channel's bill lists.
+	TransactionID string
+	StaffID       int64
+	ShiftID       int64
+	CreatedAt     time.Time
+	SettledAt     time.Time
 }
 
 // Change is the cash handed back.

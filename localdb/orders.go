@@ -220,7 +220,7 @@ func (db *DB) GetOrder(ctx context.Context, orderNo string) (app.Order, error) {
 
 func (db *DB) tenders(ctx context.Context, orderID int64) ([]app.Tender, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT t.id, t.order_id, t.kind, t.wallet, t.amount, t.state, t.cash_received,
-		COALESCE(i.out_trade_no,''), t.staff_id, COALESCE(t.shift_id,0), t.created_at, t.settled_at
+		COALESCE(i.out_trade_no,''), COALESCE(i.transaction_id,''), t.staff_id, COALESCE(t.shift_id,0), t.created_at, t.settled_at
 		FROM tender t LEFT JOIN payment_intent i ON i.tender_id = t.id WHERE t.order_id=? ORDER BY t.id`, orderID)
 	if err != nil {
 		return nil, err
@@ -232,7 +232,7 @@ func (db *DB) tenders(ctx context.Context, orderID int64) ([]app.Tender, error) 
 		var kind, wallet, state string
 		var amount, received, created int64
 		var settled sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.OrderID, &kind, &wallet, &amount, &state, &received, &t.OutTradeNo,
+		if err := rows.Scan(&t.ID, &t.OrderID, &kind, &wallet, &amount, &state, &received, &t.OutTradeNo, &t.TransactionID,
 			&t.StaffID, &t.ShiftID, &created, &settled); err != nil {
 			return nil, err
 		}
