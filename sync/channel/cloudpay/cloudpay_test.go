@@ -722,15 +722,15 @@ func TestRefund_AnswersThatAreNotOurs(t *testing.T) {
 		o      app.Outcome
 		amount app.Money
 	}{
-		"another refund number": {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["out_refund_no"] = cashierID + "R9" })}}, app.OutcomeUnknown, 0},
-		"another order":         {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["out_trade_no"] = cashierID + "9" })}}, app.OutcomeUnknown, 0},
-		"another order's total": {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["total_fee"] = 9999 })}}, app.OutcomeUnknown, 0},
-		"more than asked":       {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 251 })}}, app.OutcomeUnknown, 0},
-		"nothing refunded":      {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 0 })}}, app.OutcomeUnknown, 0},
-		"unsigned":              {reply{unsigned: true, member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeUnknown, 0},
-		"another key":           {reply{authKey: otherKey, member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeUnknown, 0},
-		"1 fen less: reported":  {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 249 })}}, app.OutcomeSuccess, 249},
-		"ours":                  {reply{member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeSuccess, 250},
+		"another refund number":     {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["out_refund_no"] = cashierID + "R9" })}}, app.OutcomeUnknown, 0},
+		"another order":             {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["out_trade_no"] = cashierID + "9" })}}, app.OutcomeUnknown, 0},
+		"another order's total":     {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["total_fee"] = 9999 })}}, app.OutcomeUnknown, 0},
+		"more than asked: reported": {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 251 })}}, app.OutcomeSuccess, 251},
+		"nothing refunded":          {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 0 })}}, app.OutcomeUnknown, 0},
+		"unsigned":                  {reply{unsigned: true, member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeUnknown, 0},
+		"another key":               {reply{authKey: otherKey, member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeUnknown, 0},
+		"1 fen less: reported":      {reply{member: map[string]any{"refund_order_content": done(func(m map[string]any) { m["refund_fee"] = 249 })}}, app.OutcomeSuccess, 249},
+		"ours":                      {reply{member: map[string]any{"refund_order_content": done(func(map[string]any) {})}}, app.OutcomeSuccess, 250},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f.mu.Lock()

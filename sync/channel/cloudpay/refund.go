@@ -98,8 +98,11 @@ func (c *Client) refundResult(r app.RefundRequest, a answer) app.ChannelResult {
 }
 
 // refundRes reads our refund's record. A record about another refund or
-// another order, or for more than we asked, is never believed; less than
-// we asked is reported as it is (Amount), for the caller to compare.
+// another order, or naming no amount, is never believed; a signed record
+// for another amount than we asked (less or more) is reported as it is
+// (Amount): the refund state machine then hands it to a person (manual),
+// as it does for WeChat's refund_fee and Alipay's refund_fee, and never
+// counts it as refunded.
 func (c *Client) refundRes(r app.RefundRequest, rc refundContent, a answer, kind callKind) app.ChannelResult {
 	api := "refund"
 	if kind == kindQuery {
@@ -112,7 +115,7 @@ func (c *Client) refundRes(r app.RefundRequest, rc refundContent, a answer, kind
 		return c.mismatch(api, r.OutRefundNo, "out_trade_no")
 	case rc.TotalFee > 0 && app.Money(rc.TotalFee) != r.Total:
 		return c.mismatch(api, r.OutRefundNo, "total_fee")
-	case rc.RefundFee <= 0 || app.Money(rc.RefundFee) > r.Amount:
+	case rc.RefundFee <= 0:
 		return c.mismatch(api, r.OutRefundNo, "refund_fee")
 	}
 	rd := rc.state()
