@@ -128,14 +128,26 @@ func (s *Payments) releaseWait(dep Deposit) time.Duration {
 	return p.MinReverseAge - app.Elapsed(s.clock, at, p.MinReverseAge)
 }
 
-// driveDepositOp moves a consume or release to a final state, the way
-// driveRefund does: send (recorded first); an unclear answer is queried
-// (QueryDepositOp) before anything is sent again; not found after a
-// definite refusal of a re-send means it was never done (failed); not
-// found otherwise means the send never arrived (send again, same number);
-// another amount than asked goes to a person (manual).
+// depositOpPhases maps a deposit operation's states to settle's phases.
+// It has no state for "accepted, not settled": that is kept as unknown.
+var depositOpPhases = map[DepositOpState]phase{
+	DepositOpCreated: phCreated, DepositOpSent: phSent, DepositOpUnknown: phUnknown,
+	DepositOpRefused: phRefused, DepositOpDone: phDone, DepositOpFailed: phFailed, DepositOpManual: phManual,
+}
+
+func depositOpState(ph phase) DepositOpState {
+	for st, p := range depositOpPhases {
+		if p == ph {
+			return st
+		}
+	}
+	return DepositOpUnknown
+}
+
+// driveDepositOp moves a consume or release to a final state by settle's
+// rules (queried with QueryDepositOp), after the 15-second rule for a
+// release.
 func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.PaymentChannel, remark string, onEvent EventFunc) (DepositOpResult, error) {
-	p := s.policy
 	start := s.clock.Now()
 	elapsed := func() time.Duration { return max(s.clock.Since(start), 0) }
 	kind := EventConsume
@@ -146,66 +158,78 @@ func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.Pay
 		onEvent.emit(Event{Kind: kind, Ref: op.OutRequestNo, State: string(op.State), Step: step,
 			Elapsed: elapsed(), Msg: msg, ChannelCode: res.Code, ChannelMsg: res.Message, Final: step == StepFinal})
 	}
-	yield := func() (DepositOpResult, error) {
-		return opResult(*op, app.Msg("depop.driven_elsewhere"), elapsed()), ErrUnfinished.Wrap(ErrStale)
-	}
-	save := func(st DepositOpState) error {
-		op.State, op.UpdatedAt = st, s.clock.Now()
-		return s.store.SaveDepositOp(context.WithoutCancel(ctx), op)
-	}
-	finish := func(st DepositOpState, res app.ChannelResult, note app.Message) (DepositOpResult, error) {
-		op.State, op.UpdatedAt = st, s.clock.Now()
-		err := s.store.FinishDepositOp(context.WithoutCancel(ctx), op)
-		if errors.Is(err, ErrStale) {
-			return yield()
-		}
-		msg := note
-		if msg.IsZero() {
-			msg = opMessage(*op)
-		}
-		if err != nil {
-			return opResult(*op, msg, elapsed()), ErrResultNotSaved.With("State", string(st)).Wrap(err)
-		}
-		s.orderChanged(op.Deposit.DepositNo)
-		emit(StepFinal, msg, res)
-		return opResult(*op, msg, elapsed()), nil
-	}
-	record := func(res app.ChannelResult) {
-		if res.Code != "" || res.Message != "" {
-			op.ChannelCode, op.ChannelMsg = res.Code, res.Message
-		}
-		if res.TransactionID != "" {
-			op.TransactionID = res.TransactionID
-		}
-	}
-	settled := func(res app.ChannelResult) (DepositOpResult, error, bool) {
-		if amountDiffers(res, op.Amount) {
-			r, err := finish(DepositOpManual, res, app.Msg("depop.amount_mismatch", "Asked", op.Amount, "Got", res.Amount))
-			return r, err, true
-		}
-		if res.Outcome == app.OutcomeSuccess {
-			r, err := finish(DepositOpDone, res, app.Message{})
-			return r, err, true
-		}
-		return DepositOpResult{}, nil, false
+	bg := context.WithoutCancel(ctx)
+	yield := func() (app.Message, error) {
+		return app.Msg("depop.driven_elsewhere"), ErrUnfinished.Wrap(ErrStale)
 	}
 	dep := op.Deposit
 	ref := app.OrderRef{OutTradeNo: dep.OutTradeNo, TransactionID: dep.TransactionID, Wallet: dep.Wallet, Deposit: true}
-	call := func(send bool) (app.ChannelResult, error) {
-		cctx, cancel := s.callCtx(ctx)
-		defer cancel()
-		switch {
-		case !send:
-			return ch.QueryDepositOp(cctx, app.DepositOpRef{OrderRef: ref, Kind: op.Kind, OutRequestNo: op.OutRequestNo,
-				Total: dep.Amount, Amount: op.Amount})
-		case op.Kind == app.DepositOpConsume:
-			return ch.Consume(cctx, app.ConsumeRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Total: dep.Amount, Amount: op.Amount})
-		}
-		return ch.Release(cctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Amount: op.Amount, Remark: remark})
+	st := settling{
+		amount:  op.Amount,
+		phase:   func() phase { return depositOpPhases[op.State] },
+		elapsed: elapsed,
+		save: func(ph phase) error {
+			next := depositOpState(ph)
+			if next == op.State {
+				return nil
+			}
+			was := op.State
+			op.State, op.UpdatedAt = next, s.clock.Now()
+			err := s.store.SaveDepositOp(bg, op)
+			if err != nil {
+				op.State = was
+			}
+			return err
+		},
+		finish: func(ph phase, res app.ChannelResult, note app.Message) (app.Message, error) {
+			final := depositOpState(ph)
+			op.State, op.UpdatedAt = final, s.clock.Now()
+			err := s.store.FinishDepositOp(bg, op)
+			if errors.Is(err, ErrStale) {
+				return yield()
+			}
+			msg := note
+			if msg.IsZero() {
+				msg = opMessage(*op)
+			}
+			if err != nil {
+				return msg, ErrResultNotSaved.With("State", string(final)).Wrap(err)
+			}
+			s.orderChanged(dep.DepositNo)
+			emit(StepFinal, msg, res)
+			return msg, nil
+		},
+		yield: yield,
+		record: func(res app.ChannelResult) {
+			if res.Code != "" || res.Message != "" {
+				op.ChannelCode, op.ChannelMsg = res.Code, res.Message
+			}
+			if res.TransactionID != "" {
+				op.TransactionID = res.TransactionID
+			}
+		},
+		call: func(send bool) (app.ChannelResult, error) {
+			cctx, cancel := s.callCtx(ctx)
+			defer cancel()
+			switch {
+			case !send:
+				return ch.QueryDepositOp(cctx, app.DepositOpRef{OrderRef: ref, Kind: op.Kind, OutRequestNo: op.OutRequestNo,
+					Total: dep.Amount, Amount: op.Amount})
+			case op.Kind == app.DepositOpConsume:
+				return ch.Consume(cctx, app.ConsumeRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Total: dep.Amount, Amount: op.Amount})
+			}
+			return ch.Release(cctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: op.OutRequestNo, Amount: op.Amount, Remark: remark})
+		},
+		emit: emit,
+		words: settleWords{
+			sending: app.Msg("depop.sending"), querying: app.Msg("depop.querying"),
+			waiting: app.Msg("depop.unknown"), later: app.Msg("depop.later"),
+			mismatch: func(asked, got app.Money) app.Message {
+				return app.Msg("depop.amount_mismatch", "Asked", asked, "Got", got)
+			},
+		},
 	}
-
-	sendNext := op.State == DepositOpCreated
-	if op.Kind == app.DepositOpRelease && sendNext {
+	if op.Kind == app.DepositOpRelease && op.State == DepositOpCreated {
 		// Releasing a deposit is a reverse at WeChat: the 15-second rule.
 		if d := s.releaseWait(dep); d > 0 {
 			emit(StepReverseWait, msgReverseWait(d), app.ChannelResult{})
@@ -214,89 +238,6 @@ func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.Pay
 			}
 		}
 	}
-	wait := time.Duration(0)
-	for {
-		if wait > 0 {
-			left := p.ManualAfter - elapsed()
-			if left <= 0 {
-				msg := app.Msg("depop.later")
-				emit(StepFinal, msg, app.ChannelResult{})
-				return opResult(*op, msg, elapsed()), nil
-			}
-			msg := app.Msg("depop.unknown")
-			if err := s.wait(ctx, min(wait, left), nil, func(time.Duration) { emit(StepWaiting, msg, app.ChannelResult{}) }); err != nil {
-				return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(err)
-			}
-		}
-		var res app.ChannelResult
-		var err error
-		if sendNext {
-			was := op.State
-			if err := save(DepositOpSent); err != nil {
-				op.State = was
-				if errors.Is(err, ErrStale) {
-					return yield()
-				}
-				return opResult(*op, app.Msg("depop.later"), elapsed()), ErrNotSent.Wrap(err)
-			}
-			emit(StepSending, app.Msg("depop.sending"), app.ChannelResult{})
-			res, err = call(true)
-			if err != nil {
-				res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
-				if was == DepositOpCreated && ctx.Err() == nil {
-					res.Outcome = app.OutcomeFailed
-				}
-			}
-			record(res)
-			if ctx.Err() != nil {
-				_ = save(DepositOpUnknown)
-				return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
-			}
-			if r, err, ok := settled(res); ok {
-				return r, err
-			}
-			next, w := DepositOpUnknown, p.SystemErrorWait
-			if res.Outcome == app.OutcomeFailed {
-				if was == DepositOpCreated || res.ConfigError {
-					return finish(DepositOpFailed, res, app.Message{})
-				}
-				next, w = DepositOpRefused, p.RetryWait
-			}
-			if res.Retry {
-				w = p.RetryWait
-			}
-			if err := save(next); errors.Is(err, ErrStale) {
-				return yield()
-			}
-			sendNext, wait = false, w
-			emit(StepAnswer, app.Msg("depop.unknown"), res)
-			continue
-		}
-		emit(StepQuerying, app.Msg("depop.querying"), app.ChannelResult{})
-		res, err = call(false)
-		if err != nil {
-			res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
-		}
-		if ctx.Err() != nil {
-			return opResult(*op, app.Msg("depop.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
-		}
-		if res.NotFound && op.State == DepositOpRefused {
-			return finish(DepositOpFailed, res, app.Message{}) // the refusal stays the reason
-		}
-		record(res)
-		if r, err, ok := settled(res); ok {
-			return r, err
-		}
-		wait = p.QueryInterval
-		switch {
-		case res.Outcome == app.OutcomeFailed:
-			return finish(DepositOpFailed, res, app.Message{})
-		case res.NotFound:
-			sendNext, wait = true, p.RetryWait
-		}
-		if res.Retry {
-			wait = p.RetryWait
-		}
-		emit(StepAnswer, app.Msg("depop.unknown"), res)
-	}
+	msg, err := s.settle(ctx, st)
+	return opResult(*op, msg, elapsed()), err
 }

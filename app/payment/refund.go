@@ -153,194 +153,105 @@ func firstOf(a, b string) string {
 	return b
 }
 
-// amountDiffers reports a channel answer stating another amount than was
-// asked (0 means the answer did not say).
-func amountDiffers(res app.ChannelResult, asked app.Money) bool {
-	return res.Amount > 0 && res.Amount != asked && (res.Outcome == app.OutcomeSuccess || res.Outcome == app.OutcomePending)
+// refundPhases maps a refund's states to settle's phases and back.
+var refundPhases = map[RefundState]phase{
+	RefundCreated: phCreated, RefundSent: phSent, RefundUnknown: phUnknown, RefundProcessing: phProcessing,
+	RefundRefused: phRefused, RefundRefunded: phDone, RefundFailed: phFailed, RefundManual: phManual,
 }
 
-// driveRefund moves a refund to a final state:
-//
-//   - created: send it (recorded as sent first). Not sent at all → failed;
-//     refused → failed; accepted → processing; success → refunded;
-//     anything unclear → unknown.
-//   - sent (a send that may have gone out before a crash), unknown,
-//     processing, refused: query it. Success → refunded; refused for
-//     good → failed; in progress → keep asking. Not found: after a
-//     definite refusal (refused) nothing was made → failed; otherwise the
-//     earlier send never arrived → send again with the same number.
-//   - an answer stating another amount than asked → manual, for a person.
-//
-// It returns when the refund is final or ManualAfter has passed (it stays
-// open for Recover then).
+func refundState(ph phase) RefundState {
+	for st, p := range refundPhases {
+		if p == ph {
+			return st
+		}
+	}
+	return RefundUnknown
+}
+
+// driveRefund moves a refund to a final state by settle's rules, or
+// returns with it open once ManualAfter has passed.
 func (s *Payments) driveRefund(ctx context.Context, rf *Refund, ch app.PaymentChannel, onEvent EventFunc) (RefundResult, error) {
-	p := s.policy
 	start := s.clock.Now()
 	elapsed := func() time.Duration { return max(s.clock.Since(start), 0) }
 	emit := func(step Step, msg app.Message, res app.ChannelResult) {
 		onEvent.emit(Event{Kind: EventRefund, Ref: rf.OutRefundNo, State: string(rf.State), Step: step,
 			Elapsed: elapsed(), Msg: msg, ChannelCode: res.Code, ChannelMsg: res.Message, Final: step == StepFinal})
 	}
-	yield := func() (RefundResult, error) {
-		cur, err := s.store.GetRefund(context.WithoutCancel(ctx), rf.OutRefundNo)
+	bg := context.WithoutCancel(ctx)
+	yield := func() (app.Message, error) {
+		cur, err := s.store.GetRefund(bg, rf.OutRefundNo)
 		if err != nil {
-			return refundResult(*rf, app.Msg("refund.later"), elapsed()), err
+			return app.Msg("refund.later"), err
 		}
 		*rf = cur
 		if cur.State.Final() {
-			return refundResult(*rf, refundMessage(*rf), elapsed()), nil
+			return refundMessage(*rf), nil
 		}
-		return refundResult(*rf, app.Msg("refund.driven_elsewhere"), elapsed()), ErrUnfinished.Wrap(ErrStale)
+		return app.Msg("refund.driven_elsewhere"), ErrUnfinished.Wrap(ErrStale)
 	}
-	save := func(st RefundState) error {
-		rf.State, rf.UpdatedAt = st, s.clock.Now()
-		return s.store.SaveRefund(context.WithoutCancel(ctx), rf)
-	}
-	finish := func(st RefundState, res app.ChannelResult, note app.Message) (RefundResult, error) {
-		now := s.clock.Now()
-		rf.State, rf.UpdatedAt, rf.FinishedAt = st, now, now
-		err := s.store.FinishRefund(context.WithoutCancel(ctx), rf)
-		if errors.Is(err, ErrStale) {
-			return yield()
-		}
-		msg := note
-		if msg.IsZero() {
-			msg = refundMessage(*rf)
-		}
-		if err != nil {
-			return refundResult(*rf, msg, elapsed()), ErrResultNotSaved.With("State", string(st)).Wrap(err)
-		}
-		s.orderChanged(rf.OrderNo)
-		emit(StepFinal, msg, res)
-		return refundResult(*rf, msg, elapsed()), nil
-	}
-	record := func(res app.ChannelResult) {
-		if res.TransactionID != "" {
-			rf.RefundID = res.TransactionID
-		}
-		if res.Code != "" || res.Message != "" {
-			rf.ChannelCode, rf.ChannelMsg = res.Code, res.Message
-		}
-	}
-	settled := func(res app.ChannelResult) (RefundResult, error, bool) {
-		if amountDiffers(res, rf.Amount) {
-			r, err := finish(RefundManual, res, app.Msg("refund.amount_mismatch", "Asked", rf.Amount, "Got", res.Amount))
-			return r, err, true
-		}
-		if res.Outcome == app.OutcomeSuccess {
-			r, err := finish(RefundRefunded, res, app.Message{})
-			return r, err, true
-		}
-		return RefundResult{}, nil, false
-	}
-	call := func(send bool) (app.ChannelResult, error) {
-		cctx, cancel := s.callCtx(ctx)
-		defer cancel()
-		if send {
-			return ch.Refund(cctx, rf.request())
-		}
-		return ch.RefundQuery(cctx, rf.request())
-	}
-
-	emit(StepCreated, app.Msg("refund.sending"), app.ChannelResult{})
-	sendNext := rf.State == RefundCreated
-	wait := time.Duration(0)
-	for {
-		if wait > 0 {
-			left := p.ManualAfter - elapsed()
-			if left <= 0 {
-				msg := app.Msg("refund.later")
-				emit(StepFinal, msg, app.ChannelResult{})
-				return refundResult(*rf, msg, elapsed()), nil
+	op := settling{
+		amount:  rf.Amount,
+		phase:   func() phase { return refundPhases[rf.State] },
+		elapsed: elapsed,
+		save: func(ph phase) error {
+			st := refundState(ph)
+			if st == rf.State {
+				return nil
 			}
-			msg := app.Msg("refund.processing")
-			if err := s.wait(ctx, min(wait, left), nil, func(time.Duration) { emit(StepWaiting, msg, app.ChannelResult{}) }); err != nil {
-				return refundResult(*rf, app.Msg("refund.later"), elapsed()), ErrUnfinished.Wrap(err)
-			}
-		}
-		var res app.ChannelResult
-		var err error
-		if sendNext {
 			was := rf.State
-			if err := save(RefundSent); err != nil {
-				rf.State = was
-				if errors.Is(err, ErrStale) {
-					return yield()
-				}
-				return refundResult(*rf, app.Msg("refund.later"), elapsed()), ErrNotSent.Wrap(err)
-			}
-			emit(StepSending, app.Msg("refund.sending"), app.ChannelResult{})
-			res, err = call(true)
+			rf.State, rf.UpdatedAt = st, s.clock.Now()
+			err := s.store.SaveRefund(bg, rf)
 			if err != nil {
-				res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
-				if was == RefundCreated && ctx.Err() == nil {
-					res.Outcome = app.OutcomeFailed
-				}
+				rf.State = was
 			}
-			record(res)
-			if ctx.Err() != nil {
-				_ = save(RefundUnknown)
-				return refundResult(*rf, app.Msg("refund.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
-			}
-			if r, err, ok := settled(res); ok {
-				return r, err
-			}
-			next := RefundUnknown
-			wait = p.SystemErrorWait
-			switch res.Outcome {
-			case app.OutcomeFailed:
-				if was == RefundCreated || res.ConfigError {
-					return finish(RefundFailed, res, app.Message{})
-				}
-				// Refused after an earlier send went unanswered: that send
-				// may have made the refund. The query decides.
-				next, wait = RefundRefused, p.RetryWait
-			case app.OutcomePending:
-				next, wait = RefundProcessing, p.QueryInterval
-			}
-			if res.Retry {
-				wait = p.RetryWait
-			}
-			if err := save(next); errors.Is(err, ErrStale) {
+			return err
+		},
+		finish: func(ph phase, res app.ChannelResult, note app.Message) (app.Message, error) {
+			st := refundState(ph)
+			now := s.clock.Now()
+			rf.State, rf.UpdatedAt, rf.FinishedAt = st, now, now
+			err := s.store.FinishRefund(bg, rf)
+			if errors.Is(err, ErrStale) {
 				return yield()
 			}
-			sendNext = false
-			emit(StepAnswer, app.Msg("refund.processing"), res)
-			continue
-		}
-		emit(StepQuerying, app.Msg("refund.querying"), app.ChannelResult{})
-		res, err = call(false)
-		if err != nil {
-			res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
-		}
-		if ctx.Err() != nil {
-			return refundResult(*rf, app.Msg("refund.later"), elapsed()), ErrUnfinished.Wrap(ctx.Err())
-		}
-		if res.NotFound && rf.State == RefundRefused {
-			// The channel refused the re-send for good and has no refund
-			// under this number: none was made. The refusal (kept in the
-			// record) is what the cashier is told.
-			return finish(RefundFailed, res, app.Message{})
-		}
-		record(res)
-		if r, err, ok := settled(res); ok {
-			return r, err
-		}
-		wait = p.QueryInterval
-		switch {
-		case res.Outcome == app.OutcomeFailed:
-			return finish(RefundFailed, res, app.Message{})
-		case res.NotFound:
-			// The earlier send never arrived: send it again (same number).
-			sendNext, wait = true, p.RetryWait
-		case res.Outcome == app.OutcomePending && rf.State != RefundProcessing:
-			if err := save(RefundProcessing); errors.Is(err, ErrStale) {
-				return yield()
+			msg := note
+			if msg.IsZero() {
+				msg = refundMessage(*rf)
 			}
-		}
-		if res.Retry {
-			wait = p.RetryWait
-		}
-		emit(StepAnswer, app.Msg("refund.processing"), res)
+			if err != nil {
+				return msg, ErrResultNotSaved.With("State", string(st)).Wrap(err)
+			}
+			s.orderChanged(rf.OrderNo)
+			emit(StepFinal, msg, res)
+			return msg, nil
+		},
+		yield: yield,
+		record: func(res app.ChannelResult) {
+			if res.TransactionID != "" {
+				rf.RefundID = res.TransactionID
+			}
+			if res.Code != "" || res.Message != "" {
+				rf.ChannelCode, rf.ChannelMsg = res.Code, res.Message
+			}
+		},
+		call: func(send bool) (app.ChannelResult, error) {
+			cctx, cancel := s.callCtx(ctx)
+			defer cancel()
+			if send {
+				return ch.Refund(cctx, rf.request())
+			}
+			return ch.RefundQuery(cctx, rf.request())
+		},
+		emit: emit,
+		words: settleWords{
+			sending: app.Msg("refund.sending"), querying: app.Msg("refund.querying"),
+			waiting: app.Msg("refund.processing"), later: app.Msg("refund.later"),
+			mismatch: func(asked, got app.Money) app.Message {
+				return app.Msg("refund.amount_mismatch", "Asked", asked, "Got", got)
+			},
+		},
 	}
+	emit(StepCreated, app.Msg("refund.sending"), app.ChannelResult{})
+	msg, err := s.settle(ctx, op)
+	return refundResult(*rf, msg, elapsed()), err
 }
