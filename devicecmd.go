@@ -255,7 +255,7 @@ func (e env) newLockFlags(cmd, usageKey, lockHelpKey string) *lockFlags {
 	}
 }
 
-// open checks the flags and opens the board; code >= 0 ends the command.
+// openBoard checks the flags and opens the board; code >= 0 ends the command.
 func (e env) openBoard(lf *lockFlags, needLock bool) (lockboard.Controller, hardware.Port, int) {
 	fs, cmd := lf.fs, lf.cmd
 	switch {

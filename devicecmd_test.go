@@ -61,7 +61,7 @@ func TestDevicesList(t *testing.T) {
 	portLister = transport.EnumeratorFunc(func() ([]transport.PortInfo, error) { return nil, os.ErrPermission })
 	code, _, errs := dev(t, "list")
 	require.Equal(t, 1, code)
-	require.Contains(t, errs, "pos devices list: ")
+	require.Equal(t, "pos devices list: permission denied\n", errs)
 
 	portLister = transport.SystemEnumerator{}
 	code, _, errs = dev(t, "list")
