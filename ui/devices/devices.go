@@ -281,7 +281,7 @@ func (v *View) Refresh() {
 		v.JobList.Refresh()
 		text := ""
 		for _, s := range sts {
-			text += fmt.Sprintf("%s：%s  %s\n", s.Name, stateName(s.State), s.Message)
+			text += i18n.T("devices.status.line", "Name", s.Name, "State", stateName(s.State), "Detail", s.Message) + "\n"
 		}
 		if text == "" {
 			text = i18n.T("devices.none")

@@ -4,7 +4,6 @@ package login
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -61,12 +60,16 @@ func New(d Deps) *Screen {
 	s.Code.OnSubmitted = func(string) { s.focus(s.PIN) }
 	s.PIN.OnSubmitted = func(string) { s.submit() }
 
-	people := container.NewGridWrap(fyne.NewSize(150, 64))
+	cell := fyne.NewSize(150, 64)
+	if len(d.DemoPINs) > 0 {
+		cell = fyne.NewSize(160, 84) // a third line: the demo PIN
+	}
+	people := container.NewGridWrap(cell)
 	for _, st := range d.Staff {
 		st := st
-		label := fmt.Sprintf("%s\n%s %s", st.Name, roleName(st.Role), st.Code)
+		label := st.Name + "\n" + i18n.T("login.person.role", "Role", roleName(st.Role), "Code", st.Code)
 		if pin, ok := d.DemoPINs[st.Code]; ok {
-			label = fmt.Sprintf("%s（%s）\n%s %s", st.Name, roleName(st.Role), i18n.T("login.demo.pin"), pin)
+			label += "\n" + i18n.T("login.demo.pin", "PIN", pin)
 		}
 		b := widget.NewButton(label, func() {
 			s.Code.SetText(st.Code)

@@ -210,8 +210,8 @@ func (s *Shell) updateHeader() {
 	if s.session == nil || s.header == nil {
 		return
 	}
-	s.header.SetText(fmt.Sprintf("%s · %s · %s（%s）", s.deps.Store.Name, s.deps.Terminal.Name,
-		s.session.Staff.Name, login.RoleName(s.session.Staff.Role)))
+	s.header.SetText(i18n.T("shell.header", "Store", s.deps.Store.Name, "Terminal", s.deps.Terminal.Name,
+		"Name", s.session.Staff.Name, "Role", login.RoleName(s.session.Staff.Role)))
 }
 
 // Open shows workspace i.
