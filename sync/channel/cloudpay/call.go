@@ -84,7 +84,6 @@ type envelope struct {
 type head struct {
 	Status         *int   `json:"status"`
 	Description    string `json:"description"`
-	LogID          int64  `json:"log_id"`
 	InternalStatus int    `json:"internal_status"`
 }
 

@@ -28,32 +28,30 @@ type reading struct {
 	notFound bool   // the platform says it has no such record
 }
 
+// The answer records below declare only the fields the client reads: a
+// field it does not read cannot make an answer unreadable (a number where
+// a string was expected, say) and so turn every answer into MALFORMED.
+
 // orderContent is OrderContent (answers only).
 type orderContent struct {
-	OutTradeNo         string    `json:"out_trade_no"`
-	TransactionID      string    `json:"transaction_id"`
-	TradeType          int       `json:"trade_type"`
-	TimeEnd            int64     `json:"time_end"`
-	CreateTime         int64     `json:"create_time"`
-	LastUpdateTime     int64     `json:"last_update_time"`
-	IsTransforming     bool      `json:"is_transforming"`
-	TotalFee           int64     `json:"total_fee"`
-	FeeType            string    `json:"fee_type"`
-	CashFee            int64     `json:"cash_fee"`
-	SettlementTotalFee int64     `json:"settlement_total_fee"`
-	RefundedFee        int64     `json:"refunded_fee"`
-	Body               string    `json:"body"`
-	OutFreezeNo        string    `json:"out_freeze_no"`
-	Wx                 *stateExt `json:"wxpay_order_content_ext"`
-	Ali                *stateExt `json:"alipay_order_content_ext"`
+	OutTradeNo     string    `json:"out_trade_no"`
+	TransactionID  string    `json:"transaction_id"`
+	TimeEnd        int64     `json:"time_end"`
+	CreateTime     int64     `json:"create_time"` // bills
+	IsTransforming bool      `json:"is_transforming"`
+	TotalFee       int64     `json:"total_fee"`
+	RefundedFee    int64     `json:"refunded_fee"` // bills
+	OutFreezeNo    string    `json:"out_freeze_no"`
+	Wx             *stateExt `json:"wxpay_order_content_ext"`
+	Ali            *stateExt `json:"alipay_order_content_ext"`
 }
 
-// platform is the pay_platform the extension shows (0: none).
-func (o orderContent) platform() int {
+// extPlatform is the pay_platform a record's extension shows (0: none).
+func extPlatform(wx, ali *stateExt) int {
 	switch {
-	case o.Wx != nil:
+	case wx != nil:
 		return 1
-	case o.Ali != nil:
+	case ali != nil:
 		return 2
 	}
 	return 0
@@ -113,26 +111,12 @@ func (o orderContent) state() (reading, bool) {
 // the freeze state tables; the answer's member names follow OrderContent's
 // pattern (<platform>_freeze_order_content_ext.current_trade_state).
 type freezeContent struct {
-	OutFreezeNo    string    `json:"out_freeze_no"`
-	TransactionID  string    `json:"transaction_id"`
-	FreezeFee      int64     `json:"freeze_fee"`
-	FeeType        string    `json:"fee_type"`
-	Body           string    `json:"body"`
-	CreateTime     int64     `json:"create_time"`
-	LastUpdateTime int64     `json:"last_update_time"`
-	TimeEnd        int64     `json:"time_end"`
-	Wx             *stateExt `json:"wxpay_freeze_order_content_ext"`
-	Ali            *stateExt `json:"alipay_freeze_order_content_ext"`
-}
-
-func (f freezeContent) platform() int {
-	switch {
-	case f.Wx != nil:
-		return 1
-	case f.Ali != nil:
-		return 2
-	}
-	return 0
+	OutFreezeNo   string    `json:"out_freeze_no"`
+	TransactionID string    `json:"transaction_id"`
+	FreezeFee     int64     `json:"freeze_fee"`
+	TimeEnd       int64     `json:"time_end"`
+	Wx            *stateExt `json:"wxpay_freeze_order_content_ext"`
+	Ali           *stateExt `json:"alipay_freeze_order_content_ext"`
 }
 
 // state maps WxpayFreezeOrderState / AlipayFreezeOrderState. Success means
@@ -181,7 +165,6 @@ type unfreezeContent struct {
 	OutFreezeNo    string    `json:"out_freeze_no"`
 	OutUnfreezeNo  string    `json:"out_unfreeze_no"`
 	UnfreezeFee    int64     `json:"unfreeze_fee"`
-	CreateTime     int64     `json:"create_time"`
 	LastUpdateTime int64     `json:"last_update_time"`
 	Wx             *stateExt `json:"wxpay_unfreeze_order_content_ext"`
 	Ali            *stateExt `json:"alipay_unfreeze_order_content_ext"`

@@ -144,7 +144,7 @@ func (c *Client) orderResult(api string, ref app.OrderRef, want app.Money, a ans
 	markForeign(&res, a.head)
 	if kind == kindQuery {
 		res.NotFound = rd.notFound
-		if why := c.notOursAnswer(ref, oc.platform(), oc.TransactionID, out.PayMchKey, out.OrderClient); why != "" {
+		if why := c.notOursAnswer(ref, extPlatform(oc.Wx, oc.Ali), oc.TransactionID, out.PayMchKey, out.OrderClient); why != "" {
 			c.untrusted(api, ref.OutTradeNo, "the order under this number is another order: "+why)
 			return foreignResult("（" + why + "）")
 		}
@@ -190,7 +190,7 @@ func (c *Client) freezeResult(api string, ref app.OrderRef, want app.Money, a an
 	markForeign(&res, a.head)
 	if kind == kindQuery {
 		res.NotFound = rd.notFound
-		if why := c.notOursAnswer(ref, fc.platform(), fc.TransactionID, out.PayMchKey, out.OrderClient); why != "" {
+		if why := c.notOursAnswer(ref, extPlatform(fc.Wx, fc.Ali), fc.TransactionID, out.PayMchKey, out.OrderClient); why != "" {
 			c.untrusted(api, ref.OutTradeNo, "the freeze under this number is another order: "+why)
 			return foreignResult("（" + why + "）")
 		}
