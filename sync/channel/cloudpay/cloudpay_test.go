@@ -1361,3 +1361,59 @@ func TestSecrets_NeverInLogsErrorsOrPrints(t *testing.T) {
 		assert.NotContains(t, all, l)
 	}
 }
+
+// A consumption order under our consumption number that is not ours —
+// another platform's, another terminal's, or not taken from our freeze —
+// never reads as our consume, as query_order and query_freeze_order
+// answers never do.
+func TestQueryDepositOp_ConsumeOrderNotOurs(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	ctx := context.Background()
+	dep := app.OrderRef{OutTradeNo: cashierID + "D1", TransactionID: "4200000009", Wallet: app.WalletWeChat, Deposit: true}
+	op := app.DepositOpRef{OrderRef: dep, Kind: app.DepositOpConsume, OutRequestNo: cashierID + "C1", Total: 50000, Amount: 32000}
+	answer := func(mod func(m, oc map[string]any)) func(string, map[string]any) reply {
+		return func(_ string, q map[string]any) reply {
+			oc := map[string]any{"out_trade_no": q["out_trade_no"], "transaction_id": "4200000077", "total_fee": 32000,
+				"out_freeze_no": dep.OutTradeNo, "wxpay_order_content_ext": map[string]any{"current_trade_state": 14}}
+			m := map[string]any{"order_content": oc, "order_client": map[string]any{"device_id": "POS-01"}}
+			mod(m, oc)
+			return reply{member: m}
+		}
+	}
+	for name, c := range map[string]struct {
+		mod     func(m, oc map[string]any)
+		foreign bool
+	}{
+		"made by another terminal": {func(m, _ map[string]any) { m["order_client"] = map[string]any{"device_id": "POS-OTHER"} }, true},
+		"an Alipay order for our WeChat deposit": {func(_, oc map[string]any) {
+			delete(oc, "wxpay_order_content_ext")
+			oc["alipay_order_content_ext"] = map[string]any{"current_trade_state": 2}
+		}, true},
+		"another platform in pay_mch_key": {func(m, _ map[string]any) { m["pay_mch_key"] = map[string]any{"pay_platform": 2} }, true},
+		"names no freeze":                 {func(_, oc map[string]any) { delete(oc, "out_freeze_no") }, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.mu.Lock()
+			f.answer = answer(c.mod)
+			f.mu.Unlock()
+			res, err := cl.QueryDepositOp(ctx, op)
+			require.NoError(t, err)
+			assert.Equal(t, app.OutcomeUnknown, res.Outcome, "%+v", res)
+			assert.Empty(t, res.TradeState)
+			assert.Equal(t, c.foreign, res.Foreign, "%+v", res)
+			if !c.foreign {
+				assert.Equal(t, channel.CodeMismatch, res.Code)
+			}
+		})
+	}
+	t.Run("ours", func(t *testing.T) {
+		f.mu.Lock()
+		f.answer = answer(func(_, _ map[string]any) {})
+		f.mu.Unlock()
+		res, err := cl.QueryDepositOp(ctx, op)
+		require.NoError(t, err)
+		assert.Equal(t, app.OutcomeSuccess, res.Outcome, "%+v", res)
+		assert.Equal(t, "4200000077", res.TransactionID, "the consumption order's own transaction id, not the deposit's")
+	})
+}

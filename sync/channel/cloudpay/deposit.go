@@ -88,8 +88,9 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 
 // consumeResult reads a consumption order (deposit_consume's answer, or
 // query_order of the consumption's number). Success needs our consumption
-// number, our freeze where the answer names one, a transaction id, and no
-// more than we asked; less is reported as it is.
+// number, our freeze (out_freeze_no), a transaction id, and no more than we
+// asked; less is reported as it is. A queried consumption order of another
+// platform or terminal, or under a number answered 407, is Foreign.
 func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind callKind) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
@@ -107,7 +108,7 @@ func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind c
 		return c.mismatch(api, op.OutRequestNo, "order_content missing")
 	case oc.OutTradeNo != op.OutRequestNo:
 		return c.mismatch(api, op.OutRequestNo, "out_trade_no")
-	case oc.OutFreezeNo != "" && oc.OutFreezeNo != op.OutTradeNo:
+	case oc.OutFreezeNo != op.OutTradeNo:
 		return c.mismatch(api, op.OutRequestNo, "out_freeze_no")
 	case out.FreezeOrderContent != nil && out.FreezeOrderContent.OutFreezeNo != op.OutTradeNo:
 		return c.mismatch(api, op.OutRequestNo, "freeze_order_content.out_freeze_no")
@@ -135,6 +136,13 @@ func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind c
 	markForeign(&res, a.head)
 	if kind == kindQuery {
 		res.NotFound = rd.notFound
+		// The consumption is its own order with its own transaction id:
+		// only the platform, the terminal and 407 can say it is not ours.
+		ref := app.OrderRef{OutTradeNo: op.OutRequestNo, Wallet: op.Wallet}
+		if why := c.notOursAnswer(ref, extPlatform(oc.Wx, oc.Ali), "", out.PayMchKey, out.OrderClient); why != "" {
+			c.untrusted(api, op.OutRequestNo, "the order under this consumption number is another order: "+why)
+			return foreignResult("（" + why + "）")
+		}
 	}
 	if res.Outcome == app.OutcomeSuccess && (oc.TransactionID == "" || oc.TotalFee <= 0 || app.Money(oc.TotalFee) > op.Amount) {
 		return c.mismatch(api, op.OutRequestNo, "total_fee/transaction_id")
