@@ -2,6 +2,7 @@ package cloudpay
 
 import (
 	"context"
+	"fmt"
 	"unicode/utf8"
 
 	"cashier/app"
@@ -88,9 +89,11 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 
 // consumeResult reads a consumption order (deposit_consume's answer, or
 // query_order of the consumption's number). Success needs our consumption
-// number, our freeze (out_freeze_no), a transaction id, and no more than we
-// asked; less is reported as it is. A queried consumption order of another
-// platform or terminal, or under a number answered 407, is Foreign.
+// number, our freeze (out_freeze_no), a transaction id and an amount; the
+// amount is reported as Cloud Pay states it, more or less than asked (the
+// settle loop hands any other amount to a person). A queried consumption
+// order of another platform or terminal, or under a number answered 407,
+// is Foreign.
 func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind callKind) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
@@ -144,8 +147,11 @@ func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind c
 			return foreignResult("（" + why + "）")
 		}
 	}
-	if res.Outcome == app.OutcomeSuccess && (oc.TransactionID == "" || oc.TotalFee <= 0 || app.Money(oc.TotalFee) > op.Amount) {
+	if res.Outcome == app.OutcomeSuccess && (oc.TransactionID == "" || oc.TotalFee <= 0) {
 		return c.mismatch(api, op.OutRequestNo, "total_fee/transaction_id")
+	}
+	if res.Outcome == app.OutcomeSuccess && res.Amount != op.Amount {
+		res.Message = fmt.Sprintf("云支付押金消费了 %s 而非 %s / Cloud Pay consumed %s, not the %s asked", res.Amount, op.Amount, res.Amount, op.Amount)
 	}
 	return res
 }
@@ -206,18 +212,24 @@ func (c *Client) unfreezeResult(op app.DepositOpRef, a answer) app.ChannelResult
 	return c.unfreezeRes("unfreeze", op, *out.UnfreezeOrderContent, a, kindMoney)
 }
 
-// unfreezeRes reads our unfreeze's record, on the rules of refundRes.
+// unfreezeRes reads our unfreeze's record, on the rules of refundRes: a
+// record about another unfreeze or freeze, or naming no amount, is never
+// believed; the amount is reported as Cloud Pay states it, more or less
+// than asked (the settle loop hands any other amount to a person).
 func (c *Client) unfreezeRes(api string, op app.DepositOpRef, uc unfreezeContent, a answer, kind callKind) app.ChannelResult {
 	switch {
 	case uc.OutUnfreezeNo != op.OutRequestNo:
 		return c.mismatch(api, op.OutRequestNo, "out_unfreeze_no")
 	case uc.OutFreezeNo != "" && uc.OutFreezeNo != op.OutTradeNo:
 		return c.mismatch(api, op.OutRequestNo, "out_freeze_no")
-	case uc.UnfreezeFee <= 0 || app.Money(uc.UnfreezeFee) > op.Amount:
+	case uc.UnfreezeFee <= 0:
 		return c.mismatch(api, op.OutRequestNo, "unfreeze_fee")
 	}
 	rd := uc.state()
 	res := app.ChannelResult{Outcome: rd.outcome, Amount: app.Money(uc.UnfreezeFee), Code: "0", Message: c.redact(a.head.Description)}
+	if res.Outcome == app.OutcomeSuccess && res.Amount != op.Amount {
+		res.Message = fmt.Sprintf("云支付解冻了 %s 而非 %s / Cloud Pay released %s, not the %s asked", res.Amount, op.Amount, res.Amount, op.Amount)
+	}
 	if res.Outcome == app.OutcomeSuccess {
 		res.FinishedAt = unix(uc.LastUpdateTime)
 	}

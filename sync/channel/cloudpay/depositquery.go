@@ -26,7 +26,7 @@ type unfreezeQueryAnswer struct {
 // unfreeze state table.
 //
 // OutcomeSuccess: it happened; Amount is what Cloud Pay says was consumed
-// or released (never more than asked: such an answer is not believed),
+// or released, more or less than asked (the caller compares),
 // TransactionID the consumption order's. OutcomePending: accepted, not
 // done. OutcomeFailed: refused for good. NotFound: Cloud Pay has no such
 // operation (a signed answer without it, "no such order", or a state that
