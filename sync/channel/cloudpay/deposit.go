@@ -95,61 +95,36 @@ func (c *Client) Consume(ctx context.Context, r app.ConsumeRequest) (app.Channel
 // order of another platform or terminal, or under a number answered 407,
 // is Foreign.
 func (c *Client) consumeResult(api string, op app.DepositOpRef, a answer, kind callKind) app.ChannelResult {
-	if a.bad != nil {
-		return *a.bad
-	}
-	if *a.head.Status != statusOK {
-		return c.base(a, kind)
-	}
-	var out orderAnswer
-	if bad := c.decodeMember(api, op.OutRequestNo, a, &out); bad != nil {
-		return *bad
-	}
-	oc := out.OrderContent
-	switch {
-	case oc == nil:
-		return c.mismatch(api, op.OutRequestNo, "order_content missing")
-	case oc.OutTradeNo != op.OutRequestNo:
-		return c.mismatch(api, op.OutRequestNo, "out_trade_no")
-	case oc.OutFreezeNo != op.OutTradeNo:
-		return c.mismatch(api, op.OutRequestNo, "out_freeze_no")
-	case out.FreezeOrderContent != nil && out.FreezeOrderContent.OutFreezeNo != op.OutTradeNo:
-		return c.mismatch(api, op.OutRequestNo, "freeze_order_content.out_freeze_no")
-	}
-	if bad := c.otherMerchant(api, op.OutRequestNo, out.PayMchKey); bad != nil {
-		return *bad
-	}
-	rd, known := oc.state()
-	switch {
-	case !known && kind == kindQuery:
-		rd = reading{outcome: app.OutcomeUnknown}
-	case !known:
-		rd = reading{outcome: app.OutcomeSuccess, state: "PAID"}
-	case oc.Ali != nil && oc.Ali.CurrentTradeState == 5:
-		// Closed, or consumed and since refunded in full: which, the
-		// table does not say.
-		rd = reading{outcome: app.OutcomeUnknown}
-	case oc.Wx != nil && oc.Wx.CurrentTradeState == 13:
-		// The deposit was given back, not consumed: not this operation's
-		// state.
-		rd = reading{outcome: app.OutcomeUnknown}
-	}
-	res := app.ChannelResult{Outcome: rd.outcome, TradeState: rd.state, TransactionID: oc.TransactionID, Amount: app.Money(oc.TotalFee),
-		FinishedAt: unix(oc.TimeEnd), Code: "0", Message: c.redact(a.head.Description)}
-	markForeign(&res, a.head)
-	if kind == kindQuery {
-		res.NotFound = rd.notFound
-		// The consumption is its own order with its own transaction id:
-		// only the platform, the terminal and 407 can say it is not ours.
-		ref := app.OrderRef{OutTradeNo: op.OutRequestNo, Wallet: op.Wallet}
-		if why := c.notOursAnswer(ref, extPlatform(oc.Wx, oc.Ali), "", out.PayMchKey, out.OrderClient); why != "" {
-			c.untrusted(api, op.OutRequestNo, "the order under this consumption number is another order: "+why)
-			return foreignResult("（" + why + "）")
+	// The consumption is its own order, with its own transaction id: the
+	// deposit's is no check of it.
+	ref := app.OrderRef{OutTradeNo: op.OutRequestNo, Wallet: op.Wallet}
+	res := c.readRecord(api, ref, 0, a, kind, "order_content", func(out *orderAnswer) *record {
+		oc := out.OrderContent
+		if oc == nil {
+			return nil
 		}
-	}
-	if res.Outcome == app.OutcomeSuccess && (oc.TransactionID == "" || oc.TotalFee <= 0) {
-		return c.mismatch(api, op.OutRequestNo, "total_fee/transaction_id")
-	}
+		rec := oc.record()
+		switch {
+		case oc.OutFreezeNo != op.OutTradeNo:
+			rec.other = "out_freeze_no"
+		case out.FreezeOrderContent != nil && out.FreezeOrderContent.OutFreezeNo != op.OutTradeNo:
+			rec.other = "freeze_order_content.out_freeze_no"
+		}
+		switch {
+		case oc.Ali != nil && oc.Ali.CurrentTradeState == 5:
+			// Closed, or consumed and since refunded in full: which, the
+			// table does not say.
+			rec.rd = reading{outcome: app.OutcomeUnknown}
+		case oc.Wx != nil && oc.Wx.CurrentTradeState == 13:
+			// The deposit was given back, not consumed: not this
+			// operation's state.
+			rec.rd = reading{outcome: app.OutcomeUnknown}
+		}
+		// is_transforming is not read here: the consumption's unknown
+		// states (13, Alipay 5) are not about to become its outcome.
+		rec.transforming = false
+		return rec
+	})
 	if res.Outcome == app.OutcomeSuccess && res.Amount != op.Amount {
 		res.Message = fmt.Sprintf("云支付押金消费了 %s 而非 %s / Cloud Pay consumed %s, not the %s asked", res.Amount, op.Amount, res.Amount, op.Amount)
 	}

@@ -107,57 +107,66 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 // query_order). want, when not 0, must be the order's total_fee for a
 // success to be believed.
 func (c *Client) orderResult(api string, ref app.OrderRef, want app.Money, a answer, kind callKind) app.ChannelResult {
-	if a.bad != nil {
-		return *a.bad
-	}
-	if *a.head.Status != statusOK {
-		return c.base(a, kind)
-	}
-	var out orderAnswer
-	if bad := c.decodeMember(api, ref.OutTradeNo, a, &out); bad != nil {
-		return *bad
-	}
-	oc := out.OrderContent
-	if oc == nil {
-		return c.mismatch(api, ref.OutTradeNo, "order_content missing")
-	}
-	if oc.OutTradeNo != ref.OutTradeNo {
-		return c.mismatch(api, ref.OutTradeNo, "out_trade_no")
-	}
-	if bad := c.otherMerchant(api, ref.OutTradeNo, out.PayMchKey); bad != nil {
-		return *bad
-	}
-	rd, known := oc.state()
-	if !known {
-		// No platform extension: status 0 of a payment means paid; a query
-		// without a state says nothing.
-		rd = reading{outcome: app.OutcomeUnknown}
-		if kind != kindQuery {
-			rd = reading{outcome: app.OutcomeSuccess, state: "PAID"}
+	return c.readRecord(api, ref, want, a, kind, "order_content", func(out *orderAnswer) *record {
+		if out.OrderContent == nil {
+			return nil
 		}
-	}
-	if oc.IsTransforming && rd.outcome == app.OutcomeUnknown && !rd.notFound {
-		rd.outcome = app.OutcomePending
-	}
-	res := app.ChannelResult{Outcome: rd.outcome, TradeState: rd.state, TransactionID: oc.TransactionID, Amount: app.Money(oc.TotalFee),
-		FinishedAt: unix(oc.TimeEnd), Code: "0", Message: c.redact(a.head.Description)}
-	markForeign(&res, a.head)
-	if kind == kindQuery {
-		res.NotFound = rd.notFound
-		if why := c.notOursAnswer(ref, extPlatform(oc.Wx, oc.Ali), oc.TransactionID, out.PayMchKey, out.OrderClient); why != "" {
-			c.untrusted(api, ref.OutTradeNo, "the order under this number is another order: "+why)
-			return foreignResult("（" + why + "）")
-		}
-	}
-	if res.Outcome == app.OutcomeSuccess && (oc.TransactionID == "" || oc.TotalFee <= 0 || (want != 0 && app.Money(oc.TotalFee) != want)) {
-		return c.mismatch(api, ref.OutTradeNo, "total_fee/transaction_id")
-	}
-	return res
+		return out.OrderContent.record()
+	})
 }
 
 // freezeResult reads an answer carrying freeze_order_content (micro_freeze,
 // query_freeze_order).
 func (c *Client) freezeResult(api string, ref app.OrderRef, want app.Money, a answer, kind callKind) app.ChannelResult {
+	return c.readRecord(api, ref, want, a, kind, "freeze_order_content", func(out *orderAnswer) *record {
+		if out.FreezeOrderContent == nil {
+			return nil
+		}
+		return out.FreezeOrderContent.record()
+	})
+}
+
+// record is what the answer readers check in an order-like record
+// (order_content, freeze_order_content), the same way for every kind.
+type record struct {
+	number, numberField string // the record's own number and the name of its field
+	txn                 string
+	fee                 int64
+	feeField            string
+	timeEnd             int64
+	platform            int     // pay_platform its extension shows, 0 for none
+	rd                  reading // what its state says
+	known               bool    // a platform extension gave the state
+	transforming        bool    // is_transforming: the state is about to change
+	// other names a field that shows the record is not the one asked
+	// about ("" when none): the reader's own checks beyond the number.
+	other string
+}
+
+func (o *orderContent) record() *record {
+	rd, known := o.state()
+	return &record{number: o.OutTradeNo, numberField: "out_trade_no", txn: o.TransactionID, fee: o.TotalFee, feeField: "total_fee",
+		timeEnd: o.TimeEnd, platform: extPlatform(o.Wx, o.Ali), rd: rd, known: known, transforming: o.IsTransforming}
+}
+
+func (f *freezeContent) record() *record {
+	rd, known := f.state()
+	return &record{number: f.OutFreezeNo, numberField: "out_freeze_no", txn: f.TransactionID, fee: f.FreezeFee, feeField: "freeze_fee",
+		timeEnd: f.TimeEnd, platform: extPlatform(f.Wx, f.Ali), rd: rd, known: known}
+}
+
+// readRecord reads an answer carrying one order-like record, which pick
+// takes from the decoded answer (nil when the answer lacks member). The
+// checks every such answer gets, in order: the answer is trusted and its
+// status 0 (else the status decides); the record is there, under our
+// number, passes the reader's own checks and names no other sub-merchant
+// (else MISMATCH); without a platform extension a money call's status 0
+// means done and a query's says nothing; internal_status 407 makes it
+// Foreign; a query's record of another platform, transaction id or
+// terminal, or under a number answered 407, is Foreign; a Success needs a
+// transaction id and an amount, and the amount want when that is not 0
+// (else MISMATCH).
+func (c *Client) readRecord(api string, ref app.OrderRef, want app.Money, a answer, kind callKind, member string, pick func(*orderAnswer) *record) app.ChannelResult {
 	if a.bad != nil {
 		return *a.bad
 	}
@@ -168,35 +177,42 @@ func (c *Client) freezeResult(api string, ref app.OrderRef, want app.Money, a an
 	if bad := c.decodeMember(api, ref.OutTradeNo, a, &out); bad != nil {
 		return *bad
 	}
-	fc := out.FreezeOrderContent
-	if fc == nil {
-		return c.mismatch(api, ref.OutTradeNo, "freeze_order_content missing")
-	}
-	if fc.OutFreezeNo != ref.OutTradeNo {
-		return c.mismatch(api, ref.OutTradeNo, "out_freeze_no")
+	rec := pick(&out)
+	switch {
+	case rec == nil:
+		return c.mismatch(api, ref.OutTradeNo, member+" missing")
+	case rec.number != ref.OutTradeNo:
+		return c.mismatch(api, ref.OutTradeNo, rec.numberField)
+	case rec.other != "":
+		return c.mismatch(api, ref.OutTradeNo, rec.other)
 	}
 	if bad := c.otherMerchant(api, ref.OutTradeNo, out.PayMchKey); bad != nil {
 		return *bad
 	}
-	rd, known := fc.state()
-	if !known {
+	rd := rec.rd
+	if !rec.known {
+		// No platform extension: status 0 of a money call means done; a
+		// query without a state says nothing.
 		rd = reading{outcome: app.OutcomeUnknown}
 		if kind != kindQuery {
 			rd = reading{outcome: app.OutcomeSuccess, state: "PAID"}
 		}
 	}
-	res := app.ChannelResult{Outcome: rd.outcome, TradeState: rd.state, TransactionID: fc.TransactionID, Amount: app.Money(fc.FreezeFee),
-		FinishedAt: unix(fc.TimeEnd), Code: "0", Message: c.redact(a.head.Description)}
+	if rec.transforming && rd.outcome == app.OutcomeUnknown && !rd.notFound {
+		rd.outcome = app.OutcomePending
+	}
+	res := app.ChannelResult{Outcome: rd.outcome, TradeState: rd.state, TransactionID: rec.txn, Amount: app.Money(rec.fee),
+		FinishedAt: unix(rec.timeEnd), Code: "0", Message: c.redact(a.head.Description)}
 	markForeign(&res, a.head)
 	if kind == kindQuery {
 		res.NotFound = rd.notFound
-		if why := c.notOursAnswer(ref, extPlatform(fc.Wx, fc.Ali), fc.TransactionID, out.PayMchKey, out.OrderClient); why != "" {
-			c.untrusted(api, ref.OutTradeNo, "the freeze under this number is another order: "+why)
+		if why := c.notOursAnswer(ref, rec.platform, rec.txn, out.PayMchKey, out.OrderClient); why != "" {
+			c.untrusted(api, ref.OutTradeNo, "the "+member+" under this number is another order's: "+why)
 			return foreignResult("（" + why + "）")
 		}
 	}
-	if res.Outcome == app.OutcomeSuccess && (fc.TransactionID == "" || fc.FreezeFee <= 0 || (want != 0 && app.Money(fc.FreezeFee) != want)) {
-		return c.mismatch(api, ref.OutTradeNo, "freeze_fee/transaction_id")
+	if res.Outcome == app.OutcomeSuccess && (rec.txn == "" || rec.fee <= 0 || (want != 0 && app.Money(rec.fee) != want)) {
+		return c.mismatch(api, ref.OutTradeNo, rec.feeField+"/transaction_id")
 	}
 	return res
 }
