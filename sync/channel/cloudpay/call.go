@@ -132,7 +132,11 @@ func (c *Client) call(ctx context.Context, api string, content any, ref string, 
 		return answer{bad: &r}, nil
 	}
 	a := c.verify(api, ref, raw)
-	if a.head.InternalStatus == internalDuplicate {
+	if a.head.InternalStatus == internalDuplicate && a.bad == nil && !a.unsigned {
+		// Remembered only from an authenticated answer: the memory refuses
+		// later calls under the number without sending them, and anyone on
+		// the path can write an unsigned internal_status.
+		c.log.Warn("cloudpay: internal_status 407: the number belongs to another order; nothing more is done under it", "api", api, "ref", ref)
 		c.foreign.add(ref)
 	}
 	return a, nil
@@ -210,7 +214,9 @@ func (c *Client) verify(api, ref string, raw []byte) answer {
 // markForeign sets Foreign and NoReverse for internal_status 407. They are
 // believed even from an unauthenticated answer: they only stop the app
 // from acting on the number (no reverse, no settling; a person looks). A
-// success under such a number is not ours, so it is no success.
+// success under such a number is not ours, so it is no success. The
+// client's own memory of foreign numbers (call) takes only authenticated
+// answers.
 func markForeign(r *app.ChannelResult, h head) {
 	if h.InternalStatus == internalDuplicate {
 		r.Foreign, r.NoReverse = true, true
@@ -335,7 +341,8 @@ func (c *Client) checkNo(what, no string) error {
 }
 
 // foreignSet remembers, for the life of the client, the numbers Cloud Pay
-// answered internal_status 407 for: they belong to another order (another
+// answered internal_status 407 for in an authenticated answer: they
+// belong to another order (another
 // terminal's, another customer's). Nothing may be reversed or refunded
 // under them, and no query of them may read as ours. The app keeps this
 // for good (ChannelResult.Foreign); the client's memory covers the calls

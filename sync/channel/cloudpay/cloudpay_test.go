@@ -1420,3 +1420,50 @@ func TestQueryDepositOp_ConsumeOrderNotOurs(t *testing.T) {
 		assert.Equal(t, "4200000077", res.TransactionID, "the consumption order's own transaction id, not the deposit's")
 	})
 }
+
+// The client remembers a number as another order's only when an
+// authenticated answer says 407: anyone on the path can write an unsigned
+// internal_status, and the memory refuses, without sending, every later
+// reverse, refund, consume and release under the number.
+func TestForeignNumber_RememberedOnlyFromAuthenticatedAnswers(t *testing.T) {
+	f := newFake(t)
+	ctx := context.Background()
+	r := payReq(app.WalletWeChat, wxCode)
+	ref := app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: app.WalletWeChat}
+	for name, c := range map[string]struct {
+		rp       reply
+		remember bool
+	}{
+		"unsigned":               {reply{status: 102, internal: 407, unsigned: true}, false},
+		"another key":            {reply{status: 102, internal: 407, authKey: otherKey}, false},
+		"unsigned 101 (refusal)": {reply{status: 101, internal: 407, unsigned: true}, false},
+		"authenticated":          {reply{status: 102, internal: 407, desc: "订单号重复"}, true},
+		"authenticated status 0": {reply{internal: 407}, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cl, logs := newClient(t, f, nil)
+			f.mu.Lock()
+			f.answer = func(_ string, q map[string]any) reply {
+				rp := c.rp
+				if rp.status == 0 {
+					rp.member = order(q, "wxpay_order_content_ext", 2)
+				}
+				return rp
+			}
+			f.mu.Unlock()
+			res, err := cl.Pay(ctx, r)
+			require.NoError(t, err)
+			assert.True(t, res.Foreign, "the result itself always says so: it only stops the app")
+			n := len(f.requests())
+			_, err = cl.Reverse(ctx, ref)
+			if c.remember {
+				assert.True(t, app.IsNotSent(err))
+				assert.Len(t, f.requests(), n, "nothing sent")
+				assert.Contains(t, logs.String(), "internal_status 407")
+			} else {
+				require.NoError(t, err)
+				assert.Len(t, f.requests(), n+1, "an unauthenticated 407 is not remembered")
+			}
+		})
+	}
+}
