@@ -23,11 +23,12 @@ const (
 	statusFailedDesc   = 104 // failed: see description (signed)
 
 	// internal_status is documented as "for debugging, callers may ignore
-	// it"; two values are read anyway because they only ever make the
-	// client more careful: 407 (the number belongs to another order with
-	// other content, payments.md: never reverse) and 404, the sandbox's
-	// "no such order" (the pages name no code for it, so on the real
-	// platform such an answer simply stays unknown).
+	// it"; two values are read anyway: 407 (the number belongs to another
+	// order with other content, payments.md: never reverse) and 404, the
+	// embedded sandbox's "no such order". The pages name no such code, so
+	// on the real platform a query of a number Cloud Pay does not have is
+	// a plain 104: Unknown, never NotFound, and the operation stays unknown
+	// until a person settles it (docs/channels.md).
 	internalNotFound  = 404
 	internalDuplicate = 407
 )
