@@ -153,7 +153,24 @@ var (
 	errDiscountBad    = ErrOrderInvalid.Sub("order.discount_invalid")
 	ErrOrderNotOpen   = NewError("order.not_open")
 	ErrTenderTooLarge = NewError("order.tender_too_large")
+	// ErrDepositOneTender: a deposit is one wallet freeze of the whole
+	// amount. Two freezes would make two deposits at the channel, and
+	// the deposit desk would know only one of them; cash is not frozen.
+	ErrDepositOneTender = NewError("order.deposit_one_tender")
 )
+
+// CheckTender refuses a tender a deposit order cannot take: anything but
+// one wallet tender for the whole amount. Other orders take any tender up
+// to what is due (the store checks that against the stored tenders).
+func (o Order) CheckTender(kind TenderKind, amount Money) error {
+	if o.Kind != OrderDeposit {
+		return nil
+	}
+	if kind != TenderWallet || amount != o.Payable || o.Due() != o.Payable {
+		return ErrDepositOneTender.With("Amount", o.Payable)
+	}
+	return nil
+}
 
 // Recompute fills line amounts, Total and Payable from the lines, with
 // overflow checks, and spreads Discount across lines in proportion so that

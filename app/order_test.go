@@ -144,6 +144,7 @@ func TestNewOrderNoFormat(t *testing.T) {
 	// A Cloud Pay cashier id (10) + terminal tag (6) + R still fits, with
 	// fewer random digits.
 	long := NewOrderNo("sz01abcdefT9K2PQR", now)
+	assert.Equal(t, 10, MaxOrderPrefixLen)
 	assert.Len(t, long, 32)
 	assert.Regexp(t, `^sz01abcdefT9K2PQR241231235958\d{3}$`, long)
 

@@ -38,6 +38,11 @@ type TerminalInfo struct {
 	OrderPrefix string // the channel's cashier-id prefix (Cloud Pay requires it), "" when none
 }
 
+// MaxOrderPrefixLen bounds OrderPrefix: with the terminal tag (6), a
+// letter for refunds and deposit operations, the time (12) and at least 3
+// random digits, every number stays within MaxOrderNoLen (32).
+const MaxOrderPrefixLen = MaxOrderNoLen - 6 - 1 - 12 - 3
+
 // Product is an item for sale.
 type Product struct {
 	ID       int64

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,8 +26,7 @@ var ErrDirLocked = app.NewError("datadir.locked")
 
 // DirLock is a held lock on a data folder.
 type DirLock struct {
-	f    *os.File
-	path string
+	f *os.File
 }
 
 // LockDir takes the data folder's exclusive lock for command (what the
@@ -34,12 +34,12 @@ type DirLock struct {
 // lasts until Release or the end of the process (a crash releases it).
 func LockDir(dir, command string) (*DirLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder %s: %w", dir, err)
+		return nil, ErrDirNotWritable.With("Dir", dir).Wrap(err)
 	}
 	path := filepath.Join(dir, LockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, ErrDirNotWritable.With("Dir", dir).Wrap(err)
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
@@ -47,15 +47,22 @@ func LockDir(dir, command string) (*DirLock, error) {
 			h, _ := ReadLockHolder(dir)
 			return nil, ErrDirLocked.With("PID", h.PID, "Command", h.Command, "Dir", dir)
 		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+		return nil, ErrDirNotWritable.With("Dir", dir).Wrap(err)
 	}
 	// Ours now: say who holds it, replacing whatever a dead holder left.
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", os.Getpid(),
-			strings.ReplaceAll(command, "\n", " "), time.Now().Format(time.RFC3339))), 0)
-		_ = f.Sync()
+	// Written first and then cut to length, so a second process reading
+	// it meanwhile never sees an empty file. The holder text is only for
+	// the message: the OS lock is what counts, so a failure to write it
+	// is logged, not fatal.
+	b := []byte(fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", os.Getpid(),
+		strings.ReplaceAll(command, "\n", " "), time.Now().Format(time.RFC3339)))
+	if _, err := f.WriteAt(b, 0); err != nil {
+		slog.Warn("data folder lock: cannot write the holder", "path", path, "err", err)
+	} else if err := f.Truncate(int64(len(b))); err != nil {
+		slog.Warn("data folder lock: cannot write the holder", "path", path, "err", err)
 	}
-	return &DirLock{f: f, path: path}, nil
+	_ = f.Sync()
+	return &DirLock{f: f}, nil
 }
 
 // Release lets the lock go (the file stays; its contents are stale from

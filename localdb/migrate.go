@@ -91,23 +91,23 @@ type MigrateResult struct {
 	Backup   string // path of the backup taken before migrating, if any
 }
 
-// Migrate applies pending migrations from fsys, each file together with its
-// version row in one transaction, so a failing file leaves the previous
-// version intact. With backup set, a database that already holds data is
-// copied with the SQLite online backup API before the first change.
 // Errors of migrating.
 var (
 	ErrMigrateBackup = app.NewError("db.migrate_backup")
 	ErrMigrateFailed = app.NewError("db.migrate_failed")
 )
 
+// Migrate applies pending migrations from fsys, each file together with its
+// version row in one transaction, so a failing file leaves the previous
+// version intact. With backup set, a database that already holds data is
+// copied with the SQLite online backup API before the first change.
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResult, error) {
 	ms, err := LoadMigrations(fsys)
 	if err != nil {
 		return MigrateResult{}, err
 	}
 	if _, err := db.writer.ExecContext(ctx, versionTable); err != nil {
-		return MigrateResult{}, ErrCannotOpen.With("Path", db.path).Wrap(err)
+		return MigrateResult{}, ErrMigrateFailed.With("Name", "schema_version", "Version", 0).Wrap(err)
 	}
 	cur, err := db.Version(ctx)
 	if err != nil {

@@ -1,9 +1,11 @@
 package localdb
 
 import (
+	"cashier/app/sale"
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"cashier/app"
@@ -108,7 +110,7 @@ func AddOrderRefund(ctx context.Context, tx *sql.Tx, orderID int64, amount app.M
 // AddCashTender implements sale.Store.
 func (db *DB) AddCashTender(ctx context.Context, t *app.Tender) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := orderDue(ctx, tx, t.OrderID, t.Amount); err != nil {
+		if _, err := orderDue(ctx, tx, t.OrderID, app.TenderCash, t.Amount); err != nil {
 			return err
 		}
 		t.Kind, t.State, t.SettledAt = app.TenderCash, app.TenderPaid, t.CreatedAt
@@ -120,17 +122,15 @@ func (db *DB) AddCashTender(ctx context.Context, t *app.Tender) error {
 	})
 }
 
-// Errors of VoidOrder.
-var (
-	ErrVoidPending  = app.NewError("sale.tender_pending")
-	ErrVoidUnrefund = app.NewError("sale.void_not_done")
-)
-
 // VoidOrder implements sale.Store.
 func (db *DB) VoidOrder(ctx context.Context, orderID, staffID int64, at time.Time) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		var no, status string
-		if err := tx.QueryRowContext(ctx, `SELECT order_no, status FROM orders WHERE id=?`, orderID).Scan(&no, &status); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT order_no, status FROM orders WHERE id=?`, orderID).Scan(&no, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound.With("Ref", strconv.FormatInt(orderID, 10))
+		}
+		if err != nil {
 			return err
 		}
 		if !app.OrderStatus(status).Open() {
@@ -141,7 +141,7 @@ func (db *DB) VoidOrder(ctx context.Context, orderID, staffID int64, at time.Tim
 			return err
 		}
 		if pending > 0 {
-			return ErrVoidPending
+			return sale.ErrTenderPending
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tender t JOIN payment_intent i ON i.tender_id = t.id
 			WHERE t.order_id=? AND t.kind='wallet' AND t.state='paid'
@@ -150,13 +150,15 @@ func (db *DB) VoidOrder(ctx context.Context, orderID, staffID int64, at time.Tim
 			return err
 		}
 		if unrefunded > 0 {
-			return ErrVoidUnrefund
+			return sale.ErrVoidNotDone
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tender SET state='returned', settled_at=? WHERE order_id=? AND state='paid'`,
 			ms(at), orderID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status='closed' WHERE id=?`, orderID); err != nil {
+		// Everything paid has gone back: the wallet tenders by their refunds
+		// (already counted in refunded), the cash over the counter now.
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status='closed', refunded=paid WHERE id=?`, orderID); err != nil {
 			return err
 		}
 		return InsertAudit(ctx, tx, app.AuditEntry{At: at, StaffID: staffID, Action: "void", Subject: no})
@@ -189,14 +191,21 @@ func scanOrder(sc interface{ Scan(...any) error }) (app.Order, error) {
 
 // GetOrder loads an order with its lines and tenders by order number.
 func (db *DB) GetOrder(ctx context.Context, orderNo string) (app.Order, error) {
-	o, err := scanOrder(db.reader.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE order_no=?`, orderNo))
+	// One read transaction: the order, its lines and its tenders as of
+	// one moment, never an open order beside a tender that paid it.
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return app.Order{}, err
+	}
+	defer tx.Rollback()
+	o, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE order_no=?`, orderNo))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, ErrNotFound.With("Ref", orderNo)
 	}
 	if err != nil {
 		return o, err
 	}
-	rows, err := db.reader.QueryContext(ctx, `SELECT line_no, COALESCE(product_id,0), barcode, name, qty, unit_price, discount, amount
+	rows, err := tx.QueryContext(ctx, `SELECT line_no, COALESCE(product_id,0), barcode, name, qty, unit_price, discount, amount
 		FROM order_line WHERE order_id=? ORDER BY line_no`, o.ID)
 	if err != nil {
 		return o, err
@@ -214,12 +223,13 @@ func (db *DB) GetOrder(ctx context.Context, orderNo string) (app.Order, error) {
 	if err := rows.Err(); err != nil {
 		return o, err
 	}
-	o.Tenders, err = db.tenders(ctx, o.ID)
+	rows.Close()
+	o.Tenders, err = tenders(ctx, tx, o.ID)
 	return o, err
 }
 
-func (db *DB) tenders(ctx context.Context, orderID int64) ([]app.Tender, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT t.id, t.order_id, t.kind, t.wallet, t.amount, t.state, t.cash_received,
+func tenders(ctx context.Context, tx *sql.Tx, orderID int64) ([]app.Tender, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.order_id, t.kind, t.wallet, t.amount, t.state, t.cash_received,
 		COALESCE(i.out_trade_no,''), COALESCE(i.transaction_id,''), t.staff_id, COALESCE(t.shift_id,0), t.created_at, t.settled_at
 		FROM tender t LEFT JOIN payment_intent i ON i.tender_id = t.id WHERE t.order_id=? ORDER BY t.id`, orderID)
 	if err != nil {

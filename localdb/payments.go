@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"cashier/app"
@@ -65,14 +66,14 @@ func openShift(ctx context.Context, tx *sql.Tx, staffID int64) (int64, error) {
 
 // orderDue checks, inside tx, that an order is open and can take amount
 // more; it returns the order's kind.
-func orderDue(ctx context.Context, tx *sql.Tx, orderID int64, amount app.Money) (app.OrderKind, error) {
-	var status, kind, no string
+func orderDue(ctx context.Context, tx *sql.Tx, orderID int64, kind app.TenderKind, amount app.Money) (app.OrderKind, error) {
+	var status, okind, no string
 	var payable, taken int64
 	err := tx.QueryRowContext(ctx, `SELECT o.order_no, o.status, o.kind, o.payable,
 		(SELECT COALESCE(sum(amount),0) FROM tender t WHERE t.order_id=o.id AND t.state IN ('pending','paid'))
-		FROM orders o WHERE o.id=?`, orderID).Scan(&no, &status, &kind, &payable, &taken)
+		FROM orders o WHERE o.id=?`, orderID).Scan(&no, &status, &okind, &payable, &taken)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+		return "", ErrNotFound.With("Ref", strconv.FormatInt(orderID, 10))
 	}
 	if err != nil {
 		return "", err
@@ -83,7 +84,15 @@ func orderDue(ctx context.Context, tx *sql.Tx, orderID int64, amount app.Money) 
 	if due := app.Money(payable - taken); amount > due {
 		return "", app.ErrTenderTooLarge.With("Amount", amount, "Due", max(due, 0))
 	}
-	return app.OrderKind(kind), nil
+	// The same rule as app.Order.CheckTender, against the stored tenders.
+	o := app.Order{Kind: app.OrderKind(okind), Payable: app.Money(payable)}
+	if taken > 0 {
+		o.Tenders = []app.Tender{{Amount: app.Money(taken), State: app.TenderPaid}}
+	}
+	if err := o.CheckTender(kind, amount); err != nil {
+		return "", err
+	}
+	return o.Kind, nil
 }
 
 // insertTender writes a tender inside tx, on the staff member's open shift.
@@ -118,7 +127,7 @@ func (s *PaymentStore) CreateIntent(ctx context.Context, in *payment.PaymentInte
 				return err
 			}
 		}
-		if _, err := orderDue(ctx, tx, in.OrderID, in.Amount); err != nil {
+		if _, err := orderDue(ctx, tx, in.OrderID, app.TenderWallet, in.Amount); err != nil {
 			return err
 		}
 		t := app.Tender{OrderID: in.OrderID, Kind: app.TenderWallet, Wallet: in.Wallet, Amount: in.Amount,
@@ -126,16 +135,12 @@ func (s *PaymentStore) CreateIntent(ctx context.Context, in *payment.PaymentInte
 		if err := insertTender(ctx, tx, &t); err != nil {
 			return err
 		}
-		foreign := 0
-		if in.Foreign {
-			foreign = 1
-		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO payment_intent(out_trade_no, order_id, tender_id, kind, channel, wallet,
 			auth_code_masked, auth_code_hash, amount, state, transaction_id, channel_code, channel_msg, attempts,
 			staff_id, foreign_no, version, created_at, sent_at, updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)`,
 			in.OutTradeNo, in.OrderID, t.ID, string(in.Kind), string(in.Channel), string(in.Wallet), in.CodeMasked, in.CodeHash,
 			int64(in.Amount), string(in.State), in.TransactionID, in.ChannelCode, in.ChannelMsg, in.Attempts,
-			nullID(in.StaffID), foreign, ms(in.CreatedAt), nullMS(in.SentAt), ms(in.UpdatedAt), nullMS(in.FinishedAt))
+			nullID(in.StaffID), in.Foreign, ms(in.CreatedAt), nullMS(in.SentAt), ms(in.UpdatedAt), nullMS(in.FinishedAt))
 		if err != nil {
 			return err
 		}
@@ -147,15 +152,11 @@ func (s *PaymentStore) CreateIntent(ctx context.Context, in *payment.PaymentInte
 
 // updateIntent writes in if the stored version is still in.Version.
 func updateIntent(ctx context.Context, tx *sql.Tx, in *payment.PaymentIntent) error {
-	foreign := 0
-	if in.Foreign {
-		foreign = 1
-	}
 	res, err := tx.ExecContext(ctx, `UPDATE payment_intent SET state=?, transaction_id=?, channel_code=?, channel_msg=?,
 		attempts=?, sent_at=?, updated_at=?, finished_at=?, foreign_no=?, version=version+1
 		WHERE id=? AND version=? AND state NOT IN `+settledIntent,
 		string(in.State), in.TransactionID, in.ChannelCode, in.ChannelMsg, in.Attempts, nullMS(in.SentAt),
-		ms(in.UpdatedAt), nullMS(in.FinishedAt), foreign, in.ID, in.Version)
+		ms(in.UpdatedAt), nullMS(in.FinishedAt), in.Foreign, in.ID, in.Version)
 	if err != nil {
 		return err
 	}
@@ -279,33 +280,19 @@ func (s *PaymentStore) RefundSource(ctx context.Context, orderNo, outTradeNo str
 	if err != nil {
 		return o, payment.PaymentIntent{}, err
 	}
-	q := `SELECT ` + intentCols + intentFrom + `WHERE i.order_id=? AND i.state='paid'`
-	qargs := []any{o.ID}
-	if outTradeNo != "" {
-		q += ` AND i.out_trade_no=?`
-		qargs = append(qargs, outTradeNo)
-	}
-	rows, err := s.db.reader.QueryContext(ctx, q+` ORDER BY i.id`, qargs...)
-	if err != nil {
-		return o, payment.PaymentIntent{}, err
-	}
-	defer rows.Close()
-	var found []payment.PaymentIntent
-	for rows.Next() {
-		in, err := scanIntent(rows)
-		if err != nil {
-			return o, in, err
+	// The order's paid wallet tenders carry their payments' numbers.
+	var found []string
+	for _, t := range o.Tenders {
+		if t.Kind == app.TenderWallet && t.State == app.TenderPaid && (outTradeNo == "" || t.OutTradeNo == outTradeNo) {
+			found = append(found, t.OutTradeNo)
 		}
-		found = append(found, in)
-	}
-	if err := rows.Err(); err != nil {
-		return o, payment.PaymentIntent{}, err
 	}
 	switch len(found) {
 	case 0:
 		return o, payment.PaymentIntent{}, payment.ErrNotRefundable.With("Status", string(o.Status))
 	case 1:
-		return o, found[0], nil
+		in, err := s.GetIntent(ctx, found[0])
+		return o, in, err
 	}
 	return o, payment.PaymentIntent{}, payment.ErrTenderAmbiguous.With("Count", len(found))
 }
@@ -326,6 +313,9 @@ const refundFrom = ` FROM refund r JOIN orders o ON o.id = r.order_id JOIN payme
 	LEFT JOIN (` + consumeOf + `) c ON c.order_id = r.order_id `
 
 const refundOpen = `('created','sent','processing','unknown','refused')`
+
+// depositOpOpen: the deposit operations recovery still drives.
+const depositOpOpen = `('created','sent','unknown','refused')`
 
 func scanRefund(sc interface{ Scan(...any) error }) (payment.Refund, error) {
 	var r payment.Refund
@@ -359,7 +349,7 @@ func (s *PaymentStore) CreateRefund(ctx context.Context, r *payment.Refund, audi
 		}
 		var kind string
 		var base int64
-		if err := tx.QueryRowContext(ctx, `SELECT kind, amount FROM payment_intent WHERE id=? AND state='paid'`, r.IntentID).
+		if err := tx.QueryRowContext(ctx, `SELECT kind, amount FROM payment_intent WHERE id=? AND order_id=? AND state='paid'`, r.IntentID, r.OrderID).
 			Scan(&kind, &base); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return payment.ErrNotRefundable.With("Status", "")
@@ -530,8 +520,10 @@ func (s *PaymentStore) CreateDepositOp(ctx context.Context, op *payment.DepositO
 		if state != string(payment.DepositFrozen) {
 			return payment.ErrDepositState.With("State", state)
 		}
+		// A manual operation keeps the deposit busy: money may have moved
+		// by another amount, and a person has to look before anything else.
 		var open int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deposit_operation WHERE deposit_id=? AND state NOT IN ('done','failed','manual')`,
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deposit_operation WHERE deposit_id=? AND state NOT IN ('done','failed')`,
 			op.DepositID).Scan(&open); err != nil {
 			return err
 		}
@@ -558,7 +550,7 @@ func (s *PaymentStore) CreateDepositOp(ctx context.Context, op *payment.DepositO
 
 func updateDepositOp(ctx context.Context, tx *sql.Tx, op *payment.DepositOp) error {
 	res, err := tx.ExecContext(ctx, `UPDATE deposit_operation SET state=?, channel_code=?, channel_msg=?, transaction_id=?, updated_at=?,
-		version=version+1 WHERE id=? AND version=? AND state NOT IN ('done','failed','manual')`,
+		version=version+1 WHERE id=? AND version=? AND state IN `+depositOpOpen,
 		string(op.State), op.ChannelCode, op.ChannelMsg, op.TransactionID, ms(op.UpdatedAt), op.ID, op.Version)
 	if err != nil {
 		return err
@@ -612,9 +604,25 @@ func (s *PaymentStore) FinishDepositOp(ctx context.Context, op *payment.DepositO
 
 // OpenDepositOps implements payment.Store.
 func (s *PaymentStore) OpenDepositOps(ctx context.Context) ([]payment.DepositOp, error) {
+	return s.depositOps(ctx, `WHERE op.state IN `+depositOpOpen+` ORDER BY op.id`)
+}
+
+// GetDepositOp implements payment.Store.
+func (s *PaymentStore) GetDepositOp(ctx context.Context, outRequestNo string) (payment.DepositOp, error) {
+	ops, err := s.depositOps(ctx, `WHERE op.out_request_no=?`, outRequestNo)
+	if err != nil {
+		return payment.DepositOp{}, err
+	}
+	if len(ops) == 0 {
+		return payment.DepositOp{}, ErrNotFound.With("Ref", outRequestNo)
+	}
+	return ops[0], nil
+}
+
+func (s *PaymentStore) depositOps(ctx context.Context, where string, args ...any) ([]payment.DepositOp, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+depositCols+`, op.id, op.kind, op.out_request_no, op.amount, op.state,
 		op.channel_code, op.channel_msg, op.transaction_id, COALESCE(op.staff_id,0), op.version, op.created_at, op.updated_at`+depositFrom+
-		`JOIN deposit_operation op ON op.deposit_id = d.id WHERE op.state NOT IN ('done','failed','manual') ORDER BY op.id`)
+		`JOIN deposit_operation op ON op.deposit_id = d.id `+where, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"cashier/app"
 	"cashier/app/auth"
 	"cashier/app/payment"
+	"cashier/app/sale"
 	"cashier/localdb"
 )
 
@@ -278,19 +279,24 @@ func TestVoidOrder(t *testing.T) {
 	o := f.order(t, 1000, app.OrderSale, f.now)
 	in, err := f.tender(o, "v", 600, f.now)
 	require.NoError(t, err)
-	require.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), localdb.ErrVoidPending)
+	require.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), sale.ErrTenderPending)
 	in.State = payment.IntentPaid
 	require.NoError(t, f.store.FinishIntent(ctx, &in))
-	require.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), localdb.ErrVoidUnrefund)
+	require.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), sale.ErrVoidNotDone)
 	r := &payment.Refund{OutRefundNo: "RV", OrderID: o.ID, IntentID: in.ID, Amount: 600, State: payment.RefundCreated,
 		StaffID: f.staff.ID, CreatedAt: f.now, UpdatedAt: f.now}
 	require.NoError(t, f.store.CreateRefund(ctx, r, app.AuditEntry{Action: "void_refund"}))
 	r.State = payment.RefundRefunded
 	require.NoError(t, f.store.FinishRefund(ctx, r))
 	assert.Equal(t, app.OrderOpen, f.status(t, o.OrderNo).Status, "a void refund leaves the order open until the void")
+	cash := app.Tender{OrderID: o.ID, Amount: 300, CashReceived: 300, StaffID: f.staff.ID, CreatedAt: f.now}
+	require.NoError(t, f.db.AddCashTender(ctx, &cash))
 	require.NoError(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now))
 	got := f.status(t, o.OrderNo)
 	assert.Equal(t, app.OrderClosed, got.Status)
 	assert.Equal(t, app.TenderReturned, got.Tenders[0].State)
+	assert.Equal(t, app.Money(900), got.Paid)
+	assert.Equal(t, got.Paid, got.Refunded, "everything taken went back: the wallet's refund and the cash")
 	assert.ErrorIs(t, f.db.VoidOrder(ctx, o.ID, f.staff.ID, f.now), app.ErrOrderNotOpen)
+	assert.ErrorIs(t, f.db.VoidOrder(ctx, 999999, f.staff.ID, f.now), localdb.ErrNotFound)
 }

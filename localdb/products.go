@@ -24,7 +24,7 @@ func (db *DB) ProductByBarcode(ctx context.Context, storeID int64, barcode strin
 	err = stmt.QueryRowContext(ctx, storeID, barcode).
 		Scan(&p.ID, &p.StoreID, &p.Barcode, &p.Name, &price, &p.Unit, &p.Category, &active)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, ErrNotFound
+		return p, ErrNotFound.With("Ref", barcode)
 	}
 	p.Price, p.Active = app.Money(price), active != 0
 	return p, err

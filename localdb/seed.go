@@ -144,7 +144,14 @@ func (db *DB) SeedDemo(ctx context.Context, hasher auth.PINHasher, now time.Time
 		hashes[i] = h
 	}
 	nowMS := now.UnixMilli()
+	seeded := false
 	err := db.Write(ctx, func(tx *sql.Tx) error {
+		// Checked again where it is written: another process may have set
+		// the folder up since (the check above only spares the hashing).
+		if v, err := getSetting(ctx, tx, SettingTerminalID); err != nil || v != "" {
+			return err
+		}
+		seeded = true
 		res, err := tx.ExecContext(ctx, `INSERT INTO merchant(code, name, provider, created_at) VALUES (?,?,?,?)`,
 			"M1900000109", "深圳市演示商贸有限公司", "演示服务商", nowMS)
 		if err != nil {
@@ -183,7 +190,7 @@ func (db *DB) SeedDemo(ctx context.Context, hasher auth.PINHasher, now time.Time
 		}
 		return InsertAudit(ctx, tx, app.AuditEntry{At: now, Action: "seed", Detail: "demo data"})
 	})
-	return err == nil, err
+	return err == nil && seeded, err
 }
 
 // LiveSetup is what `pos init` (and the first-start form) asks for.

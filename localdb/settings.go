@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"cashier/app"
@@ -58,7 +59,7 @@ func (db *DB) settingID(ctx context.Context, key string) (int64, error) {
 	}
 	var id int64
 	if _, err := fmt.Sscan(v, &id); err != nil || id == 0 {
-		return 0, ErrNotSetUp
+		return 0, ErrNotSetUp.With("Dir", filepath.Dir(db.Path()))
 	}
 	return id, nil
 }

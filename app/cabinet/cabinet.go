@@ -5,6 +5,7 @@ package cabinet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"cashier/app"
@@ -41,8 +42,8 @@ type Service struct {
 func (s Service) OpenDoor(ctx context.Context, staffID int64, board, lock int) error {
 	subject := fmt.Sprintf("%d-%d", board, lock)
 	if _, err := s.Permits.Check(ctx, staffID, app.PermCabinet); err != nil {
-		_ = s.Audit.Audit(ctx, app.AuditEntry{At: s.Clock.Now(), StaffID: staffID, Action: "cabinet_open_refused", Subject: subject})
-		return err
+		aerr := s.Audit.Audit(ctx, app.AuditEntry{At: s.Clock.Now(), StaffID: staffID, Action: "cabinet_open_refused", Subject: subject})
+		return errors.Join(err, aerr) // still refused; a failed audit is said too
 	}
 	opened, err := s.Locks.Open(ctx, board, lock)
 	result := "opened"

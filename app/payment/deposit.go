@@ -81,13 +81,14 @@ func (s *Payments) depositOp(ctx context.Context, kind app.DepositOpKind, in Dep
 	}
 	audit := app.AuditEntry{At: now, StaffID: in.StaffID, Action: "deposit_" + string(kind), Subject: dep.DepositNo,
 		Detail: fmt.Sprintf("%s %s", op.OutRequestNo, amount)}
+	// Claimed before it is written (see refund).
+	if !s.claim(op.OutRequestNo) {
+		return DepositOpResult{}, ErrDepositBusy
+	}
+	defer s.unclaim(op.OutRequestNo)
 	if err := s.store.CreateDepositOp(ctx, &op, audit); err != nil {
 		return DepositOpResult{}, err
 	}
-	if !s.claim(op.OutRequestNo) {
-		return opResult(op, app.Message{}, 0), ErrDepositBusy
-	}
-	defer s.unclaim(op.OutRequestNo)
 	return s.driveDepositOp(ctx, &op, ch, in.Remark, in.OnEvent)
 }
 
@@ -160,6 +161,14 @@ func (s *Payments) driveDepositOp(ctx context.Context, op *DepositOp, ch app.Pay
 	}
 	bg := context.WithoutCancel(ctx)
 	yield := func() (app.Message, error) {
+		cur, err := s.store.GetDepositOp(bg, op.OutRequestNo)
+		if err != nil {
+			return app.Msg("depop.later"), err
+		}
+		*op = cur
+		if cur.State.Final() {
+			return opMessage(*op), nil
+		}
 		return app.Msg("depop.driven_elsewhere"), ErrUnfinished.Wrap(ErrStale)
 	}
 	dep := op.Deposit

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cashier/app"
+	"cashier/app/auth"
 	"cashier/app/payment"
 	"cashier/app/payment/paytest"
 )
@@ -120,4 +121,46 @@ func TestTwoProcesses_StaleListingNeverClosesASentPayment(t *testing.T) {
 	o := r.getOrder(res.OrderNo)
 	assert.Equal(t, app.OrderPaid, o.Status)
 	assert.Equal(t, app.TenderPaid, o.Tenders[0].State)
+}
+
+// depHook lets another "process" settle a deposit operation first.
+type depHook struct {
+	payment.Store
+	beforeFinish func()
+}
+
+func (h *depHook) FinishDepositOp(ctx context.Context, op *payment.DepositOp) error {
+	if h.beforeFinish != nil {
+		h.beforeFinish()
+		h.beforeFinish = nil
+	}
+	return h.Store.FinishDepositOp(ctx, op)
+}
+
+// Another process finished the consume first (here: failed). This one's
+// finish loses the compare-and-set; it reports what is stored, never the
+// "done" it could not write.
+func TestDepositOp_LosingTheRaceReportsTheStoredState(t *testing.T) {
+	r := newRig(t, app.ChannelWeChat)
+	no := r.frozen(30000)
+	h := &depHook{Store: r.store}
+	h.beforeFinish = func() {
+		ops, err := r.store.OpenDepositOps(context.Background())
+		require.NoError(t, err)
+		require.Len(t, ops, 1)
+		other := ops[0]
+		other.State = payment.DepositOpFailed
+		require.NoError(t, r.store.FinishDepositOp(context.Background(), &other))
+	}
+	p, err := payment.New(payment.Config{Store: h, Clock: r.clock,
+		Channels: map[app.Wallet]app.PaymentChannel{app.WalletWeChat: r.ch},
+		Terminal: payment.Terminal{NumberPrefix: r.term.NumberPrefix()}, Permits: auth.Rules{Store: r.db}})
+	require.NoError(t, err)
+	r.ch.Set(paytest.MConsume, paytest.Amount(paytest.Done(), 10000))
+	var res payment.DepositOpResult
+	r.run(time.Minute, func() {
+		res, err = p.Consume(context.Background(), payment.DepositOpInput{DepositNo: no, Amount: 10000, StaffID: r.manager.ID})
+	})
+	require.NoError(t, err)
+	assert.Equal(t, payment.DepositOpFailed, res.State, "the stored state, not the unwritten done")
 }

@@ -3,6 +3,7 @@ package payment_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -210,15 +211,13 @@ func TestProtectiveWaitsSurviveClockJumps(t *testing.T) {
 		var err error
 		r.run(5*time.Minute, func() {
 			go func() {
-				for len(r.pay.Active()) == 0 {
-					time.Sleep(50 * time.Microsecond)
-				}
+				r.activeNo() // waits for the payment to be in progress
 				for len(r.ch.Calls(paytest.MPay)) == 0 {
 					time.Sleep(50 * time.Microsecond)
 				}
 				r.clock.Jump(time.Hour) // someone sets the clock an hour on
 				jumped = true
-				_, _ = r.pay.Cancel(context.Background(), r.pay.Active()[0])
+				_, _ = r.pay.Cancel(context.Background(), r.activeNo())
 			}()
 			res, err = r.pay.Pay(context.Background(), r.input(wxCode, 100))
 		})
@@ -304,6 +303,63 @@ func TestPay_OrderReversedSpendsTheNumber(t *testing.T) {
 	assert.Equal(t, app.OrderPaid, r.orderStatus(in.Order.OrderNo))
 }
 
+// A deposit is one freeze of the whole amount: a part freeze, a second
+// freeze or cash would leave money frozen at the channel that the deposit
+// desk does not know. Nothing is sent.
+func TestDeposit_OneFreezeOfTheWholeAmount(t *testing.T) {
+	r := newRig(t, app.ChannelWeChat)
+	r.ch.Set(paytest.MPay, paytest.Paid("D1"))
+	o := r.order(30000, true)
+	_, err := r.payDriven(payment.PayInput{Order: o, Code: codeOf(r), Amount: 10000, StaffID: r.manager.ID})
+	assert.ErrorIs(t, err, app.ErrDepositOneTender)
+	assert.Empty(t, r.ch.Calls(paytest.MPay), "nothing sent")
+
+	cash := app.Tender{OrderID: o.ID, Kind: app.TenderCash, Amount: 30000, CashReceived: 30000, StaffID: r.manager.ID, CreatedAt: r.clock.Now()}
+	assert.ErrorIs(t, r.db.AddCashTender(context.Background(), &cash), app.ErrDepositOneTender, "the store refuses cash too")
+
+	res, err := r.payDriven(payment.PayInput{Order: o, Code: codeOf(r), StaffID: r.manager.ID})
+	require.NoError(t, err)
+	require.True(t, res.Paid())
+	// The store refuses a second freeze even for a stale copy of the order.
+	_, err = r.payDriven(payment.PayInput{Order: o, Code: codeOf(r), Amount: 30000, StaffID: r.manager.ID})
+	assert.Error(t, err)
+	assert.Len(t, r.ch.Calls(paytest.MPay), 1)
+}
+
+// A repeat refused as "the settings are wrong" says nothing of the earlier
+// unanswered call, which may have charged or refunded: the query decides.
+func TestConfigRefusalOfARepeatIsQueried(t *testing.T) {
+	r := newRig(t, app.ChannelCloudPay)
+	r.ch.Script(paytest.MPay, paytest.Retry("3"), paytest.ConfigRefused("INVALID_KEY"))
+	r.ch.Script(paytest.MQuery, paytest.Paid("1"))
+	res, err := r.payDriven(r.input(wxCode, 100))
+	require.NoError(t, err)
+	assert.Equal(t, payment.IntentPaid, res.State, "the first call charged the customer")
+
+	w := newRig(t, app.ChannelWeChat)
+	p := w.paidOrder(1000)
+	w.ch.Script(paytest.MRefund, paytest.Unknown("TRANSPORT"), paytest.ConfigRefused("SIGNERROR"))
+	w.ch.Script(paytest.MRefundQuery, paytest.NotFound("REFUNDNOTEXIST"), paytest.Amount(paytest.Done(), 400))
+	rf, err := w.refund(p.OrderNo, 400, w.manager)
+	require.NoError(t, err)
+	assert.Equal(t, payment.RefundRefunded, rf.State, "never failed (and the amount freed) while the first send may have refunded")
+}
+
+// A consume that went to a person (another amount) keeps the deposit
+// busy: money may have moved, so no second consume or release starts.
+func TestDepositOp_ManualKeepsTheDepositBusy(t *testing.T) {
+	r := newRig(t, app.ChannelWeChat)
+	no := r.frozen(30000)
+	r.ch.Script(paytest.MConsume, paytest.Amount(paytest.Done(), 12000))
+	res, err := r.consume(no, 10000)
+	require.NoError(t, err)
+	require.Equal(t, payment.DepositOpManual, res.State)
+	r.ch.Set(paytest.MConsume, paytest.Amount(paytest.Done(), 5000))
+	_, err = r.consume(no, 5000)
+	assert.ErrorIs(t, err, payment.ErrDepositBusy)
+	assert.Len(t, r.ch.Calls(paytest.MConsume), 1)
+}
+
 // --- helpers ---
 
 func (r *rig) paidOrderWith(code string, amount app.Money) payment.PayResult {
@@ -326,13 +382,11 @@ func (r *rig) frozen(amount app.Money) string {
 	return res.OrderNo
 }
 
-var codeSeq int
-
-// codeOf is a fresh WeChat code (deposits in one test must not look like
-// duplicate scans).
-func codeOf(*rig) string {
-	codeSeq++
-	return "1345678901234" + string(rune('0'+codeSeq/10%10)) + string(rune('0'+codeSeq%10)) + "999"
+// codeOf is a fresh WeChat code per rig (deposits in one test must not
+// look like duplicate scans).
+func codeOf(r *rig) string {
+	r.codes++
+	return fmt.Sprintf("13456789012%07d", r.codes)
 }
 
 func (r *rig) consume(depositNo string, amount app.Money) (payment.DepositOpResult, error) {

@@ -75,6 +75,9 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 	if err := s.checkAmount(amount); err != nil {
 		return PayResult{}, err
 	}
+	if err := o.CheckTender(app.TenderWallet, amount); err != nil {
+		return PayResult{}, err
+	}
 	ch, err := s.ChannelFor(wallet)
 	if err != nil {
 		return PayResult{}, err
@@ -165,16 +168,6 @@ func (s *Payments) Cancel(ctx context.Context, outTradeNo string) (PayResult, er
 		return PayResult{}, err
 	}
 	return s.resume(ctx, in, true, nil)
-}
-
-// Resume drives one stored, unsettled intent to a final state (what Recover
-// does for each). Events go to onEvent.
-func (s *Payments) Resume(ctx context.Context, outTradeNo string, onEvent EventFunc) (PayResult, error) {
-	in, err := s.store.GetIntent(ctx, outTradeNo)
-	if err != nil {
-		return PayResult{}, err
-	}
-	return s.resume(ctx, in, false, onEvent)
 }
 
 func (s *Payments) resume(ctx context.Context, in PaymentIntent, cancel bool, onEvent EventFunc) (PayResult, error) {

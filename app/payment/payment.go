@@ -288,6 +288,8 @@ type Store interface {
 	// the order in the same transaction.
 	FinishRefund(ctx context.Context, r *Refund) error
 	GetRefund(ctx context.Context, outRefundNo string) (Refund, error)
+	// RefundsOf lists an order's refunds, oldest first.
+	RefundsOf(ctx context.Context, orderNo string) ([]Refund, error)
 	OpenRefunds(ctx context.Context) ([]Refund, error)
 
 	GetDeposit(ctx context.Context, depositNo string) (Deposit, error)
@@ -300,6 +302,7 @@ type Store interface {
 	// deposit: consume → consumed = amount, the rest released, state
 	// consumed; release → the rest released, state released.
 	FinishDepositOp(ctx context.Context, op *DepositOp) error
+	GetDepositOp(ctx context.Context, outRequestNo string) (DepositOp, error)
 	OpenDepositOps(ctx context.Context) ([]DepositOp, error)
 }
 
@@ -416,15 +419,12 @@ type Router interface {
 // Config builds a Payments service.
 type Config struct {
 	Store Store
-	// Router routes wallets to channels. When nil, Channels and Others
-	// make a fixed router.
+	// Router routes wallets to channels. When nil, Channels makes a fixed
+	// router.
 	Router Router
 	// Channels routes each wallet to the channel that takes it. A wallet
 	// missing here is refused with a clear message and nothing is sent.
 	Channels map[app.Wallet]app.PaymentChannel
-	// Others are channels no wallet routes to any more but whose old
-	// payments may still need a query, reverse or refund.
-	Others   []app.PaymentChannel
 	Clock    app.Clock
 	Policy   PaymentPolicy
 	Terminal Terminal
@@ -481,11 +481,6 @@ func New(c Config) (*Payments, error) {
 				m.byName[ch.Name()] = ch
 			}
 		}
-		for _, ch := range c.Others {
-			if _, ok := m.byName[ch.Name()]; ch != nil && !ok {
-				m.byName[ch.Name()] = ch
-			}
-		}
 		s.router = m
 	}
 	return s, nil
@@ -509,9 +504,6 @@ func (m mapRouter) Named(n app.ChannelName) (app.PaymentChannel, error) {
 	}
 	return nil, ErrChannelNotConfigured.With("Channel", app.ChannelTitle(n))
 }
-
-// Policy is the effective timing (defaults filled in).
-func (s *Payments) Policy() PaymentPolicy { return s.policy }
 
 // ChannelFor is the channel a wallet is routed to; a wallet without one is
 // ErrChannelNotConfigured.

@@ -385,7 +385,7 @@ func (r *payRun) payAndResolve(ctx context.Context) (PayResult, error) {
 	case app.OutcomeSuccess:
 		return r.settle(ctx, IntentPaid, res)
 	case app.OutcomeFailed:
-		if (r.in.Attempts == 1 || res.ConfigError) && !res.NoReverse {
+		if r.in.Attempts == 1 && !res.NoReverse {
 			return r.finish(ctx, IntentFailed, res)
 		}
 		// A refusal after an earlier unanswered attempt may hide a charge.

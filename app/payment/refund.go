@@ -66,9 +66,12 @@ func (s *Payments) Refund(ctx context.Context, in RefundInput) (RefundResult, er
 	return s.refund(ctx, o, intent, in, "refund")
 }
 
-// RefundForVoid hands back a paid wallet tender of an order that is being
-// voided before it was paid in full. The sale use case has decided who may
-// void; the order must still be open.
+// RefundForVoid hands back what is left of a paid wallet tender of an
+// order that is being voided before it was paid in full (in.Amount is
+// ignored). The sale use case has decided who may void; the order must
+// still be open. Calling it again after an interrupted void is safe: a
+// tender refunded in full returns that refund, a refund still open is
+// driven on, and one with a person (manual) is returned as it is.
 func (s *Payments) RefundForVoid(ctx context.Context, in RefundInput) (RefundResult, error) {
 	o, intent, err := s.store.RefundSource(ctx, in.OrderNo, in.OutTradeNo)
 	if err != nil {
@@ -77,6 +80,31 @@ func (s *Payments) RefundForVoid(ctx context.Context, in RefundInput) (RefundRes
 	if !o.Status.Open() {
 		return RefundResult{}, app.ErrOrderNotOpen.With("OrderNo", o.OrderNo)
 	}
+	earlier, err := s.store.RefundsOf(ctx, o.OrderNo)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	var refunded app.Money
+	var last *Refund
+	for i := range earlier {
+		rf := &earlier[i]
+		if rf.OutTradeNo != intent.OutTradeNo {
+			continue
+		}
+		switch {
+		case rf.State == RefundRefunded:
+			refunded += rf.Amount
+			last = rf
+		case rf.State == RefundManual:
+			return refundResult(*rf, refundMessage(*rf), 0), nil
+		case !rf.State.Final():
+			return s.ResumeRefund(ctx, rf.OutRefundNo, in.OnEvent)
+		}
+	}
+	if refunded >= intent.Amount && last != nil {
+		return refundResult(*last, refundMessage(*last), 0), nil
+	}
+	in.Amount = intent.Amount - refunded
 	return s.refund(ctx, o, intent, in, "void_refund")
 }
 
@@ -95,13 +123,15 @@ func (s *Payments) refund(ctx context.Context, o app.Order, intent PaymentIntent
 	}
 	audit := app.AuditEntry{At: now, StaffID: in.StaffID, Action: action, Subject: o.OrderNo,
 		Detail: fmt.Sprintf("%s %s %s %s", rf.OutRefundNo, intent.OutTradeNo, in.Amount, in.Reason)}
+	// Claimed before it is written, so a recovery pass listing the new
+	// row cannot take it from under this call.
+	if !s.claim(rf.OutRefundNo) {
+		return RefundResult{}, ErrRefundInProgress
+	}
+	defer s.unclaim(rf.OutRefundNo)
 	if err := s.store.CreateRefund(ctx, &rf, audit); err != nil {
 		return RefundResult{}, err
 	}
-	if !s.claim(rf.OutRefundNo) {
-		return refundResult(rf, app.Msg("refund.processing"), 0), ErrRefundInProgress
-	}
-	defer s.unclaim(rf.OutRefundNo)
 	return s.driveRefund(ctx, &rf, ch, in.OnEvent)
 }
 

@@ -124,11 +124,13 @@ func (s *Payments) settle(ctx context.Context, op settling) (app.Message, error)
 			next, w := phUnknown, p.SystemErrorWait
 			switch res.Outcome {
 			case app.OutcomeFailed:
-				if was == phCreated || res.ConfigError {
+				if was == phCreated {
 					return op.finish(phFailed, res, app.Message{})
 				}
-				// Refused after an earlier send went unanswered: that send
-				// may have done it. The query decides.
+				// A refusal of a repeat — even "the settings are wrong" —
+				// says nothing of the earlier unanswered send, which may
+				// have done it.
+				// The query decides.
 				next, w = phRefused, p.RetryWait
 			case app.OutcomePending:
 				next, w = phProcessing, p.QueryInterval

@@ -212,6 +212,9 @@ func (c *Checkout) PayCash(ctx context.Context, orderNo string, amount, received
 	if received < amount {
 		return Outcome{Order: o}, ErrCashShort.With("Received", received, "Amount", amount)
 	}
+	if err := o.CheckTender(app.TenderCash, amount); err != nil {
+		return Outcome{Order: o}, err
+	}
 	t := app.Tender{OrderID: o.ID, Kind: app.TenderCash, Amount: amount, State: app.TenderPaid,
 		CashReceived: received, StaffID: staff.ID, CreatedAt: c.Clock.Now()}
 	if err := c.Store.AddCashTender(ctx, &t); err != nil {
@@ -334,9 +337,6 @@ func (c *Checkout) Void(ctx context.Context, orderNo string, staff app.Staff) (V
 			Amount: t.Amount, StaffID: staff.ID, Reason: "void"})
 		if rf.OutRefundNo != "" {
 			out.Refunds = append(out.Refunds, rf)
-		}
-		if errors.Is(err, payment.ErrRefundExceeds) {
-			continue // refunded already by an earlier void attempt
 		}
 		if err != nil {
 			out.Order = o

@@ -25,19 +25,23 @@ ALTER TABLE payment_intent ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE payment_intent ADD COLUMN foreign_no INTEGER NOT NULL DEFAULT 0;
 
 -- Every payment written before tenders existed becomes its order's one
--- wallet tender.
-INSERT INTO tender(order_id, kind, wallet, amount, state, staff_id, shift_id, created_at, settled_at)
-SELECT i.order_id, 'wallet', i.wallet, i.amount,
+-- wallet tender, under the payment's own id (each old order had one
+-- payment, so the link is exact). A payment still open or with a person
+-- has no settled time yet.
+INSERT INTO tender(id, order_id, kind, wallet, amount, state, staff_id, shift_id, created_at, settled_at)
+SELECT i.id, i.order_id, 'wallet', i.wallet, i.amount,
        CASE WHEN i.state = 'paid' THEN 'paid'
             WHEN i.state IN ('failed','reversed','closed') THEN 'failed'
             ELSE 'pending' END,
-       o.staff_id, o.shift_id, i.created_at, i.finished_at
-FROM payment_intent i JOIN orders o ON o.id = i.order_id
-ORDER BY i.id;
-UPDATE payment_intent SET tender_id = (
-  SELECT t.id FROM tender t WHERE t.order_id = payment_intent.order_id AND t.created_at = payment_intent.created_at
-    AND t.amount = payment_intent.amount AND t.wallet = payment_intent.wallet ORDER BY t.id LIMIT 1)
-WHERE order_id IS NOT NULL;
+       o.staff_id, o.shift_id, i.created_at,
+       CASE WHEN i.state IN ('paid','failed','reversed','closed') THEN i.finished_at END
+FROM payment_intent i JOIN orders o ON o.id = i.order_id;
+UPDATE payment_intent SET tender_id = id WHERE order_id IS NOT NULL;
+CREATE INDEX payment_intent_tender ON payment_intent(tender_id);
+-- Recovery lists every payment not settled, manual ones included: the
+-- index's condition must be the query's for SQLite to use it.
+DROP INDEX payment_intent_open;
+CREATE INDEX payment_intent_open ON payment_intent(state) WHERE state NOT IN ('paid','failed','reversed','closed');
 -- An order whose only payment failed was closed; under the tender rules a
 -- failed tender leaves it open. Old ones stay closed: they were given up.
 
@@ -71,6 +75,7 @@ DROP TABLE refund;
 ALTER TABLE refund_new RENAME TO refund;
 CREATE INDEX refund_order ON refund(order_id);
 CREATE INDEX refund_intent ON refund(intent_id);
+CREATE INDEX refund_open ON refund(state) WHERE state IN ('created','sent','processing','unknown','refused');
 
 CREATE TABLE deposit_operation_new (
   id INTEGER PRIMARY KEY,

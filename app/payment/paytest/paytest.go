@@ -187,6 +187,12 @@ func NotFound(code string) Reply {
 	return Reply{Res: app.ChannelResult{Outcome: app.OutcomeUnknown, Code: code, NotFound: true}}
 }
 
+// ConfigRefused is a definite refusal of the merchant's settings (bad
+// key, unknown app id): ConfigError.
+func ConfigRefused(code string) Reply {
+	return Reply{Res: app.ChannelResult{Outcome: app.OutcomeFailed, Code: code, Message: code, ConfigError: true}}
+}
+
 // Amount is a success stating amount.
 func Amount(r Reply, amount app.Money) Reply {
 	r.Res.Amount = amount
