@@ -41,6 +41,16 @@ func TestRedact(t *testing.T) {
 	assert.Equal(t, "key=*** line *** and ab", got)
 }
 
+func TestRedactResult(t *testing.T) {
+	code := "281234567890123456"
+	r := channel.RedactResult(app.ChannelResult{Outcome: app.OutcomeFailed, Code: "isv.invalid-signature", TransactionID: "2026",
+		Message: `验签字符串为：biz_content={"auth_code":"` + code + `"}`}, code)
+	assert.Equal(t, `验签字符串为：biz_content={"auth_code":"***"}`, r.Message)
+	assert.Equal(t, "isv.invalid-signature", r.Code)
+	assert.Equal(t, app.OutcomeFailed, r.Outcome)
+	assert.Equal(t, "2026", r.TransactionID)
+}
+
 func TestParseYuan(t *testing.T) {
 	for in, want := range map[string]app.Money{"12.50": 1250, "0.01": 1, "100": 10000, "12.5": 1250, "1000000.00": 100000000} {
 		got, err := channel.ParseYuan(in)

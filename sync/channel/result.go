@@ -32,3 +32,15 @@ func UnknownFromCall(err error) app.ChannelResult {
 func Untrusted(code, msg string) app.ChannelResult {
 	return app.ChannelResult{Outcome: app.OutcomeUnknown, Code: code, Message: msg}
 }
+
+// RedactResult returns r with every secret replaced by "***" in its Code
+// and Message. Each client passes the customer's payment code of the call
+// that carried it: channels echo requests in their error texts (Alipay's
+// isv.invalid-signature sub_msg quotes the whole string it verified,
+// biz_content and auth_code included), and a payment code must reach no
+// result, screen or log line.
+func RedactResult(r app.ChannelResult, secrets ...string) app.ChannelResult {
+	r.Code = Redact(r.Code, secrets...)
+	r.Message = Redact(r.Message, secrets...)
+	return r
+}

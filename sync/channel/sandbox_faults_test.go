@@ -349,10 +349,16 @@ func TestAgainstSandbox_Alipay_CertificateMode(t *testing.T) {
 			AlipayPublicKey: creds.Alipay.GatewayPublicKeyPEM, HTTP: httpFor(creds), Logger: sb.logs.Logger()}
 		wrong, err := alipay.New(c, clock)
 		require.NoError(t, err)
-		res, err := wrong.Pay(ctx, app.PayRequest{OutTradeNo: no("AWK"), AuthCode: code("28", 18, "000"), Wallet: app.WalletAlipay, Amount: 100, Subject: "x"})
+		authCode := code("28", 18, "000")
+		res, err := wrong.Pay(ctx, app.PayRequest{OutTradeNo: no("AWK"), AuthCode: authCode, Wallet: app.WalletAlipay, Amount: 100, Subject: "x"})
 		requireOutcome(t, app.OutcomeFailed, res, err, "pay")
 		assert.True(t, res.ConfigError)
 		assert.Equal(t, "isv.invalid-signature", res.Code)
+		// The gateway's sub_msg echoes the string it verified, biz_content
+		// and the customer's payment code with it.
+		assert.Contains(t, res.Message, "biz_content", "the gateway's words are kept")
+		assert.NotContains(t, res.Message, authCode, "the payment code never reaches a result")
+		assert.NotContains(t, sb.logs.String(), authCode, "nor a log line")
 		q, err := wrong.Query(ctx, app.OrderRef{OutTradeNo: "AWK1"})
 		requireOutcome(t, app.OutcomeUnknown, q, err, "a refused query")
 		assert.True(t, q.ConfigError)

@@ -275,6 +275,16 @@ func TestPay_AnswerMapping(t *testing.T) {
 			assert.True(t, r.ConfigError)
 			assert.Contains(t, r.Message, "无效签名")
 		}},
+		{name: "a refusal quoting the verified string keeps the payment code out", answer: func(m string, biz map[string]any) string {
+			return `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-signature","sub_msg":"验签出错，网关生成的验签字符串为：app_id=1&biz_content={\"auth_code\":\"` + aliCode + `\"}"}}`
+		}, outcome: app.OutcomeFailed, code: "isv.invalid-signature", check: func(t *testing.T, r app.ChannelResult) {
+			assert.Contains(t, r.Message, "biz_content")
+		}},
+		{name: "a business failure quoting the payment code keeps it out", answer: pay(func(map[string]any) map[string]any {
+			f := bizFail("ACQ.PAYMENT_AUTH_CODE_INVALID")
+			f["sub_msg"] = "付款码 " + aliCode + " 无效"
+			return f
+		}), outcome: app.OutcomeFailed, code: "ACQ.PAYMENT_AUTH_CODE_INVALID"},
 		{name: "unsigned error_response invalid-app-id is a settings refusal", answer: func(m string, biz map[string]any) string {
 			return `{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id","sub_msg":"无效的AppID参数"}}`
 		}, outcome: app.OutcomeFailed, code: "isv.invalid-app-id", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
@@ -356,6 +366,7 @@ func TestPay_AnswerMapping(t *testing.T) {
 				assert.Contains(t, logs.String(), "not trusted")
 			}
 			assert.NotContains(t, logs.String(), aliCode)
+			assert.NotContains(t, res.Code+res.Message, aliCode, "the payment code never reaches a result")
 		})
 	}
 }

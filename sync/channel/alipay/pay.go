@@ -64,6 +64,7 @@ type freezeResp struct {
 // Pay implements app.PaymentChannel: alipay.trade.pay with scene=bar_code,
 // or, for a deposit, alipay.fund.auth.order.freeze with the bar code
 // (out_order_no = out_request_no = r.OutTradeNo; TransactionID = auth_no).
+// The payment code is taken out of whatever the result quotes.
 func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, error) {
 	if err := c.checkPay(r); err != nil {
 		return app.ChannelResult{}, err
@@ -76,7 +77,7 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 		if err != nil {
 			return app.ChannelResult{}, err
 		}
-		return c.freezeResult(r, bad, &out), nil
+		return channel.RedactResult(c.freezeResult(r, bad, &out), r.AuthCode), nil
 	}
 	biz := payBiz{OutTradeNo: r.OutTradeNo, Scene: "bar_code", AuthCode: r.AuthCode, Subject: r.Subject,
 		TotalAmount: r.Amount.Yuan(), StoreID: or(r.StoreID, c.cfg.StoreID), TerminalID: or(r.TerminalID, c.cfg.TerminalID),
@@ -86,7 +87,7 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.payResult(ctx, r.OutTradeNo, r.Amount, false, bad, &out), nil
+	return channel.RedactResult(c.payResult(ctx, r.OutTradeNo, r.Amount, false, bad, &out), r.AuthCode), nil
 }
 
 // payResult reads an alipay.trade.pay answer: a payment, or with capture

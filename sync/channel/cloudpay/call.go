@@ -132,7 +132,11 @@ func (c *Client) call(ctx context.Context, api string, content any, ref string, 
 		r := channel.UnknownFromCall(err)
 		return answer{bad: &r}, nil
 	}
-	a := c.verify(api, ref, raw)
+	var code string
+	if pc, ok := content.(interface{ paymentCode() string }); ok {
+		code = pc.paymentCode()
+	}
+	a := c.verify(api, ref, raw, code)
 	if a.head.InternalStatus == internalDuplicate && a.bad == nil && !a.unsigned {
 		// Remembered only from an authenticated answer: the memory refuses
 		// later calls under the number without sending them, and anyone on
@@ -144,8 +148,9 @@ func (c *Client) call(ctx context.Context, api string, content any, ref string, 
 }
 
 // verify authenticates an answer over response_content exactly as received
-// and picks out the API's member.
-func (c *Client) verify(api, ref string, raw []byte) answer {
+// and picks out the API's member. hide (the call's payment code) is kept
+// out of the log lines that quote Cloud Pay's description.
+func (c *Client) verify(api, ref string, raw []byte, hide ...string) answer {
 	var env struct {
 		ResponseContent *string `json:"response_content"`
 		AuthenInfo      *struct {
@@ -177,7 +182,7 @@ func (c *Client) verify(api, ref string, raw []byte) answer {
 	if headErr != nil || a.head.Status == nil {
 		return malformed("response_content is not an object with a status")
 	}
-	status, desc := *a.head.Status, c.redact(a.head.Description)
+	status, desc := *a.head.Status, channel.Redact(c.redact(a.head.Description), hide...)
 	signed := env.AuthenInfo != nil && env.AuthenInfo.A != nil
 	switch {
 	case !signed && status == statusFailed:

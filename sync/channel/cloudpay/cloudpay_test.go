@@ -313,6 +313,15 @@ func TestPay_AnswerMapping(t *testing.T) {
 			m["order_content"].(map[string]any)["total_fee"] = 1
 			return reply{member: m}
 		}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
+		{name: "a refusal quoting the payment code keeps it out", answer: func(string, map[string]any) reply {
+			return reply{status: 104, desc: "author_code " + wxCode + " 无效"}
+		}, outcome: app.OutcomeFailed, code: "104"},
+		{name: "an unsigned 101 quoting the payment code keeps it out", answer: func(string, map[string]any) reply {
+			return reply{status: 101, desc: "author_code=" + wxCode + " 格式错误", unsigned: true}
+		}, outcome: app.OutcomeFailed, code: "101"},
+		{name: "an unsigned answer quoting the payment code keeps it out", answer: func(string, map[string]any) reply {
+			return reply{status: 104, desc: "author_code=" + wxCode, unsigned: true}
+		}, outcome: app.OutcomeUnknown, code: channel.CodeUnsigned},
 		{name: "status 0 without the member", answer: func(string, map[string]any) reply { return reply{} },
 			outcome: app.OutcomeUnknown, code: channel.CodeMalformed},
 		{name: "response_content as an object", raw: func(string, map[string]any) string {
@@ -347,6 +356,8 @@ func TestPay_AnswerMapping(t *testing.T) {
 				}
 			}
 			assert.NotContains(t, logs.String(), testKey)
+			assert.NotContains(t, logs.String(), wxCode, "payment codes stay out of the log")
+			assert.NotContains(t, res.Code+res.Message, wxCode, "and out of every result")
 		})
 	}
 }

@@ -44,6 +44,9 @@ type freezeRequest struct {
 	NonceStr      string           `json:"nonce_str"`
 }
 
+func (r payRequest) paymentCode() string    { return r.PayContent.AuthorCode }
+func (r freezeRequest) paymentCode() string { return r.FreezeContent.AuthorCode }
+
 // mchKeyAnswer is the pay_mch_key an answer carries.
 type mchKeyAnswer struct {
 	PayPlatform int    `json:"pay_platform"`
@@ -59,7 +62,8 @@ type orderAnswer struct {
 
 // Pay implements app.PaymentChannel: micro_pay, or micro_freeze for a
 // deposit (the deposit's OutTradeNo is its out_freeze_no). The wallet picks
-// pay_platform: WeChat 1, Alipay 2.
+// pay_platform: WeChat 1, Alipay 2. The payment code is taken out of
+// whatever the result quotes.
 func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, error) {
 	key, err := c.mchKey(r.Wallet)
 	if err != nil {
@@ -88,7 +92,7 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 		if err != nil {
 			return app.ChannelResult{}, err
 		}
-		return c.freezeResult("micro_freeze", app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: r.Wallet, Deposit: true}, r.Amount, a, kindMoney), nil
+		return channel.RedactResult(c.freezeResult("micro_freeze", app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: r.Wallet, Deposit: true}, r.Amount, a, kindMoney), r.AuthCode), nil
 	}
 	req := payRequest{
 		PayMchKey:   key,
@@ -100,7 +104,7 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.orderResult("micro_pay", app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: r.Wallet}, r.Amount, a, kindMoney), nil
+	return channel.RedactResult(c.orderResult("micro_pay", app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: r.Wallet}, r.Amount, a, kindMoney), r.AuthCode), nil
 }
 
 // orderResult reads an answer carrying order_content (micro_pay,

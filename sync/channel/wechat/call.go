@@ -94,7 +94,7 @@ func (c *Client) verify(s callSpec, raw []byte) answer {
 		// cannot help until the settings change. Anything else is only
 		// reported.
 		if p["return_code"] == "FAIL" && gatewayRefusal(p["return_msg"]) {
-			c.log.Warn("wechat: settings refused", "call", s.what, "ref", s.ref, "return_msg", c.redact(p["return_msg"]))
+			c.log.Warn("wechat: settings refused", "call", s.what, "ref", s.ref, "return_msg", c.redactCall(s, p["return_msg"]))
 			r := c.configError(s, "FAIL", p["return_msg"])
 			return answer{bad: &r}
 		}
@@ -134,10 +134,16 @@ func (c *Client) verify(s callSpec, raw []byte) answer {
 }
 
 func (c *Client) untrusted(s callSpec, reason string) {
-	c.log.Warn("wechat: answer not trusted", "call", s.what, "ref", s.ref, "reason", c.redact(reason))
+	c.log.Warn("wechat: answer not trusted", "call", s.what, "ref", s.ref, "reason", c.redactCall(s, reason))
 }
 
 func (c *Client) redact(s string) string { return channel.Redact(s, c.secrets...) }
+
+// redactCall also takes the call's payment code out, for log lines that
+// quote the channel's words.
+func (c *Client) redactCall(s callSpec, text string) string {
+	return channel.Redact(c.redact(text), s.params["auth_code"])
+}
 
 // business fills Code/Message from err_code/err_code_des.
 func (c *Client) business(o app.Outcome, p map[string]string) app.ChannelResult {

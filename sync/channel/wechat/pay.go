@@ -45,7 +45,8 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 	if err != nil {
 		return app.ChannelResult{}, err
 	}
-	return c.payResult(ctx, s, a, r), nil
+	// The payment code is taken out of whatever the result quotes.
+	return channel.RedactResult(c.payResult(ctx, s, a, r), r.AuthCode), nil
 }
 
 // payResult reads a pay answer (verified or not).

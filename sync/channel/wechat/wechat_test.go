@@ -271,6 +271,12 @@ func TestPay_AnswerMapping(t *testing.T) {
 		{name: "return_code FAIL for the merchant numbers is a settings refusal", answer: func(_ string, q map[string]string) (int, string) {
 			return 200, "<xml><return_code>FAIL</return_code><return_msg>appid和mch_id不匹配</return_msg></xml>"
 		}, outcome: app.OutcomeFailed, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) { assert.True(t, r.ConfigError) }},
+		{name: "a business failure quoting the payment code keeps it out", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, ok(q, map[string]string{"result_code": "FAIL", "err_code": "AUTH_CODE_INVALID", "err_code_des": "付款码 " + wxCode + " 无效"})
+		}, outcome: app.OutcomeFailed, code: "AUTH_CODE_INVALID"},
+		{name: "a transport refusal quoting the payment code keeps it out", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, "<xml><return_code>FAIL</return_code><return_msg>auth_code=" + wxCode + " 参数格式校验错误</return_msg></xml>"
+		}, outcome: app.OutcomeUnknown, code: "FAIL"},
 		{name: "return_code FAIL for anything else is unknown", answer: func(_ string, q map[string]string) (int, string) {
 			return 200, "<xml><return_code>FAIL</return_code><return_msg>系统繁忙</return_msg></xml>"
 		}, outcome: app.OutcomeUnknown, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
@@ -322,6 +328,7 @@ func TestPay_AnswerMapping(t *testing.T) {
 			}
 			assert.NotContains(t, logs.String(), testKey)
 			assert.NotContains(t, logs.String(), wxCode, "payment codes stay out of the log")
+			assert.NotContains(t, res.Code+res.Message, wxCode, "and out of every result")
 		})
 	}
 }
