@@ -18,24 +18,72 @@ type Port = hardware.Port
 
 // parseFunc reads one frame from the front of buf with ParseFrame's
 // conventions: (f, n, nil) good; (_, 0, ErrIncomplete) need more;
-// (_, n≥1, err) drop n bytes.
+// (_, n≥1, err) drop n bytes. A frame renders its own bytes (Bytes), so
+// the engine can tell one equal to the request it sent.
 type parseFunc func(buf []byte) (any, int, error)
+
+// frame is what parseFunc returns.
+type frame interface{ Bytes() []byte }
 
 // matchFunc decides whether a well-formed frame answers the waiting
 // request. (false, nil): not ours (another board or lock, a report);
-// (false, err): it is addressed to us but cannot be the reply (an echo, an
+// (false, err): it is addressed to us but cannot be the reply (an
 // undefined state byte) — err is what the request reports if nothing
 // better arrives before its timeout.
 type matchFunc func(f any) (bool, error)
 
+// echoMode is what the engine has learnt of the line's RS-485 adapter:
+// whether it echoes what is sent. Many do. An echo cannot be told from a
+// reply by its bytes — an XOR board's answer can equal the request (an
+// open that did not open, the open-all acknowledgement) — but it can by
+// order: the adapter echoes the request while sending it, so the echo
+// comes before any reply. Every request teaches the engine:
+//
+//   - a frame equal to the request, then a reply: the line echoes;
+//   - a reply, or silence, with nothing equal to the request before it:
+//     it does not (unless a corrupt frame came, which may have been the
+//     echo).
+//
+// On a line that echoes, the first frame equal to each request is the
+// echo: it is logged and dropped. While the engine does not know yet,
+// that frame is held back: a reply after it shows it was the echo; if
+// none comes, the request ends with errEchoOrReply and the frame, and the
+// caller settles the question with a request whose reply never equals
+// it (XOR: a query).
+type echoMode int
+
+const (
+	echoUnknown echoMode = iota
+	echoNo
+	echoYes
+)
+
+// errEchoOrReply: the only frame that came equals the request, and the
+// engine does not know yet whether the line echoes. It wraps ErrBadFrame.
+var errEchoOrReply = fmt.Errorf("%w: 应答与请求相同, 无法区分锁控板的应答和 RS-485 转换器的回显 / the reply equals the request: cannot tell the board's answer from the RS-485 adapter's echo", ErrBadFrame)
+
 type pending struct {
-	match  matchFunc
-	prefix []byte // how the expected reply starts: a corrupt frame starting so is remembered
-	multi  bool   // collect every accepted frame until the window ends (bus-wide queries)
-	ch     chan any
+	req   []byte // the bytes sent: a frame equal to them may be the adapter's echo
+	match matchFunc
+	// looks says whether bytes the parser rejected for their checksum
+	// start like the awaited reply; such a frame is remembered (nil: never).
+	looks func(buf []byte) bool
+	multi bool // collect every accepted frame until the window ends (bus-wide queries)
+	ch    chan any
+	// same counts frames equal to req; held is the first, kept back while
+	// the echo mode is unknown.
+	same int
+	held any
+	// corrupt: a frame with a wrong checksum came; it may have been the echo.
+	corrupt bool
 	// badSeen is the last corrupt or unusable frame that looked like our
 	// reply; it is only reported if no good reply arrives in time.
 	badSeen error
+}
+
+func (p *pending) isRequest(f any) bool {
+	fr, ok := f.(frame)
+	return ok && bytes.Equal(fr.Bytes(), p.req)
 }
 
 // engine owns the port: one reader goroutine, one request at a time on
@@ -51,6 +99,7 @@ type engine struct {
 	reqMu sync.Mutex
 	mu    sync.Mutex
 	pend  *pending
+	echo  echoMode
 	subs  map[chan Event]struct{}
 	quit  chan struct{}
 	done  chan struct{}
@@ -121,6 +170,13 @@ func (e *engine) Garbage() int {
 	return e.garbage
 }
 
+// echoes is what the engine knows of the line's echo.
+func (e *engine) echoes() echoMode {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.echo
+}
+
 func (e *engine) readLoop() {
 	defer close(e.done)
 	var buf []byte
@@ -168,8 +224,11 @@ func (e *engine) readLoop() {
 func (e *engine) dropped(buf []byte, k int, perr error) {
 	e.mu.Lock()
 	e.garbage += k
-	if p := e.pend; p != nil && errors.Is(perr, ErrChecksum) && len(p.prefix) > 0 && bytes.HasPrefix(buf, p.prefix) {
-		p.badSeen = perr
+	if p := e.pend; p != nil && errors.Is(perr, ErrChecksum) {
+		p.corrupt = true
+		if p.looks != nil && p.looks(buf) {
+			p.badSeen = perr
+		}
 	}
 	e.mu.Unlock()
 	if errors.Is(perr, ErrChecksum) {
@@ -179,18 +238,54 @@ func (e *engine) dropped(buf []byte, k int, perr error) {
 	}
 }
 
+const logEcho = "lock board: ignored the adapter's echo of the request"
+
+// setEchoLocked records what the line was seen to do; f is the frame that
+// showed it. A change is logged.
+func (e *engine) setEchoLocked(m echoMode, f any) {
+	if m == e.echo {
+		return
+	}
+	e.echo = m
+	if m == echoYes {
+		e.log.Warn("锁控板: RS-485 转换器回显发送的数据, 每个请求的回显将被忽略 / lock board: the RS-485 adapter echoes what it sends; the echo of each request is ignored", "frame", f)
+	} else {
+		e.log.Info("lock board: the RS-485 adapter does not echo what it sends")
+	}
+}
+
 // deliver hands a well-formed frame to the waiting request, or to onFrm,
 // or logs it as ignored.
 func (e *engine) deliver(f any) {
 	e.mu.Lock()
 	p := e.pend
+	if p != nil && p.isRequest(f) {
+		p.same++
+		if p.same == 1 {
+			switch e.echo {
+			case echoYes:
+				e.mu.Unlock()
+				e.log.Debug(logEcho, "frame", f)
+				return
+			case echoUnknown:
+				p.held = f
+				e.mu.Unlock()
+				e.log.Debug("lock board: a frame equal to the request: the board's answer or the adapter's echo", "frame", f)
+				return
+			}
+		}
+	}
 	var ok bool
 	var why error
 	if p != nil {
 		ok, why = p.match(f)
 	}
 	switch {
-	case ok && p.multi:
+	case ok:
+		e.learnLocked(p, f)
+		if !p.multi {
+			e.pend = nil
+		}
 		e.mu.Unlock()
 		select {
 		case p.ch <- f:
@@ -198,10 +293,11 @@ func (e *engine) deliver(f any) {
 			e.log.Warn("lock board: too many replies, dropped one", "frame", f)
 		}
 		return
-	case ok:
-		e.pend = nil
+	case why != nil && p.isRequest(f):
+		// It is the request and cannot be its reply: the adapter echoes.
+		e.setEchoLocked(echoYes, f)
 		e.mu.Unlock()
-		p.ch <- f
+		e.log.Debug(logEcho, "frame", f)
 		return
 	case why != nil:
 		p.badSeen = why
@@ -216,63 +312,57 @@ func (e *engine) deliver(f any) {
 	e.log.Warn("锁控板: 忽略不属于当前请求的帧 / lock board: ignored a frame that answers no waiting request (another board or lock, or a late reply)", "frame", f)
 }
 
-// request sends frame and waits up to timeout for a reply that match
-// accepts. A nil match sends without waiting. Frames that are not the
-// reply are ignored (and logged); if none is, the error says what was seen.
-//
-// prefix, if set, is how the expected reply starts, so a corrupt frame
-// that starts so is reported as ErrChecksum rather than silence.
-func (e *engine) request(ctx context.Context, frame []byte, match matchFunc, prefix []byte, timeout time.Duration) (any, error) {
-	e.reqMu.Lock()
-	defer e.reqMu.Unlock()
-	select {
-	case <-e.quit:
-		return nil, ErrClosed
-	default:
+// learnLocked notes what p's reply f says of the line's echo (see echoMode).
+func (e *engine) learnLocked(p *pending, f any) {
+	switch {
+	case p.same > 1 || (p.same == 1 && !p.isRequest(f)):
+		e.setEchoLocked(echoYes, f) // a frame equal to the request came before the reply
+	case p.same == 0 && !p.corrupt:
+		e.setEchoLocked(echoNo, f)
 	}
-	var p *pending
-	if match != nil {
-		p = &pending{match: match, prefix: prefix, ch: make(chan any, 1)}
-		e.mu.Lock()
-		e.pend = p
-		e.mu.Unlock()
-	}
-	if _, err := e.port.Write(frame); err != nil {
-		e.clearPending(p)
-		return nil, fmt.Errorf("写入锁控板失败 / cannot write to the lock line: %w", err)
-	}
-	if p == nil {
-		return nil, nil
-	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case f := <-p.ch:
-		return f, nil
-	case <-t.C:
-	case <-ctx.Done():
-		e.clearPending(p)
-		return nil, ctx.Err()
-	case <-e.quit:
-		e.clearPending(p)
-		return nil, ErrClosed
-	}
-	bad := e.clearPending(p)
-	select { // the reply may have landed just now
-	case f := <-p.ch:
-		return f, nil
-	default:
-	}
-	if bad != nil {
-		return nil, bad
-	}
-	return nil, ErrNoAnswer
 }
 
-// collect sends frame and gathers every reply match accepts until window
-// ends or enough says the set is complete: a bus-wide query is answered by
-// an unknown number of boards, one after another.
-func (e *engine) collect(ctx context.Context, frame []byte, match matchFunc, prefix []byte, window time.Duration, enough func([]any) bool) ([]any, error) {
+// send writes frame without waiting for a reply (a command that has none).
+func (e *engine) send(frame []byte) error {
+	e.reqMu.Lock()
+	defer e.reqMu.Unlock()
+	select {
+	case <-e.quit:
+		return ErrClosed
+	default:
+	}
+	return e.write(frame)
+}
+
+func (e *engine) write(frame []byte) error {
+	if _, err := e.port.Write(frame); err != nil {
+		return fmt.Errorf("写入锁控板失败 / cannot write to the lock line: %w", err)
+	}
+	return nil
+}
+
+// request sends frame and waits up to timeout for the one reply match
+// accepts: a collect that stops at the first reply. Frames that are not the
+// reply are ignored (and logged); if none is, the error says what was seen.
+// With errEchoOrReply it returns the frame equal to the request that came.
+func (e *engine) request(ctx context.Context, frame []byte, match matchFunc, looks func([]byte) bool, timeout time.Duration) (any, error) {
+	got, err := e.collect(ctx, frame, match, looks, timeout, nil)
+	if len(got) == 0 {
+		return nil, err
+	}
+	return got[0], err
+}
+
+// collect sends frame and gathers the replies match accepts until window
+// ends or enough says the set is complete (a bus-wide query is answered by
+// an unknown number of boards, one after another). A nil enough wants one
+// reply: the request is over when it comes, and later frames answer
+// nothing.
+//
+// looks, if set, says whether bytes with a wrong checksum start like the
+// expected reply, so such a frame is reported as ErrChecksum rather than
+// silence.
+func (e *engine) collect(ctx context.Context, frame []byte, match matchFunc, looks func([]byte) bool, window time.Duration, enough func([]any) bool) ([]any, error) {
 	e.reqMu.Lock()
 	defer e.reqMu.Unlock()
 	select {
@@ -280,13 +370,13 @@ func (e *engine) collect(ctx context.Context, frame []byte, match matchFunc, pre
 		return nil, ErrClosed
 	default:
 	}
-	p := &pending{match: match, prefix: prefix, multi: true, ch: make(chan any, 64)}
+	p := &pending{req: append([]byte(nil), frame...), match: match, looks: looks, multi: enough != nil, ch: make(chan any, 64)}
 	e.mu.Lock()
 	e.pend = p
 	e.mu.Unlock()
-	if _, err := e.port.Write(frame); err != nil {
+	if err := e.write(frame); err != nil {
 		e.clearPending(p)
-		return nil, fmt.Errorf("写入锁控板失败 / cannot write to the lock line: %w", err)
+		return nil, err
 	}
 	t := time.NewTimer(window)
 	defer t.Stop()
@@ -296,7 +386,7 @@ wait:
 		select {
 		case f := <-p.ch:
 			got = append(got, f)
-			if enough != nil && enough(got) {
+			if enough == nil || enough(got) {
 				break wait
 			}
 		case <-t.C:
@@ -309,8 +399,8 @@ wait:
 			return nil, ErrClosed
 		}
 	}
-	bad := e.clearPending(p)
-	for {
+	e.clearPending(p)
+	for len(got) == 0 || p.multi { // a reply may have landed just now
 		select {
 		case f := <-p.ch:
 			got = append(got, f)
@@ -319,27 +409,39 @@ wait:
 		}
 		break
 	}
-	if len(got) == 0 {
-		if bad != nil {
-			return nil, bad
-		}
-		return nil, ErrNoAnswer
+	if len(got) > 0 {
+		return got, nil
 	}
-	return got, nil
+	return e.noReply(p)
 }
 
-// clearPending stops p from receiving frames and returns what it saw
-// instead of its reply.
-func (e *engine) clearPending(p *pending) error {
-	if p == nil {
-		return nil
+// noReply is the outcome of a request that got no reply: what was seen
+// instead, and what that says of the line's echo.
+func (e *engine) noReply(p *pending) ([]any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case p.held != nil:
+		if ok, _ := p.match(p.held); ok {
+			return []any{p.held}, errEchoOrReply
+		}
+		e.setEchoLocked(echoYes, p.held) // equal to the request and not a reply: an echo
+	case p.same == 0 && !p.corrupt:
+		e.setEchoLocked(echoNo, nil) // an adapter that echoes would have, whoever answers
 	}
+	if p.badSeen != nil {
+		return nil, p.badSeen
+	}
+	return nil, ErrNoAnswer
+}
+
+// clearPending stops p from receiving frames.
+func (e *engine) clearPending(p *pending) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.pend == p {
 		e.pend = nil
 	}
-	return p.badSeen
 }
 
 // sleep waits d unless ctx or the engine ends first.

@@ -18,6 +18,11 @@ const (
 	KCmdUnlockAll   byte = 0x33 // unlock every lock of a board → 0x35
 	KReplyStatus    byte = 0x35
 	KReplyStatusAll byte = 0x36
+	// Replies to commands the driver does not send (0x37 unlock time,
+	// 0x39 delayed unlock, 0x40 baud rate), all 9 bytes with the hooks:
+	KReplyUnlockTime byte = 0x38 // unlock time and hooks
+	KReplyDelay      byte = 0x39 // delayed-unlock time, hooks and sensors
+	KReplyBaud       byte = 0x40 // hooks and baud rate
 	// KAddrAll addresses every board on the bus.
 	KAddrAll byte = 0xF0
 	// MaxKerongBoard: the specification gives ADDR 0x00–0x9F (at most 10
@@ -134,7 +139,7 @@ func ParseKerongRequest(buf []byte) (KerongFrame, int, error) {
 // once on a stray 02.
 func isKerongReplyCmd(c byte) bool {
 	switch c {
-	case KReplyStatus, KReplyStatusAll, 0x38, 0x39, 0x40:
+	case KReplyStatus, KReplyStatusAll, KReplyUnlockTime, KReplyDelay, KReplyBaud:
 		return true
 	}
 	return false
@@ -188,18 +193,21 @@ func checkKerong(board, lock int, allowZero bool) error {
 }
 
 // status asks one board (0x30) for its 0x35 reply. Only the high nibble
-// of the reply's address is compared: it names the board, and the
+// of the reply's address is compared, for the reply and for a corrupt
+// frame that looks like it alike: it names the board, and the
 // specification's examples leave the low nibble 0.
 func (c *KerongController) status(ctx context.Context, board, lock int) (KerongFrame, error) {
 	want := KerongAddr(board, 0)
+	ours := func(addr, cmd byte) bool { return cmd == KReplyStatus && addr&0xF0 == want }
 	match := func(f any) (bool, error) {
 		fr := f.(KerongFrame)
-		return fr.Cmd == KReplyStatus && fr.Addr&0xF0 == want, nil
+		return ours(fr.Addr, fr.Cmd), nil
 	}
+	looks := func(b []byte) bool { return len(b) >= 3 && b[0] == KSTX && ours(b[1], b[2]) }
 	var err error
 	for try := 0; try < 2; try++ {
 		var f any
-		f, err = c.e.request(ctx, KerongRequest(want, KCmdStatus), match, []byte{KSTX, want, KReplyStatus}, c.opt.timeout())
+		f, err = c.e.request(ctx, KerongRequest(want, KCmdStatus), match, looks, c.opt.timeout())
 		if err == nil {
 			return f.(KerongFrame), nil
 		}
@@ -243,7 +251,7 @@ func (c *KerongController) Open(ctx context.Context, board, lock int) (LockState
 	if err := checkKerong(board, lock, false); err != nil {
 		return LockState{}, err
 	}
-	if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, lock), KCmdUnlock), nil, nil, 0); err != nil {
+	if err := c.e.send(KerongRequest(KerongAddr(board, lock), KCmdUnlock)); err != nil {
 		return LockState{}, &BoardError{Board: board, Lock: lock, Err: err}
 	}
 	settle := c.opt.UnlockSettle
@@ -277,7 +285,7 @@ func (c *KerongController) OpenAll(ctx context.Context, board int) error {
 		return err
 	}
 	for l := 1; l <= c.lockCount(board); l++ {
-		if _, err := c.e.request(ctx, KerongRequest(KerongAddr(board, l), KCmdUnlock), nil, nil, 0); err != nil {
+		if err := c.e.send(KerongRequest(KerongAddr(board, l), KCmdUnlock)); err != nil {
 			return &BoardError{Board: board, Lock: l, Err: err}
 		}
 		if err := c.e.sleep(ctx, 50*time.Millisecond); err != nil {

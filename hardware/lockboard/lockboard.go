@@ -17,7 +17,7 @@
 // locked" (8A 01 01 00 8A answers 8A 01 01 11 9B when lock 1 opened, and
 // 8A 01 01 11 9B when it did not). Boards wired the other way report the
 // opposite: set BoardConfig.Inverted for them. Any other state byte is not a
-// reply (a query reply with 33 is the adapter echoing the request).
+// reply.
 // The reference defines no 5-byte "query all" reply, so States asks each
 // lock in turn (BoardConfig.Locks, default 24).
 //
@@ -46,6 +46,15 @@
 // the request keeps waiting for its own reply until its timeout. If none
 // comes, the error names what was seen instead (ErrChecksum, ErrBadFrame)
 // or says the board did not answer (ErrNoAnswer).
+//
+// Many RS-485 adapters echo what they send, and an XOR answer can equal
+// its request byte for byte (8A bb ll 11 xx: "did not open", or "opened"
+// on an inverted board; the open-all acknowledgement). The echo comes
+// first, before any answer, so the driver learns from every request
+// whether the line echoes and then drops the first frame equal to each
+// request as its echo; until it knows, such a frame is held back, and if
+// nothing follows it the question is settled with a query (whose answer
+// never equals it). See echoMode in engine.go.
 package lockboard
 
 import (

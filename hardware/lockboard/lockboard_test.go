@@ -129,6 +129,43 @@ func TestXORPolarityPerBoard(t *testing.T) {
 	require.Equal(t, byte(0x11), s2.Raw, "inverted board: 11 = opened")
 }
 
+// The same over a line whose adapter echoes every request.
+func TestXOREchoingLine(t *testing.T) {
+	bus, c := line(t, lockboard.XOR,
+		map[int]sim.LockBoardConfig{1: {Locks: 4, Reports: true}, 2: {Locks: 4, Inverted: true}},
+		lockboard.Options{OpenAllTimeout: time.Second,
+			Boards: map[int]lockboard.BoardConfig{1: {Locks: 4}, 2: {Locks: 4, Inverted: true}}})
+	bus.SetEcho(true)
+	ev, cancel := c.Subscribe()
+	defer cancel()
+	for _, b := range []int{1, 2} {
+		s, err := c.Open(ctx(t), b, 3)
+		require.NoError(t, err, "board %d", b)
+		require.True(t, s.Open)
+		bus.Jam(b, 4, true)
+		s, err = c.Open(ctx(t), b, 4)
+		require.ErrorIs(t, err, lockboard.ErrOpenFailed, "board %d", b)
+		require.False(t, s.Open)
+		require.False(t, bus.DoorOpen(b, 4))
+		st, err := c.States(ctx(t), b)
+		require.NoError(t, err)
+		for _, s := range st {
+			require.Equal(t, s.Lock == 3, s.Open, "board %d lock %d", b, s.Lock)
+		}
+	}
+	require.NoError(t, c.OpenAll(ctx(t), 2))
+	require.True(t, bus.DoorOpen(2, 1))
+	_, err := c.Open(ctx(t), 9, 1)
+	require.ErrorIs(t, err, lockboard.ErrNoAnswer, "an absent board: the echo is not its answer")
+	require.ErrorIs(t, c.OpenAll(ctx(t), 9), lockboard.ErrNoAnswer)
+
+	bus.CloseDoor(1, 3)
+	e := <-ev
+	require.Equal(t, 1, e.Board)
+	require.Equal(t, 3, e.Lock)
+	require.False(t, e.Open)
+}
+
 func TestXORUnsolicitedReports(t *testing.T) {
 	bus, c := line(t, lockboard.XOR,
 		map[int]sim.LockBoardConfig{3: {Locks: 8, Reports: true}, 4: {Locks: 8, Reports: true, Inverted: true}},

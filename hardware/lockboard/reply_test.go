@@ -105,9 +105,13 @@ func hexs(b []byte) string { return fmt.Sprintf("% X", b) }
 
 // A board whose feedback is "closed when locked" answers 8A 01 01 00 8A
 // when the lock opened and 8A 01 01 11 9B when it did not; boards wired
-// the other way say the opposite.
+// the other way say the opposite. 8A 01 01 11 9B equals the request: on a
+// line whose echo the driver does not know yet, it waits for the open's
+// timeout (an answer after it would show it was the echo), then asks a
+// query; the query comes back without an echo, so 11 was the answer.
 func TestXOROpenReplyPolarityOverPty(t *testing.T) {
 	openReq := []byte{0x8A, 0x01, 0x01, 0x11, 0x9B}
+	query := []byte{0x80, 0x01, 0x01, 0x33, 0xB3}
 	for _, c := range []struct {
 		name     string
 		inverted bool
@@ -120,9 +124,13 @@ func TestXOROpenReplyPolarityOverPty(t *testing.T) {
 		{"inverted board did not open", true, []byte{0x8A, 0x01, 0x01, 0x00, 0x8A}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dev, ctl, _ := fakeLine(t, lockboard.XOR, lockboard.Options{
+			dev, ctl, _ := fakeLine(t, lockboard.XOR, lockboard.Options{OpenTimeout: 300 * time.Millisecond,
 				Boards: map[int]lockboard.BoardConfig{1: {Inverted: c.inverted}}})
-			dev.run(step{want: openReq, replies: [][]byte{c.reply}})
+			steps := []step{{want: openReq, replies: [][]byte{c.reply}}}
+			if bytes.Equal(c.reply, openReq) {
+				steps = append(steps, step{want: query, replies: [][]byte{{0x80, 0x01, 0x01, 0x00, 0x80}}})
+			}
+			dev.run(steps...)
 			st, err := ctl.Open(ctx(t), 1, 1)
 			dev.wait()
 			require.Equal(t, 1, st.Board)
@@ -138,6 +146,125 @@ func TestXOROpenReplyPolarityOverPty(t *testing.T) {
 			require.False(t, st.Open)
 		})
 	}
+}
+
+// Many RS-485 adapters echo what they send. The echo of an open request,
+// 8A 01 01 11 9B, reads like an answer ("did not open" on a normal board,
+// "opened" on an inverted one), but it comes first, before the board's
+// answer: the driver takes the board's answer, learns that the line
+// echoes, and from then on drops the echo of every request at once.
+func TestXOREchoedOpen(t *testing.T) {
+	openReq := []byte{0x8A, 0x01, 0x01, 0x11, 0x9B}
+	sameAsReq := openReq
+	other := []byte{0x8A, 0x01, 0x01, 0x00, 0x8A}
+	for _, c := range []struct {
+		name     string
+		inverted bool
+		reply    []byte
+		opened   bool
+	}{
+		{"normal board opened", false, other, true},
+		{"normal board did not open", false, sameAsReq, false},
+		{"inverted board opened", true, sameAsReq, true},
+		{"inverted board did not open", true, other, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			const slow = 5 * time.Second // an answer must not wait for it
+			dev, ctl, logs := fakeLine(t, lockboard.XOR, lockboard.Options{OpenTimeout: slow,
+				Boards: map[int]lockboard.BoardConfig{1: {Inverted: c.inverted}}})
+			check := func(st lockboard.LockState, err error) {
+				t.Helper()
+				require.Equal(t, c.reply[3], st.Raw)
+				if c.opened {
+					require.NoError(t, err)
+					require.True(t, st.Open)
+				} else {
+					require.ErrorIs(t, err, lockboard.ErrOpenFailed)
+					require.False(t, st.Open)
+				}
+			}
+			// A line the driver knows nothing of yet.
+			dev.run(step{want: openReq, replies: [][]byte{openReq, c.reply}, gap: 30 * time.Millisecond})
+			start := time.Now()
+			st, err := ctl.Open(ctx(t), 1, 1)
+			dev.wait()
+			check(st, err)
+			require.Less(t, time.Since(start), slow, "the answer after the echo ends the wait")
+			require.Contains(t, logs.String(), "echoes what it sends")
+
+			// Known to echo: the echo is dropped at once.
+			dev.run(step{want: openReq, replies: [][]byte{openReq, c.reply}, gap: 30 * time.Millisecond})
+			start = time.Now()
+			st, err = ctl.Open(ctx(t), 1, 1)
+			dev.wait()
+			check(st, err)
+			require.Less(t, time.Since(start), slow)
+		})
+	}
+}
+
+// The echo of an open request and a board that does not answer: the
+// driver does not know the line yet, so it waits for the open's timeout,
+// then asks a query; the query's echo shows the line echoes, so the frame
+// was the echo and the board did not answer — whatever its polarity.
+func TestXOREchoedOpenBoardSilent(t *testing.T) {
+	openReq := []byte{0x8A, 0x01, 0x01, 0x11, 0x9B}
+	query := []byte{0x80, 0x01, 0x01, 0x33, 0xB3}
+	for _, inverted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inverted=%v", inverted), func(t *testing.T) {
+			dev, ctl, _ := fakeLine(t, lockboard.XOR, lockboard.Options{Timeout: 200 * time.Millisecond, OpenTimeout: 300 * time.Millisecond,
+				Boards: map[int]lockboard.BoardConfig{1: {Inverted: inverted}}})
+			dev.run(step{want: openReq, replies: [][]byte{openReq}}, step{want: query, replies: [][]byte{query}})
+			st, err := ctl.Open(ctx(t), 1, 1)
+			dev.wait()
+			require.ErrorIs(t, err, lockboard.ErrNoAnswer)
+			require.NotErrorIs(t, err, lockboard.ErrOpenFailed)
+			require.Equal(t, lockboard.LockState{}, st, "whether the door opened is unknown")
+
+			// Now known to echo: the echo alone is "no answer".
+			dev.run(step{want: openReq, replies: [][]byte{openReq}})
+			_, err = ctl.Open(ctx(t), 1, 1)
+			dev.wait()
+			require.ErrorIs(t, err, lockboard.ErrNoAnswer)
+		})
+	}
+}
+
+// Open-all is acknowledged with the request's own bytes, so on an echoing
+// line the echo is dropped and the acknowledgement is the second copy; a
+// board that does not answer is not taken as having opened everything. On
+// a line the driver does not know yet, a query goes first.
+func TestXOREchoedOpenAll(t *testing.T) {
+	all := []byte{0x8A, 0x01, 0x00, 0x11, 0x9A}
+	query := []byte{0x80, 0x01, 0x01, 0x33, 0xB3}
+	qReply := []byte{0x80, 0x01, 0x01, 0x11, 0x91}
+	opt := lockboard.Options{Timeout: 200 * time.Millisecond, OpenAllTimeout: 5 * time.Second}
+
+	t.Run("echoing line", func(t *testing.T) {
+		dev, ctl, _ := fakeLine(t, lockboard.XOR, opt)
+		dev.run(step{want: query, replies: [][]byte{query, qReply}},
+			step{want: all, replies: [][]byte{all, all}, gap: 50 * time.Millisecond})
+		start := time.Now()
+		require.NoError(t, ctl.OpenAll(ctx(t), 1))
+		dev.wait()
+		require.Less(t, time.Since(start), opt.OpenAllTimeout, "the acknowledgement ends the wait")
+
+		short := opt
+		short.OpenAllTimeout = 300 * time.Millisecond
+		dev, ctl, _ = fakeLine(t, lockboard.XOR, short)
+		dev.run(step{want: query, replies: [][]byte{query}}, step{want: all, replies: [][]byte{all}})
+		err := ctl.OpenAll(ctx(t), 1)
+		dev.wait()
+		require.ErrorIs(t, err, lockboard.ErrNoAnswer, "the echo is not the board's acknowledgement")
+	})
+	t.Run("line without echo", func(t *testing.T) {
+		dev, ctl, _ := fakeLine(t, lockboard.XOR, opt)
+		dev.run(step{want: query, replies: [][]byte{qReply}}, step{want: all, replies: [][]byte{all}})
+		start := time.Now()
+		require.NoError(t, ctl.OpenAll(ctx(t), 1))
+		dev.wait()
+		require.Less(t, time.Since(start), opt.OpenAllTimeout, "the acknowledgement ends the wait")
+	})
 }
 
 // A corrupt reply and replies for another board or lock do not answer the
@@ -237,4 +364,24 @@ func TestKerongDocumentedReplyOverPty(t *testing.T) {
 	out := logs.String()
 	require.Contains(t, out, "wrong checksum")
 	require.Contains(t, out, "02 20 35 00 00 00 00 03 5A")
+}
+
+// A corrupt reply from the board asked is reported as a wrong checksum
+// when it names the board the way a good reply may: by the high nibble of
+// its address (the low nibble is not compared).
+func TestKerongCorruptReplyWithLowNibble(t *testing.T) {
+	dev, ctl, _ := fakeLine(t, lockboard.Kerong, lockboard.Options{Timeout: 200 * time.Millisecond})
+	req := []byte{0x02, 0x10, 0x30, 0x03, 0x45}
+	bad := []byte{0x02, 0x13, 0x35, 0x04, 0x00, 0x00, 0x00, 0x03, 0x00}
+	dev.run(step{want: req, replies: [][]byte{bad}}, step{want: req, replies: [][]byte{bad}})
+	_, err := ctl.State(ctx(t), 1, 3)
+	dev.wait()
+	require.ErrorIs(t, err, lockboard.ErrChecksum)
+
+	good := []byte{0x02, 0x13, 0x35, 0x04, 0x00, 0x00, 0x00, 0x03, 0x51}
+	dev.run(step{want: req, replies: [][]byte{good}})
+	st, err := ctl.State(ctx(t), 1, 3)
+	dev.wait()
+	require.NoError(t, err)
+	require.False(t, st.Open, "hook 3 set: locked")
 }

@@ -1,6 +1,7 @@
 package lockboard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -152,10 +153,14 @@ func (c *XORController) do(ctx context.Context, frame []byte, board, lock, retri
 		}
 		return true, nil
 	}
+	looks := func(b []byte) bool { return bytes.HasPrefix(b, frame[:3]) }
 	var err error
 	for try := 0; try <= retries; try++ {
 		var f any
-		f, err = c.e.request(ctx, frame, match, []byte{head, bb, ll}, timeout)
+		f, err = c.e.request(ctx, frame, match, looks, timeout)
+		if errors.Is(err, errEchoOrReply) {
+			f, err = c.settleEcho(ctx, board, lock, f)
+		}
 		if err == nil {
 			return f.(XORFrame), nil
 		}
@@ -166,12 +171,44 @@ func (c *XORController) do(ctx context.Context, frame []byte, board, lock, retri
 	return XORFrame{}, &BoardError{Board: board, Lock: lock, Err: err}
 }
 
+// settleEcho decides what f was — the only frame that came after a
+// request, equal to it, on a line whose echo the engine does not know yet
+// (see echoMode): the board's answer, or the adapter's echo of a request
+// the board did not answer. It asks the board a query, whose reply never
+// equals the request, and the engine learns from it whether the line
+// echoes; the query's own answer does not matter.
+func (c *XORController) settleEcho(ctx context.Context, board, lock int, f any) (any, error) {
+	c.learnEcho(ctx, board, lock)
+	switch c.e.echoes() {
+	case echoNo:
+		return f, nil
+	case echoYes:
+		c.e.log.Debug(logEcho, "frame", f)
+		return nil, ErrNoAnswer
+	}
+	return nil, errEchoOrReply
+}
+
+// learnEcho sends one query (lock 1 for the board-wide lock 0) so that the
+// engine learns whether the line echoes.
+func (c *XORController) learnEcho(ctx context.Context, board, lock int) {
+	lock = max(lock, 1)
+	q := XORQuery(byte(board), byte(lock))
+	valid := c.stateByte(board) // rejects 33: the query's echo is never its reply
+	match := func(f any) (bool, error) {
+		fr := f.(XORFrame)
+		if fr.Head != HeadQuery || fr.Board != q[1] || fr.Lock != q[2] {
+			return false, nil
+		}
+		err := valid(fr)
+		return err == nil, err
+	}
+	c.e.request(ctx, q, match, nil, c.opt.timeout())
+}
+
 // stateByte accepts replies whose state byte is a state of this board.
 func (c *XORController) stateByte(board int) func(XORFrame) error {
 	return func(fr XORFrame) error {
-		if fr.Head == HeadQuery && fr.Func == FuncQuery {
-			return fmt.Errorf("%w: % X 与请求相同: RS-485 转换器回显了发送的数据 / repeats the request: the RS-485 adapter echoes what it sends", ErrBadFrame, fr.Bytes())
-		}
 		_, err := XORDoorOpen(fr.Func, c.inverted(board))
 		return err
 	}
@@ -180,6 +217,11 @@ func (c *XORController) stateByte(board int) func(XORFrame) error {
 // Open sends 8A bb ll 11 and reads the lock's state from the reply with
 // the board's polarity (see Controller.Open for the result). It is not
 // repeated on silence: a second pulse is not what the customer asked for.
+//
+// The board's answer may equal the request (8A bb ll 11: "did not open",
+// or "opened" on an inverted board). On a line whose echo is not known
+// yet, such an answer is waited on for the whole OpenTimeout (a reply
+// after it would show it was the echo), then settled with a query.
 func (c *XORController) Open(ctx context.Context, board, lock int) (LockState, error) {
 	if err := checkXOR(board, lock, false); err != nil {
 		return LockState{}, err
@@ -200,10 +242,15 @@ func (c *XORController) Open(ctx context.Context, board, lock int) (LockState, e
 
 // OpenAll sends 8A bb 00 11. Its reply only acknowledges: lock 00 has no
 // door, and boards observed in public captures answer 8A bb 00 11 after
-// opening every lock, which as a door state would read "closed".
+// opening every lock, which as a door state would read "closed". That
+// answer always equals the request, so on a line whose echo is not known
+// yet a query goes first (see echoMode).
 func (c *XORController) OpenAll(ctx context.Context, board int) error {
 	if err := checkXOR(board, 0, true); err != nil {
 		return err
+	}
+	if c.e.echoes() == echoUnknown {
+		c.learnEcho(ctx, board, 1)
 	}
 	_, err := c.do(ctx, XOROpenAll(byte(board)), board, 0, 0, c.opt.openAllTimeout(), nil)
 	return err

@@ -55,6 +55,7 @@ type LockBus struct {
 	subs     map[chan LockDoorEvent]struct{}
 	corruptN int
 	silentN  int
+	echo     bool
 	received [][]byte
 	pair     *ptytest.Pair
 	closed   bool
@@ -201,6 +202,14 @@ func (b *LockBus) DropNextReplies(n int) {
 	b.mu.Unlock()
 }
 
+// SetEcho makes the line's adapter echo every byte the app sends, before
+// any board answers, as many RS-485 adapters do.
+func (b *LockBus) SetEcho(on bool) {
+	b.mu.Lock()
+	b.echo = on
+	b.mu.Unlock()
+}
+
 // Noise writes raw bytes onto the line (interference, a half frame).
 func (b *LockBus) Noise(p []byte) { b.send(p) }
 
@@ -284,6 +293,12 @@ func (b *LockBus) Serve(rw io.ReadWriter) error {
 	for {
 		n, err := rw.Read(tmp)
 		buf = append(buf, tmp[:n]...)
+		b.mu.Lock()
+		echo := b.echo
+		b.mu.Unlock()
+		if echo && n > 0 {
+			b.send(tmp[:n])
+		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				continue
