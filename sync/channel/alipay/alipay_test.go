@@ -248,6 +248,13 @@ func TestPay_AnswerMapping(t *testing.T) {
 			}
 			return answerFor(m, bizFail("ACQ.TRADE_HAS_SUCCESS"))
 		}, outcome: app.OutcomeSuccess, check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "2026Q", r.TransactionID) }},
+		{name: "ACQ.TRADE_HAS_SUCCESS then query success for another amount is a mismatch", answer: func(m string, biz map[string]any) string {
+			if m == methodQuery {
+				return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": "TRADE_SUCCESS", "trade_no": "2026Q",
+					"out_trade_no": biz["out_trade_no"], "total_amount": "0.01"})
+			}
+			return answerFor(m, bizFail("ACQ.TRADE_HAS_SUCCESS"))
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
 		{name: "ACQ.TRADE_HAS_SUCCESS then query waiting stays unknown", answer: func(m string, biz map[string]any) string {
 			if m == methodQuery {
 				return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": "WAIT_BUYER_PAY", "out_trade_no": biz["out_trade_no"]})
@@ -942,7 +949,29 @@ func TestDepositOps_ReportTheStatedAmount(t *testing.T) {
 	assert.Equal(t, app.OutcomeSuccess, rel.Outcome)
 	assert.Equal(t, app.Money(17999), rel.Amount)
 
+	// A capture Alipay says is already made (ACQ.TRADE_HAS_SUCCESS): the
+	// query's amount, as stated.
+	f.mu.Lock()
+	f.answer = func(m string, biz map[string]any) string {
+		if m == methodQuery {
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_status": "TRADE_SUCCESS", "trade_no": "2026T",
+				"out_trade_no": biz["out_trade_no"], "total_amount": "319.99"})
+		}
+		return answerFor(m, bizFail("ACQ.TRADE_HAS_SUCCESS"))
+	}
+	f.mu.Unlock()
+	cons, err = cl.Consume(context.Background(), app.ConsumeRequest{OrderRef: ref, OutRequestNo: "C2", Total: 50000, Amount: 32000})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, cons.Outcome, "%+v", cons)
+	assert.Equal(t, app.Money(31999), cons.Amount)
+	assert.Contains(t, cons.Message, "319.99")
+
 	// A payment (not a capture) for another amount stays untrusted.
+	f.mu.Lock()
+	f.answer = func(m string, biz map[string]any) string {
+		return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026T", "out_trade_no": biz["out_trade_no"], "total_amount": "319.99"})
+	}
+	f.mu.Unlock()
 	res, err := cl.Pay(context.Background(), payReq())
 	require.NoError(t, err)
 	assert.Equal(t, app.OutcomeUnknown, res.Outcome)

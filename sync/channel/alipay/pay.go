@@ -121,12 +121,19 @@ func (c *Client) payResult(ctx context.Context, outTradeNo string, amount app.Mo
 	case codeBizFail:
 		switch {
 		case out.SubCode == "ACQ.TRADE_HAS_SUCCESS":
-			// Already paid: the query's signed answer decides.
+			// Already paid: the query's signed answer decides, its amount
+			// read as a pay answer's is.
 			q, err := c.Query(ctx, app.OrderRef{OutTradeNo: outTradeNo, Wallet: app.WalletAlipay})
-			if err == nil && q.Outcome == app.OutcomeSuccess {
+			switch {
+			case err != nil || q.Outcome != app.OutcomeSuccess:
+				return c.result(app.OutcomeUnknown, &out.common)
+			case q.Amount == amount:
+				return q
+			case capture:
+				q.Message = fmt.Sprintf("押金消费了 %s 而非 %s / Alipay captured %s, not the %s asked", q.Amount, amount, q.Amount, amount)
 				return q
 			}
-			return c.result(app.OutcomeUnknown, &out.common)
+			return c.mismatch(methodPay, outTradeNo, "total_amount")
 		case unknownSubCodes[out.SubCode]:
 			return c.result(app.OutcomeUnknown, &out.common)
 		}

@@ -83,12 +83,17 @@ func (c *Client) payResult(ctx context.Context, s callSpec, a answer, r app.PayR
 		res.TradeState = "PAYING"
 		return res
 	case code == "ORDERPAID":
-		// Already paid: the query's signed answer decides.
+		// Already paid: the query's signed answer decides, and like a pay
+		// answer it must state the amount charged.
 		q, err := c.Query(ctx, app.OrderRef{OutTradeNo: r.OutTradeNo, Wallet: r.Wallet, Deposit: r.Deposit})
-		if err == nil && q.Outcome == app.OutcomeSuccess {
-			return q
+		switch {
+		case err != nil || q.Outcome != app.OutcomeSuccess:
+			return c.business(app.OutcomeUnknown, p)
+		case q.Amount != r.Amount:
+			c.untrusted(s, "ORDERPAID, and the query states another total_fee")
+			return channel.Untrusted(channel.CodeMismatch, "微信支付说订单已支付，但金额与订单不符，请查询 / WeChat says the order is paid, but for another amount; query the order")
 		}
-		return c.business(app.OutcomeUnknown, p)
+		return q
 	case unknownCodes[code]:
 		return c.business(app.OutcomeUnknown, p)
 	case customerCodes[code]:

@@ -241,6 +241,12 @@ func TestPay_AnswerMapping(t *testing.T) {
 			}
 			return 200, fail(q, "ORDERPAID")
 		}, outcome: app.OutcomeSuccess, check: func(t *testing.T, r app.ChannelResult) { assert.Equal(t, "42000001", r.TransactionID) }},
+		{name: "ORDERPAID then query SUCCESS for another amount is a mismatch", answer: func(path string, q map[string]string) (int, string) {
+			if path == "/pay/orderquery" {
+				return 200, ok(q, map[string]string{"trade_state": "SUCCESS", "transaction_id": "42000001", "total_fee": "1", "time_end": "20261121100001", "out_trade_no": "T20261121000001"})
+			}
+			return 200, fail(q, "ORDERPAID")
+		}, outcome: app.OutcomeUnknown, code: channel.CodeMismatch},
 		{name: "ORDERPAID then query fails stays unknown", answer: func(path string, q map[string]string) (int, string) {
 			if path == "/pay/orderquery" {
 				return 200, fail(q, "SYSTEMERROR")
