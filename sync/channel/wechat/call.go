@@ -170,13 +170,22 @@ func (c *Client) refusedSettings(s callSpec, p map[string]string) (app.ChannelRe
 	return c.configError(s, p["err_code"], p["err_code_des"]), true
 }
 
-// gatewayRefusal tells whether an unsigned return_code=FAIL message names
-// a refusal of our credentials or request format.
+// gatewayRefusals are the return_msg texts of an unsigned return_code FAIL
+// that refuse our credentials or the request format, exactly as WeChat
+// writes them (its pages' 签名失败 / 参数格式校验错误, and the texts merchants
+// report and the sandbox copies). Matching is exact: a message that merely
+// contains a word like "sign" ("design") is no refusal of our settings,
+// and anything not listed stays unknown.
+var gatewayRefusals = set(
+	"签名错误", "签名失败", "签名类型错误, 只支持HMAC-SHA256", "sign_type参数错误",
+	"appid和mch_id不匹配", "商户号mch_id与appid不匹配", "appid不存在",
+	"mch_id参数错误, 商户号不存在", "sub_mch_id与mch_id不匹配",
+	"证书验证失败",
+	"XML格式错误", "post数据为空", "请使用post方法", "编码格式错误", "参数格式校验错误",
+)
+
+// gatewayRefusal tells whether an unsigned return_code=FAIL message is one
+// of gatewayRefusals.
 func gatewayRefusal(msg string) bool {
-	for _, w := range []string{"签名", "sign", "appid", "mch_id", "商户号", "证书", "XML", "xml", "post", "编码"} {
-		if strings.Contains(msg, w) {
-			return true
-		}
-	}
-	return false
+	return gatewayRefusals[strings.TrimSpace(msg)]
 }

@@ -283,6 +283,9 @@ func TestPay_AnswerMapping(t *testing.T) {
 		{name: "a transport refusal quoting the payment code keeps it out", answer: func(_ string, q map[string]string) (int, string) {
 			return 200, "<xml><return_code>FAIL</return_code><return_msg>auth_code=" + wxCode + " 参数格式校验错误</return_msg></xml>"
 		}, outcome: app.OutcomeUnknown, code: "FAIL"},
+		{name: "return_code FAIL merely containing a settings word is unknown", answer: func(_ string, q map[string]string) (int, string) {
+			return 200, "<xml><return_code>FAIL</return_code><return_msg>system redesign, try again later</return_msg></xml>"
+		}, outcome: app.OutcomeUnknown, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
 		{name: "return_code FAIL for anything else is unknown", answer: func(_ string, q map[string]string) (int, string) {
 			return 200, "<xml><return_code>FAIL</return_code><return_msg>系统繁忙</return_msg></xml>"
 		}, outcome: app.OutcomeUnknown, code: "FAIL", check: func(t *testing.T, r app.ChannelResult) { assert.False(t, r.ConfigError) }},
@@ -1101,4 +1104,20 @@ func TestQueryDepositOp(t *testing.T) {
 		assert.True(t, app.IsNotSent(err))
 		assert.Len(t, f.requests(), n)
 	})
+}
+
+// Only the exact return_msg texts WeChat (and the sandbox, which copies
+// them) write for a refusal of the credentials or the request format make
+// an unsigned return_code FAIL a settings refusal; anything else, however
+// close, stays unknown.
+func TestGatewayRefusal_ExactTexts(t *testing.T) {
+	for _, msg := range []string{"签名错误", "签名失败", " 签名错误\n", "appid和mch_id不匹配", "商户号mch_id与appid不匹配", "mch_id参数错误, 商户号不存在",
+		"证书验证失败", "XML格式错误", "post数据为空", "请使用post方法", "编码格式错误", "参数格式校验错误",
+		"签名类型错误, 只支持HMAC-SHA256", "sign_type参数错误", "sub_mch_id与mch_id不匹配", "appid不存在"} {
+		assert.True(t, gatewayRefusal(msg), msg)
+	}
+	for _, msg := range []string{"", "系统繁忙", "system redesign", "SYSTEMERROR", "sign", "xml", "证书", "商户号", "签名错误了吗？没有，系统繁忙",
+		"post", "编码", "No Bill Exist"} {
+		assert.False(t, gatewayRefusal(msg), msg)
+	}
 }
