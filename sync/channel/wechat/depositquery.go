@@ -13,15 +13,17 @@ import (
 // goes back by itself) and released whole by /deposit/reverse, so the
 // deposit's state answers for both.
 //
-// Consume: trade_state CONSUMED (押金消费成功) is done (Amount =
-// consume_fee as WeChat states it, TransactionID = the deposit's
-// transaction_id); SETTLING (消费已受理) is pending; SETTLEMENTFAIL (the
-// return of the rest failed) is unknown, for a person to look at; any
-// state without a consumption (consume_fee 0: still frozen, reversed,
-// never paid) is NotFound.
+// Consume: trade_state CONSUMED (押金消费成功), or REFUND (consumed, then
+// refunded), is done (Amount = consume_fee as WeChat states it,
+// TransactionID = the deposit's transaction_id; without a consume_fee it
+// is unknown, MALFORMED); SETTLING (消费已受理) is pending; SETTLEMENTFAIL
+// (the return of the rest failed) is unknown, for a person to look at; any
+// other state without a consumption (consume_fee 0: still frozen,
+// reversed, never paid) is NotFound.
 //
-// Release: REVOKED is done (Amount = total_fee, the whole deposit); any
-// other state is NotFound (the reverse did not happen).
+// Release: REVOKED is done (Amount = total_fee, the whole deposit; without
+// a readable total_fee it is unknown, MALFORMED); any other state is
+// NotFound (the reverse did not happen).
 //
 // ORDERNOTEXIST is NotFound; a failed query is unknown.
 func (c *Client) QueryDepositOp(ctx context.Context, r app.DepositOpRef) (app.ChannelResult, error) {
@@ -77,10 +79,11 @@ func (c *Client) depositOpResult(s callSpec, a answer, r app.DepositOpRef) app.C
 	case app.DepositOpConsume:
 		consumed, ok := fen(p["consume_fee"])
 		switch {
-		case state == "CONSUMED" || (state == "REFUND" && ok && consumed > 0):
-			// REFUND: consumed, then part of it refunded.
+		case state == "CONSUMED" || state == "REFUND":
+			// REFUND: consumed, then part of it refunded (a deposit is
+			// refunded only from what was consumed).
 			if !ok || consumed == 0 {
-				c.untrusted(s, "signed CONSUMED state without a consume_fee")
+				c.untrusted(s, "signed "+state+" state without a consume_fee")
 				return channel.Untrusted(channel.CodeMalformed, "微信支付押金查询应答缺少消费金额，结果未知 / WeChat's deposit query does not state the consumed amount; outcome unknown")
 			}
 			res.Outcome, res.Amount = app.OutcomeSuccess, consumed
@@ -103,10 +106,12 @@ func (c *Client) depositOpResult(s callSpec, a answer, r app.DepositOpRef) app.C
 	case app.DepositOpRelease:
 		switch {
 		case state == "REVOKED":
-			res.Outcome = app.OutcomeSuccess
-			if amt, ok := fen(p["total_fee"]); ok {
-				res.Amount = amt
+			amt, ok := fen(p["total_fee"])
+			if !ok {
+				c.untrusted(s, "signed REVOKED state without a readable total_fee")
+				return channel.Untrusted(channel.CodeMalformed, "微信支付押金查询应答缺少押金金额，结果未知 / WeChat's deposit query does not state the deposit amount; outcome unknown")
 			}
+			res.Outcome, res.Amount = app.OutcomeSuccess, amt
 		case state == "" || neutral == "":
 			c.untrusted(s, "signed deposit query answer with an unknown trade_state")
 		default:
