@@ -11,7 +11,6 @@ import (
 	"errors"
 	"io/fs"
 	"strconv"
-	"strings"
 
 	"cashier/app"
 	"cashier/hardware"
@@ -37,6 +36,7 @@ var table = []struct {
 	{transport.ErrBadSpec, ErrDevice.Sub("device.bad_spec")},
 	{transport.ErrNotFound, ErrDevice.Sub("device.not_found")},
 	{transport.ErrBusy, ErrDevice.Sub("device.busy")},
+	{transport.ErrPermissionLP, ErrDevice.Sub("device.permission_lp")},
 	{transport.ErrPermission, ErrDevice.Sub("device.permission")},
 	{transport.ErrUnsupported, ErrDevice.Sub("device.unsupported")},
 	{transport.ErrNotSerial, ErrDevice.Sub("device.not_serial")},
@@ -108,27 +108,27 @@ func Err(err error) error {
 		}
 	}
 	code := ErrDevice
-	switch {
-	case oe != nil && errors.Is(oe.Kind, transport.ErrPermission) && strings.HasPrefix(oe.Target, "/dev/usb/lp"):
-		code = ErrDevice.Sub("device.permission_lp")
-	default:
-		for _, t := range table {
-			if errors.Is(err, t.err) {
-				code = t.code
-				break
-			}
+	for _, t := range table {
+		if errors.Is(err, t.err) {
+			code = t.code
+			break
 		}
 	}
 	return code.With("Port", port, "Board", board, "Lock", lock, "Detail", err.Error()).Wrap(err)
 }
 
-// Code is the translation key for a device's state, or for the error that
-// explains it: what the print queue records as a job's LastError.
+// Code is what the print queue records as a job's LastError: the
+// translation key for a device's state, or for the error that explains it.
+// A key carries no parameters, so an error no message names (the general
+// ErrDevice, whose text needs the driver's words) is recorded as the
+// driver's words themselves; the screen shows text that is no key as it is.
 func Code(state hardware.DeviceState, err error) string {
 	if err != nil {
-		if m, ok := app.AsMessage(Err(err)); ok {
+		m, _ := app.AsMessage(Err(err))
+		if m.Code != ErrDevice.Code {
 			return m.Code
 		}
+		return err.Error()
 	}
 	return State(state).Code
 }

@@ -35,7 +35,14 @@ func TestErr(t *testing.T) {
 	require.ErrorIs(t, devicemsg.Err(oe), transport.ErrNotFound, "the cause is kept")
 
 	require.Equal(t, "device.permission", msg(t, &transport.OpenError{Target: "/dev/ttyS0", Kind: transport.ErrPermission}).Code)
-	require.Equal(t, "device.permission_lp", msg(t, &transport.OpenError{Target: "/dev/usb/lp0", Kind: transport.ErrPermission}).Code)
+	require.Equal(t, "device.permission_lp", msg(t, &transport.OpenError{Target: "/dev/usb/lp0", Kind: transport.ErrPermissionLP}).Code)
+	deniedFile := &transport.Opener{OpenFile: func(string, int, os.FileMode) (*os.File, error) {
+		return nil, &os.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EACCES}
+	}}
+	_, err := deniedFile.Open(transport.MustParseSpec("file:/dev/usb/lp0"))
+	m = msg(t, err)
+	require.Equal(t, "device.permission_lp", m.Code, "transport says which permission; devicemsg only names it")
+	require.Equal(t, "/dev/usb/lp0", m.Args["Port"])
 
 	m = msg(t, &lockboard.BoardError{Board: 0, Lock: 5, Err: lockboard.ErrOpenFailed})
 	require.Equal(t, "lock.open_failed", m.Code)
@@ -58,4 +65,12 @@ func TestCode(t *testing.T) {
 	require.Equal(t, "devices.state.paperout", devicemsg.Code(hardware.StatePaperOut, nil))
 	require.Equal(t, "devices.state.error", devicemsg.Code(hardware.DeviceState("weird"), nil))
 	require.Equal(t, "printer.no_reply", devicemsg.Code(hardware.StateOffline, printer.ErrNoReply))
+
+	// An error no message names: device.failed needs the driver's words,
+	// which a key cannot carry, so the words themselves are recorded.
+	odd := errors.New("打印机返回未知状态 / the printer sent an unknown status")
+	require.Equal(t, odd.Error(), devicemsg.Code(hardware.StateError, odd))
+	se := &printer.SendError{Written: 3, Err: odd}
+	require.Equal(t, se.Error(), devicemsg.Code(hardware.StateError, se))
+	require.Contains(t, se.Error(), odd.Error())
 }

@@ -159,7 +159,7 @@ func (p *Printer) set(state hardware.DeviceState, msg string, st *escpos.Status)
 
 // setErr records a state an error explains.
 func (p *Printer) setErr(state hardware.DeviceState, err error) {
-	p.update(state, OpenMessage(err), nil, err)
+	p.update(state, openMessage(err), nil, err)
 }
 
 func (p *Printer) update(state hardware.DeviceState, msg string, st *escpos.Status, err error) {
@@ -420,10 +420,10 @@ func (p *Printer) statusLocked(ctx context.Context, c *conn, first time.Duration
 	return st, nil
 }
 
-// OpenMessage is what to show for an error from opening the port:
+// openMessage is what to show for an error from opening the port:
 // hardware/transport's bilingual message (port missing, busy, permission
 // denied ...) or the error itself.
-func OpenMessage(err error) string {
+func openMessage(err error) string {
 	switch {
 	case errors.Is(err, ErrNoReply), errors.Is(err, ErrDisconnected), errors.Is(err, ErrNoPort), errors.Is(err, ErrClosed):
 		return err.Error()
@@ -443,7 +443,7 @@ func OpenMessage(err error) string {
 // read it as a serial port).
 func ParseSpec(s string) (transport.Spec, error) {
 	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "/dev/usb/lp") {
+	if transport.IsUSBPrinterFile(s) {
 		s = "file:" + s
 	}
 	return transport.ParseSpec(s)

@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -153,6 +154,10 @@ type Options struct {
 	// queue is shown in the person's language (hardware/devicemsg.Code);
 	// the default is the driver's own words.
 	Reason func(state hardware.DeviceState, err error) string
+	// Logger gets every send that failed, with the driver's error (Reason
+	// may keep only a key, and a job that gave up only MsgGaveUp). Nil
+	// means slog.Default().
+	Logger *slog.Logger
 }
 
 // The LastError of the queue's own cases: translation keys, written with
@@ -208,6 +213,9 @@ func New(store Store, clock app.Clock, opt Options) *Queue {
 	}
 	if opt.RetryDelay <= 0 {
 		opt.RetryDelay = time.Second
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
 	}
 	return &Queue{store: store, clock: clock, opt: opt, workers: map[string]*worker{}, subs: map[int]func(Job){}}
 }
@@ -452,10 +460,14 @@ func (q *Queue) print(ctx context.Context, w *worker, job Job) {
 	to, msg := Printed, ""
 	if sendErr != nil {
 		to, msg = Queued, q.opt.Reason(hardware.StateError, sendErr)
+		level, what := slog.LevelWarn, "打印任务未确认, 将重新发送 / print job not confirmed; it will be sent again"
 		if q.opt.MaxAttempts > 0 && job.Attempts+1 >= q.opt.MaxAttempts {
 			to = Failed
 			msg = MsgGaveUp // Attempts says how many
+			level, what = slog.LevelError, "打印任务多次未确认, 已放弃 / print job given up: not confirmed after every attempt"
 		}
+		q.opt.Logger.Log(rctx, level, what, "job", job.ID, "printer", w.name, "kind", job.Kind, "ref", job.Ref,
+			"attempt", job.Attempts+1, "err", sendErr)
 	}
 	for {
 		err := q.store.Transition(rctx, job.ID, []State{Printing}, to, msg, q.clock.Now())

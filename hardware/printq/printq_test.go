@@ -3,8 +3,9 @@ package printq_test
 import (
 	"bytes"
 	"context"
-
+	"errors"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -67,10 +68,11 @@ func waitState(t *testing.T, q *printq.Queue, id int64, want printq.State) print
 // fakeDev is an always-ready printer that records what it is sent and can
 // be told to fail sends or to hold jobs.
 type fakeDev struct {
-	mu    sync.Mutex
-	sent  [][]byte
-	fails int
-	hold  chan struct{} // WaitReady blocks until closed, when not nil
+	mu      sync.Mutex
+	sent    [][]byte
+	fails   int
+	failErr error         // what a failed send returns (default: the port went away)
+	hold    chan struct{} // WaitReady blocks until closed, when not nil
 }
 
 func (d *fakeDev) WaitReady(ctx context.Context, onWait func(hardware.DeviceState, error)) error {
@@ -93,6 +95,9 @@ func (d *fakeDev) Send(ctx context.Context, job []byte) error {
 	defer d.mu.Unlock()
 	if d.fails > 0 {
 		d.fails--
+		if d.failErr != nil {
+			return d.failErr
+		}
 		return &printer.SendError{Written: 10, Err: hardware.ErrPortClosed}
 	}
 	d.sent = append(d.sent, job)
@@ -231,6 +236,72 @@ func TestQueue_FailsAfterMaxAttemptsAndMovesOn(t *testing.T) {
 	j = waitState(t, q, bad, printq.Printed)
 	assert.Equal(t, 4, j.Attempts)
 	assert.Equal(t, [][]byte{[]byte("good"), []byte("bad")}, dev.Sent())
+}
+
+// A send error no message names is recorded in the driver's words (the
+// key device.failed could not carry them), and every failed send is
+// logged with its error, also the last one, whose LastError is only
+// MsgGaveUp.
+func TestQueue_UnnamedSendErrorKeepsItsWordsAndIsLogged(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "pos.db"))
+	var logs syncBuf
+	store := &recordingStore{Store: db.PrintJobs()}
+	q := newQueue(t, store, printq.Options{MaxAttempts: 2, Reason: devicemsg.Code,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	odd := errors.New("打印机返回未知状态 / the printer sent an unknown status")
+	q.AddPrinter("receipt", &fakeDev{fails: 2, failErr: odd})
+	require.NoError(t, q.Start(context.Background()))
+	id, err := q.Enqueue(context.Background(), "receipt", printq.KindSale, orderNo, []byte("job"))
+	require.NoError(t, err)
+
+	j := waitState(t, q, id, printq.Failed)
+	require.Equal(t, printq.MsgGaveUp, j.LastError)
+	require.Equal(t, []string{"printing:", "queued:" + odd.Error(), "printing:", "failed:" + printq.MsgGaveUp}, store.Transitions())
+	out := logs.String()
+	require.Equal(t, 2, strings.Count(out, "the printer sent an unknown status"), out)
+	require.Contains(t, out, "level=ERROR")
+	require.Contains(t, out, "attempt=2")
+}
+
+// recordingStore notes every state change and the LastError it sets.
+type recordingStore struct {
+	printq.Store
+	mu  sync.Mutex
+	log []string
+}
+
+func (s *recordingStore) Transition(ctx context.Context, id int64, from []printq.State, to printq.State, lastErr string, at time.Time) error {
+	err := s.Store.Transition(ctx, id, from, to, lastErr, at)
+	if err == nil {
+		s.mu.Lock()
+		s.log = append(s.log, string(to)+":"+lastErr)
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *recordingStore) Transitions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// syncBuf is a log sink the queue's worker writes while the test reads.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestQueue_SurvivesRestartAndInterruptedJobIsResent(t *testing.T) {

@@ -17,14 +17,18 @@ import (
 // Error kinds. Test with errors.Is; the full message (OpenError.Error) is
 // bilingual and names the device.
 var (
-	ErrBadSpec     = errors.New("设备设置无效 / invalid device setting")
-	ErrNotFound    = errors.New("找不到设备 / device not found")
-	ErrBusy        = errors.New("设备被其他程序占用 / device busy (in use by another program)")
-	ErrPermission  = errors.New("没有权限访问设备 / permission denied")
-	ErrUnsupported = errors.New("设备不支持该串口参数 / line settings not supported by the port")
-	ErrNotSerial   = errors.New("不是串口设备 / not a serial port")
-	ErrUnreachable = errors.New("无法连接网络设备 / cannot connect to the network device")
-	ErrAmbiguous   = errors.New("有多个设备符合条件 / more than one device matches")
+	ErrBadSpec    = errors.New("设备设置无效 / invalid device setting")
+	ErrNotFound   = errors.New("找不到设备 / device not found")
+	ErrBusy       = errors.New("设备被其他程序占用 / device busy (in use by another program)")
+	ErrPermission = errors.New("没有权限访问设备 / permission denied")
+	// ErrPermissionLP is ErrPermission on a USB printer device file
+	// (/dev/usb/lp*), which the lp group opens rather than dialout;
+	// errors.Is(err, ErrPermission) holds for it too.
+	ErrPermissionLP = fmt.Errorf("%w", ErrPermission)
+	ErrUnsupported  = errors.New("设备不支持该串口参数 / line settings not supported by the port")
+	ErrNotSerial    = errors.New("不是串口设备 / not a serial port")
+	ErrUnreachable  = errors.New("无法连接网络设备 / cannot connect to the network device")
+	ErrAmbiguous    = errors.New("有多个设备符合条件 / more than one device matches")
 	// ErrNotConnected is returned by a Managed port's Write while the device
 	// is away; the Managed connection keeps trying to reconnect.
 	ErrNotConnected = errors.New("设备未连接 / device not connected")
@@ -73,7 +77,7 @@ func Classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, k := range []error{ErrBadSpec, ErrNotFound, ErrBusy, ErrPermission, ErrUnsupported, ErrNotSerial, ErrUnreachable, ErrAmbiguous} {
+	for _, k := range []error{ErrBadSpec, ErrNotFound, ErrBusy, ErrPermissionLP, ErrPermission, ErrUnsupported, ErrNotSerial, ErrUnreachable, ErrAmbiguous} {
 		if errors.Is(err, k) {
 			return k
 		}
@@ -125,22 +129,27 @@ func Classify(err error) error {
 	return nil
 }
 
+// IsUSBPrinterFile says whether path is a Linux USB printer device file
+// (/dev/usb/lp*), which the lp group may open.
+func IsUSBPrinterFile(path string) bool { return strings.HasPrefix(path, "/dev/usb/lp") }
+
 func openError(sp Spec, err error) error {
 	kind := Classify(err)
 	if kind == nil {
 		kind = errors.New("打开失败 / open failed")
+	}
+	if kind == ErrPermission && IsUSBPrinterFile(sp.Path) {
+		kind = ErrPermissionLP
 	}
 	oe := &OpenError{Target: sp.Target(), Kind: kind, Err: err}
 	if kind == err {
 		oe.Err = nil
 	}
 	switch kind {
+	case ErrPermissionLP:
+		oe.Hint = "请把当前用户加入 lp 组 / add the user to the lp group (sudo usermod -aG lp $USER, then log in again)"
 	case ErrPermission:
-		if strings.HasPrefix(sp.Path, "/dev/usb/lp") {
-			oe.Hint = "请把当前用户加入 lp 组 / add the user to the lp group (sudo usermod -aG lp $USER, then log in again)"
-		} else {
-			oe.Hint = "请把当前用户加入 dialout 组 / add the user to the dialout group (sudo usermod -aG dialout $USER, then log in again)"
-		}
+		oe.Hint = "请把当前用户加入 dialout 组 / add the user to the dialout group (sudo usermod -aG dialout $USER, then log in again)"
 	case ErrBusy:
 		oe.Hint = "请关闭占用该端口的程序 / close the other program using the port"
 	case ErrNotFound:

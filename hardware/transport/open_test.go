@@ -125,7 +125,12 @@ func TestBusyAndPermissionMapping(t *testing.T) {
 	}}
 	_, err = deniedFile.Open(MustParseSpec("file:/dev/usb/lp0"))
 	require.ErrorIs(t, err, ErrPermission)
+	require.ErrorIs(t, err, ErrPermissionLP, "a USB printer file: the lp group, not dialout")
 	require.Contains(t, err.Error(), "lp group")
+	require.Contains(t, err.Error(), ": 没有权限访问设备 / permission denied (", "the kind reads as a plain permission error")
+	require.Equal(t, ErrPermissionLP, Classify(err))
+	_, err = denied.Open(MustParseSpec("/dev/ttyUSB0"))
+	require.NotErrorIs(t, err, ErrPermissionLP)
 }
 
 func TestRealPermissionDenied(t *testing.T) {
