@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"cashier/app"
@@ -160,6 +161,35 @@ func (c *Client) configError(s callSpec, code, msg string) app.ChannelResult {
 	}
 	return app.ChannelResult{Outcome: o, ConfigError: true, Code: c.redact(code),
 		Message: c.redact("微信支付拒绝了商户配置，请检查设置 / WeChat Pay refused the merchant settings; check them: " + msg)}
+}
+
+// failedQuery reads a query answer whose result_code is not SUCCESS (ok
+// false for one that is): a refusal of our settings is a ConfigError;
+// anything else leaves the query unanswered, Unknown, and NotFound when
+// err_code is one of notFound — a definite "no such order / refund", but
+// one sent in flight may still arrive: the state machine decides.
+func (c *Client) failedQuery(s callSpec, p map[string]string, notFound ...string) (app.ChannelResult, bool) {
+	if p["result_code"] == "SUCCESS" {
+		return app.ChannelResult{}, false
+	}
+	if res, ok := c.refusedSettings(s, p); ok {
+		return res, true
+	}
+	res := c.business(app.OutcomeUnknown, p)
+	res.NotFound = slices.Contains(notFound, p["err_code"])
+	return res, true
+}
+
+// otherOrder checks that a signed answer names our order: out_trade_no
+// and transaction_id, where both the answer and r have them.
+func (c *Client) otherOrder(s callSpec, p map[string]string, r app.OrderRef) (app.ChannelResult, bool) {
+	for _, f := range []struct{ key, want string }{{"out_trade_no", r.OutTradeNo}, {"transaction_id", r.TransactionID}} {
+		if got := p[f.key]; got != "" && f.want != "" && got != f.want {
+			c.untrusted(s, "signed answer for another "+f.key)
+			return channel.Untrusted(channel.CodeMismatch, "微信支付应答属于其他订单，不予采信 / WeChat's answer names another order ("+f.key+"); outcome unknown"), true
+		}
+	}
+	return app.ChannelResult{}, false
 }
 
 // refusedSettings reads a signed err_code that refuses our settings.

@@ -46,9 +46,8 @@ func (c *Client) consumeResult(s callSpec, a answer, r app.ConsumeRequest) app.C
 		return *a.bad
 	}
 	p := a.p
-	if got := p["transaction_id"]; got != "" && r.TransactionID != "" && got != r.TransactionID {
-		c.untrusted(s, "signed consume answer for another transaction_id")
-		return channel.Untrusted(channel.CodeMismatch, "微信支付押金消费应答属于其他订单，不予采信 / WeChat's consume answer names another deposit; outcome unknown")
+	if bad, ok := c.otherOrder(s, p, r.OrderRef); ok {
+		return bad
 	}
 	if p["result_code"] == "SUCCESS" {
 		amt, ok := fen(p["consume_fee"])

@@ -47,19 +47,11 @@ func (c *Client) depositOpResult(s callSpec, a answer, r app.DepositOpRef) app.C
 		return *a.bad
 	}
 	p := a.p
-	if p["result_code"] != "SUCCESS" {
-		if res, ok := c.refusedSettings(s, p); ok {
-			return res
-		}
-		res := c.business(app.OutcomeUnknown, p)
-		if p["err_code"] == "ORDERNOTEXIST" {
-			res.NotFound = true
-		}
+	if res, failed := c.failedQuery(s, p, "ORDERNOTEXIST"); failed {
 		return res
 	}
-	if got := p["transaction_id"]; got != "" && r.TransactionID != "" && got != r.TransactionID {
-		c.untrusted(s, "signed deposit query answer for another transaction_id")
-		return channel.Untrusted(channel.CodeMismatch, "微信支付押金查询应答属于其他订单，不予采信 / WeChat's deposit query answer names another deposit; outcome unknown")
+	if bad, ok := c.otherOrder(s, p, r.OrderRef); ok {
+		return bad
 	}
 	state := p["trade_state"]
 	_, neutral := tradeState(state)

@@ -33,13 +33,8 @@ func (c *Client) queryResult(s callSpec, a answer) app.ChannelResult {
 		return *a.bad
 	}
 	p := a.p
-	if p["result_code"] != "SUCCESS" {
-		if res, ok := c.refusedSettings(s, p); ok {
-			return res
-		}
-		res := c.business(app.OutcomeUnknown, p)
-		if p["err_code"] == "ORDERNOTEXIST" {
-			res.NotFound = true
+	if res, failed := c.failedQuery(s, p, "ORDERNOTEXIST"); failed {
+		if res.NotFound {
 			res.Message = c.redact("微信支付没有这笔订单（可能尚未到达）/ WeChat has no such order (it may not have arrived yet): " + p["err_code_des"])
 		}
 		return res

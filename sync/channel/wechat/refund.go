@@ -78,18 +78,6 @@ func (c *Client) refundResult(s callSpec, a answer, r app.RefundRequest) app.Cha
 	return c.business(app.OutcomeUnknown, p)
 }
 
-// otherOrder checks a signed refund answer names our order: out_trade_no
-// and transaction_id, where both sides have them.
-func (c *Client) otherOrder(s callSpec, p map[string]string, r app.OrderRef) (app.ChannelResult, bool) {
-	for _, f := range []struct{ key, want string }{{"out_trade_no", r.OutTradeNo}, {"transaction_id", r.TransactionID}} {
-		if got := p[f.key]; got != "" && f.want != "" && got != f.want {
-			c.untrusted(s, "signed refund answer for another "+f.key)
-			return channel.Untrusted(channel.CodeMismatch, "微信支付退款应答属于其他订单，不予采信 / WeChat's refund answer names another order ("+f.key+"); outcome unknown"), true
-		}
-	}
-	return app.ChannelResult{}, false
-}
-
 func (c *Client) refundParams(r app.RefundRequest) (map[string]string, error) {
 	params := map[string]string{}
 	if err := orderKey(r.OrderRef, params); err != nil {
@@ -142,18 +130,8 @@ func (c *Client) refundQueryResult(s callSpec, a answer, r app.RefundRequest) ap
 		return *a.bad
 	}
 	p := a.p
-	if p["result_code"] != "SUCCESS" {
-		if res, ok := c.refusedSettings(s, p); ok {
-			return res
-		}
-		res := c.business(app.OutcomeUnknown, p)
-		switch p["err_code"] {
-		case "REFUNDNOTEXIST", "ORDERNOTEXIST":
-			// A definite "no such refund": the state machine decides (an
-			// in-flight refund may still arrive; a re-send with the same
-			// number is safe).
-			res.NotFound = true
-		}
+	if res, failed := c.failedQuery(s, p, "REFUNDNOTEXIST", "ORDERNOTEXIST"); failed {
+		// NotFound: a re-send of the refund with the same number is safe.
 		return res
 	}
 	if bad, ok := c.otherOrder(s, p, r.OrderRef); ok {
