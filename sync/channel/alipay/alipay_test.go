@@ -1085,3 +1085,59 @@ func TestQueryDepositOp(t *testing.T) {
 		assert.Len(t, f.requests(), n)
 	})
 }
+
+// A member the client does not read may come as another JSON type than
+// the pages show (operation_id as a number, say) without making a signed
+// answer unreadable.
+func TestAnswers_UnreadMembersOfAnotherType(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	f.mu.Lock()
+	f.answer = func(m string, biz map[string]any) string {
+		switch m {
+		case methodFreeze:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": biz["out_order_no"],
+				"operation_id": 20261121001, "out_request_no": 7, "amount": biz["amount"], "status": "SUCCESS"})
+		case methodAuthDetail:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": "D1",
+				"order_status": "AUTHORIZED", "status": "SUCCESS", "amount": "500.00", "operation_id": 1, "rest_amount": 500, "total_pay_amount": 0})
+		case methodUnfreeze:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": biz["auth_no"], "amount": biz["amount"], "status": "SUCCESS",
+				"out_order_no": 1, "operation_id": 2})
+		case methodAuthCancel:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "auth_no": "2026112110002001", "out_order_no": "D1", "action": "unfreeze",
+				"operation_id": 3, "out_request_no": 4})
+		case methodPay:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026T", "out_trade_no": biz["out_trade_no"],
+				"total_amount": biz["total_amount"], "buyer_logon_id": 159})
+		case methodRefund:
+			return answerFor(m, map[string]any{"code": "10000", "msg": "Success", "trade_no": "2026T", "out_trade_no": biz["out_trade_no"],
+				"fund_change": "Y", "send_back_fee": biz["refund_amount"], "refund_fee": 12.5})
+		}
+		return answerFor(m, bizFail("UNEXPECTED"))
+	}
+	f.mu.Unlock()
+	ctx := context.Background()
+	r := payReq()
+	r.OutTradeNo, r.Amount, r.Deposit = "D1", 50000, true
+	res, err := cl.Pay(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "freeze %+v", res)
+	ref := app.OrderRef{OutTradeNo: "D1", TransactionID: res.TransactionID, Wallet: app.WalletAlipay, Deposit: true}
+	res, err = cl.Query(ctx, ref)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "detail %+v", res)
+	res, err = cl.Release(ctx, app.ReleaseRequest{OrderRef: ref, OutRequestNo: "U1", Amount: 100})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "unfreeze %+v", res)
+	res, err = cl.Reverse(ctx, ref)
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "auth cancel %+v", res)
+	res, err = cl.Pay(ctx, payReq())
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "pay %+v", res)
+	res, err = cl.Refund(ctx, app.RefundRequest{OrderRef: app.OrderRef{OutTradeNo: payReq().OutTradeNo, Wallet: app.WalletAlipay},
+		OutRefundNo: "R1", Total: 1250, Amount: 100})
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "refund %+v", res)
+}

@@ -28,11 +28,9 @@ type authCancelBiz struct {
 
 type authCancelResp struct {
 	common
-	AuthNo       string `json:"auth_no"`
-	OutOrderNo   string `json:"out_order_no"`
-	OperationID  string `json:"operation_id"`
-	OutRequestNo string `json:"out_request_no"`
-	Action       string `json:"action"`
+	AuthNo     string `json:"auth_no"`
+	OutOrderNo string `json:"out_order_no"`
+	Action     string `json:"action"`
 }
 
 // Reverse implements app.PaymentChannel: alipay.trade.cancel (closes an

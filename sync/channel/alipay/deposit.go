@@ -21,8 +21,6 @@ type unfreezeBiz struct {
 type unfreezeResp struct {
 	common
 	AuthNo       string `json:"auth_no"`
-	OutOrderNo   string `json:"out_order_no"`
-	OperationID  string `json:"operation_id"`
 	OutRequestNo string `json:"out_request_no"`
 	Amount       string `json:"amount"`
 	Status       string `json:"status"`

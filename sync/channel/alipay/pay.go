@@ -33,11 +33,10 @@ type payBiz struct {
 
 type payResp struct {
 	common
-	TradeNo      string `json:"trade_no"`
-	OutTradeNo   string `json:"out_trade_no"`
-	TotalAmount  string `json:"total_amount"`
-	GmtPayment   string `json:"gmt_payment"`
-	BuyerLogonID string `json:"buyer_logon_id"`
+	TradeNo     string `json:"trade_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+	TotalAmount string `json:"total_amount"`
+	GmtPayment  string `json:"gmt_payment"`
 }
 
 type freezeBiz struct {
@@ -52,13 +51,11 @@ type freezeBiz struct {
 
 type freezeResp struct {
 	common
-	AuthNo       string `json:"auth_no"`
-	OutOrderNo   string `json:"out_order_no"`
-	OperationID  string `json:"operation_id"`
-	OutRequestNo string `json:"out_request_no"`
-	Amount       string `json:"amount"`
-	Status       string `json:"status"`
-	GmtTrans     string `json:"gmt_trans"`
+	AuthNo     string `json:"auth_no"`
+	OutOrderNo string `json:"out_order_no"`
+	Amount     string `json:"amount"`
+	Status     string `json:"status"`
+	GmtTrans   string `json:"gmt_trans"`
 }
 
 // Pay implements app.PaymentChannel: alipay.trade.pay with scene=bar_code,

@@ -32,19 +32,20 @@ type authDetailBiz struct {
 	OutRequestNo string `json:"out_request_no,omitempty"`
 }
 
+// The answer types declare only the members the client reads: a member it
+// does not read cannot make a signed answer unreadable (MALFORMED) by
+// coming as another JSON type than expected.
+
 type authDetailResp struct {
 	common
-	AuthNo         string `json:"auth_no"`
-	OutOrderNo     string `json:"out_order_no"`
-	OrderStatus    string `json:"order_status"`
-	OperationID    string `json:"operation_id"`
-	OutRequestNo   string `json:"out_request_no"`
-	OperationType  string `json:"operation_type"`
-	Amount         string `json:"amount"`
-	Status         string `json:"status"`
-	GmtTrans       string `json:"gmt_trans"`
-	RestAmount     string `json:"rest_amount"`
-	TotalPayAmount string `json:"total_pay_amount"`
+	AuthNo        string `json:"auth_no"`
+	OutOrderNo    string `json:"out_order_no"`
+	OrderStatus   string `json:"order_status"`
+	OutRequestNo  string `json:"out_request_no"`
+	OperationType string `json:"operation_type"`
+	Amount        string `json:"amount"`
+	Status        string `json:"status"`
+	GmtTrans      string `json:"gmt_trans"`
 }
 
 // Query implements app.PaymentChannel: alipay.trade.query, or for a

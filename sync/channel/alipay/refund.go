@@ -25,11 +25,13 @@ type refundBiz struct {
 
 type refundResp struct {
 	common
-	TradeNo      string `json:"trade_no"`
-	OutTradeNo   string `json:"out_trade_no"`
-	FundChange   string `json:"fund_change"`
-	RefundFee    string `json:"refund_fee"`     // all refunds of the trade so far
-	SendBackFee  string `json:"send_back_fee"`  // what this refund returned (asked for with query_options)
+	TradeNo    string `json:"trade_no"`
+	OutTradeNo string `json:"out_trade_no"`
+	FundChange string `json:"fund_change"`
+	// SendBackFee is what this refund returned (asked for with
+	// query_options); refund_fee, not read, counts every refund of the
+	// trade so far.
+	SendBackFee  string `json:"send_back_fee"`
 	GmtRefundPay string `json:"gmt_refund_pay"` // when the money went back
 }
 
