@@ -1478,3 +1478,27 @@ func TestForeignNumber_RememberedOnlyFromAuthenticatedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A member the client does not read (log_id, trade_type, cash_fee, ...) may
+// come as another JSON type than the pages show without making an
+// authenticated answer unreadable.
+func TestAnswers_UnreadMembersOfAnotherType(t *testing.T) {
+	f := newFake(t)
+	cl, _ := newClient(t, f, nil)
+	f.mu.Lock()
+	f.raw = func(api string, q map[string]any) string {
+		m := order(q, "wxpay_order_content_ext", 2)
+		oc := m["order_content"].(map[string]any)
+		oc["trade_type"], oc["cash_fee"], oc["fee_type"], oc["body"], oc["last_update_time"] = "1", "1250", 156, 7, "2026-11-21"
+		m["nonce_str"] = "x"
+		rc := map[string]any{"status": 0, "description": "", "log_id": "18654852", "internal_status": 0, api: m}
+		content, _ := json.Marshal(rc)
+		b, _ := json.Marshal(map[string]any{"response_content": string(content),
+			"authen_info": map[string]any{"a": map[string]any{"authen_type": 1, "authen_code": AuthenCode(testKey, content)}}})
+		return string(b)
+	}
+	f.mu.Unlock()
+	res, err := cl.Pay(context.Background(), payReq(app.WalletWeChat, wxCode))
+	require.NoError(t, err)
+	assert.Equal(t, app.OutcomeSuccess, res.Outcome, "%+v", res)
+}
