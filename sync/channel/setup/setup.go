@@ -5,7 +5,10 @@
 package setup
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"cashier/app"
 	"cashier/sync/channel"
@@ -76,18 +79,15 @@ func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
 	}
 	pick(app.WalletWeChat, app.ChannelWeChat, app.ChannelCloudPay)
 	pick(app.WalletAlipay, app.ChannelAlipay, app.ChannelCloudPay)
+	if field, err := checkRoutes(s.Routes, func(n app.ChannelName) bool { return byName[n] != nil }); err != nil {
+		return nil, &SettingError{Field: field, Err: err}
+	}
 	for w, n := range s.Routes {
 		if n == "" {
 			delete(routes, w)
-			continue
+		} else {
+			routes[w] = n
 		}
-		if _, ok := byName[n]; !ok {
-			return nil, &SettingError{Field: "routes." + string(w), Err: fmt.Errorf("routed to %s, which is not configured", n)}
-		}
-		if !serves(n, w) {
-			return nil, &SettingError{Field: "routes." + string(w), Err: fmt.Errorf("channel %s cannot serve the %s wallet", n, w)}
-		}
-		routes[w] = n
 	}
 	r := channel.NewChannels()
 	for w, n := range routes {
@@ -97,6 +97,30 @@ func Build(s Settings, clock app.Clock) (*channel.Channels, error) {
 		r.MarkSandbox(n, s.Sandbox)
 	}
 	return r, nil
+}
+
+// checkRoutes checks routes, in wallet order, against the configured
+// channels: a known wallet, routed to "" (taken off) or to a configured
+// channel that can serve it. It returns the field ("routes.<wallet>") and
+// the reason of the first problem. channels.json (File.check) and Build
+// both use it.
+func checkRoutes(routes map[app.Wallet]app.ChannelName, configured func(app.ChannelName) bool) (string, error) {
+	for _, w := range slices.Sorted(maps.Keys(routes)) {
+		n, field := routes[w], "routes."+string(w)
+		switch w {
+		case app.WalletWeChat, app.WalletAlipay, app.WalletUnionPay, app.WalletMember:
+		default:
+			return field, errors.New("unknown wallet")
+		}
+		switch {
+		case n == "":
+		case !configured(n):
+			return field, fmt.Errorf("routed to %q, which is not configured", n)
+		case !serves(n, w):
+			return field, fmt.Errorf("channel %q cannot serve the %s wallet", n, w)
+		}
+	}
+	return "", nil
 }
 
 func serves(n app.ChannelName, w app.Wallet) bool {
