@@ -11,7 +11,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"strings"
-	"time"
 )
 
 // Alipay's public-key certificate mode (公钥证书模式). The open platform
@@ -108,43 +107,21 @@ func newAlipayRoot() (*authority, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
+	return newCA(key, &x509.Certificate{
 		Subject: pkix.Name{CommonName: "poscashier SANDBOX Alipay Root R1", OrganizationalUnit: []string{"Certification Authority"},
 			Organization: []string{"poscashier SANDBOX"}, Country: []string{"CN"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(20, 0, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		SignatureAlgorithm:    x509.SHA256WithRSA,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, _ := x509.ParseCertificate(der)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	ca := &authority{cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-	return ca, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
+		KeyUsage:           x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		SignatureAlgorithm: x509.SHA256WithRSA,
+	})
 }
 
 // alipayCert issues a public-key certificate (an app's, or the gateway's
 // "Alipay public-key certificate") for an RSA key.
 func (a *authority) alipayCert(cn, ou string, pub *rsa.PublicKey) ([]byte, error) {
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: cn, OrganizationalUnit: []string{ou}, Organization: []string{"poscashier SANDBOX"}, Country: []string{"CN"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(5, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageKeyEncipherment,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, pub, a.key)
+	der, err := a.issue(&x509.Certificate{
+		Subject:  pkix.Name{CommonName: cn, OrganizationalUnit: []string{ou}, Organization: []string{"poscashier SANDBOX"}, Country: []string{"CN"}},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageKeyEncipherment,
+	}, 5, pub)
 	if err != nil {
 		return nil, err
 	}

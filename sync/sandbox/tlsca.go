@@ -99,27 +99,44 @@ func newAuthority() (*authority, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return newCA(key, &x509.Certificate{
+		Subject:  pkix.Name{CommonName: "poscashier sandbox CA", Organization: []string{"poscashier SANDBOX"}},
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+	})
+}
+
+// newCA self-signs tmpl (its subject, key usage and signature algorithm)
+// as a certificate authority for key, valid for 20 years from an hour ago,
+// and returns the authority and its key as PKCS#8 PEM. The sandbox's TLS
+// authority and the demo's Alipay root are both made here.
+func newCA(key crypto.Signer, tmpl *x509.Certificate) (*authority, []byte, error) {
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: "poscashier sandbox CA", Organization: []string{"poscashier SANDBOX"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(20, 0, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	tmpl.SerialNumber = randomSerial()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.AddDate(20, 0, 0)
+	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, nil, err
 	}
-	cert, _ := x509.ParseCertificate(der)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, nil, err
 	}
 	ca := &authority{cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 	return ca, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// issue signs tmpl for pub with the authority: a fresh serial number,
+// valid for years from an hour ago (a little clock skew is no failure).
+func (a *authority) issue(tmpl *x509.Certificate, years int, pub crypto.PublicKey) ([]byte, error) {
+	now := time.Now()
+	tmpl.SerialNumber = randomSerial()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.AddDate(years, 0, 0)
+	return x509.CreateCertificate(rand.Reader, tmpl, a.cert, pub, a.key)
 }
 
 func randomSerial() *big.Int {
@@ -137,16 +154,12 @@ func (a *authority) serverCertificate(hosts []string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: "poscashier sandbox gateway", Organization: []string{"poscashier SANDBOX"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		Subject:     pkix.Name{CommonName: "poscashier sandbox gateway", Organization: []string{"poscashier SANDBOX"}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
@@ -155,7 +168,7 @@ func (a *authority) serverCertificate(hosts []string) (tls.Certificate, error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
+	der, err := a.issue(tmpl, 1, &key.PublicKey)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
@@ -169,16 +182,12 @@ func (a *authority) clientCertificate(mchID string) (certPEM, keyPEM []byte, cer
 	if err != nil {
 		return
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: mchID, OrganizationalUnit: []string{"poscashier SANDBOX merchant"}, Organization: []string{"poscashier SANDBOX"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(5, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		Subject:     pkix.Name{CommonName: mchID, OrganizationalUnit: []string{"poscashier SANDBOX merchant"}, Organization: []string{"poscashier SANDBOX"}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
+	der, err := a.issue(tmpl, 5, &key.PublicKey)
 	if err != nil {
 		return
 	}
