@@ -292,6 +292,9 @@ func (f File) check(path string) error {
 	if f.WeChat == nil && f.Alipay == nil && f.CloudPay == nil {
 		return fileErr(path, "wechat|alipay|cloudpay", "no channel configured")
 	}
+	if len(f.OrderPrefix) > app.MaxOrderPrefixLen {
+		return fileErr(path, "order_prefix", fmt.Sprintf("longer than %d characters: order numbers would pass 32", app.MaxOrderPrefixLen))
+	}
 	need := func(prefix string, fields map[string]string) error {
 		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			if strings.TrimSpace(fields[name]) == "" {
@@ -343,6 +346,9 @@ func (f File) check(path string) error {
 		}
 		if err := checkURL(path, "cloudpay.base_url", c.BaseURL); err != nil {
 			return err
+		}
+		if len(c.CashierID) > app.MaxOrderPrefixLen {
+			return fileErr(path, "cloudpay.cashier_id", fmt.Sprintf("longer than %d characters: order numbers would pass 32", app.MaxOrderPrefixLen))
 		}
 		if err := f.checkHTTP(path, "cloudpay", c.HTTPFile); err != nil {
 			return err

@@ -96,6 +96,8 @@ func TestLoadFile_Strict(t *testing.T) {
 		{"key_pem without cert_pem", `{"wechat":{` + wx + `,"key_pem":"` + secret + `"}}`, "wechat.cert_pem"},
 		{"cert_file without key_file", `{"wechat":{` + wx + `,"cert_file":"/etc/pos/apiclient_cert.pem"}}`, "wechat.key_file"},
 		{"two kinds of certificate", `{"wechat":{` + wx + `,"cert_file":"a","key_file":"b","p12_file":"c"}}`, "wechat.p12_file"},
+		{"a cashier id too long for 32-character numbers", `{"cloudpay":{"out_mch_id":"a","out_sub_mch_id":"b","out_shop_id":"c","cashier_id":"sz01abcdefg","authen_key":"` + secret + `"}}`, "cloudpay.cashier_id"},
+		{"an order prefix too long", `{"order_prefix":"ABCDEFGHIJK","wechat":{` + wx + `}}`, "order_prefix"},
 		{"a bad sign_type", `{"wechat":{` + wx + `,"sign_type":"SHA1"}}`, "wechat.sign_type"},
 		{"a bad base_url", `{"wechat":{` + wx + `,"base_url":"https://user:` + secret + `@api.mch.weixin.qq.com"}}`, "wechat.base_url"},
 		{"a bad gateway_url", `{"alipay":{"app_id":"1","private_key":"` + secret + `","alipay_public_key":"k","gateway_url":"openapi.alipay.com"}}`, "alipay.gateway_url"},
