@@ -79,7 +79,7 @@ func (f statusFeed) Statuses() []devices.Status {
 	if d.emu != nil {
 		name += i18n.T("devices.simulated")
 	}
-	out := []devices.Status{{Name: name, Kind: "printer", State: string(pe.State), Message: deviceWhy(pe.Err, "")}}
+	out := []devices.Status{{Name: name, Kind: "printer", State: string(pe.State), StateName: devicemsg.State(pe.State), Message: deviceWhy(pe.Err, "")}}
 	for _, st := range d.registry.States() {
 		n := st.Device
 		switch st.Device {
@@ -96,7 +96,8 @@ func (f statusFeed) Statuses() []devices.Status {
 				n += i18n.T("devices.simulated")
 			}
 		}
-		out = append(out, devices.Status{Name: n, Kind: st.Device, State: string(st.State), Message: deviceWhy(st.Err, st.Port)})
+		out = append(out, devices.Status{Name: n, Kind: st.Device, State: string(st.State), StateName: devicemsg.State(st.State),
+			Message: deviceWhy(st.Err, st.Port)})
 	}
 	return out
 }
@@ -128,7 +129,7 @@ func (q queueView) Jobs(ctx context.Context) ([]devices.Job, error) {
 	out := make([]devices.Job, 0, len(js))
 	for _, j := range js {
 		out = append(out, devices.Job{ID: j.ID, Kind: j.Kind, Ref: j.Ref, State: string(j.State),
-			Attempts: j.Attempts, Error: i18n.M(app.Message{Code: j.LastError}), Created: j.CreatedAt})
+			Attempts: j.Attempts, Error: i18n.M(app.Message{Code: j.LastError})})
 	}
 	return out, err
 }

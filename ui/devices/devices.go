@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"cashier/app"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
 )
@@ -35,10 +36,11 @@ type Utterance struct {
 
 // Status is one configured device's state as the app sees it.
 type Status struct {
-	Name    string
-	Kind    string // printer, speaker, scanner, lock
-	State   string
-	Message string
+	Name      string
+	Kind      string      // printer, speaker, scanner, locks: which device (the screen shows Name)
+	State     string      // the state as the driver reports it (hardware.DeviceState)
+	StateName app.Message // its name, translated when shown
+	Message   string      // what explains it, in the person's language
 }
 
 // Job is one print-queue entry.
@@ -47,9 +49,8 @@ type Job struct {
 	Kind     string
 	Ref      string
 	State    string
-	Attempts int
+	Attempts int // sends started
 	Error    string
-	Created  time.Time
 }
 
 // Door is one cabinet door's lock.
@@ -113,28 +114,78 @@ type Deps struct {
 
 // View is the workspace.
 type View struct {
-	deps      Deps
-	mu        sync.Mutex
-	receipts  []Receipt
-	spoken    []Utterance
-	jobs      []Job
-	statuses  []Status
-	Paper     *canvas.Image
-	PaperText *widget.Label
-	Spoken    *widget.List
-	JobList   *widget.List
-	Status    *widget.Label
-	Message   *widget.Label
-	DoorGrid  *fyne.Container
-	DoorMsg   *widget.Label
-	selected  int64
-	cancel    []func()
-	content   fyne.CanvasObject
+	deps       Deps
+	mu         sync.Mutex
+	receipts   []Receipt
+	spoken     []Utterance
+	jobs       []Job
+	Paper      *canvas.Image
+	PaperText  *widget.Label
+	Spoken     *widget.List
+	JobList    *widget.List
+	Status     *widget.Label
+	Message    *widget.Label
+	Reprint    *widget.Button // disabled when there is no print queue
+	DoorGrid   *fyne.Container
+	DoorMsg    *widget.Label
+	CloseDoors *widget.Button // the simulated cabinet only
+	selected   int64
+	opening    map[[2]int]bool // doors whose open is under way
+	cancel     []func()
+	content    fyne.CanvasObject
+	loads      serial // Refresh
+	doorLoads  serial // refreshDoors
+	// run does device and database work off the UI goroutine, then
+	// applies its result on it (async.Run; tests step it by hand).
+	run func(work, apply func())
+}
+
+// serial runs one load at a time and makes the last one asked for the
+// last one shown: a request while a load runs is remembered (once) and
+// run when it ends. Results never land out of order, and a burst of
+// change reports costs two loads, not one each.
+type serial struct {
+	mu          sync.Mutex
+	busy, again bool
+}
+
+// start is true when the caller may load now; otherwise the load is
+// remembered for when the running one ends.
+func (s *serial) start() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy {
+		s.again = true
+		return false
+	}
+	s.busy = true
+	return true
+}
+
+// done ends a load; true means another was asked for meanwhile.
+func (s *serial) done() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = false
+	again := s.again
+	s.again = false
+	return again
 }
 
 // New builds the workspace. Close it (Stop) when leaving to drop the feeds.
 func New(d Deps) *View {
-	v := &View{deps: d, selected: -1}
+	v := newView(d)
+	v.build()
+	return v
+}
+
+func newView(d Deps) *View {
+	return &View{deps: d, selected: -1, opening: map[[2]int]bool{}, run: async.Run}
+}
+
+// build makes the widgets and subscribes to the feeds.
+func (v *View) build() {
+	d := v.deps
 	v.Paper = canvas.NewImageFromImage(nil)
 	v.Paper.FillMode = canvas.ImageFillContain
 	v.Paper.SetMinSize(fyne.NewSize(300, 420))
@@ -158,11 +209,7 @@ func New(d Deps) *View {
 			v.mu.Lock()
 			j := v.jobs[i]
 			v.mu.Unlock()
-			line := fmt.Sprintf("#%d %s %s  %s", j.ID, jobKind(j.Kind), j.Ref, jobState(j.State))
-			if j.Error != "" && j.State != "printed" {
-				line += "  " + j.Error
-			}
-			o.(*widget.Label).SetText(line)
+			o.(*widget.Label).SetText(jobLine(j))
 		})
 	v.JobList.OnSelected = func(i widget.ListItemID) {
 		v.mu.Lock()
@@ -171,7 +218,10 @@ func New(d Deps) *View {
 		}
 		v.mu.Unlock()
 	}
-	reprint := widget.NewButtonWithIcon(i18n.T("devices.reprint"), theme.DocumentPrintIcon(), v.reprint)
+	v.Reprint = widget.NewButtonWithIcon(i18n.T("devices.reprint"), theme.DocumentPrintIcon(), v.reprint)
+	if d.Queue == nil {
+		v.Reprint.Disable()
+	}
 	refresh := widget.NewButtonWithIcon(i18n.T("devices.refresh"), theme.ViewRefreshIcon(), v.Refresh)
 
 	var faults []fyne.CanvasObject
@@ -184,7 +234,7 @@ func New(d Deps) *View {
 		container.NewBorder(container.NewHBox(faults...), nil, nil, nil, container.NewVScroll(container.NewVBox(v.Paper, v.PaperText))))
 	speakerCard := widget.NewCard(i18n.T("devices.speaker"), "", v.Spoken)
 	queueCard := widget.NewCard(i18n.T("devices.queue"), "",
-		container.NewBorder(nil, container.NewHBox(reprint, refresh, v.Message), nil, nil, v.JobList))
+		container.NewBorder(nil, container.NewHBox(v.Reprint, refresh, v.Message), nil, nil, v.JobList))
 	statusCard := widget.NewCard(i18n.T("devices.status"), "", v.Status)
 
 	lower := fyne.CanvasObject(speakerCard)
@@ -193,7 +243,9 @@ func New(d Deps) *View {
 		v.DoorMsg = widget.NewLabel("")
 		tools := container.NewHBox(v.DoorMsg)
 		if d.SimCabinet != nil {
-			tools.Add(widget.NewButton(i18n.T("devices.doors.close"), func() { d.SimCabinet.CloseDoors(); v.refreshDoors() }))
+			// Closing writes door reports onto the simulated line: off the UI goroutine.
+			v.CloseDoors = widget.NewButton(i18n.T("devices.doors.close"), func() { v.run(d.SimCabinet.CloseDoors, v.refreshDoors) })
+			tools.Add(v.CloseDoors)
 		}
 		doorCard := widget.NewCard(i18n.T("devices.doors"), i18n.T("devices.doors.sub"),
 			container.NewBorder(nil, tools, nil, nil, container.NewVScroll(v.DoorGrid)))
@@ -221,13 +273,20 @@ func New(d Deps) *View {
 		v.cancel = append(v.cancel, d.Status.SubscribeStatus(func() { fyne.Do(v.Refresh) }))
 	}
 	if d.Speaker != nil {
+		// Subscribe first so that nothing said meanwhile is lost; what both
+		// the feed and the list hold is shown once.
 		v.cancel = append(v.cancel, d.Speaker.SubscribeSpoken(func(u Utterance) {
-			fyne.Do(func() { v.mu.Lock(); v.spoken = append(v.spoken, u); v.mu.Unlock(); v.Spoken.Refresh() })
+			fyne.Do(func() {
+				if v.addSpoken(u) {
+					v.Spoken.Refresh()
+				}
+			})
 		}))
-		v.spoken = d.Speaker.Spoken()
+		for _, u := range d.Speaker.Spoken() {
+			v.addSpoken(u)
+		}
 	}
 	v.Refresh()
-	return v
 }
 
 // Content is the workspace's root.
@@ -239,6 +298,23 @@ func (v *View) Stop() {
 		c()
 	}
 	v.cancel = nil
+}
+
+// addSpoken puts u in time order unless it is there already (the same time
+// and text); false if it was.
+func (v *View) addSpoken(u Utterance) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	i := len(v.spoken)
+	for ; i > 0 && !v.spoken[i-1].At.Before(u.At); i-- {
+		if v.spoken[i-1].At.Equal(u.At) && v.spoken[i-1].Text == u.Text {
+			return false
+		}
+	}
+	v.spoken = append(v.spoken, Utterance{})
+	copy(v.spoken[i+1:], v.spoken[i:])
+	v.spoken[i] = u
+	return true
 }
 
 func (v *View) addReceipt(r Receipt) {
@@ -256,12 +332,16 @@ func (v *View) LastReceipt() (Receipt, bool) {
 	return v.receipts[len(v.receipts)-1], true
 }
 
-// Refresh reloads the queue and device states off the UI goroutine.
+// Refresh reloads the queue and device states off the UI goroutine (one
+// load at a time; see serial).
 func (v *View) Refresh() {
+	if !v.loads.start() {
+		return
+	}
 	var jobs []Job
 	var sts []Status
 	var err error
-	async.Run(func() {
+	v.run(func() {
 		if v.deps.Queue != nil {
 			jobs, err = v.deps.Queue.Jobs(context.Background())
 		}
@@ -273,7 +353,6 @@ func (v *View) Refresh() {
 		if err == nil {
 			v.jobs = jobs
 		}
-		v.statuses = sts
 		v.mu.Unlock()
 		if err != nil {
 			v.Message.SetText(i18n.Err(err))
@@ -281,43 +360,70 @@ func (v *View) Refresh() {
 		v.JobList.Refresh()
 		text := ""
 		for _, s := range sts {
-			text += i18n.T("devices.status.line", "Name", s.Name, "State", stateName(s.State), "Detail", s.Message) + "\n"
+			text += i18n.T("devices.status.line", "Name", s.Name, "State", i18n.M(s.StateName), "Detail", s.Message) + "\n"
 		}
 		if text == "" {
 			text = i18n.T("devices.none")
 		}
 		v.Status.SetText(text)
+		if v.loads.done() {
+			v.Refresh()
+		}
 	})
 }
 
+// refreshDoors reads the doors off the UI goroutine (one scan at a time;
+// see serial).
 func (v *View) refreshDoors() {
+	if !v.doorLoads.start() {
+		return
+	}
 	var doors []Door
 	var err error
-	async.Run(func() { doors, err = v.deps.Cabinet.Doors(context.Background()) }, func() {
-		if err != nil {
-			v.DoorMsg.SetText(i18n.Err(err))
-			return
-		}
-		v.DoorGrid.RemoveAll()
-		for _, d := range doors {
-			d := d
-			label := i18n.T("devices.door", "N", d.Lock) + " " + i18n.T("devices.door.closed")
-			if d.Open {
-				label = i18n.T("devices.door", "N", d.Lock) + " " + i18n.T("devices.door.open")
-			}
-			b := widget.NewButton(label, func() { v.openDoor(d.Board, d.Lock) })
-			if d.Open {
-				b.Importance = widget.WarningImportance
-			}
-			v.DoorGrid.Add(b)
+	v.run(func() { doors, err = v.deps.Cabinet.Doors(context.Background()) }, func() {
+		v.showDoors(doors, err)
+		if v.doorLoads.done() {
+			v.refreshDoors()
 		}
 	})
 }
 
+func (v *View) showDoors(doors []Door, err error) {
+	if err != nil {
+		v.DoorMsg.SetText(i18n.Err(err))
+		return
+	}
+	v.DoorGrid.RemoveAll()
+	for _, d := range doors {
+		label := i18n.T("devices.door", "N", d.Lock) + " " + i18n.T("devices.door.closed")
+		if d.Open {
+			label = i18n.T("devices.door", "N", d.Lock) + " " + i18n.T("devices.door.open")
+		}
+		b := widget.NewButton(label, func() { v.openDoor(d.Board, d.Lock) })
+		if d.Open {
+			b.Importance = widget.WarningImportance
+		}
+		v.DoorGrid.Add(b)
+	}
+}
+
+// openDoor opens a door off the UI goroutine. A tap on a door whose open
+// is still under way is ignored: a second pulse is not what was asked for.
 func (v *View) openDoor(board, lock int) {
+	door := [2]int{board, lock}
+	v.mu.Lock()
+	if v.opening[door] {
+		v.mu.Unlock()
+		return
+	}
+	v.opening[door] = true
+	v.mu.Unlock()
 	var err error
 	v.DoorMsg.SetText(i18n.T("devices.door.opening"))
-	async.Run(func() { err = v.deps.Cabinet.OpenDoor(context.Background(), board, lock) }, func() {
+	v.run(func() { err = v.deps.Cabinet.OpenDoor(context.Background(), board, lock) }, func() {
+		v.mu.Lock()
+		delete(v.opening, door)
+		v.mu.Unlock()
 		if err != nil {
 			v.DoorMsg.SetText(i18n.Err(err))
 		} else {
@@ -328,6 +434,9 @@ func (v *View) openDoor(board, lock int) {
 }
 
 func (v *View) reprint() {
+	if v.deps.Queue == nil {
+		return // the button is disabled
+	}
 	v.mu.Lock()
 	id := v.selected
 	v.mu.Unlock()
@@ -336,10 +445,7 @@ func (v *View) reprint() {
 		return
 	}
 	var err error
-	if v.deps.Queue == nil {
-		return
-	}
-	async.Run(func() { err = v.deps.Queue.Reprint(context.Background(), id) }, func() {
+	v.run(func() { err = v.deps.Queue.Reprint(context.Background(), id) }, func() {
 		if err != nil {
 			v.Message.SetText(i18n.Err(err))
 			return
@@ -349,26 +455,17 @@ func (v *View) reprint() {
 	})
 }
 
-func stateName(s string) string {
-	switch s {
-	case "ready":
-		return i18n.T("devices.state.ready")
-	case "busy":
-		return i18n.T("devices.state.busy")
-	case "paper_out":
-		return i18n.T("devices.state.paperout")
-	case "paper_near_end":
-		return i18n.T("devices.state.nearend")
-	case "cover_open":
-		return i18n.T("devices.state.cover")
-	case "offline":
-		return i18n.T("devices.state.offline")
-	case "disconnected":
-		return i18n.T("devices.state.disconnected")
-	case "connecting":
-		return i18n.T("devices.state.connecting")
+// jobLine is one line of the print queue. A job sent before and not
+// printed says how often it was tried.
+func jobLine(j Job) string {
+	line := fmt.Sprintf("#%d %s %s  %s", j.ID, jobKind(j.Kind), j.Ref, jobState(j.State))
+	if j.Attempts > 0 && (j.State == "queued" || j.State == "failed") {
+		line += " " + i18n.T("devices.job.attempts", "N", j.Attempts)
 	}
-	return s
+	if j.Error != "" && j.State != "printed" {
+		line += "  " + j.Error
+	}
+	return line
 }
 
 func jobState(s string) string {

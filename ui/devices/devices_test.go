@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/require"
 
+	"cashier/app"
 	"cashier/ui/async"
 )
 
@@ -31,7 +33,8 @@ func TestDevices_ShowsReceiptsSpeechStatesAndReprints(t *testing.T) {
 	r, ok := v.LastReceipt()
 	require.True(t, ok)
 	require.Equal(t, "好邻居便利店", r.Text)
-	require.Contains(t, v.Status.Text, "缺纸")
+	require.Contains(t, v.Status.Text, "小票打印机：缺纸  打印机缺纸，请装纸")
+	require.Contains(t, v.Status.Text, "锁控板：故障", "every state has its name, error too")
 	require.Equal(t, 1, v.Spoken.Length())
 	require.Equal(t, 1, v.JobList.Length())
 
@@ -82,7 +85,8 @@ func (fakeSpeaker) SubscribeSpoken(func(Utterance)) func() { return func() {} }
 type fakeStatus struct{}
 
 func (fakeStatus) Statuses() []Status {
-	return []Status{{Name: "小票打印机", State: "paper_out", Message: "缺纸"}}
+	return []Status{{Name: "小票打印机", State: "paper_out", StateName: app.Msg("devices.state.paperout"), Message: "打印机缺纸，请装纸"},
+		{Name: "锁控板", State: "error", StateName: app.Msg("devices.state.error"), Message: "/dev/ttyUSB1"}}
 }
 func (fakeStatus) SubscribeStatus(func()) func() { return func() {} }
 
@@ -100,3 +104,143 @@ func (c *fakeCabinet) Doors(context.Context) ([]Door, error) {
 }
 func (c *fakeCabinet) OpenDoor(_ context.Context, b, l int) error { c.open[l] = true; return nil }
 func (c *fakeCabinet) SubscribeDoors(func()) func()               { return func() {} }
+
+// Without a print queue there is nothing to reprint: the button is off.
+func TestDevices_ReprintNeedsAQueue(t *testing.T) {
+	async.Synchronous = true
+	test.NewTempApp(t)
+	v := New(Deps{Status: fakeStatus{}})
+	require.True(t, v.Reprint.Disabled())
+	v = New(Deps{Status: fakeStatus{}, Queue: &fakeQueue{}})
+	require.False(t, v.Reprint.Disabled())
+}
+
+// An utterance the feed delivers after the list was read (it was said
+// between the subscription and the reading) is shown once, and the list
+// stays in time order, newest first.
+func TestDevices_SpeechShownOnceInOrder(t *testing.T) {
+	async.Synchronous = true
+	test.NewTempApp(t)
+	t0 := time.Date(2026, 1, 16, 9, 30, 0, 0, time.Local)
+	said := Utterance{At: t0, Text: "收款12.50元"}
+	spk := &feedSpeaker{spoken: []Utterance{said}}
+	v := New(Deps{Speaker: spk})
+	require.Equal(t, 1, v.Spoken.Length())
+	spk.fn(said)
+	require.Equal(t, 1, v.Spoken.Length(), "already on the list")
+	spk.fn(Utterance{At: t0.Add(-time.Second), Text: "退款3.00元"})
+	spk.fn(Utterance{At: t0.Add(time.Second), Text: "押金200.00元"})
+	require.Equal(t, 3, v.Spoken.Length())
+	var texts []string
+	for _, u := range v.spoken {
+		texts = append(texts, u.Text)
+	}
+	require.Equal(t, []string{"退款3.00元", "收款12.50元", "押金200.00元"}, texts)
+}
+
+// A job sent before and not printed says how often it was tried.
+func TestDevices_JobLineSaysAttempts(t *testing.T) {
+	test.NewTempApp(t)
+	line := jobLine(Job{ID: 7, Kind: "sale", Ref: "SZ1", State: "failed", Attempts: 5, Error: "多次尝试仍未打印成功"})
+	require.Contains(t, line, "已尝试 5 次")
+	require.NotContains(t, jobLine(Job{ID: 8, Kind: "sale", State: "printed", Attempts: 1}), "尝试")
+	require.NotContains(t, jobLine(Job{ID: 9, Kind: "sale", State: "queued"}), "尝试")
+}
+
+// Closing the simulated doors writes onto the lock line: the tap only
+// starts the work, which runs off the UI goroutine. Door scans asked for
+// while one runs (a report for every door closed) become one more scan
+// after it, so results land in order and the newest state is shown. A
+// second tap on a door being opened is not a second pulse.
+func TestDevices_DoorIOOffTheUIGoroutineAndScansInOrder(t *testing.T) {
+	test.NewTempApp(t)
+	cab := &countingCabinet{}
+	closer := &countingCloser{}
+	v := newView(Deps{Cabinet: cab, SimCabinet: closer})
+	var jobs steps
+	v.run = jobs.add
+	v.build()
+	require.Zero(t, cab.scans, "nothing runs on the UI goroutine")
+	queued := len(jobs.queue)
+	v.refreshDoors() // door reports while the first scan runs
+	v.refreshDoors()
+	v.refreshDoors()
+	require.Len(t, jobs.queue, queued, "no scan beside the running one")
+	jobs.runAll(t)
+	require.Equal(t, 2, cab.scans, "the first scan, and one more for everything asked meanwhile")
+
+	test.Tap(v.CloseDoors)
+	require.Zero(t, closer.calls, "the tap returns before the doors are closed")
+	jobs.runAll(t)
+	require.Equal(t, 1, closer.calls)
+	require.Equal(t, 3, cab.scans, "a scan after the doors closed")
+	require.NotContains(t, v.doorText(), "开")
+
+	cab.open = true // the newest state is what the last scan shows
+	v.refreshDoors()
+	jobs.runAll(t)
+	require.Contains(t, v.doorText(), "开")
+
+	b := v.DoorGrid.Objects[0].(*widget.Button)
+	test.Tap(b)
+	test.Tap(b)
+	jobs.runAll(t)
+	require.Equal(t, 1, cab.opens, "one pulse for two taps")
+	require.Contains(t, v.DoorMsg.Text, "1号门已打开")
+	test.Tap(v.DoorGrid.Objects[0].(*widget.Button))
+	jobs.runAll(t)
+	require.Equal(t, 2, cab.opens, "once it is done, a tap opens again")
+}
+
+// steps stands in for async.Run: the test runs the work and applies its
+// result when it chooses, in order, all on its own goroutine.
+type steps struct{ queue [][2]func() }
+
+func (s *steps) add(work, apply func()) { s.queue = append(s.queue, [2]func(){work, apply}) }
+
+func (s *steps) runAll(t *testing.T) {
+	t.Helper()
+	for i := 0; len(s.queue) > 0; i++ {
+		require.Less(t, i, 100, "the work never settles")
+		j := s.queue[0]
+		s.queue = s.queue[1:]
+		j[0]()
+		j[1]()
+	}
+}
+
+type countingCabinet struct {
+	scans, opens int
+	open         bool
+}
+
+func (c *countingCabinet) Doors(context.Context) ([]Door, error) {
+	c.scans++
+	return []Door{{Board: 1, Lock: 1, Open: c.open}}, nil
+}
+func (c *countingCabinet) OpenDoor(context.Context, int, int) error { c.opens++; return nil }
+func (c *countingCabinet) SubscribeDoors(func()) func()             { return func() {} }
+
+type countingCloser struct{ calls int }
+
+func (c *countingCloser) CloseDoors() { c.calls++ }
+
+type feedSpeaker struct {
+	spoken []Utterance
+	fn     func(Utterance)
+}
+
+func (s *feedSpeaker) Spoken() []Utterance { return s.spoken }
+func (s *feedSpeaker) SubscribeSpoken(fn func(Utterance)) func() {
+	s.fn = fn
+	return func() {}
+}
+
+// doorText is what the door buttons say.
+func (v *View) doorText() string {
+	var b strings.Builder
+	for _, o := range v.DoorGrid.Objects {
+		b.WriteString(o.(*widget.Button).Text)
+	}
+	return b.String()
+}
