@@ -6,26 +6,31 @@ import (
 	"sort"
 
 	"cashier/app"
+	"cashier/hardware/lockboard"
 	"cashier/hardware/transport"
 	"cashier/localdb"
 	"cashier/ui/i18n"
 )
 
 // configKeys are the settings an installer may set from the command line:
-// the translation key of their help and a check for each value.
+// the translation key of their help and a check for each value. The device
+// settings are checked by the parsers the devices start with. with checks
+// a value against the stored settings it depends on (lock.boards and
+// lock.protocol go together); get reads them.
 var configKeys = map[string]struct {
 	help  string
-	check func(string) error
+	check func(v string) error
+	with  func(v string, get func(key string) (string, error)) error
 }{
-	SettingPrinterPort:      {i18n.Key("cli.config.printer_port"), checkSpec},
-	SettingPrinterWidth:     {i18n.Key("cli.config.printer_width"), oneOf("58", "80")},
-	SettingSpeakerPort:      {i18n.Key("cli.config.speaker_port"), checkSpec},
-	SettingSpeakerModule:    {i18n.Key("cli.config.speaker_module"), oneOf("syn6288", "xfs5152")},
-	SettingScannerPort:      {i18n.Key("cli.config.scanner_port"), checkSpec},
-	SettingLockPort:         {i18n.Key("cli.config.lock_port"), checkSpec},
-	SettingLockProtocol:     {i18n.Key("cli.config.lock_protocol"), oneOf("xor", "kerong")},
-	SettingLockBoards:       {i18n.Key("cli.config.lock_boards"), func(v string) error { _, err := parseBoards(v); return err }},
-	localdb.SettingLanguage: {i18n.Key("cli.config.language"), oneOf("zh", "en", "system")},
+	SettingPrinterPort:      {help: i18n.Key("cli.config.printer_port"), check: checkSpec},
+	SettingPrinterWidth:     {help: i18n.Key("cli.config.printer_width"), check: allowed(parsePaper, "58", "80")},
+	SettingSpeakerPort:      {help: i18n.Key("cli.config.speaker_port"), check: checkSpec},
+	SettingSpeakerModule:    {help: i18n.Key("cli.config.speaker_module"), check: allowed(parseModule, "syn6288", "xfs5152")},
+	SettingScannerPort:      {help: i18n.Key("cli.config.scanner_port"), check: checkSpec},
+	SettingLockPort:         {help: i18n.Key("cli.config.lock_port"), check: checkSpec},
+	SettingLockProtocol:     {help: i18n.Key("cli.config.lock_protocol"), check: allowed(parseProtocol, "xor", "kerong"), with: boardsSuitProtocol},
+	SettingLockBoards:       {help: i18n.Key("cli.config.lock_boards"), check: checkBoards, with: protocolSuitsBoards},
+	localdb.SettingLanguage: {help: i18n.Key("cli.config.language"), check: oneOf(i18n.Chinese, i18n.English, i18n.System)},
 }
 
 // ErrConfigValue: a value a setting does not take; Allowed lists them.
@@ -39,6 +44,17 @@ func checkSpec(v string) error {
 	return err
 }
 
+// allowed checks a value with the parser the device starts with; a value
+// it refuses is named with the values it takes.
+func allowed[T any](parse func(string) (T, error), opts ...string) func(string) error {
+	return func(v string) error {
+		if _, err := parse(v); err != nil {
+			return ErrConfigValue.With("Allowed", fmt.Sprint(opts))
+		}
+		return nil
+	}
+}
+
 func oneOf(opts ...string) func(string) error {
 	return func(v string) error {
 		for _, o := range opts {
@@ -48,6 +64,47 @@ func oneOf(opts ...string) func(string) error {
 		}
 		return ErrConfigValue.With("Allowed", fmt.Sprint(opts))
 	}
+}
+
+// checkBoards takes boards some protocol can address; which protocol is
+// set up is checked with the stored settings (protocolSuitsBoards).
+func checkBoards(v string) error {
+	_, err := parseBoards(v, lockboard.XOR)
+	if err == nil {
+		return nil
+	}
+	if _, kerr := parseBoards(v, lockboard.Kerong); kerr == nil {
+		return nil
+	}
+	return err
+}
+
+// protocolSuitsBoards takes boards the stored protocol can address.
+func protocolSuitsBoards(v string, get func(string) (string, error)) error {
+	proto, err := get(SettingLockProtocol)
+	if err != nil {
+		return err
+	}
+	p, err := parseProtocol(proto)
+	if err != nil {
+		return err
+	}
+	_, err = parseBoards(v, p)
+	return err
+}
+
+// boardsSuitProtocol takes a protocol that can address the stored boards.
+func boardsSuitProtocol(v string, get func(string) (string, error)) error {
+	p, err := parseProtocol(v)
+	if err != nil {
+		return err
+	}
+	boards, err := get(SettingLockBoards)
+	if err != nil {
+		return err
+	}
+	_, err = parseBoards(boards, p)
+	return err
 }
 
 func sortedConfigKeys() []string {
@@ -77,10 +134,6 @@ func runConfig(e env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	d, err := e.dir()
-	if err != nil {
-		return e.fail("config", err)
-	}
 	ctx := context.Background()
 	switch {
 	case rest[0] == "list" && len(rest) == 1, rest[0] == "get" && len(rest) == 2:
@@ -89,22 +142,26 @@ func runConfig(e env, args []string) int {
 				return e.usageErr(fs, "config", "cli.config.unknown", "Key", rest[1])
 			}
 		}
-		db, err := localdb.OpenExisting(dbPath(d))
-		if err != nil {
-			return e.fail("config", err)
+		// Reading only: beside a running app, without the lock.
+		s, code := e.open(ctx, "config", args, Options{})
+		if s == nil {
+			return code
 		}
-		defer db.Close()
+		defer s.Close()
+		keys := sortedConfigKeys()
 		if rest[0] == "get" {
-			v, err := db.GetSetting(ctx, rest[1], "")
+			keys = rest[1:2]
+		}
+		for _, k := range keys {
+			v, err := s.DB.GetSetting(ctx, k, "")
 			if err != nil {
 				return e.fail("config", err)
 			}
-			fmt.Fprintln(e.stdout, v)
-			return exitOK
-		}
-		for _, k := range sortedConfigKeys() {
-			v, _ := db.GetSetting(ctx, k, "")
-			fmt.Fprintf(e.stdout, "%s=%s\n", k, v)
+			if rest[0] == "get" {
+				fmt.Fprintln(e.stdout, v)
+			} else {
+				fmt.Fprintf(e.stdout, "%s=%s\n", k, v)
+			}
 		}
 		return exitOK
 	case rest[0] == "set" && len(rest) == 3:
@@ -113,20 +170,34 @@ func runConfig(e env, args []string) int {
 		if !ok {
 			return e.usageErr(fs, "config", "cli.config.unknown", "Key", k)
 		}
+		// The value alone first: a bad one touches nothing.
+		e.peekLanguage(ctx)
 		if err := spec.check(v); err != nil {
 			return e.usageErr(nil, "config", "cli.config.unchanged", "Key", k, "Err", err)
 		}
-		lock, err := localdb.LockDir(d, commandLine("config", args))
-		if err != nil {
-			return e.fail("config", err)
+		s, code := e.open(ctx, "config", args, Options{Lock: true})
+		if s == nil {
+			return code
 		}
-		defer lock.Release()
-		db, err := localdb.Open(dbPath(d))
-		if err != nil {
-			return e.fail("config", err)
+		defer s.Close()
+		// Then against the settings it depends on.
+		if spec.with != nil {
+			var readErr error
+			get := func(key string) (string, error) {
+				v, err := s.DB.GetSetting(ctx, key, "")
+				if err != nil && readErr == nil {
+					readErr = err
+				}
+				return v, err
+			}
+			if err := spec.with(v, get); err != nil {
+				if readErr != nil {
+					return e.fail("config", readErr)
+				}
+				return e.usageErr(nil, "config", "cli.config.unchanged", "Key", k, "Err", err)
+			}
 		}
-		defer db.Close()
-		if err := db.SetSetting(ctx, k, v); err != nil {
+		if err := s.DB.SetSetting(ctx, k, v); err != nil {
 			return e.fail("config", err)
 		}
 		e.say("cli.config.set", "Key", k, "Value", v)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -35,11 +33,6 @@ func defaultDataDir() (string, error) {
 	return filepath.Join(home, ".local", "share", appID), nil
 }
 
-// dataDirFlag registers --data-dir on fs.
-func dataDirFlag(fs *flag.FlagSet) *string {
-	return fs.String("data-dir", "", "数据目录 / data folder (default: the per-user data folder)")
-}
-
 func resolveDataDir(flagValue string) (string, error) {
 	if flagValue != "" {
 		return filepath.Abs(flagValue)
@@ -48,9 +41,3 @@ func resolveDataDir(flagValue string) (string, error) {
 }
 
 func dbPath(dir string) string { return filepath.Join(dir, "pos.db") }
-
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"cashier/localdb"
 	"cashier/ui/i18n"
@@ -9,7 +10,9 @@ import (
 
 // runDB is `pos db migrate|check|backup|restore`. migrate and restore
 // change the schema or the file and take the folder's lock; check and
-// backup only read and work beside a running app.
+// backup only read and work beside a running app. They speak the folder's
+// language setting when its database can be read (restore's is the damaged
+// one: it speaks --lang or the default).
 func runDB(e env, args []string) int {
 	fs := e.newFlags("db", "cli.db.usage")
 	out := fs.String("out", "", i18n.T("cli.flag.backup_out"))
@@ -36,18 +39,27 @@ func runDB(e env, args []string) int {
 			return e.fail("db", err)
 		}
 		defer lock.Release()
+		// Migrating is what this command is for: the database is opened
+		// without the composition root, which would migrate it unasked.
 		db, err := localdb.OpenExisting(path)
-		if err != nil {
+		if errors.Is(err, localdb.ErrDBMissing) {
 			// a new folder: create and migrate
 			if db, err = localdb.Open(path); err != nil {
 				return e.fail("db", err)
 			}
-			v, _ := db.Version(ctx)
+			v, err := db.Version(ctx)
 			db.Close()
+			if err != nil {
+				return e.fail("db", err)
+			}
 			e.say("cli.db.created", "Path", path, "Version", v)
 			return exitOK
 		}
+		if err != nil {
+			return e.fail("db", err)
+		}
 		defer db.Close()
+		e.useDBLanguage(ctx, db)
 		res, err := db.Migrate(ctx, localdb.Migrations(), true)
 		if err != nil {
 			return e.fail("db", err)
@@ -62,11 +74,12 @@ func runDB(e env, args []string) int {
 		}
 		return exitOK
 	case "check":
-		db, err := localdb.OpenExisting(path)
-		if err != nil {
-			return e.fail("db", err)
+		s, code := e.open(ctx, "db", args, Options{})
+		if s == nil {
+			return code
 		}
-		defer db.Close()
+		defer s.Close()
+		db := s.DB
 		v, err := db.Version(ctx)
 		if err != nil {
 			return e.fail("db", err)
@@ -89,12 +102,12 @@ func runDB(e env, args []string) int {
 		}
 		return exitOK
 	case "backup":
-		db, err := localdb.OpenExisting(path)
-		if err != nil {
-			return e.fail("db", err)
+		s, code := e.open(ctx, "db", args, Options{})
+		if s == nil {
+			return code
 		}
-		defer db.Close()
-		p, err := db.Backup(ctx, *out)
+		defer s.Close()
+		p, err := s.DB.Backup(ctx, *out)
 		if err != nil {
 			return e.fail("db", err)
 		}

@@ -90,11 +90,9 @@ func (e env) badValue(fs *flag.FlagSet, cmd, flagName string, value any) int {
 	return e.usageErr(fs, cmd, "cli.bad_value", "Flag", flagName, "Value", value)
 }
 
-func openPort(spec string, defBaud, baud int) (hardware.Port, error) {
-	sp, err := transport.ParseSpec(spec)
-	if err != nil {
-		return nil, err
-	}
+// openPort opens a parsed --port spec: --baud when given, else the spec's
+// own speed, else the device's usual one.
+func openPort(sp transport.Spec, defBaud, baud int) (hardware.Port, error) {
 	if baud > 0 {
 		sp.Settings.Baud = baud
 	}
@@ -198,10 +196,11 @@ func runSpeak(e env, args []string) int {
 	if *timeout <= 0 {
 		return e.badValue(fs, cmd, "--timeout", *timeout)
 	}
-	if _, err := transport.ParseSpec(*port); err != nil {
+	sp, err := transport.ParseSpec(*port)
+	if err != nil {
 		return e.badValue(fs, cmd, "--port", *port)
 	}
-	p, err := openPort(*port, 9600, *baud)
+	p, err := openPort(sp, 9600, *baud)
 	if err != nil {
 		return e.deviceFail(cmd, err)
 	}
@@ -285,10 +284,11 @@ func (e env) openBoard(lf *lockFlags, needLock bool) (lockboard.Controller, hard
 	if *lf.board < minBoard || *lf.board > maxBoard {
 		return nil, nil, e.usageErr(fs, cmd, "cli.board_range", "Protocol", string(proto), "Min", minBoard, "Max", maxBoard)
 	}
-	if _, err := transport.ParseSpec(*lf.port); err != nil {
+	sp, err := transport.ParseSpec(*lf.port)
+	if err != nil {
 		return nil, nil, e.badValue(fs, cmd, "--port", *lf.port)
 	}
-	p, err := openPort(*lf.port, proto.DefaultBaud(), *lf.baud)
+	p, err := openPort(sp, proto.DefaultBaud(), *lf.baud)
 	if err != nil {
 		return nil, nil, e.deviceFail(cmd, err)
 	}

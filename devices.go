@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
+	"text/template"
 	"time"
 
 	"cashier/app"
 	"cashier/app/cabinet"
 	"cashier/app/sale"
+	"cashier/assets"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/escpos"
 	"cashier/hardware/lockboard"
@@ -81,47 +85,119 @@ func (d *Devices) Close() {
 	d.closers = nil
 }
 
-func startDevices(ctx context.Context, db *localdb.DB, clock app.Clock, log io.Writer) (_ *Devices, err error) {
+// startDevices starts the counter's devices; locksOnly starts the lock
+// boards alone (pos devices unlock), and then a lock line that does not
+// start is an error.
+func startDevices(ctx context.Context, db *localdb.DB, clock app.Clock, log io.Writer, locksOnly bool) (_ *Devices, err error) {
 	d := &Devices{db: db, clock: clock, registry: transport.NewRegistry(), hub: scanner.NewHub()}
+	// The registry's ports close last, after the drivers that use them.
+	d.onClose(d.registry.Close)
 	defer func() {
 		if err != nil {
 			d.Close()
 		}
 	}()
+	if locksOnly {
+		if err := d.startLocks(ctx, log); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
 	if err := d.startPrinter(ctx); err != nil {
 		return nil, err
 	}
 	// A missing speaker, scanner or lock line must not stop the counter:
 	// report and go on.
-	if err := d.startSpeaker(); err != nil {
+	if err := d.startSpeaker(ctx); err != nil {
 		fmt.Fprintln(log, "speaker:", i18n.Err(err))
 	}
-	if err := d.startScanner(); err != nil {
+	if err := d.startScanner(ctx); err != nil {
 		fmt.Fprintln(log, "scanner:", i18n.Err(err))
 	}
-	if err := d.startLocks(log); err != nil {
+	if err := d.startLocks(ctx, log); err != nil {
 		fmt.Fprintln(log, "locks:", i18n.Err(err))
 	}
 	d.wedge = d.hub.Keyboard()
-	d.onClose(d.registry.Close)
 	return d, nil
 }
 
-func (d *Devices) setting(key string) string {
-	v, _ := d.db.GetSetting(context.Background(), key, "")
-	return v
+// setting reads a device setting; empty means the embedded default.
+func (d *Devices) setting(ctx context.Context, key string) (string, error) {
+	return d.db.GetSetting(ctx, key, "")
+}
+
+// settings reads device settings in order, stopping at the first error.
+func (d *Devices) settings(ctx context.Context, keys ...string) ([]string, error) {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		v, err := d.setting(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 // ErrDeviceSetting: a device setting cannot be used. Key names it.
 var ErrDeviceSetting = app.NewError("devices.bad_setting")
 
+// The device settings' values, read by the same parsers as the installer's
+// port-level commands: `pos config set` refuses what a start would refuse,
+// and a start refuses a stored value it cannot read instead of guessing.
+
+// parsePaper reads printer.width: 58 or 80 (the default).
+func parsePaper(v string) (escpos.Paper, error) {
+	if strings.TrimSpace(v) == "" {
+		return escpos.Paper80, nil
+	}
+	p, err := escpos.ParsePaper(v)
+	if err != nil {
+		return 0, ErrDeviceSetting.With("Key", SettingPrinterWidth, "Value", v).Wrap(err)
+	}
+	return p, nil
+}
+
+// parseModule reads speaker.module: syn6288 (the default) or xfs5152.
+func parseModule(v string) (speaker.Module, error) {
+	if strings.TrimSpace(v) == "" {
+		return speaker.SYN6288, nil
+	}
+	m, err := speaker.ParseModule(strings.TrimSpace(v))
+	if err != nil {
+		return "", ErrDeviceSetting.With("Key", SettingSpeakerModule, "Value", v).Wrap(err)
+	}
+	return m, nil
+}
+
+// parseProtocol reads lock.protocol: xor (the default) or kerong.
+func parseProtocol(v string) (lockboard.Protocol, error) {
+	p, err := lockboard.ParseProtocol(v)
+	if err != nil {
+		return "", ErrDeviceSetting.With("Key", SettingLockProtocol, "Value", v).Wrap(err)
+	}
+	return p, nil
+}
+
+// boardRange is the protocol's board addresses and locks per board.
+func boardRange(p lockboard.Protocol) (minBoard, maxBoard, maxLocks int) {
+	if p == lockboard.Kerong {
+		return 0, lockboard.MaxKerongBoard, lockboard.MaxKerongLock
+	}
+	return 1, lockboard.MaxXORBoard, lockboard.MaxXORLock
+}
+
 func (d *Devices) startPrinter(ctx context.Context) error {
-	d.paper = escpos.Paper80
-	if d.setting(SettingPrinterWidth) == "58" {
-		d.paper = escpos.Paper58
+	v, err := d.settings(ctx, SettingPrinterWidth, SettingPrinterPort)
+	if err != nil {
+		return err
+	}
+	width, port := v[0], v[1]
+	if d.paper, err = parsePaper(width); err != nil {
+		return err
 	}
 	cfg := printer.Config{Name: "receipt"}
-	if port := d.setting(SettingPrinterPort); port != "" {
+	if port != "" {
 		sp, err := printer.ParseSpec(port)
 		if err != nil {
 			return ErrDeviceSetting.With("Key", SettingPrinterPort).Wrap(err)
@@ -142,17 +218,22 @@ func (d *Devices) startPrinter(ctx context.Context) error {
 	d.queue = printq.New(d.db.PrintJobs(), d.clock, printq.Options{Reason: devicemsg.Code})
 	d.queue.AddPrinter("receipt", d.printer)
 	if err := d.queue.Start(ctx); err != nil {
+		d.printer.Close()
 		return err
 	}
 	d.onClose(func() { d.queue.Stop(); d.printer.Close() })
 	return nil
 }
 
-func (d *Devices) startSpeaker() error {
-	spec := d.setting(SettingSpeakerPort)
-	module := speaker.SYN6288
-	if d.setting(SettingSpeakerModule) == "xfs5152" {
-		module = speaker.XFS5152
+func (d *Devices) startSpeaker(ctx context.Context) error {
+	v, err := d.settings(ctx, SettingSpeakerModule, SettingSpeakerPort)
+	if err != nil {
+		return err
+	}
+	spec := v[1]
+	module, err := parseModule(v[0])
+	if err != nil {
+		return err
 	}
 	if spec == "" {
 		d.spkSim = sim.NewSpeaker(sim.SpeakerOptions{Module: module, SendReady: true, PerRune: 60 * time.Millisecond})
@@ -176,10 +257,10 @@ func (d *Devices) startSpeaker() error {
 	return nil
 }
 
-func (d *Devices) startScanner() error {
-	spec := d.setting(SettingScannerPort)
-	if spec == "" {
-		return nil // keyboard-wedge scanners need no port
+func (d *Devices) startScanner(ctx context.Context) error {
+	spec, err := d.setting(ctx, SettingScannerPort)
+	if err != nil || spec == "" {
+		return err // keyboard-wedge scanners need no port
 	}
 	sp, err := transport.ParseSpec(spec)
 	if err != nil {
@@ -198,39 +279,48 @@ type lockBoard struct {
 	inverted    bool
 }
 
-// parseBoards reads "1:12,2:24i" (board:locks, i = inverted wiring).
-func parseBoards(v string) ([]lockBoard, error) {
+// parseBoards reads "1:12,2:24i" (board:locks, i = inverted wiring) for
+// boards of protocol p: addresses and lock counts within what p can
+// address, each board once.
+func parseBoards(v string, p lockboard.Protocol) ([]lockBoard, error) {
+	minBoard, maxBoard, maxLocks := boardRange(p)
 	var out []lockBoard
+	seen := map[int]bool{}
 	for _, part := range strings.Split(v, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
 		inv := strings.HasSuffix(part, "i")
-		part = strings.TrimSuffix(part, "i")
-		a, n, ok := strings.Cut(part, ":")
+		a, n, ok := strings.Cut(strings.TrimSuffix(part, "i"), ":")
 		addr, err1 := strconv.Atoi(a)
 		locks, err2 := strconv.Atoi(n)
-		if !ok || err1 != nil || err2 != nil || addr < 0 || addr > 31 || locks < 1 || locks > 255 {
+		if !ok || err1 != nil || err2 != nil || addr < minBoard || addr > maxBoard || locks < 1 || locks > maxLocks || seen[addr] {
 			return nil, ErrDeviceSetting.With("Key", SettingLockBoards, "Value", part)
 		}
+		seen[addr] = true
 		out = append(out, lockBoard{addr: addr, locks: locks, inverted: inv})
 	}
 	return out, nil
 }
 
-func (d *Devices) startLocks(log io.Writer) error {
-	spec := d.setting(SettingLockPort)
-	proto := lockboard.XOR
-	if d.setting(SettingLockProtocol) == "kerong" {
-		proto = lockboard.Kerong
+func (d *Devices) startLocks(ctx context.Context, log io.Writer) error {
+	v, err := d.settings(ctx, SettingLockPort, SettingLockProtocol, SettingLockBoards)
+	if err != nil {
+		return err
 	}
-	boards, err := parseBoards(d.setting(SettingLockBoards))
+	spec := v[0]
+	proto, err := parseProtocol(v[1])
+	if err != nil {
+		return err
+	}
+	boards, err := parseBoards(v[2], proto)
 	if err != nil {
 		return err
 	}
 	if spec == "" {
-		// The embedded default: one simulated 12-door cabinet.
+		// The embedded default: one simulated 12-door cabinet, board 1
+		// (an address both protocols have).
 		boards = []lockBoard{{addr: 1, locks: 12}}
 		d.lockBus = sim.NewLockBus(proto)
 		d.lockBus.AddBoard(1, sim.LockBoardConfig{Locks: 12, Reports: true})
@@ -313,9 +403,6 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 	return err
 }
 
-// tenderMethod names a tender on a receipt. Receipts are printed in
-// Chinese whatever the screen's language (the printer's code page is
-// GB18030).
 // tenderRef is the number printed beside a wallet tender: the channel's
 // transaction number (what the customer's wallet shows), else ours.
 func tenderRef(t app.Tender) string {
@@ -325,20 +412,44 @@ func tenderRef(t app.Tender) string {
 	return t.OutTradeNo
 }
 
+// tenderMethod names a tender on a receipt. Receipts are printed in
+// Chinese whatever the screen's language (the printer's code page is
+// GB18030): a wallet is named by the Chinese translation of the name the
+// screens show (app.WalletName), so the two cannot disagree.
 func tenderMethod(t app.Tender) string {
-	switch {
-	case t.Kind == app.TenderCash:
+	if t.Kind == app.TenderCash {
 		return "现金"
-	case t.Wallet == app.WalletWeChat:
-		return "微信支付"
-	case t.Wallet == app.WalletAlipay:
-		return "支付宝"
-	case t.Wallet == app.WalletUnionPay:
-		return "云闪付"
-	case t.Wallet == app.WalletMember:
-		return "会员卡"
 	}
-	return string(t.Wallet)
+	return inChinese(app.WalletName(t.Wallet))
+}
+
+// chinese is the Chinese translation table, read once.
+var chinese = sync.OnceValues(func() (map[string]string, error) {
+	b, err := assets.Translations.ReadFile("translations/zh.json")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	return m, json.Unmarshal(b, &m)
+})
+
+// inChinese is m in Chinese whatever the language in use; the code itself
+// when the table cannot say (a test keeps every code translated).
+func inChinese(m app.Message) string {
+	table, err := chinese()
+	text, ok := table[m.Code]
+	if err != nil || !ok {
+		return m.Code
+	}
+	tpl, err := template.New(m.Code).Option("missingkey=zero").Parse(text)
+	if err != nil {
+		return m.Code
+	}
+	var b strings.Builder
+	if err := tpl.Execute(&b, m.Args); err != nil {
+		return m.Code
+	}
+	return b.String()
 }
 
 // Announce implements sale.Announcer.

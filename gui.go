@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -20,6 +21,7 @@ import (
 	"cashier/assets"
 	"cashier/localdb"
 	"cashier/ui/about"
+	"cashier/ui/async"
 	"cashier/ui/i18n"
 	"cashier/ui/postheme"
 	"cashier/ui/setup"
@@ -64,7 +66,7 @@ func runGUI(e env, args []string) (code int) {
 		return exitFailed
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, Options{DataDir: dataDir, Command: "gui", Lock: true, Seed: true,
+	s, err := Open(ctx, Options{DataDir: dataDir, Command: commandLine("gui", nil), Lock: true, Seed: true,
 		Payments: true, Devices: true, Jobs: true, Log: e.stderr})
 	if err != nil {
 		fmt.Fprintln(e.stderr, i18n.Err(err))
@@ -73,20 +75,27 @@ func runGUI(e env, args []string) (code int) {
 	defer s.Close()
 	e.useLanguage(s)
 	a.Settings().SetTheme(postheme.New())
-	if !s.Configured(ctx) {
+	configured, err := s.Configured(ctx)
+	if err != nil {
+		fmt.Fprintln(e.stderr, i18n.Err(err))
+		return showFatal(a, err)
+	}
+	if !configured {
 		// A folder with channels.json is a live one: set up by a person.
 		return runFirstStart(a, s, e)
 	}
 	return runMain(a, s, e)
 }
 
-// runMain starts the services and runs the main window.
+// runMain starts the services and runs the main window. The event loop
+// is not running yet: starting here holds no window up.
 func runMain(a fyne.App, s *Services, e env) int {
-	sh, err := mainWindow(a, s, e)
+	st, err := startMain(s)
 	if err != nil {
 		fmt.Fprintln(e.stderr, i18n.Err(err))
 		return showFatal(a, err)
 	}
+	sh := mainWindow(a, s, e, st)
 	a.Lifecycle().SetOnStarted(func() {
 		fmt.Fprintf(e.stderr, "startup: login window shown %d ms after process start\n", time.Since(processStart).Milliseconds())
 	})
@@ -95,16 +104,26 @@ func runMain(a fyne.App, s *Services, e env) int {
 	return exitOK
 }
 
-// mainWindow starts the services and builds the main window.
-func mainWindow(a fyne.App, s *Services, e env) (*shell.Shell, error) {
+// started is what the main window shows first, read once the services
+// have started.
+type started struct {
+	store app.StoreInfo
+	term  app.TerminalInfo
+}
+
+// startMain starts the services (channels, devices, jobs) and reads the
+// store and terminal: blocking work, never on the UI goroutine.
+func startMain(s *Services) (started, error) {
 	ctx := context.Background()
 	if err := s.Start(ctx); err != nil {
-		return nil, err
+		return started{}, err
 	}
 	store, term, err := s.Settings.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
+	return started{store: store, term: term}, err
+}
+
+// mainWindow builds the main window of started services.
+func mainWindow(a fyne.App, s *Services, e env, st started) *shell.Shell {
 	demoPINs := map[string]string{}
 	if s.Demo {
 		for _, d := range localdb.DemoStaff {
@@ -113,7 +132,7 @@ func mainWindow(a fyne.App, s *Services, e env) (*shell.Shell, error) {
 	}
 	return shell.New(a, shell.Deps{
 		Auth: s.Auth, Staff: s.DB, Settings: s.Settings, Signals: s.Signals,
-		Store: store, Terminal: term, DemoPINs: demoPINs, Sandbox: s.Sandbox,
+		Store: st.store, Terminal: st.term, DemoPINs: demoPINs, Sandbox: s.Sandbox,
 		Workspace: workspaces(s),
 		About: about.Info{Version: version, DataDir: s.Dir, Database: s.DB.Path(),
 			Sandbox: s.Sandbox, Channels: s.ChannelsInfo},
@@ -122,31 +141,43 @@ func mainWindow(a fyne.App, s *Services, e env) (*shell.Shell, error) {
 				_ = i18n.Use(l)
 			}
 		},
-	}), nil
+	})
 }
 
-// runFirstStart shows the set-up form; once the folder is set up the main
-// window replaces it.
+// runFirstStart shows the set-up form; once the folder is set up the
+// services start (off the UI goroutine) and the main window replaces it.
+// A start that fails shows its error as runMain does, and the process
+// exits non-zero.
 func runFirstStart(a fyne.App, s *Services, e env) int {
+	var code atomic.Int32 // set on the UI goroutine, read after the loop ends
 	w := a.NewWindow(shell.WindowTitle)
 	w.Resize(fyne.NewSize(1024, 720))
 	form := setup.New(initializer{s}, w.Canvas().Focus, func() {
-		sh, err := mainWindow(a, s, e)
-		if err != nil {
-			fmt.Fprintln(e.stderr, i18n.Err(err))
-			a.Quit()
-			return
-		}
-		sh.Window().SetMaster()
-		sh.Window().Show()
-		w.Close()
+		w.SetContent(container.NewCenter(widget.NewProgressBarInfinite()))
+		var st started
+		var err error
+		async.Run(func() { st, err = startMain(s) }, func() {
+			if err != nil {
+				fmt.Fprintln(e.stderr, i18n.Err(err))
+				code.Store(exitFailed)
+				fw := fatalWindow(a, err)
+				fw.SetMaster()
+				fw.Show()
+				w.Close()
+				return
+			}
+			sh := mainWindow(a, s, e, st)
+			sh.Window().SetMaster()
+			sh.Window().Show()
+			w.Close()
+		})
 	})
 	w.SetContent(form.Content())
 	form.FocusFirst()
 	// Not the master window: closing it must not quit once the main
 	// window has taken over.
 	w.ShowAndRun()
-	return exitOK
+	return int(code.Load())
 }
 
 // initializer sets the data folder up from the first-start form.
@@ -175,9 +206,16 @@ func checkDisplay() error {
 var errNoDisplay = app.NewError("gui.no_display")
 
 // showFatal shows an error window (the counter has no terminal to read)
-// and returns the exit code. A damaged database gets an offer to restore
-// the newest backup; the damaged file is moved aside, never overwritten.
+// until it is closed and returns the exit code.
 func showFatal(a fyne.App, err error) int {
+	fatalWindow(a, err).ShowAndRun()
+	return exitFailed
+}
+
+// fatalWindow is the error window. A damaged database gets an offer to
+// restore the newest backup; the damaged file is moved aside, never
+// overwritten.
+func fatalWindow(a fyne.App, err error) fyne.Window {
 	a.Settings().SetTheme(postheme.New())
 	w := a.NewWindow(shell.WindowTitle + " — " + i18n.T("gui.error"))
 	msg := widget.NewLabel(i18n.Err(err))
@@ -188,18 +226,21 @@ func showFatal(a fyne.App, err error) int {
 		var restore *widget.Button
 		restore = widget.NewButton(i18n.T("gui.restore"), func() {
 			restore.Disable()
-			moved, rerr := localdb.RestoreBackup(corrupt.Path, corrupt.LastBackup)
-			if rerr != nil {
-				msg.SetText(msg.Text + "\n\n" + i18n.T("gui.restore_failed", "Err", rerr))
-				return
-			}
-			msg.SetText(i18n.T("gui.restored", "Backup", corrupt.LastBackup, "Moved", moved))
+			var moved string
+			var rerr error
+			// Copying the database is file work: off the UI goroutine.
+			async.Run(func() { moved, rerr = localdb.RestoreBackup(corrupt.Path, corrupt.LastBackup) }, func() {
+				if rerr != nil {
+					msg.SetText(msg.Text + "\n\n" + i18n.T("gui.restore_failed", "Err", rerr))
+					return
+				}
+				msg.SetText(i18n.T("gui.restored", "Backup", corrupt.LastBackup, "Moved", moved))
+			})
 		})
 		restore.Importance = widget.HighImportance
 		buttons.Add(restore)
 	}
 	w.SetContent(container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(msg)))
 	w.Resize(fyne.NewSize(760, 320))
-	w.ShowAndRun()
-	return exitFailed
+	return w
 }

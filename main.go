@@ -8,6 +8,7 @@ import (
 	// First: fixes the locale environment before Fyne reads it (see the package).
 	_ "cashier/ui/i18n/locale"
 
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"cashier/app/settings"
 	"cashier/localdb"
 	"cashier/ui/i18n"
 )
@@ -33,7 +35,7 @@ const (
 
 // env is what every command gets: the global flags, resolved.
 type env struct {
-	dataDir string // "" until resolved by dataDirOrDefault
+	dataDir string // --data-dir, "" for the per-user default (see dir)
 	lang    string // --lang, "" when not given
 	stdout  io.Writer
 	stderr  io.Writer
@@ -151,12 +153,76 @@ func main() {
 // dir is the data folder: --data-dir, else the per-user default.
 func (e env) dir() (string, error) { return resolveDataDir(e.dataDir) }
 
+// open opens the data folder for cmd through the composition root (o
+// says how; the folder and the command line are filled in here) and
+// applies its language setting. On failure it has printed why and returns
+// the exit code.
+func (e env) open(ctx context.Context, cmd string, args []string, o Options) (*Services, int) {
+	dir, err := e.dir()
+	if err != nil {
+		return nil, e.fail(cmd, err)
+	}
+	o.DataDir, o.Command = dir, commandLine(cmd, args)
+	if testOptions != nil {
+		testOptions(&o)
+	}
+	s, err := Open(ctx, o)
+	if err != nil {
+		return nil, e.fail(cmd, err)
+	}
+	e.useLanguage(s)
+	return s, exitOK
+}
+
+// start builds what s was opened for; on failure it closes s, prints why
+// and returns the exit code.
+func (e env) start(ctx context.Context, cmd string, s *Services) int {
+	if err := s.Start(ctx); err != nil {
+		s.Close()
+		return e.fail(cmd, err)
+	}
+	return exitOK
+}
+
 // useLanguage applies the folder's language setting unless --lang chose.
 func (e env) useLanguage(s *Services) {
-	if e.lang == "" && s != nil {
-		if l, err := s.Settings.Language(s.ctx); err == nil {
-			_ = i18n.Use(l)
-		}
+	if s != nil {
+		e.useLanguageOf(s.ctx, s.Settings)
+	}
+}
+
+// useDBLanguage is useLanguage for a command that opens the database
+// alone (db migrate).
+func (e env) useDBLanguage(ctx context.Context, db *localdb.DB) {
+	e.useLanguageOf(ctx, settings.Service{Store: db})
+}
+
+// peekLanguage applies the language setting of the data folder's
+// database, when there is one, before a command opens the folder: its
+// usage errors speak the folder's language too.
+func (e env) peekLanguage(ctx context.Context) {
+	if e.lang != "" {
+		return
+	}
+	dir, err := e.dir()
+	if err != nil {
+		return
+	}
+	db, err := localdb.OpenExisting(dbPath(dir))
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	e.useDBLanguage(ctx, db)
+}
+
+func (e env) useLanguageOf(ctx context.Context, st settings.Service) {
+	if e.lang != "" {
+		return
+	}
+	// A database too old or damaged to say keeps the default language.
+	if l, err := st.Language(ctx); err == nil {
+		_ = i18n.Use(l)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,27 +26,30 @@ var testOptions func(*Options)
 // openMoney opens the data folder for a command that moves money: its
 // lock, the channels the GUI would use, the payment state machine.
 func (e env) openMoney(ctx context.Context, cmd string, args []string, gateway string) (*Services, int) {
-	dir, err := e.dir()
-	if err != nil {
-		return nil, e.fail(cmd, err)
+	s, code := e.open(ctx, cmd, args, Options{Lock: true, Seed: true, Payments: true, Gateway: gateway})
+	if s == nil {
+		return nil, code
 	}
-	o := Options{DataDir: dir, Command: commandLine(cmd, args), Lock: true, Seed: true, Payments: true, Gateway: gateway}
-	if testOptions != nil {
-		testOptions(&o)
-	}
-	s, err := Open(ctx, o)
-	if err != nil {
-		return nil, e.fail(cmd, err)
-	}
-	e.useLanguage(s)
-	if err := s.Start(ctx); err != nil {
-		s.Close()
-		return nil, e.fail(cmd, err)
+	if code := e.start(ctx, cmd, s); code != exitOK {
+		return nil, code
 	}
 	if s.Sandbox {
 		e.say("cli.sandbox_banner", "Where", s.ChannelsInfo)
 	}
 	return s, exitOK
+}
+
+// staffFlags are --staff and --pin: the person a command acts for.
+type staffFlags struct{ code, pin *string }
+
+func addStaffFlags(fs *flag.FlagSet) staffFlags {
+	return staffFlags{code: fs.String("staff", "", i18n.T("cli.flag.staff")), pin: fs.String("pin", "", i18n.T("cli.flag.pin"))}
+}
+
+// addMoneyFlags adds the flags of every command that moves money: the person
+// and the test override --gateway.
+func addMoneyFlags(fs *flag.FlagSet) (staffFlags, *string) {
+	return addStaffFlags(fs), fs.String("gateway", "", i18n.T("cli.flag.gateway"))
 }
 
 // ErrStaffNeeded: a money command needs --staff (and a PIN) on a live
@@ -76,6 +80,43 @@ func (e env) login(ctx context.Context, s *Services, code, pin string) (app.Staf
 		return app.Staff{}, ErrPINNeeded.With("Staff", code)
 	}
 	return s.Auth.Login(ctx, code, pin)
+}
+
+// loginAs logs the person of f in for cmd. A missing staff number or PIN
+// is a usage error (refusedKey says what was not done); a refused login
+// fails the command. ok is false when the command must end with code.
+func (e env) loginAs(ctx context.Context, s *Services, cmd, refusedKey string, f staffFlags) (staff app.Staff, code int, ok bool) {
+	staff, err := e.login(ctx, s, *f.code, *f.pin)
+	switch {
+	case errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded):
+		return app.Staff{}, e.usageErr(nil, cmd, refusedKey, "Err", err), false
+	case err != nil:
+		return app.Staff{}, e.fail(cmd, err), false
+	}
+	return staff, exitOK, true
+}
+
+// result is what a money command prints of its outcome, in this order:
+// the final state, our numbers, the amount, the channel's number (when it
+// gave one) and the outcome in words.
+type result struct {
+	State   string
+	Numbers []app.Message
+	Amount  app.Money
+	Channel app.Message // zero: none
+	Msg     app.Message
+}
+
+func (e env) sayResult(r result) {
+	e.say("cli.pay.final", "State", r.State)
+	for _, n := range r.Numbers {
+		fmt.Fprintln(e.stdout, i18n.M(n))
+	}
+	e.say("cli.pay.amount", "Amount", r.Amount)
+	if r.Channel.Code != "" {
+		fmt.Fprintln(e.stdout, i18n.M(r.Channel))
+	}
+	fmt.Fprintln(e.stdout, i18n.M(r.Msg))
 }
 
 // progress prints payment events: every step, and while waiting one line
@@ -121,10 +162,8 @@ func runPay(e env, args []string) int {
 	code := fs.String("code", "", i18n.T("cli.flag.code"))
 	amountS := fs.String("amount", "", i18n.T("cli.flag.amount"))
 	deposit := fs.Bool("deposit", false, i18n.T("cli.flag.deposit"))
-	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
-	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
 	note := fs.String("note", "", i18n.T("cli.flag.note"))
-	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	who, gateway := addMoneyFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
 		return exit
@@ -153,12 +192,9 @@ func runPay(e env, args []string) int {
 		return exit
 	}
 	defer s.Close()
-	staff, err := e.login(ctx, s, *staffCode, *pin)
-	if err != nil {
-		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
-			return e.usageErr(nil, "pay", "cli.nothing_sent_because", "Err", err)
-		}
-		return e.fail("pay", err)
+	staff, exit, ok := e.loginAs(ctx, s, "pay", i18n.Key("cli.nothing_sent_because"), who)
+	if !ok {
+		return exit
 	}
 	o, err := s.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Deposit: *deposit, Total: amount, Note: *note})
 	if err != nil {
@@ -169,22 +205,24 @@ func runPay(e env, args []string) int {
 	out, err := s.Checkout.PayByCode(ctx, o.OrderNo, *code, 0, staff, progress(e.stdout, testEvents))
 	res := out.Payment
 	if res.OutTradeNo != "" {
-		e.say("cli.pay.final", "State", string(res.State))
-		e.say("cli.pay.order", "OrderNo", o.OrderNo, "Short", app.ShortNo(o.OrderNo))
-		e.say("cli.pay.out_trade_no", "No", res.OutTradeNo)
-		e.say("cli.pay.amount", "Amount", res.Amount)
+		r := result{State: string(res.State), Amount: res.Amount, Msg: res.Msg, Numbers: []app.Message{
+			app.Msg("cli.pay.order", "OrderNo", o.OrderNo, "Short", app.ShortNo(o.OrderNo)),
+			app.Msg("cli.pay.out_trade_no", "No", res.OutTradeNo)}}
 		if res.TransactionID != "" {
-			e.say("cli.pay.transaction", "Txn", res.TransactionID)
+			r.Channel = app.Msg("cli.pay.transaction", "Txn", res.TransactionID)
 		}
-		fmt.Fprintln(e.stdout, i18n.M(res.Msg))
+		e.sayResult(r)
 	}
 	if out.Paid() {
 		return exitOK
 	}
 	// The CLI takes one tender: an order it did not get paid is given up,
-	// unless its payment is still unsettled (manual: a person checks).
+	// unless its payment is still unsettled (manual: a person checks, and
+	// the final state above says so).
 	if _, verr := s.Checkout.Void(context.WithoutCancel(ctx), o.OrderNo, staff); verr == nil {
 		e.say("cli.pay.voided", "OrderNo", o.OrderNo)
+	} else if res.State != payment.IntentManual {
+		fmt.Fprintf(e.stderr, "pos pay: %s\n", i18n.T("cli.pay.void_failed", "OrderNo", o.OrderNo, "Err", verr))
 	}
 	if err != nil {
 		return e.fail("pay", err)
@@ -208,10 +246,8 @@ func runRefund(e env, args []string) int {
 	orderNo := fs.String("order", "", i18n.T("cli.flag.order"))
 	tender := fs.String("tender", "", i18n.T("cli.flag.tender"))
 	amountS := fs.String("amount", "", i18n.T("cli.flag.refund_amount"))
-	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
-	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
 	reason := fs.String("reason", "", i18n.T("cli.flag.reason"))
-	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	who, gateway := addMoneyFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
 		return exit
@@ -236,24 +272,20 @@ func runRefund(e env, args []string) int {
 		return exit
 	}
 	defer s.Close()
-	staff, err := e.login(ctx, s, *staffCode, *pin)
-	if err != nil {
-		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
-			return e.usageErr(nil, "refund", "cli.nothing_sent_because", "Err", err)
-		}
-		return e.fail("refund", err)
+	staff, exit, ok := e.loginAs(ctx, s, "refund", i18n.Key("cli.nothing_sent_because"), who)
+	if !ok {
+		return exit
 	}
 	e.say("cli.refund.start", "Amount", amount, "OrderNo", *orderNo, "Staff", staff.Code, "Name", staff.Name)
 	res, err := s.Payments.Refund(ctx, payment.RefundInput{OrderNo: strings.TrimSpace(*orderNo), OutTradeNo: *tender,
 		Amount: amount, StaffID: staff.ID, Reason: *reason, OnEvent: progress(e.stdout, testEvents)})
 	if res.OutRefundNo != "" {
-		e.say("cli.pay.final", "State", string(res.State))
-		e.say("cli.refund.no", "No", res.OutRefundNo)
-		e.say("cli.pay.amount", "Amount", res.Amount)
+		r := result{State: string(res.State), Amount: res.Amount, Msg: res.Msg,
+			Numbers: []app.Message{app.Msg("cli.refund.no", "No", res.OutRefundNo)}}
 		if res.RefundID != "" {
-			e.say("cli.refund.channel_id", "ID", res.RefundID)
+			r.Channel = app.Msg("cli.refund.channel_id", "ID", res.RefundID)
 		}
-		fmt.Fprintln(e.stdout, i18n.M(res.Msg))
+		e.sayResult(r)
 	}
 	if err != nil {
 		return e.fail("refund", err)
@@ -269,10 +301,8 @@ func runDeposit(e env, args []string) int {
 	fs := e.newFlags("deposit", "cli.deposit.usage")
 	depositNo := fs.String("deposit", "", i18n.T("cli.flag.deposit_no"))
 	amountS := fs.String("amount", "", i18n.T("cli.flag.consume_amount"))
-	staffCode := fs.String("staff", "", i18n.T("cli.flag.staff"))
-	pin := fs.String("pin", "", i18n.T("cli.flag.pin"))
 	remark := fs.String("remark", "", i18n.T("cli.flag.reason"))
-	gateway := fs.String("gateway", "", i18n.T("cli.flag.gateway"))
+	who, gateway := addMoneyFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
 		return exit
@@ -286,7 +316,13 @@ func runDeposit(e env, args []string) int {
 		return e.usageErr(fs, "deposit", "cli.flag_required", "Flag", "--deposit")
 	}
 	var amount app.Money
-	if action == "consume" {
+	switch {
+	case action == "release" && *amountS != "":
+		// A release gives back all that is held: an amount would be ignored.
+		return e.usageErr(fs, "deposit", "cli.deposit.release_amount")
+	case action == "consume" && *amountS == "":
+		return e.usageErr(fs, "deposit", "cli.flag_required", "Flag", "--amount")
+	case action == "consume":
 		a, err := app.ParsePositiveMoney(*amountS)
 		if err != nil {
 			return e.usageErr(nil, "deposit", "cli.bad_flag", "Flag", "--amount", "Err", err)
@@ -300,26 +336,22 @@ func runDeposit(e env, args []string) int {
 		return exit
 	}
 	defer s.Close()
-	staff, err := e.login(ctx, s, *staffCode, *pin)
-	if err != nil {
-		if errors.Is(err, ErrStaffNeeded) || errors.Is(err, ErrPINNeeded) {
-			return e.usageErr(nil, "deposit", "cli.nothing_sent_because", "Err", err)
-		}
-		return e.fail("deposit", err)
+	staff, exit, ok := e.loginAs(ctx, s, "deposit", i18n.Key("cli.nothing_sent_because"), who)
+	if !ok {
+		return exit
 	}
 	in := payment.DepositOpInput{DepositNo: strings.TrimSpace(*depositNo), Amount: amount, StaffID: staff.ID,
 		Remark: *remark, OnEvent: progress(e.stdout, testEvents)}
 	var res payment.DepositOpResult
+	var err error
 	if action == "consume" {
 		res, err = s.Payments.Consume(ctx, in)
 	} else {
 		res, err = s.Payments.Release(ctx, in)
 	}
 	if res.OutRequestNo != "" {
-		e.say("cli.pay.final", "State", string(res.State))
-		e.say("cli.deposit.request_no", "No", res.OutRequestNo)
-		e.say("cli.pay.amount", "Amount", res.Amount)
-		fmt.Fprintln(e.stdout, i18n.M(res.Msg))
+		e.sayResult(result{State: string(res.State), Amount: res.Amount, Msg: res.Msg,
+			Numbers: []app.Message{app.Msg("cli.deposit.request_no", "No", res.OutRequestNo)}})
 	}
 	if err != nil {
 		return e.fail("deposit", err)

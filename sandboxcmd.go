@@ -16,10 +16,8 @@ func runSandbox(e env, args []string) int {
 		if creds == nil {
 			return nil
 		}
-		gw := &Gateway{BaseURL: srv.BaseURL, AlipayGateway: srv.AlipayGateway, CloudPayURL: srv.CloudPayURL,
-			CAPEM: string(srv.CAPEM()), Creds: creds}
 		path := filepath.Join(demoDir, setup.FileName)
-		if err := gw.File().Write(path); err != nil {
+		if err := gatewayOf(srv, creds).File().Write(path); err != nil {
 			return err
 		}
 		e.say("cli.sandbox.channels_written", "File", path)

@@ -37,8 +37,13 @@ func StartSandbox(ctx context.Context, dir string, clock app.Clock) (*Gateway, e
 	if err != nil {
 		return nil, err
 	}
+	return gatewayOf(srv, creds), nil
+}
+
+// gatewayOf is the Gateway of a sandbox served by this process.
+func gatewayOf(srv *sandbox.Server, creds *sandbox.ClientCredentials) *Gateway {
 	return &Gateway{BaseURL: srv.BaseURL, AlipayGateway: srv.AlipayGateway, CloudPayURL: srv.CloudPayURL,
-		CAPEM: string(srv.CAPEM()), Creds: creds, Server: srv}, nil
+		CAPEM: string(srv.CAPEM()), Creds: creds, Server: srv}
 }
 
 // ExternalSandbox points at a sandbox already running at baseURL (`pos

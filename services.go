@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/robfig/cron/v3"
 
@@ -40,14 +41,17 @@ type Options struct {
 	// What Start builds.
 	Payments bool // channels, payments, the checkout
 	Devices  bool // printer, speaker, scanners, lock boards
-	Jobs     bool // recovery of unfinished payments now and on a schedule
+	// Cabinet: the lock boards and the cabinet service alone, without the
+	// printer, its queue or the speaker (pos devices unlock). Devices
+	// includes it.
+	Cabinet bool
+	Jobs    bool // recovery of unfinished payments now and on a schedule
 
 	Clock app.Clock
 	// Log receives device and job problems (the GUI's stderr); nil: discard.
 	Log io.Writer
 
 	// Test overrides.
-	Policy  payment.PaymentPolicy
 	HTTP    channel.HTTPSettings
 	Wrap    func(app.PaymentChannel) app.PaymentChannel
 	Gateway string // an already running sandbox (pos sandbox --demo); refused with channels.json
@@ -68,7 +72,6 @@ type Services struct {
 	Channels     *channel.Channels
 	Sandbox      bool
 	ChannelsInfo app.Message
-	prefix       string // the channels' order-number prefix
 
 	Auth     *auth.Auth
 	Permits  auth.Rules
@@ -80,8 +83,11 @@ type Services struct {
 	Devices *Devices
 	Cron    *cron.Cron
 
+	// ctx lives until Close; everything started in the background
+	// (devices' watchers, the sandbox, jobs) ends with it.
 	ctx     context.Context
 	cancel  context.CancelFunc
+	jobs    sync.WaitGroup // background jobs not run by the scheduler
 	closers []func()
 }
 
@@ -93,8 +99,13 @@ var (
 
 func (s *Services) onClose(f func()) { s.closers = append(s.closers, f) }
 
-// Close stops everything Open and Start started, last first.
+// Close stops everything Open and Start started: first the context that
+// background work runs under, then each service, last started first (the
+// scheduler and the jobs before the devices, the database and the lock).
 func (s *Services) Close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i]()
 	}
@@ -119,7 +130,6 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	}
 	s := &Services{Dir: o.DataDir, opts: o, Clock: o.Clock, Signals: app.NewSignals()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.onClose(s.cancel)
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -151,24 +161,34 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	return s, nil
 }
 
-// Configured reports whether the folder has a store and terminal.
-func (s *Services) Configured(ctx context.Context) bool {
-	ok, _ := s.DB.Configured(ctx)
-	return ok
+// Configured reports whether the folder has a store and terminal; an
+// error is a database that could not be read, not a folder to set up.
+func (s *Services) Configured(ctx context.Context) (bool, error) {
+	return s.DB.Configured(ctx)
+}
+
+// NeedConfigured fails with ErrNotSetUp on a folder that is not set up
+// (or with the error that kept it from finding out).
+func (s *Services) NeedConfigured(ctx context.Context) error {
+	ok, err := s.Configured(ctx)
+	if err == nil && !ok {
+		err = ErrNotSetUp.With("Dir", s.Dir)
+	}
+	return err
 }
 
 // Start builds what the options ask for on a set-up folder.
 func (s *Services) Start(ctx context.Context) error {
-	if !s.Configured(ctx) {
-		return ErrNotSetUp.With("Dir", s.Dir)
+	if err := s.NeedConfigured(ctx); err != nil {
+		return err
 	}
 	if s.opts.Payments {
 		if err := s.startPayments(ctx); err != nil {
 			return err
 		}
 	}
-	if s.opts.Devices {
-		d, err := startDevices(s.ctx, s.DB, s.Clock, s.log())
+	if s.opts.Devices || s.opts.Cabinet {
+		d, err := startDevices(s.ctx, s.DB, s.Clock, s.log(), !s.opts.Devices)
 		if err != nil {
 			return err
 		}
@@ -199,6 +219,7 @@ func (s *Services) Start(ctx context.Context) error {
 func (s *Services) startPayments(ctx context.Context) error {
 	logger := slog.New(slog.NewTextHandler(s.log(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var st setup.Settings
+	var prefix string // the channels' order-number prefix
 	file, err := setup.LoadFile(s.ChannelsFile())
 	switch {
 	case err == nil:
@@ -206,7 +227,7 @@ func (s *Services) startPayments(ctx context.Context) error {
 			return ErrGatewayRefused.With("File", s.ChannelsFile())
 		}
 		st = file.Settings()
-		s.prefix = file.Prefix()
+		prefix = file.Prefix()
 		s.Sandbox = file.Sandbox
 		s.ChannelsInfo = app.Msg("channels.live", "File", s.ChannelsFile())
 		if file.Sandbox {
@@ -227,7 +248,7 @@ func (s *Services) startPayments(ctx context.Context) error {
 		}
 		file = gw.File()
 		st = file.Settings()
-		s.prefix = file.Prefix()
+		prefix = file.Prefix()
 		s.Sandbox = true
 		s.ChannelsInfo = app.Msg("channels.embedded", "URL", gw.BaseURL)
 	default:
@@ -255,11 +276,11 @@ func (s *Services) startPayments(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.prefix != "" {
-		term.OrderPrefix = s.prefix
+	if prefix != "" {
+		term.OrderPrefix = prefix
 	}
 	s.Payments, err = payment.New(payment.Config{
-		Store: localdb.NewPaymentStore(s.DB), Router: router, Clock: s.Clock, Policy: s.opts.Policy,
+		Store: localdb.NewPaymentStore(s.DB), Router: router, Clock: s.Clock,
 		Terminal: payment.Terminal{StoreCode: store.Code, TerminalCode: term.Code, NumberPrefix: term.NumberPrefix(),
 			ClientIP: "127.0.0.1", Subject: store.Name},
 		Permits: s.Permits, Signals: s.Signals,
@@ -328,11 +349,20 @@ func (s *Services) startJobs() {
 			fmt.Fprintf(s.log(), "recover: %d unfinished payments, refunds and deposit operations checked, %d still open\n", n, rep.Unsettled())
 		}
 	}
-	go recoverNow()
+	s.jobs.Add(1)
+	go func() {
+		defer s.jobs.Done()
+		recoverNow()
+	}()
 	s.Cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	_, _ = s.Cron.AddFunc("@every 5m", recoverNow)
 	s.Cron.Start()
-	s.onClose(func() { <-s.Cron.Stop().Done() })
+	// Close has cancelled s.ctx by now: the jobs end soon, and before the
+	// database they write to is closed.
+	s.onClose(func() {
+		<-s.Cron.Stop().Done()
+		s.jobs.Wait()
+	})
 }
 
 // commandLine is how the lock file names a command; a PIN given on the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,8 +10,10 @@ import (
 
 	"cashier/app"
 	"cashier/app/sale"
+	"cashier/hardware"
 	"cashier/hardware/printq"
 	"cashier/hardware/sim"
+	"cashier/sync/channel"
 )
 
 // embedded opens a demo folder as the GUI does: devices simulated,
@@ -100,11 +101,14 @@ func TestServices_EmbeddedDefaultPaysPrintsAndAnnounces(t *testing.T) {
 	jobs, err := dd.Queue.Jobs(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, jobs)
-	var names []string
-	for _, st := range dd.Status.Statuses() {
-		names = append(names, st.Name+"="+st.State)
-	}
-	require.True(t, strings.Contains(strings.Join(names, ","), "ready"), names)
+	require.Eventually(t, func() bool {
+		for _, st := range dd.Status.Statuses() {
+			if st.Kind == "printer" {
+				return st.State == string(hardware.StateReady)
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "the simulated printer reports ready: %v", dd.Status.Statuses())
 }
 
 // A cabinet door opens only for a person holding the cabinet-door
@@ -150,4 +154,117 @@ func TestServices_CabinetDoorsNeedThePermission(t *testing.T) {
 	require.GreaterOrEqual(t, len(lines), 3)
 	assert.Equal(t, "cabinet_open_refused 1-3 ", lines[0])
 	assert.Equal(t, "cabinet_open 1-3 opened", lines[1])
+}
+
+// holdingChannel holds every payment call until its context ends; then
+// onEnd runs (before the call returns) and the call fails.
+type holdingChannel struct {
+	app.PaymentChannel
+	entered chan<- struct{} // told of each call, when someone listens
+	onEnd   func()
+}
+
+func (h holdingChannel) hold(ctx context.Context) (app.ChannelResult, error) {
+	select {
+	case h.entered <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	if h.onEnd != nil {
+		h.onEnd()
+	}
+	return app.ChannelResult{}, ctx.Err()
+}
+
+func (h holdingChannel) Pay(ctx context.Context, _ app.PayRequest) (app.ChannelResult, error) {
+	return h.hold(ctx)
+}
+
+func (h holdingChannel) Query(ctx context.Context, _ app.OrderRef) (app.ChannelResult, error) {
+	return h.hold(ctx)
+}
+
+func (h holdingChannel) Reverse(ctx context.Context, _ app.OrderRef) (app.ChannelResult, error) {
+	return h.hold(ctx)
+}
+
+// Close ends the background work first: the start-up recovery, waiting on
+// a channel when Close is called, sees its context end while the database
+// is still open, and Close returns only after it has finished.
+func TestServices_CloseEndsTheRecoveryBeforeTheDatabase(t *testing.T) {
+	// A payment left open: its pay call is held, then abandoned.
+	entered := make(chan struct{})
+	w := newWorld(t, routeAllTo(app.ChannelWeChat), func(c app.PaymentChannel) app.PaymentChannel {
+		return holdingChannel{PaymentChannel: c, entered: entered}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	o, err := w.checkout.Open(context.Background(), sale.OrderInput{Staff: w.staff, Total: 300})
+	require.NoError(t, err)
+	paid := make(chan struct{})
+	go func() {
+		defer close(paid)
+		_, _ = w.checkout.PayByCode(ctx, o.OrderNo, codeFor(app.WalletWeChat, "000"), 0, w.staff, nil)
+	}()
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the pay call never reached the channel")
+	}
+	cancel()
+	select {
+	case <-paid:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the abandoned payment did not return")
+	}
+	open, err := w.store.OpenIntents(context.Background())
+	require.NoError(t, err)
+	require.NotEmpty(t, open, "a payment is left for recovery")
+	w.close()
+
+	// Start again with the jobs: recovery queries the open payment, and
+	// the query is held until Close.
+	var s *Services
+	dbAlive := make(chan error, 8)
+	var log lockedBuffer
+	s, err = Open(context.Background(), Options{DataDir: w.dir, Command: "test", Lock: true, Payments: true, Jobs: true,
+		Clock: w.clock, Log: &log, HTTP: channel.HTTPSettings{Timeout: clientTimeout},
+		Wrap: func(c app.PaymentChannel) app.PaymentChannel {
+			return holdingChannel{PaymentChannel: c, entered: entered, onEnd: func() {
+				dbAlive <- s.DB.Read().PingContext(context.Background())
+			}}
+		}})
+	require.NoError(t, err)
+	require.NoError(t, s.Start(context.Background()))
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("recovery never asked the channel")
+	}
+	s.Close()
+	select {
+	case err := <-dbAlive:
+		require.NoError(t, err, "the database was closed under the running recovery")
+	default:
+		t.Fatal("Close returned while the recovery's call was still held")
+	}
+	assert.NotContains(t, log.String(), "database is closed", log.String())
+}
+
+// pos devices unlock starts the lock boards and the cabinet alone: no
+// printer (whose queue would print what was left queued), no speaker.
+func TestServices_CabinetStartsOnlyTheLocks(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: demoFolder(t), Command: "test", Lock: true, Seed: true, Cabinet: true})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	require.NoError(t, s.Start(ctx))
+	require.NotNil(t, s.Cabinet)
+	require.NotNil(t, s.Devices.lockBus)
+	assert.Nil(t, s.Devices.printer)
+	assert.Nil(t, s.Devices.queue)
+	assert.Nil(t, s.Devices.speaker)
+	assert.Nil(t, s.Devices.spkSim)
+	doors, err := s.Cabinet.Doors(ctx)
+	require.NoError(t, err)
+	assert.Len(t, doors, 12)
 }

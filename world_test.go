@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -33,11 +34,16 @@ import (
 // package: generating RSA keys per test would dominate the run time.
 var sharedSandboxDir string
 
+// testDir holds what the whole test process shares: the demo sandbox and
+// the pos binary (smoke_test.go); TestMain removes it.
+var testDir string
+
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pos-sandbox-")
+	dir, err := os.MkdirTemp("", "pos-test-")
 	if err != nil {
 		panic(err)
 	}
+	testDir = dir
 	sharedSandboxDir = filepath.Join(dir, "sandbox")
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -47,9 +53,11 @@ func TestMain(m *testing.M) {
 // speedup and clientTimeout: the production timings run on a clock 100×
 // faster than the wall (5 s queries = 50 ms, the 45 s deadline = 450 ms);
 // HTTP, TLS and SQLite run at real speed. The client's wall-clock timeout
-// (20 s on the fast clock) stays well above a real answer's latency and
-// well below the sandbox's 40 s slow answer. POS_TEST_SPEEDUP overrides
-// the factor on a slow machine.
+// is 20 s on the fast clock, but never less than 2 s of wall time: a real
+// answer from the local sandbox on a busy machine must not look lost. The
+// sandbox's slow answer (scenario 401) is held twice that long (see
+// copySandbox), so it still outlasts the client. POS_TEST_SPEEDUP
+// overrides the factor on a slow machine.
 var speedup, clientTimeout = func() (int, time.Duration) {
 	f := 100
 	if raceEnabled {
@@ -58,8 +66,12 @@ var speedup, clientTimeout = func() (int, time.Duration) {
 	if v, err := strconv.Atoi(os.Getenv("POS_TEST_SPEEDUP")); err == nil && v >= 1 {
 		f = v
 	}
-	return f, 20 * time.Second / time.Duration(f)
+	return f, max(20*time.Second/time.Duration(f), 2*time.Second)
 }()
+
+// slowAnswer is how long the sandbox holds a 401 answer, on the fast
+// clock: twice the client's timeout.
+func slowAnswer() time.Duration { return 2 * clientTimeout * time.Duration(speedup) }
 
 // copySandbox copies the shared demo sandbox folder (the same merchants,
 // keys and CA) without its ledger to dst: the sandbox keeps its ledger in
@@ -77,8 +89,27 @@ func copySandbox(t testing.TB, dst string) {
 		}
 		b, err := os.ReadFile(filepath.Join(sharedSandboxDir, e.Name()))
 		require.NoError(t, err)
+		if e.Name() == "sandbox.json" {
+			b = withSlowAnswer(t, b)
+		}
 		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600))
 	}
+}
+
+// withSlowAnswer sets the sandbox configuration's slow answer (scenario
+// 401) to slowAnswer(), so it outlasts the client's timeout.
+func withSlowAnswer(t testing.TB, cfg []byte) []byte {
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(cfg, &m))
+	sc, _ := m["scenarios"].(map[string]any)
+	if sc == nil {
+		sc = map[string]any{}
+	}
+	sc["slow_answer_seconds"] = int(slowAnswer() / time.Second)
+	m["scenarios"] = sc
+	b, err := json.MarshalIndent(m, "", "  ")
+	require.NoError(t, err)
+	return b
 }
 
 // routeAllTo sends every wallet the channel takes to that channel.
@@ -135,7 +166,9 @@ func (w *world) open(wrap func(app.PaymentChannel) app.PaymentChannel) {
 		HTTP: channel.HTTPSettings{Timeout: clientTimeout}, Wrap: wrap})
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
-	if !s.Configured(ctx) {
+	configured, err := s.Configured(ctx)
+	require.NoError(t, err)
+	if !configured {
 		_, err = s.DB.SeedDemo(ctx, auth.PINHasher{Cost: bcrypt.MinCost}, w.clock.Now())
 		require.NoError(t, err)
 	}
