@@ -420,7 +420,9 @@ func TestChannelsFile_BadInput(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			data := demoFolder(t)
+			// No sandbox folder: starting the embedded sandbox instead of
+			// the broken file would make one.
+			data := t.TempDir()
 			var b []byte
 			if c.edit == nil {
 				b = []byte("{not json")
@@ -452,7 +454,7 @@ func TestChannelsFile_BadInput(t *testing.T) {
 			assert.Equal(t, 1, rc, out)
 			assert.Contains(t, errs, guiWords, "the CLI says the same as the GUI")
 			assert.NotContains(t, errs, secretKey)
-			assert.NoDirExists(t, SandboxDir(filepath.Join(data, "x")))
+			assert.NoDirExists(t, SandboxDir(data), "a broken channels.json never falls back to the embedded sandbox")
 			assert.Equal(t, before, folderSums(t, data), "nothing changed")
 		})
 	}

@@ -179,10 +179,18 @@ func TestCloudPay407AgainstSandbox(t *testing.T) {
 	assert.ErrorIs(t, err, payment.ErrNotRefundable)
 
 	// Item 7: the same code again, after the 10 s window, while the first
-	// payment with it is still open (manual): refused, nothing sent.
-	time.Sleep(b.clock.Real(11 * time.Second))
+	// payment with it is still open (manual): refused, nothing sent. The
+	// refusal names the open payment and its state: not the window's
+	// (which names no state), the stored manual payment's.
+	time.Sleep(b.clock.Real(11 * time.Second)) // time passing on the fast clock, not a wait for a condition
+	before := len(w407Charges(b, code))
 	_, err = b.payCode(code, 1500)
-	assert.ErrorIs(t, err, payment.ErrDuplicateScan)
+	require.ErrorIs(t, err, payment.ErrDuplicateScan)
+	m, ok := app.AsMessage(err)
+	require.True(t, ok)
+	assert.Equal(t, string(payment.IntentManual), m.Args["State"], "refused because the first payment is still open")
+	assert.Equal(t, out.Payment.OutTradeNo, m.Args["OutTradeNo"])
+	assert.Len(t, w407Charges(b, code), before, "nothing sent")
 }
 
 func w407Charges(w *world, code string) []sandbox.Charge {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -192,10 +193,15 @@ func TestCashierCancelAgainstSandbox(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
+				deadline := time.Now().Add(30 * time.Second)
 				for len(w.pay.Active()) == 0 {
+					if time.Now().After(deadline) {
+						cerr = fmt.Errorf("the payment was not in progress within 30 s")
+						return
+					}
 					time.Sleep(100 * time.Microsecond)
 				}
-				time.Sleep(w.clock.Real(2 * time.Second))
+				time.Sleep(w.clock.Real(2 * time.Second)) // the customer types for 2 s on the fast clock
 				cerr = w.checkout.Cancel(context.Background(), w.pay.Active()[0])
 			}()
 			out, err := w.payCode(code, 500)

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,15 +22,25 @@ import (
 	"cashier/sync/channel/setup"
 )
 
-// buildBinary compiles the real pos binary once per test run.
+// buildBinary compiles the real pos binary once per test process (into
+// testDir, which TestMain removes); every test gets the same file.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pos")
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
+	b := builtBinary()
+	require.NoError(t, b.err, b.out)
+	return b.bin
 }
+
+type build struct {
+	bin, out string
+	err      error
+}
+
+var builtBinary = sync.OnceValue(func() build {
+	bin := filepath.Join(testDir, "pos")
+	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput()
+	return build{bin, string(out), err}
+})
 
 // needTool skips outside CI when an X tool is missing, and fails in CI,
 // where `make test` has installed them.
