@@ -5,6 +5,7 @@ package settings
 
 import (
 	"context"
+	"errors"
 
 	"cashier/app"
 )
@@ -19,10 +20,27 @@ type Store interface {
 	SetSetting(ctx context.Context, key, value string) error
 }
 
-// Languages a person may choose; "system" follows the computer's locale.
-var Languages = []string{"zh", "en", "system"}
+// The language setting's values.
+const (
+	LanguageChinese = "zh"
+	LanguageEnglish = "en"
+	// LanguageSystem follows the computer's locale (ui/i18n.Resolve: a
+	// Chinese locale, or one that names no language, gives Chinese; any
+	// other gives English).
+	LanguageSystem = "system"
+	// DefaultLanguage is the language of a data folder whose setting is
+	// unset (or empty): Chinese, whatever the computer's locale. Following
+	// the locale is a choice a person makes (LanguageSystem), never the
+	// default.
+	DefaultLanguage = LanguageChinese
+)
 
-// SettingLanguage is the setting key of the UI language.
+// Languages a person may choose, in the order Settings lists them. This is
+// the one list: the Settings screen and `pos config` offer these.
+var Languages = []string{LanguageChinese, LanguageEnglish, LanguageSystem}
+
+// SettingLanguage is the setting key of the UI language: one of Languages;
+// unset or empty means DefaultLanguage.
 const SettingLanguage = "language"
 
 // Service applies the permission rule for changing store and terminal
@@ -43,16 +61,32 @@ func (s Service) Current(ctx context.Context) (app.StoreInfo, app.TerminalInfo, 
 	return st, t, err
 }
 
-// Language is the UI language setting ("zh" when unset).
+// Language is the UI language setting, one of Languages: DefaultLanguage
+// (Chinese) when unset or empty.
 func (s Service) Language(ctx context.Context) (string, error) {
-	return s.Store.GetSetting(ctx, SettingLanguage, "zh")
+	l, err := s.Store.GetSetting(ctx, SettingLanguage, "")
+	if err != nil {
+		return "", err
+	}
+	if l == "" {
+		l = DefaultLanguage
+	}
+	return l, nil
 }
 
-// Save validates and saves store and terminal details on behalf of staffID.
+// Save saves store and terminal details on behalf of staffID. Both are
+// validated before either is written: an invalid terminal leaves the store
+// untouched too.
 func (s Service) Save(ctx context.Context, staffID int64, info app.StoreInfo, t app.TerminalInfo) error {
 	if _, err := s.Permits.Check(ctx, staffID, app.PermSettings); err != nil {
 		return err
 	}
+	if err := errors.Join(info.Validate(), t.Validate()); err != nil {
+		return err
+	}
+	// Two writes: a failure of the second (storage, not validation) can
+	// still leave the first saved; one transaction needs a port that
+	// writes both.
 	if err := s.Store.UpdateStore(ctx, info, staffID); err != nil {
 		return err
 	}
@@ -67,6 +101,8 @@ func (s Service) Save(ctx context.Context, staffID int64, info app.StoreInfo, t 
 var ErrLanguage = app.NewError("settings.bad_language")
 
 // SaveLanguage stores the UI language; anyone may choose their language.
+// Open screens are told (SignalLanguage) only when the stored value
+// changes: saving the same language again rebuilds nothing.
 func (s Service) SaveLanguage(ctx context.Context, language string) error {
 	ok := false
 	for _, l := range Languages {
@@ -74,6 +110,13 @@ func (s Service) SaveLanguage(ctx context.Context, language string) error {
 	}
 	if !ok {
 		return ErrLanguage.With("Value", language)
+	}
+	old, err := s.Store.GetSetting(ctx, SettingLanguage, "")
+	if err != nil {
+		return err
+	}
+	if old == language {
+		return nil
 	}
 	if err := s.Store.SetSetting(ctx, SettingLanguage, language); err != nil {
 		return err

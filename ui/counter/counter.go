@@ -8,6 +8,7 @@ package counter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,7 +59,6 @@ type Deps struct {
 // View is the Counter workspace.
 type View struct {
 	deps     Deps
-	mode     app.CashierMode
 	Amount   *scaninput.Entry
 	Code     *scaninput.Entry
 	Kind     *widget.RadioGroup
@@ -167,7 +167,6 @@ func (v *View) loadMode() {
 
 // setMode shows the kinds the terminal takes.
 func (v *View) setMode(m app.CashierMode) {
-	v.mode = m
 	var kinds []string
 	if m.Takes(false) {
 		kinds = append(kinds, i18n.T("counter.kind.sale"))
@@ -263,12 +262,17 @@ func (v *View) start() {
 	prev, prevAmount, prevDeposit := v.order, v.orderAmount, v.orderDeposit
 	var out sale.Outcome
 	var orderNo string
+	var voidErr error
 	async.Run(func() {
 		ctx := context.Background()
 		orderNo = prev
 		if orderNo != "" && (prevAmount != amount || prevDeposit != deposit) {
-			// Another amount is another order: give the unpaid one up.
-			_, _ = v.deps.Checkout.Void(ctx, prev, staff)
+			// Another amount is another order: give the unpaid one up
+			// first. If that fails it stays the open order and no other
+			// is opened beside it.
+			if _, voidErr = v.deps.Checkout.Void(ctx, prev, staff); voidErr != nil {
+				return
+			}
 			orderNo = ""
 		}
 		if orderNo == "" {
@@ -280,7 +284,29 @@ func (v *View) start() {
 			orderNo = o.OrderNo
 		}
 		out, err = v.deps.Checkout.PayByCode(ctx, orderNo, code, 0, staff, onEvent)
-	}, func() { v.finish(orderNo, amount, deposit, out, err) })
+	}, func() {
+		if voidErr != nil {
+			v.voidFailed(voidErr)
+			return
+		}
+		v.finish(orderNo, amount, deposit, out, err)
+	})
+}
+
+// voidFailed: the open order could not be given up for another amount, so
+// no other was opened and nothing was sent. It stays the open order (the
+// next scan at its amount pays it) unless it is no longer open at all.
+func (v *View) voidFailed(err error) {
+	if errors.Is(err, app.ErrOrderNotOpen) {
+		v.order = "" // closed meanwhile: the next try starts afresh
+	}
+	v.running = false
+	v.Collect.Enable()
+	v.CancelB.Disable()
+	v.Code.SetText("")
+	v.Progress.SetText(i18n.T("counter.ready"))
+	v.Result.SetText(i18n.T("counter.err.void", "Err", err, "Amount", v.orderAmount))
+	v.focus(v.Amount)
 }
 
 func (v *View) finish(orderNo string, amount app.Money, deposit bool, out sale.Outcome, err error) {
@@ -316,12 +342,19 @@ func (v *View) cancel() {
 	no := v.outTrade
 	v.CancelB.Disable()
 	v.Progress.SetText(i18n.T("counter.cancelling"))
-	go func() {
+	var err error
+	async.Run(func() {
 		ctx, stop := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer stop()
-		// Pay's own loop reports the final state through finish.
-		_ = v.deps.Checkout.Cancel(ctx, no)
-	}()
+		err = v.deps.Checkout.Cancel(ctx, no)
+	}, func() {
+		// On success Pay's own loop reports the final state through finish.
+		if err == nil || !v.running || v.outTrade != no {
+			return
+		}
+		v.Result.SetText(i18n.T("counter.err.cancel", "Err", err))
+		v.CancelB.Enable() // the payment goes on: the cashier may try again
+	})
 }
 
 // historyLine puts the state first so a narrow list never cuts it off.

@@ -28,6 +28,9 @@ type fakeCheckout struct {
 	msg       app.Message
 	err       error
 	block     chan struct{} // when set, PayByCode waits for it
+	voidErr   error         // Void's answer
+	cancelErr error         // Cancel's answer (the payment goes on)
+	duringPay func()        // when set, PayByCode calls it after its first event
 }
 
 func (f *fakeCheckout) Open(_ context.Context, in sale.OrderInput) (app.Order, error) {
@@ -45,6 +48,9 @@ func (f *fakeCheckout) Open(_ context.Context, in sale.OrderInput) (app.Order, e
 func (f *fakeCheckout) PayByCode(_ context.Context, orderNo, code string, amount app.Money, staff app.Staff, onEvent payment.EventFunc) (sale.Outcome, error) {
 	if onEvent != nil {
 		onEvent(payment.Event{Ref: "OT1", Msg: app.Msg("pay.paying"), Seconds: 3})
+	}
+	if f.duringPay != nil {
+		f.duringPay()
 	}
 	if f.block != nil {
 		<-f.block
@@ -65,6 +71,9 @@ func (f *fakeCheckout) Cancel(_ context.Context, no string) error {
 	f.mu.Lock()
 	f.cancelled = append(f.cancelled, no)
 	f.mu.Unlock()
+	if f.cancelErr != nil {
+		return f.cancelErr
+	}
 	if f.block != nil {
 		close(f.block)
 	}
@@ -75,7 +84,7 @@ func (f *fakeCheckout) Void(_ context.Context, no string, _ app.Staff) (sale.Voi
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.voided = append(f.voided, no)
-	return sale.VoidResult{}, nil
+	return sale.VoidResult{}, f.voidErr
 }
 
 type fakeTerminal struct {
@@ -233,4 +242,72 @@ func TestCounter_ScanFromTheStream(t *testing.T) {
 	require.Equal(t, app.Money(320), c.opened[0].Total)
 	v.Stop()
 	require.True(t, cancelled)
+}
+
+// A void that fails stops the new amount: no other order is opened beside
+// the unpaid one, nothing is sent, and the cashier is told why. The unpaid
+// order stays the one the next scan pays.
+func TestCounter_FailedVoidKeepsTheOrder(t *testing.T) {
+	c := &fakeCheckout{state: payment.IntentFailed, msg: app.Msg("pay.failed_because", "Reason", "余额不足")}
+	v, _, _ := newCounter(t, c, app.ModeSale)
+	v.Amount.SetText("500")
+	v.scanned("134567890123456780")
+	require.Len(t, c.opened, 1)
+	first := c.payments[0]
+
+	c.voidErr = sale.ErrTenderPending.With("OutTradeNo", "OT9")
+	v.Amount.SetText("600")
+	v.scanned("134567890123456781")
+	require.Equal(t, []string{first}, c.voided, "the void was tried")
+	require.Len(t, c.opened, 1, "no second order beside the unpaid one")
+	require.Len(t, c.payments, 1, "nothing sent")
+	require.Contains(t, v.Result.Text, i18n.Err(c.voidErr))
+	require.Contains(t, v.Result.Text, "500.00")
+	require.False(t, v.Collect.Disabled())
+	require.Equal(t, first, v.order, "the unpaid order is kept")
+
+	v.Amount.SetText("500")
+	v.scanned("134567890123456782")
+	require.Equal(t, []string{first, first}, c.payments, "its amount again pays it")
+
+	c.voidErr = nil
+	v.Amount.SetText("600")
+	v.scanned("134567890123456783")
+	require.Len(t, c.opened, 2, "once given up, another order")
+}
+
+// An order closed meanwhile cannot be given up, and is not kept either:
+// the next try opens a new one.
+func TestCounter_VoidOfAClosedOrderForgetsIt(t *testing.T) {
+	c := &fakeCheckout{state: payment.IntentFailed, msg: app.Msg("pay.failed")}
+	v, _, _ := newCounter(t, c, app.ModeSale)
+	v.Amount.SetText("5")
+	v.scanned("134567890123456780")
+	c.voidErr = app.ErrOrderNotOpen.With("OrderNo", c.payments[0])
+	v.Amount.SetText("6")
+	v.scanned("134567890123456781")
+	require.Len(t, c.opened, 1)
+	require.Contains(t, v.Result.Text, i18n.Err(c.voidErr))
+	v.scanned("134567890123456782")
+	require.Len(t, c.opened, 2)
+	require.Len(t, c.voided, 1, "nothing left to give up")
+}
+
+// A cancel the checkout refuses is shown, and may be tried again; the
+// payment goes on.
+func TestCounter_FailedCancelIsShown(t *testing.T) {
+	c := &fakeCheckout{state: payment.IntentPaid, msg: app.Msg("pay.paid"), cancelErr: payment.ErrDuplicateScan.With("OutTradeNo", "OT1", "State", "paid")}
+	v, _, _ := newCounter(t, c, app.ModeSale)
+	var shown string
+	var canRetry bool
+	c.duringPay = func() {
+		v.cancel()
+		shown, canRetry = v.Result.Text, !v.CancelB.Disabled()
+	}
+	v.Amount.SetText("9.90")
+	v.scanned("134567890123456789")
+	require.Equal(t, []string{"OT1"}, c.cancelled)
+	require.Contains(t, shown, i18n.Err(c.cancelErr))
+	require.True(t, canRetry)
+	require.Contains(t, v.Result.Text, "收款成功", "the payment's own end follows")
 }

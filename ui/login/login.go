@@ -145,7 +145,7 @@ func (s *Screen) submit() {
 		s.Submit.Enable()
 		s.PIN.SetText("")
 		if err != nil {
-			s.Message.SetText(Explain(err))
+			s.Message.SetText(i18n.Err(err))
 			s.focus(s.PIN)
 			return
 		}
@@ -155,9 +155,6 @@ func (s *Screen) submit() {
 		}
 	})
 }
-
-// Explain turns a login error into words for the cashier.
-func Explain(err error) string { return i18n.Err(err) }
 
 func roleName(r app.Role) string {
 	switch r {

@@ -12,13 +12,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"cashier/app"
+	appsettings "cashier/app/settings"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
 )
 
 // Service is what the workspace needs: the settings use cases
 // (app/settings.Service). Saving tells every open screen (the shell's
-// title, the counter's cashier mode) through the signal hub.
+// title, the counter's cashier mode, the language) through the signal hub.
 type Service interface {
 	Current(ctx context.Context) (app.StoreInfo, app.TerminalInfo, error)
 	Language(ctx context.Context) (string, error)
@@ -37,6 +38,7 @@ type View struct {
 	deps                         Deps
 	store                        app.StoreInfo
 	term                         app.TerminalInfo
+	lang                         string // the stored language setting, as loaded or last saved
 	Name, Address, Phone, Footer *widget.Entry
 	TermName                     *widget.Entry
 	Mode                         *widget.RadioGroup
@@ -58,16 +60,24 @@ func modeLabel(m app.CashierMode) string {
 	return i18n.T("settings.mode.both")
 }
 
-var languages = []string{"zh", "en", "system"}
-
 func langLabel(l string) string {
 	switch l {
-	case "en":
+	case appsettings.LanguageEnglish:
 		return "English"
-	case "system":
+	case appsettings.LanguageSystem:
 		return i18n.T("settings.lang.system")
 	}
 	return "中文"
+}
+
+// langSetting is the setting a label of the picker stands for.
+func langSetting(label string) string {
+	for _, l := range appsettings.Languages {
+		if langLabel(l) == label {
+			return l
+		}
+	}
+	return appsettings.DefaultLanguage
 }
 
 // New builds the workspace and loads the current values in the background.
@@ -83,10 +93,12 @@ func New(d Deps) *View {
 	v.Mode = widget.NewRadioGroup(modeLabels, nil)
 	v.Mode.Horizontal = true
 	var langLabels []string
-	for _, l := range languages {
+	for _, l := range appsettings.Languages {
 		langLabels = append(langLabels, langLabel(l))
 	}
-	v.Language = widget.NewSelect(langLabels, nil)
+	// Anyone may choose their language: it is saved when chosen, apart
+	// from the store and terminal details (which need the permission).
+	v.Language = widget.NewSelect(langLabels, v.chooseLanguage)
 	v.Status = widget.NewLabel("")
 	v.Status.Wrapping = fyne.TextWrapWord
 	v.Save = widget.NewButtonWithIcon(i18n.T("settings.save"), theme.DocumentSaveIcon(), v.save)
@@ -126,15 +138,22 @@ func (v *View) Content() fyne.CanvasObject { return v.content }
 func (v *View) reload() {
 	var st app.StoreInfo
 	var tm app.TerminalInfo
-	var err error
+	var err, langErr error
 	var lang string
 	async.Run(func() {
 		ctx := context.Background()
 		st, tm, err = v.deps.Settings.Current(ctx)
-		lang, _ = v.deps.Settings.Language(ctx)
+		lang, langErr = v.deps.Settings.Language(ctx)
 	}, func() {
+		if langErr == nil {
+			v.lang = lang // before the picker shows it: showing is not choosing
+			v.Language.SetSelected(langLabel(lang))
+		}
+		if e := errors.Join(err, langErr); e != nil {
+			v.Status.SetText(i18n.T("settings.err.load", "Err", e))
+		}
 		if err != nil {
-			v.Status.SetText(i18n.T("settings.err.load", "Err", err))
+			v.Save.Disable() // nothing loaded to save over
 			return
 		}
 		v.store, v.term = st, tm
@@ -144,7 +163,33 @@ func (v *View) reload() {
 		v.Footer.SetText(st.ReceiptFooter)
 		v.TermName.SetText(tm.Name)
 		v.Mode.SetSelected(modeLabel(tm.CashierMode))
-		v.Language.SetSelected(langLabel(lang))
+	})
+}
+
+// chooseLanguage saves the language picked, for anyone. A change of
+// language rebuilds every screen (the shell follows SignalLanguage), this
+// one included; choosing one that shows the same words keeps it.
+func (v *View) chooseLanguage(label string) {
+	lang := langSetting(label)
+	if lang == v.lang {
+		return
+	}
+	v.Language.Disable()
+	v.Status.SetText(i18n.T("settings.saving"))
+	var err error
+	async.Run(func() {
+		err = v.deps.Settings.SaveLanguage(context.Background(), lang)
+	}, func() {
+		v.Language.Enable()
+		if err != nil {
+			v.Status.SetText(i18n.T("settings.err.save", "Err", err))
+			if v.lang != "" {
+				v.Language.SetSelected(langLabel(v.lang)) // back to what is stored
+			}
+			return
+		}
+		v.lang = lang
+		v.Status.SetText(i18n.T("settings.saved"))
 	})
 }
 
@@ -158,12 +203,6 @@ func (v *View) save() {
 			tm.CashierMode = m
 		}
 	}
-	lang := "zh"
-	for _, l := range languages {
-		if langLabel(l) == v.Language.Selected {
-			lang = l
-		}
-	}
 	if err := errors.Join(st.Validate(), tm.Validate()); err != nil {
 		v.Status.SetText(i18n.T("settings.err.invalid", "Err", err))
 		return
@@ -175,9 +214,6 @@ func (v *View) save() {
 	async.Run(func() {
 		ctx := context.Background()
 		err = v.deps.Settings.Save(ctx, staff.ID, st, tm)
-		if err == nil {
-			err = v.deps.Settings.SaveLanguage(ctx, lang)
-		}
 	}, func() {
 		v.Save.Enable()
 		if err != nil {

@@ -64,8 +64,9 @@ type Deps struct {
 	Sandbox   bool
 	About     about.Info
 	Workspace []Workspace // workspaces from later features, shown before Settings/About
-	// UseLanguage applies a new language setting (i18n.Use); the shell
-	// then rebuilds the screens in it.
+	// UseLanguage applies a new language setting (i18n.Use); when the
+	// language in use (i18n.Current) changes, the shell rebuilds the
+	// screens in it. Nil: the language never changes while running.
 	UseLanguage func(string)
 }
 
@@ -81,22 +82,43 @@ type Shell struct {
 	page    Page
 	body    *fyne.Container
 	header  *widget.Label
+	logout  *widget.Button
+	subs    []func() // signal subscriptions, cancelled by Stop
 }
 
-// WindowTitle is the main window's title (the smoke test waits for it).
+// WindowTitle is the main window's title in Chinese, the default language
+// (the smoke test finds the window by it). Title is the title in the
+// language in use.
 const WindowTitle = "智能收银台 POS"
 
-// New creates the main window on a and shows the login screen.
+// Title is the main window's title in the language in use.
+func Title() string { return i18n.T("shell.title") }
+
+// New creates the main window on a and shows the login screen. Closing
+// the window stops the shell (Stop); a caller that sets its own OnClosed
+// on the window must call Stop from it.
 func New(a fyne.App, d Deps) *Shell {
-	s := &Shell{deps: d, win: a.NewWindow(WindowTitle)}
+	s := &Shell{deps: d, win: a.NewWindow(Title())}
 	s.win.Resize(fyne.NewSize(1024, 720))
-	d.Signals.Subscribe(app.SignalTerminal, func(any) { s.reloadDetails() })
-	d.Signals.Subscribe(app.SignalLanguage, func(v any) {
-		lang, _ := v.(string)
-		fyne.Do(func() { s.relanguage(lang) })
-	})
+	s.subs = append(s.subs,
+		d.Signals.Subscribe(app.SignalTerminal, func(any) { s.reloadDetails() }),
+		d.Signals.Subscribe(app.SignalLanguage, func(v any) {
+			lang, _ := v.(string)
+			fyne.Do(func() { s.relanguage(lang) })
+		}))
+	s.win.SetOnClosed(s.Stop)
 	s.ShowLogin()
 	return s
+}
+
+// Stop leaves the signal hub and stops the open workspace. The window
+// calls it when it closes; calling it again does nothing.
+func (s *Shell) Stop() {
+	for _, cancel := range s.subs {
+		cancel()
+	}
+	s.subs = nil
+	s.stopPage()
 }
 
 // reloadDetails reads the store and terminal details again (settings
@@ -113,20 +135,27 @@ func (s *Shell) reloadDetails() {
 	})
 }
 
-// relanguage rebuilds the screens in the new language, keeping the
-// person logged in and the workspace open.
+// relanguage applies a new language setting and, when it changes the
+// language in use, rebuilds the screens in it, keeping the person logged
+// in and the workspace open. A setting that resolves to the language
+// already in use (zh → system on a Chinese computer; any setting while
+// --lang rules) rebuilds nothing.
 func (s *Shell) relanguage(lang string) {
+	before := i18n.Current()
 	if s.deps.UseLanguage != nil {
 		s.deps.UseLanguage(lang)
 	}
+	if i18n.Current() == before {
+		return
+	}
+	s.win.SetTitle(Title())
 	if s.session == nil {
 		s.ShowLogin()
 		return
 	}
 	cur, st := s.current, s.session.Staff
 	s.stopPage()
-	s.enter(st)
-	s.nav.Select(cur)
+	s.enter(st, cur)
 }
 
 // Window is the main window.
@@ -139,9 +168,12 @@ func (s *Shell) Session() *Session { return s.session }
 func (s *Shell) ShowLogin() {
 	s.stopPage()
 	s.session = nil
+	// The worker gets copies: s.deps changes on the UI goroutine
+	// (reloadDetails) meanwhile.
+	lister, storeID := s.deps.Staff, s.deps.Store.ID
 	var staff []app.Staff
 	var err error
-	async.Run(func() { staff, err = s.deps.Staff.ListStaff(context.Background(), s.deps.Store.ID) }, func() {
+	async.Run(func() { staff, err = lister.ListStaff(context.Background(), storeID) }, func() {
 		if err != nil {
 			fyne.LogError("list staff", err)
 		}
@@ -156,7 +188,7 @@ func (s *Shell) showLoginWith(staff []app.Staff) {
 	s.Login = login.New(login.Deps{
 		Auth: s.deps.Auth, Staff: staff, DemoPINs: s.deps.DemoPINs,
 		StoreName: s.deps.Store.Name + " · " + s.deps.Terminal.Name, Sandbox: s.deps.Sandbox,
-		OnLogin: s.enter, Focus: s.win.Canvas().Focus,
+		OnLogin: func(st app.Staff) { s.enter(st, 0) }, Focus: s.win.Canvas().Focus,
 	})
 	s.win.SetContent(s.Login.Content())
 	s.clearShortcuts()
@@ -174,19 +206,21 @@ func (s *Shell) builtins() []Workspace {
 	}
 }
 
-func (s *Shell) enter(st app.Staff) {
+// enter shows the workspaces to st and opens workspace open (the first
+// when out of range).
+func (s *Shell) enter(st app.Staff, open int) {
 	s.session = &Session{Staff: st, Window: s.win}
 	s.items = append(append([]Workspace{}, s.deps.Workspace...), s.builtins()...)
 	s.header = widget.NewLabel("")
 	s.updateHeader()
-	logout := widget.NewButtonWithIcon(i18n.T("shell.logout"), theme.LogoutIcon(), s.ShowLogin)
+	s.logout = widget.NewButtonWithIcon(i18n.T("shell.logout"), theme.LogoutIcon(), s.ShowLogin)
 	top := []fyne.CanvasObject{s.header}
 	if s.deps.Sandbox {
 		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox.badge"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 		b.Importance = widget.WarningImportance
 		top = append(top, b)
 	}
-	bar := container.NewBorder(nil, nil, container.NewHBox(top...), logout)
+	bar := container.NewBorder(nil, nil, container.NewHBox(top...), s.logout)
 	s.nav = widget.NewList(
 		func() int { return len(s.items) },
 		func() fyne.CanvasObject {
@@ -203,7 +237,10 @@ func (s *Shell) enter(st app.Staff) {
 	split.Offset = 0.18
 	s.win.SetContent(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, split))
 	s.installShortcuts()
-	s.nav.Select(0)
+	if open < 0 || open >= len(s.items) {
+		open = 0
+	}
+	s.nav.Select(open)
 }
 
 func (s *Shell) updateHeader() {

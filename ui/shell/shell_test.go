@@ -41,17 +41,26 @@ func (f *fakeAuth) Login(_ context.Context, code, pin string) (app.Staff, error)
 	return app.Staff{}, app.ErrUnknownStaff
 }
 
-type fakeStaff struct{}
+// fakeStaff lists two people; with gate set it waits for the gate first,
+// and it closes listed (when set) as it returns.
+type fakeStaff struct{ gate, listed chan struct{} }
 
-func (fakeStaff) ListStaff(context.Context, int64) ([]app.Staff, error) {
+func (f fakeStaff) ListStaff(context.Context, int64) ([]app.Staff, error) {
+	if f.gate != nil {
+		<-f.gate
+	}
+	if f.listed != nil {
+		defer close(f.listed)
+	}
 	return []app.Staff{{ID: 1, Code: "1001", Name: "王店长", Role: app.RoleManager}, {ID: 2, Code: "1002", Name: "李娜", Role: app.RoleClerk}}, nil
 }
 
 type memSettings struct {
-	mu    sync.Mutex
-	store app.StoreInfo
-	term  app.TerminalInfo
-	kv    map[string]string
+	mu     sync.Mutex
+	store  app.StoreInfo
+	term   app.TerminalInfo
+	kv     map[string]string
+	writes int // store and terminal writes
 }
 
 func (m *memSettings) CurrentStore(context.Context) (app.StoreInfo, error) {
@@ -62,6 +71,7 @@ func (m *memSettings) CurrentStore(context.Context) (app.StoreInfo, error) {
 func (m *memSettings) UpdateStore(_ context.Context, s app.StoreInfo, _ int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.writes++
 	m.store = s
 	return nil
 }
@@ -73,6 +83,7 @@ func (m *memSettings) CurrentTerminal(context.Context) (app.TerminalInfo, error)
 func (m *memSettings) UpdateTerminal(_ context.Context, t app.TerminalInfo, _ int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.writes++
 	m.term = t
 	return nil
 }
@@ -102,6 +113,11 @@ func (fakePermits) Check(_ context.Context, id int64, perm string) (app.Staff, e
 }
 
 func newShell(t *testing.T) (*Shell, *fakeAuth, *memSettings) {
+	return newShellWith(t, nil)
+}
+
+// newShellWith lets a test change the shell's Deps before it starts.
+func newShellWith(t *testing.T, change func(*Deps)) (*Shell, *fakeAuth, *memSettings) {
 	async.Synchronous = true
 	require.NoError(t, i18n.Use(i18n.Chinese))
 	a := test.NewTempApp(t)
@@ -113,10 +129,20 @@ func newShell(t *testing.T) (*Shell, *fakeAuth, *memSettings) {
 		kv:    map[string]string{},
 	}
 	sig := app.NewSignals()
-	s := New(a, Deps{Auth: fa, Staff: fakeStaff{}, Settings: appsettings.Service{Store: mem, Permits: fakePermits{}, Signals: sig},
+	d := Deps{Auth: fa, Staff: fakeStaff{}, Settings: appsettings.Service{Store: mem, Permits: fakePermits{}, Signals: sig},
 		Signals: sig, Store: mem.store, Terminal: mem.term, DemoPINs: map[string]string{"1001": "8888"}, Sandbox: true,
-		UseLanguage: func(l string) { _ = i18n.Use(l) }})
-	t.Cleanup(s.Window().Close)
+		UseLanguage: func(l string) { _ = i18n.Use(l) }}
+	if change != nil {
+		change(&d)
+	}
+	s := New(a, d)
+	t.Cleanup(func() {
+		for _, w := range a.Driver().AllWindows() {
+			if w == s.Window() {
+				w.Close() // unless the test closed it
+			}
+		}
+	})
 	t.Cleanup(func() { _ = i18n.Use(i18n.Chinese) })
 	s.Window().Resize(fyne.NewSize(1024, 768))
 	return s, fa, mem
@@ -211,18 +237,157 @@ func TestShell_ClerkCannotSaveSettings_ManagerCan(t *testing.T) {
 	require.Contains(t, s.header.Text, "（新店）", "the title bar follows the saved settings without a restart")
 }
 
-// Saving another language rebuilds the screens in it at once.
+// Saving another language rebuilds the screens in it at once, keeping the
+// person and the open workspace; the workspace before it is not built on
+// the way.
 func TestShell_LanguageSwitchesWithoutRestart(t *testing.T) {
+	builds := 0
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		d.Workspace = []Workspace{{ID: "first", TitleKey: i18n.Key("nav.about"), Build: func(Session) Page {
+			builds++
+			return Page{Content: widget.NewLabel("first")}
+		}}}
+	})
+	doLogin(t, s, "1001", "8888")
+	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
+	require.True(t, s.OpenID("settings"))
+	require.Equal(t, "退出登录", s.logout.Text)
+	require.Equal(t, "智能收银台 POS", s.Window().Title())
+	before := builds
+
+	require.NoError(t, s.deps.Settings.SaveLanguage(context.Background(), "en"))
+	require.Eventually(t, func() bool { return s.logout.Text == "Log out" }, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, s.header.Text, "(Store manager)", "the header is rebuilt in English")
+	require.True(t, hasText(s.Window().Content(), "Settings  Ctrl+2"), "the navigation bar is rebuilt in English")
+	require.NotNil(t, findButton(s.Window().Content(), "Save"), "the open workspace is rebuilt in English")
+	require.Equal(t, "Smart Cashier POS", s.Window().Title(), "the title follows the language")
+	require.NotNil(t, s.Session(), "still logged in")
+	require.Equal(t, 1, s.current, "Settings stays open")
+	require.Equal(t, before, builds, "the first workspace is not built and thrown away")
+}
+
+// A language setting that resolves to the language in use rebuilds
+// nothing.
+func TestShell_SameLanguageRebuildsNothing(t *testing.T) {
 	s, _, _ := newShell(t)
 	doLogin(t, s, "1001", "8888")
 	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
-	require.Equal(t, []string{"设置", "关于"}, s.Titles())
-	require.NoError(t, s.deps.Settings.SaveLanguage(context.Background(), "en"))
-	require.Eventually(t, func() bool {
-		ts := s.Titles()
-		return len(ts) == 2 && ts[0] == "Settings"
-	}, 5*time.Second, 10*time.Millisecond)
-	require.NotNil(t, s.Session(), "still logged in")
+	page, logout := s.page.Content, s.logout
+	s.deps.Signals.Emit(app.SignalLanguage, "zh")
+	require.Same(t, page, s.page.Content)
+	require.Same(t, logout, s.logout)
+}
+
+// Saving the store without changing the language says "Saved" on the
+// screen the manager is looking at.
+func TestShell_SaveShowsSaved(t *testing.T) {
+	s, _, mem := newShell(t)
+	doLogin(t, s, "1001", "8888")
+	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
+	save := findButton(s.Window().Content(), "保存")
+	require.NotNil(t, save)
+	page := s.page.Content
+	test.Tap(save)
+	require.Eventually(t, func() bool { return hasText(s.Window().Content(), "已保存") }, 5*time.Second, 10*time.Millisecond)
+	require.Same(t, page, s.page.Content, "saving the store rebuilds no screen")
+	mem.mu.Lock()
+	defer mem.mu.Unlock()
+	require.Equal(t, 2, mem.writes)
+	require.Empty(t, mem.kv, "the language was not saved again")
+}
+
+// A clerk may not save the store's details but may choose their language:
+// it is saved when chosen and the screens follow.
+func TestShell_ClerkChoosesTheLanguage(t *testing.T) {
+	s, _, mem := newShell(t)
+	doLogin(t, s, "1002", "1234")
+	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
+	var pick *widget.Select
+	walk(s.Window().Content(), func(o fyne.CanvasObject) {
+		if sel, ok := o.(*widget.Select); ok {
+			pick = sel
+		}
+	})
+	require.NotNil(t, pick)
+	require.Equal(t, "中文", pick.Selected)
+	require.False(t, pick.Disabled())
+	pick.SetSelected("English")
+	require.Eventually(t, func() bool { return s.logout.Text == "Log out" }, 5*time.Second, 10*time.Millisecond)
+	mem.mu.Lock()
+	require.Equal(t, "en", mem.kv[appsettings.SettingLanguage])
+	require.Zero(t, mem.writes, "the store and terminal are not written")
+	mem.mu.Unlock()
+	save := findButton(s.Window().Content(), "Save")
+	require.NotNil(t, save)
+	require.True(t, save.Disabled(), "the store's details stay read-only")
+}
+
+// A closed window's shell no longer follows the signals.
+func TestShell_CloseLeavesTheSignals(t *testing.T) {
+	calls := 0
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		d.UseLanguage = func(l string) { calls++; _ = i18n.Use(l) }
+	})
+	s.deps.Signals.Emit(app.SignalLanguage, "zh")
+	require.Equal(t, 1, calls)
+	s.Window().Close()
+	s.deps.Signals.Emit(app.SignalLanguage, "en")
+	require.Equal(t, 1, calls)
+	require.Equal(t, i18n.Chinese, i18n.Current())
+}
+
+// The Chinese title is the one the smoke test searches for.
+func TestShell_TitleInChinese(t *testing.T) {
+	s, _, _ := newShell(t)
+	require.Equal(t, WindowTitle, s.Window().Title())
+	require.Contains(t, WindowTitle, "智能收银台")
+}
+
+// Logging out while the store's details are reloaded: the staff list is
+// read with the store as it was when the login screen was asked for, not
+// from the shell's fields the reload writes (go test -race sees a shared
+// read).
+func TestShell_LogoutWhileDetailsReload(t *testing.T) {
+	s, _, mem := newShell(t)
+	listed := make(chan struct{})
+	gate := make(chan struct{})
+	s.deps.Staff = fakeStaff{gate: gate, listed: listed}
+
+	async.Synchronous = false
+	s.ShowLogin() // lists staff on another goroutine, waiting at the gate
+	async.Synchronous = true
+	mem.mu.Lock()
+	mem.store.Name = "新店名"
+	mem.mu.Unlock()
+	s.deps.Signals.Emit(app.SignalTerminal, nil) // reloads the details here and now
+	require.Equal(t, "新店名", s.deps.Store.Name)
+	// Someone logs in on the screen still shown: the late staff list then
+	// changes nothing.
+	doLogin(t, s, "1001", "8888")
+	require.NotNil(t, s.Session())
+	close(gate)
+	<-listed
+	require.Contains(t, s.header.Text, "新店名")
+}
+
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	var found *widget.Button
+	walk(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = b
+		}
+	})
+	return found
+}
+
+func hasText(o fyne.CanvasObject, text string) bool {
+	found := false
+	walk(o, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text == text {
+			found = true
+		}
+	})
+	return found
 }
 
 func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
