@@ -14,7 +14,7 @@ import (
 // Setting keys used across the app.
 const (
 	SettingDemo       = "demo"        // "1" on a demo data folder: PINs shown on the login screen
-	SettingLanguage   = "language"    // "zh" | "en" | "" (follow the OS)
+	SettingLanguage   = "language"    // "zh" | "en" | "system" (follow the OS); unset = Chinese (app/settings)
 	SettingStoreID    = "store_id"    // this terminal's store
 	SettingTerminalID = "terminal_id" // this terminal
 )
