@@ -2,21 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
-	"text/template"
 	"time"
 
 	"cashier/app"
 	"cashier/app/cabinet"
 	"cashier/app/sale"
-	"cashier/assets"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/escpos"
 	"cashier/hardware/lockboard"
@@ -103,7 +99,7 @@ func startDevices(ctx context.Context, db *localdb.DB, clock app.Clock, log io.W
 		}
 		return d, nil
 	}
-	if err := d.startPrinter(ctx); err != nil {
+	if err := d.startPrinter(ctx, log); err != nil {
 		return nil, err
 	}
 	// A missing speaker, scanner or lock line must not stop the counter:
@@ -187,7 +183,7 @@ func boardRange(p lockboard.Protocol) (minBoard, maxBoard, maxLocks int) {
 	return 1, lockboard.MaxXORBoard, lockboard.MaxXORLock
 }
 
-func (d *Devices) startPrinter(ctx context.Context) error {
+func (d *Devices) startPrinter(ctx context.Context, log io.Writer) error {
 	v, err := d.settings(ctx, SettingPrinterWidth, SettingPrinterPort)
 	if err != nil {
 		return err
@@ -215,7 +211,8 @@ func (d *Devices) startPrinter(ctx context.Context) error {
 		_, _ = d.printer.Check(ctx) // show the real state at once, not after the first watch period
 		d.printer.Watch(ctx, 5*time.Second)
 	}()
-	d.queue = printq.New(d.db.PrintJobs(), d.clock, printq.Options{Reason: devicemsg.Code})
+	d.queue = printq.New(d.db.PrintJobs(), d.clock, printq.Options{Reason: devicemsg.Code,
+		Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	d.queue.AddPrinter("receipt", d.printer)
 	if err := d.queue.Start(ctx); err != nil {
 		d.printer.Close()
@@ -420,36 +417,7 @@ func tenderMethod(t app.Tender) string {
 	if t.Kind == app.TenderCash {
 		return "现金"
 	}
-	return inChinese(app.WalletName(t.Wallet))
-}
-
-// chinese is the Chinese translation table, read once.
-var chinese = sync.OnceValues(func() (map[string]string, error) {
-	b, err := assets.Translations.ReadFile("translations/zh.json")
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]string{}
-	return m, json.Unmarshal(b, &m)
-})
-
-// inChinese is m in Chinese whatever the language in use; the code itself
-// when the table cannot say (a test keeps every code translated).
-func inChinese(m app.Message) string {
-	table, err := chinese()
-	text, ok := table[m.Code]
-	if err != nil || !ok {
-		return m.Code
-	}
-	tpl, err := template.New(m.Code).Option("missingkey=zero").Parse(text)
-	if err != nil {
-		return m.Code
-	}
-	var b strings.Builder
-	if err := tpl.Execute(&b, m.Args); err != nil {
-		return m.Code
-	}
-	return b.String()
+	return i18n.In(i18n.Chinese, app.WalletName(t.Wallet)) // receipts are Chinese
 }
 
 // Announce implements sale.Announcer.

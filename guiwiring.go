@@ -54,7 +54,10 @@ func devicesDeps(s *Services, staff app.Staff) devices.Deps {
 	if d == nil {
 		return devices.Deps{}
 	}
-	out := devices.Deps{Status: statusFeed{d}, Queue: queueView{d.queue}}
+	out := devices.Deps{Status: statusFeed{d}}
+	if d.queue != nil { // a cabinet-only start has no printer or queue
+		out.Queue = queueView{d.queue}
+	}
 	if d.emu != nil {
 		out.Printer = virtualPrinter{d.emu}
 	}
@@ -74,12 +77,16 @@ type statusFeed struct{ d *Devices }
 
 func (f statusFeed) Statuses() []devices.Status {
 	d := f.d
-	pe := d.printer.State()
-	name := i18n.T("devices.name.printer") + " " + strconv.Itoa(int(d.paper)) + "mm"
-	if d.emu != nil {
-		name += i18n.T("devices.simulated")
+	var out []devices.Status
+	if d.printer != nil {
+		pe := d.printer.State()
+		name := i18n.T("devices.name.printer") + " " + strconv.Itoa(int(d.paper)) + "mm"
+		if d.emu != nil {
+			name += i18n.T("devices.simulated")
+		}
+		out = append(out, devices.Status{Name: name, Kind: "printer", State: string(pe.State), StateName: devicemsg.State(pe.State),
+			Message: deviceWhy(pe.Err, "")})
 	}
-	out := []devices.Status{{Name: name, Kind: "printer", State: string(pe.State), StateName: devicemsg.State(pe.State), Message: deviceWhy(pe.Err, "")}}
 	for _, st := range d.registry.States() {
 		n := st.Device
 		switch st.Device {
@@ -112,7 +119,10 @@ func deviceWhy(err error, port string) string {
 }
 
 func (f statusFeed) SubscribeStatus(fn func()) func() {
-	stopPrinter := f.d.printer.Subscribe(func(printer.Event) { go fn() })
+	stopPrinter := func() {}
+	if f.d.printer != nil {
+		stopPrinter = f.d.printer.Subscribe(func(printer.Event) { go fn() })
+	}
 	ch, stopReg := f.d.registry.Subscribe()
 	go func() {
 		for range ch {

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -126,8 +127,10 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 
 // OpenExisting opens without migrating (for `pos db check|backup`).
 func OpenExisting(path string) (*DB, error) {
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrDBMissing.With("Path", path)
+	} else if err != nil {
+		return nil, ErrCannotOpen.With("Path", path).Wrap(err) // e.g. permission denied: not "missing"
 	}
 	return openNoMigrate(path)
 }

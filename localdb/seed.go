@@ -100,8 +100,10 @@ func DemoBarcode(i int) string {
 
 // IsDemo reports whether this data folder holds the demo data.
 func (db *DB) IsDemo(ctx context.Context) bool {
-	v, _ := db.GetSetting(ctx, SettingDemo, "")
-	return v == "1"
+	// A read error counts as "not a demo": the safe side, since a demo
+	// folder shows PINs on the login screen.
+	v, err := db.GetSetting(ctx, SettingDemo, "")
+	return err == nil && v == "1"
 }
 
 // Configured reports whether this data folder has a terminal set up (demo

@@ -105,7 +105,6 @@ func Use(setting string) error {
 		return err
 	}
 	current = l
-	parsed = map[string]*template.Template{}
 	if SettingTakesEffect() && (setting == Chinese || setting == English) {
 		tag := "zh_CN"
 		if l == English {
@@ -137,12 +136,17 @@ func T(key string, kv ...any) string {
 	return M(app.Msg(key, kv...))
 }
 
-// M translates a message.
-func M(m app.Message) string {
+// M translates a message into the language in use.
+func M(m app.Message) string { return In(Current(), m) }
+
+// In translates a message into lang (zh or en) whatever the language in
+// use: a printed receipt, for one, is Chinese on an English screen.
+// Parameters are formatted as M does.
+func In(lang string, m app.Message) string {
 	if m.Code == "" {
 		return ""
 	}
-	tpl := template_(m.Code)
+	tpl := template_(lang, m.Code)
 	if tpl == nil {
 		return m.Code
 	}
@@ -157,10 +161,12 @@ func M(m app.Message) string {
 	return b.String()
 }
 
-func template_(code string) *template.Template {
+// template_ is code's template in language l (parsed once per language),
+// Chinese when l lacks it, nil when neither has it.
+func template_(l, code string) *template.Template {
+	key := l + "\x00" + code
 	mu.RLock()
-	tpl, ok := parsed[code]
-	l := current
+	tpl, ok := parsed[key]
 	mu.RUnlock()
 	if ok {
 		return tpl
@@ -175,14 +181,14 @@ func template_(code string) *template.Template {
 		text, found = tables[Chinese][code]
 	}
 	if !found {
-		parsed[code] = nil
+		parsed[key] = nil
 		return nil
 	}
 	tpl, err := template.New(code).Option("missingkey=zero").Parse(text)
 	if err != nil {
 		tpl = nil
 	}
-	parsed[code] = tpl
+	parsed[key] = tpl
 	return tpl
 }
 

@@ -165,6 +165,8 @@ func TestTranslate(t *testing.T) {
 	require.Contains(t, s, "12.50")
 	require.Contains(t, s, "3.00")
 	require.Equal(t, "WeChat Pay", M(app.WalletName(app.WalletWeChat)))
+	require.Equal(t, "微信支付", In(Chinese, app.WalletName(app.WalletWeChat)), "a receipt is Chinese on an English screen")
+	require.Equal(t, "WeChat Pay", M(app.WalletName(app.WalletWeChat)), "In leaves the language in use alone")
 	require.NoError(t, Use(Chinese))
 	require.Equal(t, "微信支付", M(app.WalletName(app.WalletWeChat)))
 	require.Contains(t, Err(app.ErrFieldRequired.With("Field", app.Msg("field.store_name"))), "门店名称")
