@@ -237,12 +237,14 @@ func (s *Speaker) Close() error {
 	}
 }
 
+// finish reports a job: OnResult first, so a SayWait that returns finds
+// its result already reported.
 func (s *Speaker) finish(j job, err error) {
-	if j.done != nil {
-		j.done <- err
-	}
 	if s.opt.OnResult != nil {
 		s.opt.OnResult(Result{Text: j.text, Err: err, At: time.Now()})
+	}
+	if j.done != nil {
+		j.done <- err
 	}
 }
 

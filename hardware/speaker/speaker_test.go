@@ -66,12 +66,15 @@ func TestQueueNeverOverlapsOverPty(t *testing.T) {
 			require.Equal(t, texts, heard)
 			require.Zero(t, s.Overlaps(), "a speak frame arrived while the module was speaking")
 			require.Zero(t, s.BadFrames())
+			// Copied under the lock, checked outside it: a failed check
+			// must not leave the driver's callback blocked on the lock.
 			mu.Lock()
-			require.Len(t, results, 5)
-			for _, r := range results {
+			got := append([]speaker.Result(nil), results...)
+			mu.Unlock()
+			require.Len(t, got, 5, "SayWait returns after its result is reported")
+			for _, r := range got {
 				require.NoError(t, r.Err)
 			}
-			mu.Unlock()
 		})
 	}
 }
@@ -155,8 +158,9 @@ func TestMissingModuleGivesClearError(t *testing.T) {
 	require.ErrorIs(t, err, speaker.ErrNoAnswer)
 	require.Contains(t, err.Error(), "语音模块无应答")
 	mu.Lock()
-	require.Contains(t, states, hardware.StateError)
+	seen := append([]hardware.DeviceState(nil), states...)
 	mu.Unlock()
+	require.Contains(t, seen, hardware.StateError)
 }
 
 func TestBadTextRejectedBeforeQueue(t *testing.T) {

@@ -473,8 +473,9 @@ func TestLedgerFile_WriteFailure(t *testing.T) {
 	require.Equal(t, "SUCCESS", m["result_code"])
 	l := f1.srv.ledger
 	l.mu.Lock()
-	require.NoError(t, l.j.f.Close()) // the disk goes away
+	closeErr := l.j.f.Close() // the disk goes away
 	l.mu.Unlock()
+	require.NoError(t, closeErr)
 	st, _, raw := f1.wx("/pay/micropay", map[string]string{"body": "x", "out_trade_no": "F-2", "total_fee": "100",
 		"spbill_create_ip": "127.0.0.1", "auth_code": wxCode("751")}, "")
 	require.Equal(t, http.StatusInternalServerError, st, "%s", raw)

@@ -314,9 +314,10 @@ func TestShell_ClerkChoosesTheLanguage(t *testing.T) {
 	pick.SetSelected("English")
 	require.Eventually(t, func() bool { return s.logout.Text == "Log out" }, 5*time.Second, 10*time.Millisecond)
 	mem.mu.Lock()
-	require.Equal(t, "en", mem.kv[appsettings.SettingLanguage])
-	require.Zero(t, mem.writes, "the store and terminal are not written")
+	lang, writes := mem.kv[appsettings.SettingLanguage], mem.writes
 	mem.mu.Unlock()
+	require.Equal(t, "en", lang)
+	require.Zero(t, writes, "the store and terminal are not written")
 	save := findButton(s.Window().Content(), "Save")
 	require.NotNil(t, save)
 	require.True(t, save.Disabled(), "the store's details stay read-only")
