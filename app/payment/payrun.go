@@ -254,47 +254,41 @@ func (r *payRun) sendPay(ctx context.Context) (res app.ChannelResult, neverSent 
 }
 
 func (r *payRun) query(ctx context.Context) (app.ChannelResult, error) {
-	if err := ctx.Err(); err != nil {
-		return app.ChannelResult{}, err
+	q, err := r.ask(ctx, StepQuerying, app.Msg("pay.querying"), r.ch.Query)
+	if err == nil {
+		r.record(q)
 	}
-	r.event(StepQuerying, app.Msg("pay.querying"), app.ChannelResult{})
-	cctx, cancel := r.s.callCtx(ctx)
-	q, err := r.ch.Query(cctx, r.in.ref())
-	cancel()
-	if err != nil {
-		q = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
-	}
-	if err := ctx.Err(); err != nil {
-		return q, err
-	}
-	r.record(q)
-	return q, nil
+	return q, err
 }
 
 func (r *payRun) callReverse(ctx context.Context) (app.ChannelResult, error) {
+	rv, err := r.ask(ctx, StepReversing, app.Msg("pay.reversing"), r.ch.Reverse)
+	if err == nil {
+		known := r.in.TransactionID // a reverse answer never replaces the paid trade's number
+		r.record(rv)
+		if known != "" {
+			r.in.TransactionID = known
+		}
+	}
+	return rv, err
+}
+
+// ask makes one query or reverse call about this intent; a call that
+// could not be made is an unknown answer. The error is ctx's, when it
+// ended.
+func (r *payRun) ask(ctx context.Context, step Step, msg app.Message,
+	call func(context.Context, app.OrderRef) (app.ChannelResult, error)) (app.ChannelResult, error) {
 	if err := ctx.Err(); err != nil {
 		return app.ChannelResult{}, err
 	}
-	r.event(StepReversing, app.Msg("pay.reversing"), app.ChannelResult{})
+	r.event(step, msg, app.ChannelResult{})
 	cctx, cancel := r.s.callCtx(ctx)
-	rv, err := r.ch.Reverse(cctx, r.in.ref())
+	res, err := call(cctx, r.in.ref())
 	cancel()
 	if err != nil {
-		rv = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
+		res = app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: err.Error()}
 	}
-	if err := ctx.Err(); err != nil {
-		return rv, err
-	}
-	if rv.TransactionID != "" && r.in.TransactionID == "" && !rv.Foreign {
-		r.in.TransactionID = rv.TransactionID
-	}
-	if rv.Code != "" || rv.Message != "" {
-		r.in.ChannelCode, r.in.ChannelMsg = rv.Code, rv.Message
-	}
-	if rv.Foreign {
-		r.in.Foreign = true
-	}
-	return rv, nil
+	return res, ctx.Err()
 }
 
 // settledByQuery reads a query answer: a final trade state settles the
