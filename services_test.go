@@ -192,8 +192,9 @@ func (h holdingChannel) Reverse(ctx context.Context, _ app.OrderRef) (app.Channe
 // a channel when Close is called, sees its context end while the database
 // is still open, and Close returns only after it has finished.
 func TestServices_CloseEndsTheRecoveryBeforeTheDatabase(t *testing.T) {
-	// A payment left open: its pay call is held, then abandoned.
-	entered := make(chan struct{})
+	// A payment left open: its pay call is held, then abandoned. The
+	// channels are buffered: a call may arrive before the test listens.
+	entered := make(chan struct{}, 1)
 	w := newWorld(t, routeAllTo(app.ChannelWeChat), func(c app.PaymentChannel) app.PaymentChannel {
 		return holdingChannel{PaymentChannel: c, entered: entered}
 	})
@@ -224,19 +225,20 @@ func TestServices_CloseEndsTheRecoveryBeforeTheDatabase(t *testing.T) {
 	// Start again with the jobs: recovery queries the open payment, and
 	// the query is held until Close.
 	var s *Services
+	recovering := make(chan struct{}, 1)
 	dbAlive := make(chan error, 8)
 	var log lockedBuffer
 	s, err = Open(context.Background(), Options{DataDir: w.dir, Command: "test", Lock: true, Payments: true, Jobs: true,
 		Clock: w.clock, Log: &log, HTTP: channel.HTTPSettings{Timeout: clientTimeout},
 		Wrap: func(c app.PaymentChannel) app.PaymentChannel {
-			return holdingChannel{PaymentChannel: c, entered: entered, onEnd: func() {
+			return holdingChannel{PaymentChannel: c, entered: recovering, onEnd: func() {
 				dbAlive <- s.DB.Read().PingContext(context.Background())
 			}}
 		}})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(context.Background()))
 	select {
-	case <-entered:
+	case <-recovering:
 	case <-time.After(30 * time.Second):
 		t.Fatal("recovery never asked the channel")
 	}
