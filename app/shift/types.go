@@ -71,15 +71,23 @@ type ItemRef struct {
 
 // Handover is what clock-off recorded.
 type Handover struct {
-	Count           CashCount
-	Counted         app.Money
-	Expected        app.Money // opening float + cash taken − cash given back
-	Variance        app.Money // counted − expected
-	FloatLeft       app.Money // left in the drawer for the next shift
-	Threshold       app.Money // the store's variance limit at the time
-	CountersignedBy int64     // the manager who countersigned, 0 if none was needed
-	CountersignName string
-	HeldOrders      []ItemRef
-	OpenDeposits    []ItemRef
-	Summary         summary.Summary // the shift's figures
+	Count            CashCount
+	Counted          app.Money
+	Expected         app.Money // opening float + cash taken − cash given back
+	Variance         app.Money // counted − expected
+	FloatLeft        app.Money // left in the drawer for the next shift
+	Threshold        app.Money // the store's variance limit at the time
+	NeedsCountersign bool      // |Variance| > Threshold: a manager must countersign
+	CountersignedBy  int64     // the manager who countersigned, 0 if none was needed
+	CountersignName  string
+	HeldOrders       []ItemRef
+	OpenDeposits     []ItemRef
+	Summary          summary.Summary // the shift's figures
+}
+
+// Countersign is a manager's staff number and PIN, typed on the clerk's
+// screen to accept a variance over the threshold.
+type Countersign struct {
+	Code string
+	PIN  string
 }
