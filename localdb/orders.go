@@ -117,6 +117,9 @@ func (db *DB) AddCashTender(ctx context.Context, t *app.Tender) error {
 		if err := insertTender(ctx, tx, t); err != nil {
 			return err
 		}
+		if err := recordTenderPaid(ctx, tx, t.ID); err != nil {
+			return err
+		}
 		_, err := settleOrder(ctx, tx, t.OrderID, t.CreatedAt)
 		return err
 	})
@@ -151,6 +154,9 @@ func (db *DB) VoidOrder(ctx context.Context, orderID, staffID int64, at time.Tim
 		}
 		if unrefunded > 0 {
 			return sale.ErrVoidNotDone
+		}
+		if err := recordCashReturned(ctx, tx, orderID, staffID, at); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tender SET state='returned', settled_at=? WHERE order_id=? AND state='paid'`,
 			ms(at), orderID); err != nil {

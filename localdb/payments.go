@@ -203,6 +203,11 @@ func (s *PaymentStore) FinishIntent(ctx context.Context, in *payment.PaymentInte
 			string(tstate), nullMS(in.FinishedAt), in.TenderID); err != nil {
 			return err
 		}
+		if tstate == app.TenderPaid {
+			if err := recordTenderPaid(ctx, tx, in.TenderID); err != nil {
+				return err
+			}
+		}
 		paid, err := settleOrder(ctx, tx, in.OrderID, in.FinishedAt)
 		if err != nil || !paid || in.Kind != payment.IntentKindDeposit {
 			return err
@@ -243,6 +248,11 @@ func settleOrder(ctx context.Context, tx *sql.Tx, orderID int64, at time.Time) (
 	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status=?, paid=?, paid_at=COALESCE(?, paid_at) WHERE id=?`,
 		string(newStatus), paid, paidAt, orderID); err != nil {
 		return false, err
+	}
+	if newStatus == app.OrderPaid {
+		if err := recordOrderPaid(ctx, tx, orderID, at); err != nil {
+			return false, err
+		}
 	}
 	return newStatus == app.OrderPaid, nil
 }
@@ -377,10 +387,14 @@ func (s *PaymentStore) CreateRefund(ctx context.Context, r *payment.Refund, audi
 		if left := app.Money(base - used); r.Amount > left {
 			return payment.ErrRefundExceeds.With("Asked", r.Amount, "Left", max(left, 0))
 		}
+		shift, err := openShift(ctx, tx, r.StaffID)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO refund(out_refund_no, order_id, intent_id, amount, reason, state,
-			refund_id, channel_code, channel_msg, staff_id, approved_by, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?)`,
+			refund_id, channel_code, channel_msg, staff_id, approved_by, shift_id, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)`,
 			r.OutRefundNo, r.OrderID, r.IntentID, int64(r.Amount), r.Reason, string(r.State), r.RefundID,
-			r.ChannelCode, r.ChannelMsg, r.StaffID, nullID(r.ApprovedBy), ms(r.CreatedAt), ms(r.UpdatedAt))
+			r.ChannelCode, r.ChannelMsg, r.StaffID, nullID(r.ApprovedBy), nullID(shift), ms(r.CreatedAt), ms(r.UpdatedAt))
 		if err != nil {
 			return err
 		}
@@ -427,7 +441,10 @@ func (s *PaymentStore) FinishRefund(ctx context.Context, r *payment.Refund) erro
 			return err
 		}
 		if r.State == payment.RefundRefunded {
-			return AddOrderRefund(ctx, tx, r.OrderID, r.Amount)
+			if err := AddOrderRefund(ctx, tx, r.OrderID, r.Amount); err != nil {
+				return err
+			}
+			return recordRefundDone(ctx, tx, r.ID)
 		}
 		return nil
 	})
@@ -533,10 +550,14 @@ func (s *PaymentStore) CreateDepositOp(ctx context.Context, op *payment.DepositO
 		if left := app.Money(amount - consumed - released); op.Amount <= 0 || op.Amount > left {
 			return payment.ErrDepositAmount.With("Amount", op.Amount, "Left", left)
 		}
+		shift, err := openShift(ctx, tx, op.StaffID)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO deposit_operation(deposit_id, kind, out_request_no, amount, state,
-			channel_code, channel_msg, staff_id, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,0,?,?)`,
+			channel_code, channel_msg, staff_id, shift_id, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,0,?,?)`,
 			op.DepositID, string(op.Kind), op.OutRequestNo, int64(op.Amount), string(op.State), op.ChannelCode,
-			op.ChannelMsg, nullID(op.StaffID), ms(op.CreatedAt), ms(op.UpdatedAt))
+			op.ChannelMsg, nullID(op.StaffID), nullID(shift), ms(op.CreatedAt), ms(op.UpdatedAt))
 		if err != nil {
 			return err
 		}
@@ -594,7 +615,10 @@ func (s *PaymentStore) FinishDepositOp(ctx context.Context, op *payment.DepositO
 			_, err = tx.ExecContext(ctx, `UPDATE deposit SET released=amount-consumed, state='released', settled_at=? WHERE id=?`,
 				ms(op.UpdatedAt), op.DepositID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return recordDepositOpDone(ctx, tx, op.ID)
 	})
 	if err == nil {
 		op.Version++

@@ -26,7 +26,7 @@ CREATE TABLE takings (
 );
 -- Covering indexes: a summary reads index entries only (docs/PERFORMANCE.md).
 CREATE INDEX takings_store_at ON takings(store_id, at, kind, method, amount, discount);
-CREATE INDEX takings_store_day ON takings(store_id, business_day, kind, method, amount, discount);
+CREATE INDEX takings_store_day ON takings(store_id, business_day, kind, method, amount, discount, staff_id);
 CREATE INDEX takings_staff_at ON takings(staff_id, at, store_id, kind, method, amount, discount);
 CREATE INDEX takings_shift ON takings(shift_id, kind, method, amount, discount, store_id, staff_id) WHERE shift_id IS NOT NULL;
 CREATE INDEX takings_deposit ON takings(store_id, at, kind, amount) WHERE kind IN ('deposit_hold','deposit_consume','deposit_release');
