@@ -311,10 +311,14 @@ func (db *DB) SumTakings(ctx context.Context, f summary.Filter) ([]summary.Row, 
 }
 
 // DepositsHeld implements summary.Store: deposits frozen before at and not
-// settled before it.
+// settled before it — those still frozen, and those settled since — each
+// found through its own small index, never a scan of the store's orders.
 func (db *DB) DepositsHeld(ctx context.Context, storeID int64, at time.Time) (app.Money, int64, error) {
 	var n, sum int64
-	err := db.reader.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(d.amount),0) FROM deposit d JOIN orders o ON o.id = d.order_id
-		WHERE o.store_id=? AND d.created_at < ? AND (d.settled_at IS NULL OR d.settled_at >= ?)`, storeID, ms(at), ms(at)).Scan(&n, &sum)
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(x.amount),0) FROM (
+			SELECT amount, order_id FROM deposit WHERE state='frozen' AND created_at < ?1
+			UNION ALL
+			SELECT amount, order_id FROM deposit WHERE settled_at >= ?1 AND created_at < ?1
+		) x CROSS JOIN orders o ON o.id = x.order_id WHERE o.store_id=?2`, ms(at), storeID).Scan(&n, &sum)
 	return app.Money(sum), n, err
 }

@@ -29,7 +29,9 @@ CREATE INDEX takings_store_at ON takings(store_id, at, kind, method, amount, dis
 CREATE INDEX takings_store_day ON takings(store_id, business_day, kind, method, amount, discount, staff_id);
 CREATE INDEX takings_staff_at ON takings(staff_id, at, store_id, kind, method, amount, discount);
 CREATE INDEX takings_shift ON takings(shift_id, kind, method, amount, discount, store_id, staff_id) WHERE shift_id IS NOT NULL;
-CREATE INDEX takings_deposit ON takings(store_id, at, kind, amount) WHERE kind IN ('deposit_hold','deposit_consume','deposit_release');
+-- Deposits held at a moment: those frozen now, and those settled after it.
+CREATE INDEX deposit_frozen ON deposit(created_at) WHERE state = 'frozen';
+CREATE INDEX deposit_settled ON deposit(settled_at);
 
 -- A tender's share of its order's discount, set when the order is paid;
 -- a refund of the tender carries back the same share of what it returns.
