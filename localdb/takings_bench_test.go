@@ -24,7 +24,7 @@ import (
 // store that has only one such day, the baseline measured in the same run.
 const (
 	fxSumOrders  = 1_000_000
-	fxSumDays    = 366 // the last few orders spill into day 366
+	fxSumDays    = 366               // the last few orders spill into day 366
 	fxSumPerDay  = fxSumOrders / 365 // 2,739
 	fxSumShifts  = 8
 	fxSumStartMS = 1767196800000 // 2026-01-01 00:00 China time

@@ -143,8 +143,8 @@ func TestSummary_HandBuiltDataSet(t *testing.T) {
 	so := w.open("1002", s2, app.OrderSale, 100000, 0, local(20, 11, 0))
 	w.cash("1002", so, 100000, local(20, 11, 0)) // store 2: cash 1000.00
 	d1 := w.open("1002", s1, app.OrderDeposit, 50000, 0, local(20, 12, 0))
-	w.wallet("1002", d1, app.WalletWeChat, 50000, local(20, 12, 0))                       // deposit 500.00 frozen
-	w.depositOp("1002", d1.OrderNo, app.DepositOpConsume, 32000, local(20, 14, 0))         // 320.00 charged, 180.00 back
+	w.wallet("1002", d1, app.WalletWeChat, 50000, local(20, 12, 0))                // deposit 500.00 frozen
+	w.depositOp("1002", d1.OrderNo, app.DepositOpConsume, 32000, local(20, 14, 0)) // 320.00 charged, 180.00 back
 	d2 := w.open("1002", s1, app.OrderDeposit, 30000, 0, local(20, 15, 0))
 	w.wallet("1002", d2, app.WalletAlipay, 30000, local(20, 15, 0)) // deposit 300.00 still frozen
 	ov := w.open("1002", s1, app.OrderSale, 8000, 0, local(20, 16, 0))
@@ -235,7 +235,7 @@ func TestSummary_ShiftsAreIntervalsOfTheirPerson(t *testing.T) {
 	pay("1002", 303, T2.Add(time.Minute)) // A after T2
 	pay("1003", 404, T3.Add(-time.Minute))
 	b := w.clockOn("1003", T3)
-	pay("1003", 5000, T3.Add(time.Minute)) // B inside
+	pay("1003", 5000, T3.Add(time.Minute))  // B inside
 	pay("1002", 505, T3.Add(2*time.Minute)) // A, off shift, while B is on
 	w.clockOff(b, T4)
 	pay("1003", 606, T4.Add(time.Minute)) // B after T4

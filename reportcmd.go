@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cashier/app"
+	"cashier/app/summary"
+	"cashier/ui/i18n"
+)
+
+// runReport is `pos report summary`: the section-4 figures for a business
+// day (the default: today), a time range, a shift, a staff member, in the
+// terminal's store or another by code. It only reads: it works beside a
+// running app.
+func runReport(e env, args []string) int {
+	e.peekLanguage(context.Background())
+	fs := e.newFlags("report", "cli.report.usage")
+	day := fs.String("day", "", i18n.T("cli.flag.report_day"))
+	from := fs.String("from", "", i18n.T("cli.flag.report_from"))
+	to := fs.String("to", "", i18n.T("cli.flag.report_to"))
+	store := fs.String("store", "", i18n.T("cli.flag.report_store"))
+	staff := fs.String("staff", "", i18n.T("cli.flag.report_staff"))
+	shiftID := fs.Int64("shift", 0, i18n.T("cli.flag.report_shift"))
+	format := fs.String("format", "table", i18n.T("cli.flag.format"))
+	pos, exit, ok := parseFlags(fs, args)
+	if !ok {
+		return exit
+	}
+	if len(pos) != 1 || pos[0] != "summary" {
+		fs.Usage()
+		return exitUsage
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return e.usageErr(fs, "report", "cli.bad_format", "Value", *format)
+	}
+	if *day != "" && (*from != "" || *to != "") {
+		return e.usageErr(fs, "report", "cli.report.day_or_range")
+	}
+	if (*from == "") != (*to == "") {
+		return e.usageErr(fs, "report", "cli.report.from_and_to")
+	}
+	ctx := context.Background()
+	s, code := e.open(ctx, "report", args, Options{})
+	if s == nil {
+		return code
+	}
+	defer s.Close()
+	st, err := s.DB.CurrentStore(ctx)
+	if *store != "" {
+		st, err = s.DB.StoreByCode(ctx, *store)
+	}
+	if err != nil {
+		return e.fail("report", err)
+	}
+	loc, err := time.LoadLocation(st.Timezone)
+	if err != nil {
+		loc = time.FixedZone("UTC+8", 8*3600)
+	}
+	f := summary.Filter{StoreID: st.ID, ShiftID: *shiftID}
+	if *staff != "" {
+		p, _, err := s.DB.StaffByCode(ctx, *staff)
+		if err != nil {
+			return e.fail("report", err)
+		}
+		f.StaffID = p.ID
+	}
+	switch {
+	case *from != "":
+		if f.From, err = parseLocalTime(*from, loc, false); err != nil {
+			return e.usageErr(fs, "report", "cli.report.bad_time", "Value", *from)
+		}
+		if f.To, err = parseLocalTime(*to, loc, true); err != nil {
+			return e.usageErr(fs, "report", "cli.report.bad_time", "Value", *to)
+		}
+	case *day != "":
+		if f.Day, err = summary.ParseDay(*day); err != nil {
+			return e.usageErr(fs, "report", "cli.report.bad_day", "Value", *day)
+		}
+	case *shiftID == 0:
+		f.Day = summary.DayOf(s.Clock.Now(), loc)
+	}
+	sum, err := summary.Engine{Store: s.DB}.Summarize(ctx, f)
+	if err != nil {
+		return e.fail("report", err)
+	}
+	switch *format {
+	case "json":
+		return e.reportJSON(st, sum, loc)
+	case "csv":
+		return e.reportCSV(sum)
+	}
+	e.reportTable(st, sum, loc)
+	return exitOK
+}
+
+// parseLocalTime reads "2006-01-02 15:04" or "2006-01-02" in the store's
+// zone; a bare date as an end means the end of that day.
+func parseLocalTime(v string, loc *time.Location, end bool) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02 15:04", v, loc); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, loc)
+	if err == nil && end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, err
+}
+
+type reportLine struct {
+	method summary.Method // "" for the total
+	f      summary.Figures
+}
+
+func reportLines(s summary.Summary) []reportLine {
+	var out []reportLine
+	for _, m := range summary.Methods {
+		out = append(out, reportLine{m, s.Method(m)})
+	}
+	return append(out, reportLine{"", s.Total})
+}
+
+func methodName(m summary.Method) string {
+	if m == "" {
+		return i18n.T("report.total")
+	}
+	switch m {
+	case summary.MethodWeChat:
+		return i18n.T("report.method.wechat")
+	case summary.MethodAlipay:
+		return i18n.T("report.method.alipay")
+	case summary.MethodUnionPay:
+		return i18n.T("report.method.unionpay")
+	case summary.MethodMember:
+		return i18n.T("report.method.member")
+	}
+	return i18n.T("report.method.cash")
+}
+
+func (e env) reportScope(st app.StoreInfo, s summary.Summary, loc *time.Location) string {
+	f := s.Filter
+	switch {
+	case !f.Day.IsZero():
+		return i18n.T("report.scope.day", "Store", st.Name, "Day", f.Day.String())
+	case !f.From.IsZero():
+		return i18n.T("report.scope.range", "Store", st.Name, "From", f.From.In(loc).Format("2006-01-02 15:04"),
+			"To", f.To.In(loc).Format("2006-01-02 15:04"))
+	}
+	return i18n.T("report.scope.shift", "Store", st.Name, "Shift", f.ShiftID)
+}
+
+func (e env) reportTable(st app.StoreInfo, s summary.Summary, loc *time.Location) {
+	fmt.Fprintln(e.stdout, e.reportScope(st, s, loc))
+	if !s.Filter.Day.IsZero() {
+		e.say("report.business_day_note")
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, strings.Join([]string{i18n.T("report.col.method"), i18n.T("report.col.tx_amount"), i18n.T("report.col.settlement"),
+		i18n.T("report.col.received"), i18n.T("report.col.discount"), i18n.T("report.col.refund"),
+		i18n.T("report.col.refund_settlement"), i18n.T("report.col.tx_count"), i18n.T("report.col.refund_count")}, "\t")+"\t")
+	for _, l := range reportLines(s) {
+		f := l.f
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", methodName(l.method), f.TxAmount, f.Settlement, f.Received,
+			f.Discount, f.Refund, f.RefundSettlement, f.TxCount, f.RefundCount)
+	}
+	w.Flush()
+	d := s.Deposits
+	e.say("report.deposits", "Count", d.TakenCount, "Taken", d.Taken, "Consumed", d.Consumed, "Released", d.Released)
+	if s.Filter.StaffID == 0 && s.Filter.ShiftID == 0 && !s.Filter.From.IsZero() {
+		e.say("report.deposits_held", "Count", d.HeldCount, "Held", d.Held)
+	}
+}
+
+// CSV: one row per method and the total, amounts in yuan with two
+// decimals (what a spreadsheet reads), the metric codes as the header.
+func (e env) reportCSV(s summary.Summary) int {
+	w := csv.NewWriter(e.stdout)
+	_ = w.Write([]string{"method", "tx_amount", "settlement", "received", "discount", "refund", "refund_settlement", "tx_count", "refund_count"})
+	for _, l := range reportLines(s) {
+		m := string(l.method)
+		if m == "" {
+			m = "total"
+		}
+		f := l.f
+		_ = w.Write([]string{m, f.TxAmount.String(), f.Settlement.String(), f.Received.String(), f.Discount.String(),
+			f.Refund.String(), f.RefundSettlement.String(), strconv.FormatInt(f.TxCount, 10), strconv.FormatInt(f.RefundCount, 10)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return e.fail("report", err)
+	}
+	return exitOK
+}
+
+type jsonFigures struct {
+	TxAmount         int64 `json:"tx_amount"`
+	Settlement       int64 `json:"settlement"`
+	Received         int64 `json:"received"`
+	Discount         int64 `json:"discount"`
+	Refund           int64 `json:"refund"`
+	RefundSettlement int64 `json:"refund_settlement"`
+	TxCount          int64 `json:"tx_count"`
+	RefundCount      int64 `json:"refund_count"`
+}
+
+func toJSONFigures(f summary.Figures) jsonFigures {
+	return jsonFigures{int64(f.TxAmount), int64(f.Settlement), int64(f.Received), int64(f.Discount), int64(f.Refund),
+		int64(f.RefundSettlement), f.TxCount, f.RefundCount}
+}
+
+// JSON: amounts in fen (integers, exact), what another program reads.
+func (e env) reportJSON(st app.StoreInfo, s summary.Summary, loc *time.Location) int {
+	out := struct {
+		Unit     string                 `json:"unit"`
+		Store    string                 `json:"store"`
+		Day      string                 `json:"day,omitempty"`
+		From     string                 `json:"from,omitempty"`
+		To       string                 `json:"to,omitempty"`
+		Shift    int64                  `json:"shift,omitempty"`
+		Staff    int64                  `json:"staff_id,omitempty"`
+		Total    jsonFigures            `json:"total"`
+		ByMethod map[string]jsonFigures `json:"by_method"`
+		Deposits map[string]int64       `json:"deposits"`
+	}{Unit: "fen", Store: st.Code, Shift: s.Filter.ShiftID, Staff: s.Filter.StaffID, Total: toJSONFigures(s.Total),
+		ByMethod: map[string]jsonFigures{}}
+	if !s.Filter.Day.IsZero() {
+		out.Day = s.Filter.Day.String()
+	}
+	if !s.Filter.From.IsZero() {
+		out.From, out.To = s.Filter.From.In(loc).Format(time.RFC3339), s.Filter.To.In(loc).Format(time.RFC3339)
+	}
+	for _, m := range summary.Methods {
+		out.ByMethod[string(m)] = toJSONFigures(s.Method(m))
+	}
+	d := s.Deposits
+	out.Deposits = map[string]int64{"taken_count": d.TakenCount, "taken": int64(d.Taken), "consumed": int64(d.Consumed),
+		"released": int64(d.Released), "held": int64(d.Held), "held_count": d.HeldCount}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return e.fail("report", err)
+	}
+	return exitOK
+}

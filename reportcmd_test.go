@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// pos report summary adds up what the money commands did, in the three
+// formats, and refuses filters it cannot read.
+func TestReportCLI_Summary(t *testing.T) {
+	dir := demoFolder(t)
+	rc, out, errs := runCmd(t, fast, "pay", "--data-dir", dir, "--code", "134567890123456011", "--amount", "12.50")
+	require.Equal(t, 0, rc, out+errs)
+	no := orderNo(out)
+	rc, out, errs = runCmd(t, fast, "pay", "--data-dir", dir, "--code", "284567890123456012", "--amount", "7.50")
+	require.Equal(t, 0, rc, out+errs)
+	t.Setenv("POS_PIN", "8888")
+	rc, out, errs = runCmd(t, fast, "refund", "--data-dir", dir, "--order", no, "--amount", "2.00", "--staff", "1001")
+	require.Equal(t, 0, rc, out+errs)
+
+	// The fast clock runs ahead of the wall clock: a range of days around
+	// now holds everything.
+	from := time.Now().AddDate(0, 0, -2).Format("2006-01-02")
+	to := time.Now().AddDate(0, 0, 60).Format("2006-01-02")
+	report := func(args ...string) (int, string, string) {
+		return runCmd(t, nil, append([]string{"report", "summary", "--data-dir", dir, "--from", from, "--to", to}, args...)...)
+	}
+	rc, out, errs = report("--format", "json")
+	require.Equal(t, 0, rc, out+errs)
+	var got struct {
+		Unit     string
+		Total    map[string]int64
+		ByMethod map[string]map[string]int64 `json:"by_method"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, "fen", got.Unit)
+	assert.Equal(t, int64(2000), got.Total["settlement"])
+	assert.Equal(t, int64(1800), got.Total["received"])
+	assert.Equal(t, int64(2), got.Total["tx_count"])
+	assert.Equal(t, int64(1), got.Total["refund_count"])
+	assert.Equal(t, int64(1250), got.ByMethod["wechat"]["settlement"])
+	assert.Equal(t, int64(200), got.ByMethod["wechat"]["refund_settlement"])
+	assert.Equal(t, int64(750), got.ByMethod["alipay"]["received"])
+
+	rc, out, _ = report("--format", "csv")
+	require.Equal(t, 0, rc)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 7, out) // header, five methods, total
+	assert.Equal(t, "total,20.00,20.00,18.00,0.00,2.00,2.00,2,1", lines[6])
+
+	rc, out, _ = report()
+	require.Equal(t, 0, rc)
+	assert.Contains(t, out, "WeChat Pay")
+	assert.Contains(t, out, "Refund settlement")
+	rc, out, _ = runCmdLang(t, nil, "", "report", "summary", "--data-dir", dir, "--from", from, "--to", to)
+	require.Equal(t, 0, rc)
+	assert.Contains(t, out, "实收金额")
+	assert.Contains(t, out, "18.00")
+
+	// One staff member: the refund was 1001's, the payments the CLI's.
+	rc, out, _ = report("--staff", "1001", "--format", "json")
+	require.Equal(t, 0, rc, out)
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.Equal(t, int64(1), got.Total["refund_count"])
+
+	for _, bad := range [][]string{
+		{"report", "summary", "--data-dir", dir, "--day", "2026-11-20", "--from", from, "--to", to},
+		{"report", "summary", "--data-dir", dir, "--from", from},
+		{"report", "summary", "--data-dir", dir, "--from", "yesterday", "--to", to},
+		{"report", "summary", "--data-dir", dir, "--day", "2026-02-30"},
+		{"report", "summary", "--data-dir", dir, "--format", "xml"},
+		{"report", "totals", "--data-dir", dir},
+	} {
+		rc, _, errs := runCmd(t, nil, bad...)
+		assert.Equal(t, 2, rc, "%v: %s", bad, errs)
+	}
+	rc, _, errs = report("--store", "NOPE")
+	assert.Equal(t, 1, rc)
+	assert.Contains(t, errs, "NOPE")
+	rc, _, errs = runCmd(t, nil, "report", "summary", "--data-dir", dir, "--from", to, "--to", from)
+	assert.Equal(t, 1, rc)
+	assert.Contains(t, errs, "range")
+}
