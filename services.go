@@ -19,6 +19,7 @@ import (
 	"cashier/app/payment"
 	"cashier/app/sale"
 	"cashier/app/settings"
+	"cashier/app/staff"
 	"cashier/localdb"
 	"cashier/sync/channel"
 	"cashier/sync/channel/setup"
@@ -74,7 +75,8 @@ type Services struct {
 	ChannelsInfo app.Message
 
 	Auth     *auth.Auth
-	Permits  auth.Rules
+	Permits  auth.Rules // shares Auth's override registry: an approval is used up by the next check
+	Staff    staff.Service
 	Settings settings.Service
 	Payments *payment.Payments
 	Checkout *sale.Checkout
@@ -155,8 +157,10 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 		}
 	}
 	s.Demo = s.DB.IsDemo(ctx)
-	s.Permits = auth.Rules{Store: s.DB}
-	s.Auth = &auth.Auth{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
+	overrides := auth.NewOverrides(o.Clock)
+	s.Permits = auth.Rules{Store: s.DB, Overrides: overrides}
+	s.Auth = &auth.Auth{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher, Overrides: overrides}
+	s.Staff = staff.Service{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
 	s.Settings = settings.Service{Store: s.DB, Permits: s.Permits, Signals: s.Signals}
 	return s, nil
 }

@@ -14,17 +14,41 @@ const (
 	RoleClerk   Role = "clerk"   // 店员
 )
 
-// Permission codes (see the permission table).
+// Roles lists the roles, highest first.
+var Roles = []Role{RoleAdmin, RoleManager, RoleClerk}
+
+// Known reports whether r is one of the roles.
+func (r Role) Known() bool { return r == RoleAdmin || r == RoleManager || r == RoleClerk }
+
+// Permission codes (the permission table). Each person holds their own
+// set; a role only gives the defaults a new person starts from.
 const (
 	PermRefund          = "refund"
-	PermDeposit         = "deposit"
+	PermDeposit         = "deposit"        // deposit consume and release
+	PermDiscount        = "discount"       // 折扣与改价: discounts and price changes
+	PermVoidLine        = "void_line"      // 删除商品行: remove a line from an order
+	PermOpenDrawer      = "open_drawer"    // 无销售开钱箱: open the drawer without a sale
+	PermAdjustBalance   = "adjust_balance" // member balance adjustment
+	PermCabinet         = "cabinet_door"   // open a smart-cabinet door by hand
 	PermSettings        = "settings"
-	PermGrant           = "grant"
-	PermAdjustBalance   = "adjust_balance"
+	PermStaffManage     = "staff_manage" // 员工管理: add, edit, disable staff, reset PINs
 	PermViewStoreOrders = "view_store_orders"
 	PermShiftHandover   = "shift_handover"
-	PermCabinet         = "cabinet_door" // open a smart-cabinet door by hand
 )
+
+// Permissions lists every permission code, in the order screens show them.
+var Permissions = []string{PermRefund, PermDeposit, PermDiscount, PermVoidLine, PermOpenDrawer,
+	PermAdjustBalance, PermCabinet, PermSettings, PermStaffManage, PermViewStoreOrders, PermShiftHandover}
+
+// KnownPermission reports whether p is a permission code.
+func KnownPermission(p string) bool {
+	for _, q := range Permissions {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
 
 // Staff is a person who can log in at this terminal.
 type Staff struct {
@@ -36,7 +60,14 @@ type Staff struct {
 	Disabled       bool
 	FailedAttempts int
 	LockedUntil    time.Time
-	Permissions    map[string]bool // role permissions plus personal grants
+	// MustChangePIN: the PIN was set by someone else (a reset, a new
+	// person); the next login asks for a new one before entering.
+	MustChangePIN bool
+	Permissions   map[string]bool // the person's whole set (not their role's)
+	// ApprovedBy is set by a permission check that passed on a manager's
+	// one-shot override: who approved it (their ID and name).
+	ApprovedBy     int64
+	ApprovedByName string
 }
 
 // Has reports whether s holds permission p.

@@ -1,10 +1,13 @@
 // Package auth logs staff in and decides what they may do: PINs with a
-// durable lockout, and the permission rules of business-rules section 1,
-// checked against the person as stored at the moment of the action.
+// durable lockout (shared by logins, PIN changes and a manager's override
+// or countersign), and the permission rules of business-rules section 1,
+// checked against the person as stored at the moment of the action, with
+// a manager's one-shot override.
 package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unicode"
@@ -28,6 +31,10 @@ var (
 	ErrWrongPIN = app.NewError("auth.wrong_pin")
 	// ErrLocked carries Until: when the lockout ends.
 	ErrLocked = app.NewError("auth.locked")
+	// ErrMustChangePIN: the PIN is right but was set by someone else; it
+	// lets the person change it (ChangePIN) and nothing else.
+	ErrMustChangePIN = app.NewError("auth.must_change_pin")
+	ErrPINSame       = app.NewError("auth.pin_same")
 )
 
 // Store is what login and the permission rules need from storage.
@@ -36,6 +43,9 @@ type Store interface {
 	StaffByID(ctx context.Context, id int64) (app.Staff, error)
 	// SetLoginState records failures and lockouts durably.
 	SetLoginState(ctx context.Context, staffID int64, failed int, lockedUntil time.Time) error
+	// SetPIN stores a new PIN hash and the must-change mark, clears the
+	// failures and any lockout, and writes e, in one transaction.
+	SetPIN(ctx context.Context, staffID int64, hash string, mustChange bool, e app.AuditEntry) error
 	// ClockedOn reports whether the person has an open shift.
 	ClockedOn(ctx context.Context, staffID int64) (bool, error)
 	app.AuditLog
@@ -77,28 +87,73 @@ func (h PINHasher) Check(hash, pin string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pin)) == nil
 }
 
-// Auth logs staff in.
+// Auth logs staff in, changes PINs and takes managers' overrides.
 type Auth struct {
 	Store  Store
 	Clock  app.Clock
 	Hasher PINHasher
+	// Overrides receives the approvals Override grants (the same registry
+	// as the Rules that consume them); nil refuses every override.
+	Overrides *Overrides
 }
 
 // Login checks code and PIN. Wrong PINs are counted durably; the fifth in a
 // row locks the person for PINLockout. A lockout ends by itself; the count
-// restarts after it.
+// restarts after it. A right PIN that was set by someone else gives
+// ErrMustChangePIN: the person sets their own (ChangePIN) and logs in with it.
 func (a *Auth) Login(ctx context.Context, code, pin string) (app.Staff, error) {
+	s, err := a.check(ctx, code, pin, "login")
+	if err != nil {
+		return app.Staff{}, err
+	}
+	a.audit(ctx, s.ID, "login", "")
+	return s, nil
+}
+
+// Verify checks a person's PIN for something other than a login (a
+// manager's override, a countersign): the same rules and the same count
+// towards their lockout as Login, audited as failed logins are. A success
+// writes no line: the caller records what the PIN approved.
+func (a *Auth) Verify(ctx context.Context, code, pin string) (app.Staff, error) {
+	return a.check(ctx, code, pin, "verify")
+}
+
+// ChangePIN sets a person's own new PIN, checking the old one as a login
+// does (a wrong one counts towards the lockout). The new PIN must have the
+// PIN's form and differ from the old. It clears the must-change mark.
+func (a *Auth) ChangePIN(ctx context.Context, code, oldPIN, newPIN string) error {
+	if err := ValidatePIN(newPIN); err != nil {
+		return err
+	}
+	if newPIN == oldPIN {
+		return ErrPINSame
+	}
+	s, err := a.check(ctx, code, oldPIN, "pin_change")
+	if err != nil && !errors.Is(err, ErrMustChangePIN) {
+		return err
+	}
+	hash, err := a.Hasher.Hash(newPIN)
+	if err != nil {
+		return err
+	}
+	return a.Store.SetPIN(ctx, s.ID, hash, false, app.AuditEntry{At: a.Clock.Now(), StaffID: s.ID, Action: "pin_change", Subject: s.Code})
+}
+
+// check verifies code and PIN for purpose (login, verify, pin_change),
+// counting a wrong PIN towards the person's lockout. It returns the person
+// with ErrMustChangePIN when the PIN is right but must be changed.
+func (a *Auth) check(ctx context.Context, code, pin, purpose string) (app.Staff, error) {
 	s, hash, err := a.Store.StaffByCode(ctx, code)
 	if err != nil {
 		return app.Staff{}, err
 	}
 	now := a.Clock.Now()
 	if s.Disabled {
-		a.audit(ctx, s.ID, "login_refused", "disabled")
+		a.audit(ctx, s.ID, "login_refused", purpose+" disabled")
 		return app.Staff{}, app.ErrStaffDisabled.With("Name", s.Name)
 	}
 	if now.Before(s.LockedUntil) {
-		a.audit(ctx, s.ID, "login_refused", "locked")
+		a.audit(ctx, s.ID, "login_refused", purpose+" locked")
 		return app.Staff{}, ErrLocked.With("Until", s.LockedUntil)
 	}
 	failed := s.FailedAttempts
@@ -116,7 +171,10 @@ func (a *Auth) Login(ctx context.Context, code, pin string) (app.Staff, error) {
 		if err := a.Store.SetLoginState(ctx, s.ID, failed, until); err != nil {
 			return app.Staff{}, err
 		}
-		a.audit(ctx, s.ID, "login_failed", fmt.Sprintf("attempt %d", failed))
+		a.audit(ctx, s.ID, "login_failed", fmt.Sprintf("%s attempt %d", purpose, failed))
+		if !until.IsZero() {
+			a.audit(ctx, s.ID, "lockout", fmt.Sprintf("%s until %s", purpose, until.Format(time.RFC3339)))
+		}
 		return app.Staff{}, result
 	}
 	if s.FailedAttempts != 0 || !s.LockedUntil.IsZero() {
@@ -125,76 +183,15 @@ func (a *Auth) Login(ctx context.Context, code, pin string) (app.Staff, error) {
 		}
 	}
 	s.FailedAttempts, s.LockedUntil = 0, time.Time{}
-	a.audit(ctx, s.ID, "login", "")
+	if s.MustChangePIN {
+		if purpose != "pin_change" {
+			a.audit(ctx, s.ID, "login_refused", purpose+" must_change_pin")
+		}
+		return s, ErrMustChangePIN.With("Name", s.Name)
+	}
 	return s, nil
 }
 
 func (a *Auth) audit(ctx context.Context, id int64, action, detail string) {
 	_ = a.Store.Audit(ctx, app.AuditEntry{At: a.Clock.Now(), StaffID: id, Action: action, Detail: detail})
-}
-
-// Rules is the shop's app.Permits: it reads the person afresh for every
-// check. A permission must be held (by role or personal grant) by a person
-// who is not disabled; refunds and deposit operations by a clerk need an
-// open shift as well (a store manager or administrator may do them at any
-// time).
-type Rules struct{ Store Store }
-
-var _ app.Permits = Rules{}
-
-// Check implements app.Permits.
-func (r Rules) Check(ctx context.Context, staffID int64, perm string) (app.Staff, error) {
-	if staffID == 0 {
-		return app.Staff{}, app.ErrUnknownStaff
-	}
-	s, err := r.Store.StaffByID(ctx, staffID)
-	if err != nil {
-		return app.Staff{}, err
-	}
-	on := false
-	if s.Role == app.RoleClerk && needsShift(perm) {
-		if on, err = r.Store.ClockedOn(ctx, s.ID); err != nil {
-			return s, err
-		}
-	}
-	return s, Allowed(s, perm, on)
-}
-
-func needsShift(perm string) bool { return perm == app.PermRefund || perm == app.PermDeposit }
-
-// Allowed applies the rule to a person as read now.
-func Allowed(s app.Staff, perm string, clockedOn bool) error {
-	if s.Disabled {
-		return app.ErrStaffDisabled.With("Name", s.Name)
-	}
-	if !s.Has(perm) {
-		return app.ErrNoPermission.With("Name", s.Name, "Perm", PermName(perm))
-	}
-	if s.Role == app.RoleClerk && needsShift(perm) && !clockedOn {
-		return app.ErrNotOnShift.With("Name", s.Name, "Perm", PermName(perm))
-	}
-	return nil
-}
-
-// PermName names a permission for people.
-func PermName(p string) app.Message {
-	switch p {
-	case app.PermRefund:
-		return app.Msg("perm.refund")
-	case app.PermDeposit:
-		return app.Msg("perm.deposit")
-	case app.PermSettings:
-		return app.Msg("perm.settings")
-	case app.PermGrant:
-		return app.Msg("perm.grant")
-	case app.PermAdjustBalance:
-		return app.Msg("perm.adjust_balance")
-	case app.PermViewStoreOrders:
-		return app.Msg("perm.view_store_orders")
-	case app.PermShiftHandover:
-		return app.Msg("perm.shift_handover")
-	case app.PermCabinet:
-		return app.Msg("perm.cabinet_door")
-	}
-	return app.Msg("perm.other", "Code", p)
 }

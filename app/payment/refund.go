@@ -20,6 +20,8 @@ type RefundInput struct {
 	StaffID int64
 	Reason  string
 	OnEvent EventFunc
+
+	approvedBy int64 // the manager whose override let the check pass (refund.approved_by)
 }
 
 // RefundResult is where a refund stands when Refund returns. Refunded,
@@ -53,9 +55,11 @@ func (s *Payments) Refund(ctx context.Context, in RefundInput) (RefundResult, er
 	if err := s.checkAmount(in.Amount); err != nil {
 		return RefundResult{}, err
 	}
-	if err := s.authorize(ctx, in.StaffID, app.PermRefund); err != nil {
+	who, err := s.approve(ctx, in.StaffID, app.PermRefund)
+	if err != nil {
 		return RefundResult{}, err
 	}
+	in.approvedBy = who.ApprovedBy
 	o, intent, err := s.store.RefundSource(ctx, in.OrderNo, in.OutTradeNo)
 	if err != nil {
 		return RefundResult{}, err
@@ -119,7 +123,7 @@ func (s *Payments) refund(ctx context.Context, o app.Order, intent PaymentIntent
 		IntentID: intent.ID, OutTradeNo: intent.OutTradeNo, TransactionID: intent.TransactionID,
 		Channel: intent.Channel, Wallet: intent.Wallet, Deposit: intent.Kind == IntentKindDeposit,
 		Total: intent.Amount, Amount: in.Amount, Reason: in.Reason, State: RefundCreated,
-		StaffID: in.StaffID, CreatedAt: now, UpdatedAt: now,
+		StaffID: in.StaffID, ApprovedBy: in.approvedBy, CreatedAt: now, UpdatedAt: now,
 	}
 	audit := app.AuditEntry{At: now, StaffID: in.StaffID, Action: action, Subject: o.OrderNo,
 		Detail: fmt.Sprintf("%s %s %s %s", rf.OutRefundNo, intent.OutTradeNo, in.Amount, in.Reason)}
