@@ -122,6 +122,11 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	// Audit rows written before the chain existed join it now, at once.
+	if err := db.SealAudit(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
