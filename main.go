@@ -53,6 +53,7 @@ func commands() map[string]command {
 			return exitOK
 		}},
 		"init":       {i18n.Key("cli.cmd.init"), runInit},
+		"audit":      {i18n.Key("cli.cmd.audit"), runAudit},
 		"db":         {i18n.Key("cli.cmd.db"), runDB},
 		"config":     {i18n.Key("cli.cmd.config"), runConfig},
 		"devices":    {i18n.Key("cli.cmd.devices"), runDevices},

@@ -30,6 +30,8 @@ type Store interface {
 	// paid wallet tender without a finished refund; its paid tenders
 	// become returned. Audited with staffID.
 	VoidOrder(ctx context.Context, orderID, staffID int64, at time.Time) error
+	// Audit records each opening of the cash drawer.
+	app.AuditLog
 }
 
 // Payer is the payment state machine, as the checkout uses it.
@@ -220,9 +222,7 @@ func (c *Checkout) PayCash(ctx context.Context, orderNo string, amount, received
 	if err := c.Store.AddCashTender(ctx, &t); err != nil {
 		return Outcome{Order: o}, err
 	}
-	if c.Drawer != nil {
-		c.device("drawer", c.Drawer.OpenDrawer(ctx))
-	}
+	c.openDrawer(ctx, staff.ID, o.OrderNo, "cash_sale")
 	out, err := c.after(ctx, Outcome{Order: o, Change: t.Change()}, staff, nil)
 	return out, err
 }
@@ -265,6 +265,23 @@ func (c *Checkout) complete(ctx context.Context, o app.Order, staff app.Staff) {
 	if c.Display != nil {
 		c.device("display", c.Display.ShowOrder(ctx, o))
 	}
+}
+
+// openDrawer kicks the drawer, when there is one, and records who opened
+// it for which order and why (and whether the kick failed): every drawer
+// opening is in the audit log. Neither a failed kick nor a failed audit
+// line undoes the sale; both are reported like any device failure.
+func (c *Checkout) openDrawer(ctx context.Context, staffID int64, orderNo, why string) {
+	if c.Drawer == nil {
+		return
+	}
+	err := c.Drawer.OpenDrawer(ctx)
+	c.device("drawer", err)
+	if err != nil {
+		why += " failed"
+	}
+	c.device("audit", c.Store.Audit(context.WithoutCancel(ctx), app.AuditEntry{At: c.Clock.Now(), StaffID: staffID,
+		Action: "drawer_open", Subject: orderNo, Detail: why}))
 }
 
 func (c *Checkout) device(what string, err error) {
@@ -351,8 +368,8 @@ func (c *Checkout) Void(ctx context.Context, orderNo string, staff app.Staff) (V
 		out.Order = o
 		return out, err
 	}
-	if hasCash && c.Drawer != nil {
-		c.device("drawer", c.Drawer.OpenDrawer(ctx))
+	if hasCash {
+		c.openDrawer(ctx, staff.ID, o.OrderNo, "void")
 	}
 	out.Order, err = c.Store.GetOrder(ctx, orderNo)
 	c.Signals.Emit(app.SignalOrder, orderNo)
