@@ -5,6 +5,7 @@ package devices
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"sync"
@@ -110,6 +111,9 @@ type Deps struct {
 	Speaker    VirtualSpeaker
 	Cabinet    Cabinet
 	SimCabinet SimCabinet
+	// Override asks a manager to allow one action the person may not do
+	// (ui/override); nil: a refusal is only shown.
+	Override func(perm string, then func())
 }
 
 // View is the workspace.
@@ -138,6 +142,11 @@ type View struct {
 	// run does device and database work off the UI goroutine, then
 	// applies its result on it (async.Run; tests step it by hand).
 	run func(work, apply func())
+
+	// DoorOverride asks a manager to open the door just refused for want
+	// of the permission (shown only then).
+	DoorOverride *widget.Button
+	refusedDoor  [2]int
 }
 
 // serial runs one load at a time and makes the last one asked for the
@@ -241,7 +250,13 @@ func (v *View) build() {
 	if d.Cabinet != nil {
 		v.DoorGrid = container.NewGridWrap(fyne.NewSize(92, 40))
 		v.DoorMsg = widget.NewLabel("")
-		tools := container.NewHBox(v.DoorMsg)
+		v.DoorOverride = widget.NewButtonWithIcon(i18n.T("override.button"), theme.AccountIcon(), func() {
+			door := v.refusedDoor
+			v.DoorOverride.Hide()
+			v.deps.Override(app.PermCabinet, func() { v.openDoor(door[0], door[1]) })
+		})
+		v.DoorOverride.Hide()
+		tools := container.NewHBox(v.DoorMsg, v.DoorOverride)
 		if d.SimCabinet != nil {
 			// Closing writes door reports onto the simulated line: off the UI goroutine.
 			v.CloseDoors = widget.NewButton(i18n.T("devices.doors.close"), func() { v.run(d.SimCabinet.CloseDoors, v.refreshDoors) })
@@ -424,8 +439,13 @@ func (v *View) openDoor(board, lock int) {
 		v.mu.Lock()
 		delete(v.opening, door)
 		v.mu.Unlock()
+		v.DoorOverride.Hide()
 		if err != nil {
 			v.DoorMsg.SetText(i18n.Err(err))
+			if v.deps.Override != nil && errors.Is(err, app.ErrNoPermission) && !errors.Is(err, app.ErrStaffDisabled) {
+				v.refusedDoor = door
+				v.DoorOverride.Show()
+			}
 		} else {
 			v.DoorMsg.SetText(i18n.T("devices.door.opened", "N", lock))
 		}
