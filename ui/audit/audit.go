@@ -72,12 +72,8 @@ const PageSize = 100
 // Visible says who is offered the workspace: managers of settings or of
 // staff.
 func Visible(s app.Staff) bool {
-	return s.Has(app.PermSettings) || s.Has(permStaffManage)
+	return s.Has(app.PermSettings) || s.Has(app.PermStaffManage)
 }
-
-// permStaffManage is app.PermStaffManage, named here until that constant
-// is in every tree this builds in.
-const permStaffManage = "staff_manage"
 
 // View is the workspace.
 type View struct {

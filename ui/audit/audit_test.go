@@ -209,7 +209,7 @@ func TestAuditView_FitsTheScreen(t *testing.T) {
 
 func TestVisible_SettingsOrStaffManagers(t *testing.T) {
 	assert.True(t, Visible(app.Staff{Permissions: map[string]bool{app.PermSettings: true}}))
-	assert.True(t, Visible(app.Staff{Permissions: map[string]bool{"staff_manage": true}}))
+	assert.True(t, Visible(app.Staff{Permissions: map[string]bool{app.PermStaffManage: true}}))
 	assert.False(t, Visible(app.Staff{Permissions: map[string]bool{app.PermRefund: true}}))
 }
 
