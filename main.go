@@ -62,6 +62,7 @@ func commands() map[string]command {
 		"deposit":    {i18n.Key("cli.cmd.deposit"), runDeposit},
 		"payments":   {i18n.Key("cli.cmd.payments"), runPayments},
 		"report":     {i18n.Key("cli.cmd.report"), runReport},
+		"shift":      {i18n.Key("cli.cmd.shift"), runShift},
 		"sandbox":    {i18n.Key("cli.cmd.sandbox"), runSandbox},
 		"scan-image": {i18n.Key("cli.cmd.scan_image"), runScanImage},
 		"gui":        {i18n.Key("cli.cmd.gui"), runGUI},

@@ -19,7 +19,9 @@ import (
 	"cashier/app/payment"
 	"cashier/app/sale"
 	"cashier/app/settings"
+	"cashier/app/shift"
 	"cashier/app/staff"
+	"cashier/app/summary"
 	"cashier/localdb"
 	"cashier/sync/channel"
 	"cashier/sync/channel/setup"
@@ -80,6 +82,7 @@ type Services struct {
 	Settings settings.Service
 	Payments *payment.Payments
 	Checkout *sale.Checkout
+	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line
 
 	Devices *Devices
@@ -211,6 +214,14 @@ func (s *Services) Start(ctx context.Context) error {
 		if s.Devices != nil {
 			s.Checkout.Printer, s.Checkout.Announcer, s.Checkout.Drawer = s.Devices, s.Devices, s.Devices
 		}
+	}
+	s.Shifts = &shift.Service{Store: s.DB.ShiftStore(), Summary: summary.Engine{Store: s.DB}, Verifier: s.Auth,
+		Permits: s.Permits, Signals: s.Signals, Clock: s.Clock, Terminal: s.DB, Thresholds: s.Settings,
+		OnDeviceError: func(what string, err error) {
+			fmt.Fprintf(s.log(), "%s: %v\n", what, err)
+		}}
+	if s.Devices != nil && s.Devices.queue != nil {
+		s.Shifts.Printer = s.Devices
 	}
 	if s.opts.Jobs && s.Payments != nil {
 		s.startJobs()

@@ -37,6 +37,17 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	return db.Write(ctx, func(tx *sql.Tx) error { return setSetting(ctx, tx, key, value) })
 }
 
+// SetSettingAudited implements settings.AuditedSetter: the setting and
+// its audit line in one transaction.
+func (db *DB) SetSettingAudited(ctx context.Context, key, value string, e app.AuditEntry) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if err := setSetting(ctx, tx, key, value); err != nil {
+			return err
+		}
+		return InsertAudit(ctx, tx, e)
+	})
+}
+
 func getSetting(ctx context.Context, tx *sql.Tx, key string) (string, error) {
 	var v string
 	err := tx.QueryRowContext(ctx, `SELECT value FROM setting WHERE key=?`, key).Scan(&v)

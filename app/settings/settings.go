@@ -1,6 +1,7 @@
-// Package settings changes the store's and the terminal's details and the
-// UI language, with the settings permission checked at the moment of the
-// change, and tells open screens (SignalTerminal, SignalLanguage).
+// Package settings changes the store's and the terminal's details, the
+// shift handover's variance threshold and the UI language, with the
+// settings permission checked at the moment of the change, and tells open
+// screens (SignalTerminal, SignalLanguage).
 package settings
 
 import (
@@ -91,6 +92,84 @@ func (s Service) Save(ctx context.Context, staffID int64, info app.StoreInfo, t 
 		return err
 	}
 	if err := s.Store.UpdateTerminal(ctx, t, staffID); err != nil {
+		return err
+	}
+	s.Signals.Emit(app.SignalTerminal, nil)
+	return nil
+}
+
+// SettingVarianceThreshold is the setting key of the shift handover's
+// variance threshold, in yuan ("50.00"): a count that differs from what
+// the drawer should hold by more than this, either way, needs a manager's
+// countersign. Unset means DefaultVarianceThreshold.
+const SettingVarianceThreshold = "shift.variance_threshold"
+
+// The threshold's default and bound (10,000.00 yuan: a threshold above it
+// would let any count through).
+const (
+	DefaultVarianceThreshold app.Money = 5000
+	MaxVarianceThreshold     app.Money = 1_000_000
+)
+
+// ErrThreshold is a threshold outside 0..MaxVarianceThreshold, or a stored
+// value that is not an amount (Value).
+var ErrThreshold = app.NewError("settings.bad_threshold")
+
+// AuditedSetter writes a setting and its audit line in one transaction
+// (localdb does). Settings that decide who must approve what are saved
+// through it, so the log shows who changed them.
+type AuditedSetter interface {
+	SetSettingAudited(ctx context.Context, key, value string, e app.AuditEntry) error
+}
+
+// ErrNotAudited: the store cannot write an audited setting (a program
+// error: every real store can).
+var ErrNotAudited = app.NewError("settings.not_audited")
+
+// VarianceThreshold is the shift handover's variance threshold. A stored
+// value that is not an amount in range is an error, never a silent
+// default: a wrong threshold decides who must countersign.
+func (s Service) VarianceThreshold(ctx context.Context) (app.Money, error) {
+	v, err := s.Store.GetSetting(ctx, SettingVarianceThreshold, "")
+	if err != nil {
+		return 0, err
+	}
+	if v == "" {
+		return DefaultVarianceThreshold, nil
+	}
+	m, err := app.ParseMoneyWith(v, app.MoneyRules{AllowZero: true, Ceiling: MaxVarianceThreshold})
+	if err != nil {
+		return 0, ErrThreshold.With("Value", v, "Max", MaxVarianceThreshold).Wrap(err)
+	}
+	return m, nil
+}
+
+// SaveVarianceThreshold stores the threshold for staffID, who needs the
+// settings permission now; the change is audited with the old and new
+// values. Saving the same value writes nothing.
+func (s Service) SaveVarianceThreshold(ctx context.Context, staffID int64, m app.Money) error {
+	if _, err := s.Permits.Check(ctx, staffID, app.PermSettings); err != nil {
+		return err
+	}
+	if m < 0 || m > MaxVarianceThreshold {
+		return ErrThreshold.With("Value", m.String(), "Max", MaxVarianceThreshold)
+	}
+	old, err := s.Store.GetSetting(ctx, SettingVarianceThreshold, "")
+	if err != nil {
+		return err
+	}
+	if old == m.String() || (old == "" && m == DefaultVarianceThreshold) {
+		return nil
+	}
+	w, ok := s.Store.(AuditedSetter)
+	if !ok {
+		return ErrNotAudited
+	}
+	if old == "" {
+		old = DefaultVarianceThreshold.String()
+	}
+	if err := w.SetSettingAudited(ctx, SettingVarianceThreshold, m.String(), app.AuditEntry{StaffID: staffID,
+		Action: "settings", Subject: SettingVarianceThreshold, Detail: old + "->" + m.String()}); err != nil {
 		return err
 	}
 	s.Signals.Emit(app.SignalTerminal, nil)

@@ -9,6 +9,8 @@
 package shift
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"cashier/app"
@@ -28,12 +30,25 @@ type Shift struct {
 	ID           int64
 	StoreID      int64
 	TerminalID   int64 // 0: the whole store
+	TerminalName string
 	StaffID      int64
+	StaffCode    string
 	StaffName    string
 	StartedAt    time.Time
 	EndedAt      time.Time // zero while open
 	OpeningFloat app.Money // cash in the drawer at clock-on
 	Handover     *Handover // set once ended
+	// Day is the business day the shift belongs to: the store's local
+	// date of its start, also when it ends after midnight.
+	Day summary.Day
+}
+
+// Scope is where the shift was clocked on.
+func (s Shift) Scope() Scope {
+	if s.TerminalID == 0 {
+		return ScopeStore
+	}
+	return ScopeTerminal
 }
 
 // Open reports whether the shift is still running.
@@ -45,6 +60,32 @@ type Denomination struct {
 	Value app.Money // face value
 }
 
+// Name names the denomination for people (100 元, 5 角 ...).
+func (d Denomination) Name() app.Message {
+	switch d.Code {
+	case "100":
+		return app.Msg("shift.denom.100")
+	case "50":
+		return app.Msg("shift.denom.50")
+	case "20":
+		return app.Msg("shift.denom.20")
+	case "10":
+		return app.Msg("shift.denom.10")
+	case "5":
+		return app.Msg("shift.denom.5")
+	case "1":
+		return app.Msg("shift.denom.1")
+	case "0.5":
+		return app.Msg("shift.denom.0_5")
+	case "0.1":
+		return app.Msg("shift.denom.0_1")
+	}
+	return app.Msg("shift.denom.other", "Code", d.Code)
+}
+
+// CoinsName names the coins, counted as one amount.
+func CoinsName() app.Message { return app.Msg("shift.denom.coins") }
+
 // Denominations are the notes counted one by one, largest first; coins
 // are counted as one amount (CashCount.Coins).
 var Denominations = []Denomination{
@@ -55,10 +96,73 @@ var Denominations = []Denomination{
 // MaxPieces is the most notes of one kind a count accepts: more is a typo.
 const MaxPieces = 100000
 
+// MaxCoins is the most a count accepts for all coins together: 10,000.00
+// yuan of coins is a typo, not a drawer.
+const MaxCoins app.Money = 1_000_000
+
+// MaxFloat bounds an opening float: 50,000.00 yuan is already more than any
+// drawer starts with; more is a typo (a zero too many).
+const MaxFloat app.Money = 5_000_000
+
 // CashCount is what a person counted in the drawer.
 type CashCount struct {
 	Notes map[string]int64 // by Denomination.Code
 	Coins app.Money        // all coins together
+}
+
+// Total is what the count adds up to, and the first problem with it: a
+// count of an unknown denomination, a negative count or more than
+// MaxPieces of one kind, coins below zero or above MaxCoins. The error
+// names the denomination.
+func (c CashCount) Total() (app.Money, error) {
+	known := map[string]bool{}
+	var total app.Money
+	for _, d := range Denominations {
+		known[d.Code] = true
+		n := c.Notes[d.Code]
+		switch {
+		case n < 0:
+			return 0, ErrCountNegative.With("Denomination", d.Name(), "Count", n)
+		case n > MaxPieces:
+			return 0, ErrCountTooMany.With("Denomination", d.Name(), "Count", n, "Max", MaxPieces)
+		}
+		total += d.Value * app.Money(n) // at most 100,000 × 100 yuan: no overflow
+	}
+	for code := range c.Notes {
+		if !known[code] {
+			return 0, ErrCountUnknown.With("Code", code)
+		}
+	}
+	switch {
+	case c.Coins < 0:
+		return 0, ErrCountNegative.With("Denomination", CoinsName(), "Count", c.Coins)
+	case c.Coins > MaxCoins:
+		return 0, ErrCoinsTooMuch.With("Amount", c.Coins, "Max", MaxCoins)
+	}
+	return total + c.Coins, nil
+}
+
+// ParsePieces reads how many notes of d a person typed: a whole number
+// from 0 to MaxPieces ("" is 0). The error names the denomination.
+func ParsePieces(d Denomination, s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !strings.HasPrefix(s, "-") {
+			return 0, ErrCountTooMany.With("Denomination", d.Name(), "Count", s, "Max", MaxPieces)
+		}
+		return 0, ErrCountNotNumber.With("Denomination", d.Name(), "Value", s)
+	}
+	if n < 0 {
+		return 0, ErrCountNegative.With("Denomination", d.Name(), "Count", n)
+	}
+	if n > MaxPieces {
+		return 0, ErrCountTooMany.With("Denomination", d.Name(), "Count", n, "Max", MaxPieces)
+	}
+	return n, nil
 }
 
 // ItemRef names something handed over: a held order or an open deposit.
@@ -71,6 +175,9 @@ type ItemRef struct {
 
 // Handover is what clock-off recorded.
 type Handover struct {
+	// CountTerminal is the terminal the count was made at (a store-wide
+	// shift has no terminal of its own).
+	CountTerminal    string
 	Count            CashCount
 	Counted          app.Money
 	Expected         app.Money // opening float + cash taken − cash given back

@@ -148,28 +148,6 @@ func TestDepositReceipt(t *testing.T) {
 	}
 }
 
-func TestShiftReceipt(t *testing.T) {
-	s := receipt.Shift{Staff: "张三", Terminal: "1号收银台", Start: at, End: at.Add(8 * time.Hour),
-		Totals: receipt.Totals{TransactionAmount: 1234500, SettlementAmount: 1200000, ReceivedAmount: 1190000,
-			DiscountAmount: 34500, RefundAmount: 10000, RefundSettlement: 10000, TransactionCount: 321, RefundCount: 2},
-		ByMethod: []receipt.MethodTotal{{Method: "微信支付", Count: 200, Amount: 800000}, {Method: "支付宝", Count: 121, Amount: 400000}},
-		Deposits: receipt.MethodTotal{Count: 3, Amount: 150000}, PrintedAt: at.Add(8 * time.Hour),
-	}
-	for _, p := range papers {
-		job, err := receipt.ShiftReceipt(header, s, receipt.Options{Paper: p})
-		require.NoError(t, err)
-		r := print(t, p, job)
-		assert.Empty(t, r.Barcodes)
-		for _, want := range []string{"交接班汇总", "收银员: 张三", "下班: 2026-01-16 17:30:45", "￥11900.00", "支付宝", "321", "接班人签字"} {
-			assert.Contains(t, r.Text, want)
-		}
-	}
-	s.End = time.Time{}
-	job, err := receipt.ShiftReceipt(header, s, receipt.Options{})
-	require.NoError(t, err)
-	assert.Contains(t, print(t, escpos.Paper80, job).Text, "下班: 未下班")
-}
-
 func TestTypicalSaleFitsIn2KB(t *testing.T) {
 	job, err := receipt.SaleReceipt(header, typicalSale(), receipt.Options{Paper: escpos.Paper80})
 	require.NoError(t, err)

@@ -1,5 +1,6 @@
 // Package settings is the Settings workspace: store details (printed on
-// receipts), terminal details and cashier mode, and the UI language.
+// receipts) and the shift handover's variance threshold, terminal details
+// and cashier mode, and the UI language.
 package settings
 
 import (
@@ -25,12 +26,17 @@ type Service interface {
 	Language(ctx context.Context) (string, error)
 	Save(ctx context.Context, staffID int64, s app.StoreInfo, t app.TerminalInfo) error
 	SaveLanguage(ctx context.Context, language string) error
+	VarianceThreshold(ctx context.Context) (app.Money, error)
+	SaveVarianceThreshold(ctx context.Context, staffID int64, m app.Money) error
 }
 
 // Deps is what the workspace needs.
 type Deps struct {
 	Settings Service
 	Staff    app.Staff // who is logged in: saving needs the settings permission (checked again when saving)
+	// Override asks a manager to allow one save for someone without the
+	// permission (ui/override); nil: not offered.
+	Override func(perm string, then func())
 }
 
 // View is the Settings workspace.
@@ -38,12 +44,15 @@ type View struct {
 	deps                         Deps
 	store                        app.StoreInfo
 	term                         app.TerminalInfo
-	lang                         string // the stored language setting, as loaded or last saved
+	lang                         string    // the stored language setting, as loaded or last saved
+	threshold                    app.Money // the stored variance threshold, as loaded or last saved
 	Name, Address, Phone, Footer *widget.Entry
+	Threshold                    *widget.Entry // the shift handover's variance threshold, in yuan
 	TermName                     *widget.Entry
 	Mode                         *widget.RadioGroup
 	Language                     *widget.Select
 	Save                         *widget.Button
+	Approve                      *widget.Button // 店长授权: a manager allows one save
 	Status                       *widget.Label
 	content                      fyne.CanvasObject
 }
@@ -85,6 +94,7 @@ func New(d Deps) *View {
 	v := &View{deps: d}
 	v.Name, v.Address, v.Phone, v.Footer = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewMultiLineEntry()
 	v.Footer.SetMinRowsVisible(2)
+	v.Threshold = widget.NewEntry()
 	v.TermName = widget.NewEntry()
 	var modeLabels []string
 	for _, m := range modes {
@@ -107,6 +117,12 @@ func New(d Deps) *View {
 		v.Save.Disable()
 		v.Status.SetText(i18n.T("settings.readonly"))
 	}
+	v.Approve = widget.NewButtonWithIcon(i18n.T("override.button"), theme.AccountIcon(), func() {
+		v.deps.Override(app.PermSettings, v.save)
+	})
+	if d.Override == nil || d.Staff.Has(app.PermSettings) {
+		v.Approve.Hide()
+	}
 
 	langNote := i18n.T("settings.lang.note")
 	if !i18n.SettingTakesEffect() {
@@ -117,6 +133,7 @@ func New(d Deps) *View {
 		widget.NewFormItem(i18n.T("settings.store.address"), v.Address),
 		widget.NewFormItem(i18n.T("settings.store.phone"), v.Phone),
 		widget.NewFormItem(i18n.T("settings.store.footer"), v.Footer),
+		&widget.FormItem{Text: i18n.T("settings.store.threshold"), Widget: v.Threshold, HintText: i18n.T("settings.store.threshold_hint")},
 	)
 	termForm := widget.NewForm(
 		widget.NewFormItem(i18n.T("settings.terminal.name"), v.TermName),
@@ -126,7 +143,7 @@ func New(d Deps) *View {
 	v.content = container.NewVScroll(container.NewVBox(
 		widget.NewCard(i18n.T("settings.store"), i18n.T("settings.store.sub"), storeForm),
 		widget.NewCard(i18n.T("settings.terminal"), "", termForm),
-		container.NewHBox(v.Save), v.Status,
+		container.NewHBox(v.Save, v.Approve), v.Status,
 	))
 	v.reload()
 	return v
@@ -138,24 +155,28 @@ func (v *View) Content() fyne.CanvasObject { return v.content }
 func (v *View) reload() {
 	var st app.StoreInfo
 	var tm app.TerminalInfo
-	var err, langErr error
+	var err, langErr, thErr error
 	var lang string
+	var threshold app.Money
 	async.Run(func() {
 		ctx := context.Background()
 		st, tm, err = v.deps.Settings.Current(ctx)
 		lang, langErr = v.deps.Settings.Language(ctx)
+		threshold, thErr = v.deps.Settings.VarianceThreshold(ctx)
 	}, func() {
 		if langErr == nil {
 			v.lang = lang // before the picker shows it: showing is not choosing
 			v.Language.SetSelected(langLabel(lang))
 		}
-		if e := errors.Join(err, langErr); e != nil {
+		if e := errors.Join(err, langErr, thErr); e != nil {
 			v.Status.SetText(i18n.T("settings.err.load", "Err", e))
 		}
-		if err != nil {
+		if err != nil || thErr != nil {
 			v.Save.Disable() // nothing loaded to save over
 			return
 		}
+		v.threshold = threshold
+		v.Threshold.SetText(threshold.String())
 		v.store, v.term = st, tm
 		v.Name.SetText(st.Name)
 		v.Address.SetText(st.Address)
@@ -203,23 +224,37 @@ func (v *View) save() {
 			tm.CashierMode = m
 		}
 	}
-	if err := errors.Join(st.Validate(), tm.Validate()); err != nil {
+	threshold, thErr := app.ParseMoneyWith(v.Threshold.Text, app.MoneyRules{AllowZero: true, Ceiling: appsettings.MaxVarianceThreshold})
+	if thErr != nil {
+		thErr = appsettings.ErrThreshold.With("Value", v.Threshold.Text, "Max", appsettings.MaxVarianceThreshold)
+	}
+	if err := errors.Join(st.Validate(), tm.Validate(), thErr); err != nil {
 		v.Status.SetText(i18n.T("settings.err.invalid", "Err", err))
 		return
 	}
 	v.Save.Disable()
 	v.Status.SetText(i18n.T("settings.saving"))
-	staff := v.deps.Staff
+	staff, oldThreshold := v.deps.Staff, v.threshold
 	var err error
 	async.Run(func() {
 		ctx := context.Background()
 		err = v.deps.Settings.Save(ctx, staff.ID, st, tm)
+		if err == nil && threshold != oldThreshold {
+			err = v.deps.Settings.SaveVarianceThreshold(ctx, staff.ID, threshold)
+		}
 	}, func() {
-		v.Save.Enable()
+		if v.deps.Staff.Has(app.PermSettings) {
+			v.Save.Enable()
+		}
 		if err != nil {
 			v.Status.SetText(i18n.T("settings.err.save", "Err", err))
+			if v.deps.Override != nil && errors.Is(err, app.ErrNoPermission) && !errors.Is(err, app.ErrStaffDisabled) {
+				v.Approve.Show()
+			}
 			return
 		}
+		v.threshold = threshold
+		v.Threshold.SetText(threshold.String())
 		v.store, v.term = st, tm
 		v.Status.SetText(i18n.T("settings.saved"))
 	})
