@@ -30,9 +30,12 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Focus: v.Amount, Stop: v.Stop}
 		}},
 		{ID: "devices", TitleKey: i18n.Key("nav.devices"), Icon: theme.ComputerIcon(), Build: func(se shell.Session) shell.Page {
-			v := devices.New(devicesDeps(s, se.Staff))
+			d := devicesDeps(s, se.Staff)
+			d.Override = askOverride(s, se)
+			v := devices.New(d)
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
+		staffWorkspace(s),
 	}
 }
 

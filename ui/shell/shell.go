@@ -17,6 +17,7 @@ import (
 	"cashier/ui/async"
 	"cashier/ui/i18n"
 	"cashier/ui/login"
+	"cashier/ui/override"
 	"cashier/ui/settings"
 )
 
@@ -55,6 +56,9 @@ type Deps struct {
 	Auth     login.Authenticator
 	Staff    StaffLister
 	Settings settings.Service
+	// Overrider takes a manager's override where someone lacks a
+	// permission (the Settings save); nil: none offered.
+	Overrider override.Overrider
 	// Signals tells the shell of settings and language changes: the title
 	// bar and the screens follow without a restart.
 	Signals   *app.Signals
@@ -198,7 +202,11 @@ func (s *Shell) showLoginWith(staff []app.Staff) {
 func (s *Shell) builtins() []Workspace {
 	return []Workspace{
 		{ID: "settings", TitleKey: i18n.Key("nav.settings"), Icon: theme.SettingsIcon(), Build: func(se Session) Page {
-			return Page{Content: settings.New(settings.Deps{Settings: s.deps.Settings, Staff: se.Staff}).Content()}
+			d := settings.Deps{Settings: s.deps.Settings, Staff: se.Staff}
+			if o := s.deps.Overrider; o != nil {
+				d.Override = func(perm string, then func()) { override.Ask(se.Window, perm, se.Staff, o, then) }
+			}
+			return Page{Content: settings.New(d).Content()}
 		}},
 		{ID: "about", TitleKey: i18n.Key("nav.about"), Icon: theme.InfoIcon(), Build: func(Session) Page {
 			return Page{Content: about.New(s.deps.About)}
