@@ -368,10 +368,11 @@ func TestAuditList_Filters(t *testing.T) {
 	assert.Equal(t, []localdb.AuditPerson{{"C1", "Clerk"}, {"M1", "王店长"}}, people)
 }
 
-// Verifying is one streaming pass: the rate is logged for
-// docs/PERFORMANCE.md and bounded loosely (a million rows in seconds).
+// Verifying is one streaming pass: its cost per row is measured against
+// reading the same rows without checking them (the floor of any check),
+// in the same run (docs/audit.md: a million rows verify in about 2 s).
 func BenchmarkVerifyAudit(b *testing.B) {
-	const n = 100_000
+	const n = 50_000
 	ctx := context.Background()
 	db, err := localdb.Open(filepath.Join(b.TempDir(), "pos.db"))
 	require.NoError(b, err)
@@ -385,11 +386,30 @@ func BenchmarkVerifyAudit(b *testing.B) {
 		}
 		return nil
 	}))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c, err := db.VerifyAudit(ctx)
-		require.NoError(b, err)
-		require.Equal(b, int64(n), c.Rows)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+	b.Run("ScanBaseline", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			rows, err := db.Read().QueryContext(ctx, `SELECT id, at, staff_id, action, subject, detail, prev, hash, key_id FROM audit_log ORDER BY id`)
+			require.NoError(b, err)
+			var id int64
+			var at, staff any
+			var action, subject, detail, prev, hash, key sql.RawBytes
+			k := 0
+			for rows.Next() {
+				require.NoError(b, rows.Scan(&id, &at, &staff, &action, &subject, &detail, &prev, &hash, &key))
+				k++
+			}
+			require.NoError(b, rows.Err())
+			rows.Close()
+			require.Equal(b, n, k)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+	})
+	b.Run("Verify", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			c, err := db.VerifyAudit(ctx)
+			require.NoError(b, err)
+			require.Equal(b, int64(n), c.Rows)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+	})
 }

@@ -168,8 +168,8 @@ func New(d Deps) *View {
 	}
 	filters := container.NewVBox(
 		container.NewGridWithColumns(4,
-			field("audit.view.from", v.From), field("audit.view.to", v.To),
-			field("audit.view.person", v.Person), field("audit.view.action", v.Action)),
+			field(i18n.Key("audit.view.from"), v.From), field(i18n.Key("audit.view.to"), v.To),
+			field(i18n.Key("audit.view.person"), v.Person), field(i18n.Key("audit.view.action"), v.Action)),
 		container.NewHBox(v.Apply, v.More, v.Status, layout.NewSpacer(), v.Verify),
 		v.Result,
 	)
