@@ -165,7 +165,7 @@ func New(d Deps) *View {
 	split := container.NewHSplit(left, container.NewVScroll(editor))
 	split.Offset = 0.4
 	v.content = split
-	v.startNew()
+	v.clear() // the shell gives the staff number the keyboard (FocusFirst)
 	v.reload(0, "")
 	return v
 }
@@ -290,8 +290,13 @@ func (v *View) setChecks(have func(string) bool) {
 }
 
 // startNew empties the editor for a new person of the store, starting
-// from the clerk's defaults.
+// from the clerk's defaults, and puts the cursor in the staff number.
 func (v *View) startNew() {
+	v.clear()
+	v.focus(v.Code)
+}
+
+func (v *View) clear() {
 	v.selected = 0
 	v.List.UnselectAll()
 	v.loading = true
@@ -307,7 +312,6 @@ func (v *View) startNew() {
 	v.Toggle.Disable()
 	v.Reset.Disable()
 	v.Status.SetText("")
-	v.focus(v.Code)
 }
 
 // edit shows a person in the editor.
