@@ -130,7 +130,7 @@ func mainWindow(a fyne.App, s *Services, e env, st started) *shell.Shell {
 			demoPINs[d.Code] = d.PIN
 		}
 	}
-	return shell.New(a, shell.Deps{
+	d := shell.Deps{
 		Auth: s.Auth, Overrider: s.Auth, Staff: s.DB, Settings: s.Settings, Signals: s.Signals,
 		Store: st.store, Terminal: st.term, DemoPINs: demoPINs, Sandbox: s.Sandbox,
 		Workspace: workspaces(s),
@@ -141,7 +141,9 @@ func mainWindow(a fyne.App, s *Services, e env, st started) *shell.Shell {
 				_ = i18n.Use(l)
 			}
 		},
-	})
+	}
+	withShifts(s, &d)
+	return shell.New(a, d)
 }
 
 // runFirstStart shows the set-up form; once the folder is set up the

@@ -20,7 +20,7 @@ import (
 // workspaces are the GUI's workspaces in navigation order, each given the
 // narrow interfaces it declares.
 func workspaces(s *Services) []shell.Workspace {
-	return []shell.Workspace{
+	return append([]shell.Workspace{
 		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(), Build: func(se shell.Session) shell.Page {
 			d := counter.Deps{Checkout: s.Checkout, Terminal: s.DB, Signals: s.Signals, Staff: se.Staff, Canvas: se.Window.Canvas()}
 			if s.Devices != nil {
@@ -36,7 +36,7 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		staffWorkspace(s),
-	}
+	}, shiftWorkspaces(s)...)
 }
 
 // scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.

@@ -173,7 +173,9 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 			dataDir := t.TempDir()
 			var stderr lockedBuffer
 			cmd := exec.Command(bin, "--data-dir", dataDir)
-			cmd.Env = append(os.Environ(), "DISPLAY="+display)
+			// The till's clock is the demo store's (Shenzhen): the times on
+			// screen and the business day the shift report names agree.
+			cmd.Env = append(os.Environ(), "DISPLAY="+display, "TZ=Asia/Shanghai")
 			cmd.Stderr = &stderr
 			start := time.Now()
 			require.NoError(t, cmd.Start())
@@ -228,11 +230,98 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 				return drawn(img) && !sameImage(counter, img)
 			})
 			xdo(display, "key", "ctrl+2")
-			shotWhen(t, display, png("devices"), "Ctrl+2 opens Devices", func(img image.Image) bool {
+			devices := shotWhen(t, display, png("devices"), "Ctrl+2 opens Devices", func(img image.Image) bool {
 				return drawn(img) && !sameImage(paid, img)
 			})
+			shiftHandover(t, display, dataDir, png, devices)
 		})
 	}
+}
+
+// The demo manager's navigation (guiwiring.go's order, every workspace
+// offered to a manager): Counter, Devices, Staff, Shift, Store
+// transactions.
+const (
+	navCounter      = "ctrl+1"
+	navShift        = "ctrl+4"
+	navTransactions = "ctrl+5"
+)
+
+// shiftHandover clocks the demo manager on and off again by keyboard
+// alone, from the Shift workspace: the clock-on dialog (Space on
+// the focused button, the float, Enter), a sale on the shift, then the
+// blind count (Enter between the denominations), the review and Enter to
+// confirm. Each screen is saved once it has changed and settled, so a key
+// never reaches a screen still being drawn.
+func shiftHandover(t *testing.T, display, dataDir string, png func(string) string, before image.Image) {
+	step := func(name, what string, prev image.Image) image.Image {
+		return settled(t, display, png(name), what, prev)
+	}
+	xdo(display, "key", navShift)
+	off := step("shift", "the Shift workspace opens", before)
+	xdo(display, "key", "space")
+	step("shift-clock-on", "the clock-on dialog opens", off)
+	xdo(display, "key", "ctrl+a")
+	xdo(display, "type", "--delay", "40", "200")
+	xdo(display, "key", "Return")
+	eventually(t, 30*time.Second, "the manager is on shift", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM shift WHERE ended_at IS NULL AND opening_float = 20000`) == 1
+	})
+	on := step("shift-on", "the dialog closes on the open shift", off)
+
+	// A sale on the shift, so its takings show.
+	xdo(display, "key", navCounter)
+	counter := step("shift-counter", "the Counter opens", on)
+	xdo(display, "type", "--delay", "60", "8.80")
+	xdo(display, "key", "Return")
+	xdo(display, "type", "--delay", "4", "134567890123456790")
+	xdo(display, "key", "--delay", "4", "Return")
+	eventually(t, 60*time.Second, "the sale on the shift is paid", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM takings WHERE shift_id IS NOT NULL AND kind='sale'`) == 1
+	})
+	paid := step("shift-counter-paid", "the sale shows on the Counter", counter)
+	xdo(display, "key", navShift)
+	on = step("shift-on", "the Shift workspace shows the open shift and its takings", paid)
+
+	// Clock off: the blind count (1×100, 1×50, 2×20 and 5.50 in coins:
+	// 195.50 against 200.00 expected), by keyboard.
+	xdo(display, "key", "space")
+	wizard := step("handover-start", "the blind count opens", on)
+	for _, n := range []string{"1", "1", "2", "", "", "", "", ""} {
+		if n != "" {
+			xdo(display, "type", "--delay", "40", n)
+		}
+		xdo(display, "key", "Return")
+	}
+	xdo(display, "type", "--delay", "40", "5.50")
+	count1 := step("handover-count", "the blind count", wizard)
+	xdo(display, "key", "Return")
+	review := step("handover-review", "the handover review", count1)
+	xdo(display, "key", "Return")
+	eventually(t, 30*time.Second, "the shift is closed with its handover", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM shift WHERE ended_at IS NOT NULL AND counted = 19550 AND expected = 20000`) == 1
+	})
+	done := step("handover-done", "the handover is done", review)
+	xdo(display, "key", navTransactions)
+	step("transactions", "the store's transactions open", done)
+}
+
+// settled takes screenshots until one differs from prev and the next is
+// the same as it (the screen has finished changing), keeping it in path.
+func settled(t *testing.T, display, path, what string, prev image.Image) image.Image {
+	t.Helper()
+	var last image.Image
+	eventually(t, 60*time.Second, what, func() bool {
+		img, err := grab(display, path)
+		if err != nil || !drawn(img) || sameImage(prev, img) {
+			last = nil
+			return false
+		}
+		done := last != nil && sameImage(last, img)
+		last = img
+		return done
+	})
+	return last
 }
 
 // count reads a number from the app's database beside it (read-only, as

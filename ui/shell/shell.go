@@ -5,6 +5,7 @@ package shell
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -19,6 +20,7 @@ import (
 	"cashier/ui/login"
 	"cashier/ui/override"
 	"cashier/ui/settings"
+	shiftui "cashier/ui/shift"
 )
 
 // Workspace is one area of the app in the navigation bar.
@@ -31,6 +33,10 @@ type Workspace struct {
 	// Build makes the workspace for the person logged in. It runs on the UI
 	// goroutine and must not block.
 	Build func(s Session) Page
+	// Visible says whether the person is offered the workspace (nil:
+	// always). It runs on the UI goroutine and must not block; the shell
+	// asks again when the person clocks on or off.
+	Visible func(s Session) bool
 }
 
 // Page is a built workspace.
@@ -40,10 +46,26 @@ type Page struct {
 	Stop    func()         // called when the page is left (may be nil)
 }
 
-// Session is who is logged in, in which window.
+// Session is who is logged in, in which window, and whether they are on
+// shift (as the status bar last read it).
 type Session struct {
-	Staff  app.Staff
-	Window fyne.Window
+	Staff   app.Staff
+	Window  fyne.Window
+	OnShift bool
+}
+
+// ShiftStatus is what the status bar shows: the shift of the person
+// logged in and how many others are on shift in the store.
+type ShiftStatus struct {
+	On       bool
+	Since    time.Time
+	Received app.Money // their shift's received amount so far
+	Others   int
+}
+
+// Shifts tells the status bar who is on shift.
+type Shifts interface {
+	ShiftStatus(ctx context.Context, staffID int64) (ShiftStatus, error)
 }
 
 // StaffLister lists who can log in.
@@ -72,6 +94,15 @@ type Deps struct {
 	// language in use (i18n.Current) changes, the shell rebuilds the
 	// screens in it. Nil: the language never changes while running.
 	UseLanguage func(string)
+	// Shifts feeds the status bar at the bottom (nil: no status bar). It
+	// is read at login, on SignalShift and SignalOrder, and every
+	// StatusEvery (0: 30 s) for what changes without a signal (a refund
+	// settled by the recovery job, a colleague's shift on another till).
+	Shifts      Shifts
+	StatusEvery time.Duration
+	// ClockOn opens the clock-on dialog from the status bar (nil: no
+	// button there).
+	ClockOn func(Session)
 }
 
 // Shell owns the main window.
@@ -88,6 +119,12 @@ type Shell struct {
 	header  *widget.Label
 	logout  *widget.Button
 	subs    []func() // signal subscriptions, cancelled by Stop
+	// The status bar: the shift line, the others on shift, the clock-on
+	// button, and the ticker that re-reads them (stopStatus ends it).
+	status     *widget.Label
+	others     *widget.Label
+	clockOn    *widget.Button
+	stopStatus func()
 }
 
 // WindowTitle is the main window's title in Chinese, the default language
@@ -109,7 +146,9 @@ func New(a fyne.App, d Deps) *Shell {
 		d.Signals.Subscribe(app.SignalLanguage, func(v any) {
 			lang, _ := v.(string)
 			fyne.Do(func() { s.relanguage(lang) })
-		}))
+		}),
+		d.Signals.Subscribe(app.SignalShift, func(any) { fyne.Do(s.RefreshStatus) }),
+		d.Signals.Subscribe(app.SignalOrder, func(any) { fyne.Do(s.RefreshStatus) }))
 	s.win.SetOnClosed(s.Stop)
 	s.ShowLogin()
 	return s
@@ -123,6 +162,7 @@ func (s *Shell) Stop() {
 	}
 	s.subs = nil
 	s.stopPage()
+	s.endStatus()
 }
 
 // reloadDetails reads the store and terminal details again (settings
@@ -171,6 +211,7 @@ func (s *Shell) Session() *Session { return s.session }
 // ShowLogin replaces the window's content with the login screen.
 func (s *Shell) ShowLogin() {
 	s.stopPage()
+	s.endStatus()
 	s.session = nil
 	// The worker gets copies: s.deps changes on the UI goroutine
 	// (reloadDetails) meanwhile.
@@ -217,8 +258,9 @@ func (s *Shell) builtins() []Workspace {
 // enter shows the workspaces to st and opens workspace open (the first
 // when out of range).
 func (s *Shell) enter(st app.Staff, open int) {
-	s.session = &Session{Staff: st, Window: s.win}
-	s.items = append(append([]Workspace{}, s.deps.Workspace...), s.builtins()...)
+	onShift := s.session != nil && s.session.Staff.ID == st.ID && s.session.OnShift // a rebuild keeps what is known
+	s.session = &Session{Staff: st, Window: s.win, OnShift: onShift}
+	s.items = s.visibleItems()
 	s.header = widget.NewLabel("")
 	s.updateHeader()
 	s.logout = widget.NewButtonWithIcon(i18n.T("shell.logout"), theme.LogoutIcon(), s.ShowLogin)
@@ -243,12 +285,159 @@ func (s *Shell) enter(st app.Staff, open int) {
 	s.nav.OnSelected = func(i widget.ListItemID) { s.open(i) }
 	split := container.NewHSplit(s.nav, s.body)
 	split.Offset = 0.18
-	s.win.SetContent(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, split))
+	s.win.SetContent(container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), s.statusBar(), nil, nil, split))
 	s.installShortcuts()
 	if open < 0 || open >= len(s.items) {
 		open = 0
 	}
 	s.nav.Select(open)
+	s.startStatus()
+}
+
+// visibleItems are the workspaces offered to the person logged in.
+func (s *Shell) visibleItems() []Workspace {
+	var out []Workspace
+	for _, w := range append(append([]Workspace{}, s.deps.Workspace...), s.builtins()...) {
+		if w.Visible == nil || w.Visible(*s.session) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// statusBar is the line at the bottom: the person's shift and how many
+// others are on shift, or nil without a shift feed.
+func (s *Shell) statusBar() fyne.CanvasObject {
+	if s.deps.Shifts == nil {
+		s.status, s.others, s.clockOn = nil, nil, nil
+		return nil
+	}
+	s.status = widget.NewLabel(i18n.T("shell.shift.loading"))
+	s.others = widget.NewLabel("")
+	right := container.NewHBox(s.others)
+	s.clockOn = nil
+	if s.deps.ClockOn != nil {
+		s.clockOn = widget.NewButtonWithIcon(i18n.T("shell.shift.clock_on"), theme.LoginIcon(), func() {
+			if s.session != nil {
+				s.deps.ClockOn(*s.session)
+			}
+		})
+		s.clockOn.Hide()
+		right.Add(s.clockOn)
+	}
+	return container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, s.status, right))
+}
+
+// startStatus reads the status now and every StatusEvery until the person
+// logs out.
+func (s *Shell) startStatus() {
+	s.endStatus()
+	if s.deps.Shifts == nil {
+		return
+	}
+	s.RefreshStatus()
+	every := s.deps.StatusEvery
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	done := make(chan struct{})
+	s.stopStatus = func() { close(done) }
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fyne.Do(s.RefreshStatus)
+			}
+		}
+	}()
+}
+
+func (s *Shell) endStatus() {
+	if s.stopStatus != nil {
+		s.stopStatus()
+		s.stopStatus = nil
+	}
+}
+
+// RefreshStatus reads the shifts again (off the UI goroutine) and shows
+// them; when the person clocked on or off, the workspaces offered follow.
+// It runs on the UI goroutine.
+func (s *Shell) RefreshStatus() {
+	if s.session == nil || s.deps.Shifts == nil || s.status == nil {
+		return
+	}
+	se, feed := s.session, s.deps.Shifts
+	var st ShiftStatus
+	var err error
+	async.Run(func() { st, err = feed.ShiftStatus(context.Background(), se.Staff.ID) }, func() {
+		if s.session != se {
+			return // logged out or someone else meanwhile
+		}
+		s.showStatus(st, err)
+	})
+}
+
+func (s *Shell) showStatus(st ShiftStatus, err error) {
+	if err != nil {
+		s.status.SetText(i18n.T("shell.shift.error", "Err", i18n.Err(err)))
+		return
+	}
+	if st.On {
+		s.status.SetText(i18n.T("shell.shift.on", "Name", s.session.Staff.Name, "Since", shiftui.Clock(st.Since, time.Now()),
+			"Received", shiftui.Yuan(st.Received)))
+	} else {
+		s.status.SetText(i18n.T("shell.shift.off"))
+	}
+	s.status.Importance = widget.MediumImportance
+	if !st.On {
+		s.status.Importance = widget.WarningImportance
+	}
+	s.status.Refresh()
+	if st.Others > 0 {
+		s.others.SetText(i18n.T("shell.shift.others", "N", st.Others))
+	} else {
+		s.others.SetText("")
+	}
+	if s.clockOn != nil {
+		if st.On {
+			s.clockOn.Hide()
+		} else {
+			s.clockOn.Show()
+		}
+	}
+	if st.On != s.session.OnShift {
+		s.session.OnShift = st.On
+		s.reoffer()
+	}
+}
+
+// reoffer lists the workspaces again after a clock-on or clock-off. The
+// open page stays: a workspace no longer offered says so itself (the
+// store's transactions close at clock-off), until the person moves on.
+func (s *Shell) reoffer() {
+	cur := ""
+	if s.current >= 0 && s.current < len(s.items) {
+		cur = s.items[s.current].ID
+	}
+	s.items = s.visibleItems()
+	s.clearShortcuts()
+	s.installShortcuts()
+	open := s.nav.OnSelected
+	s.nav.OnSelected = nil // re-selecting the open page must not build it again
+	s.nav.UnselectAll()
+	s.current = -1
+	for i, w := range s.items {
+		if w.ID == cur {
+			s.current = i
+			s.nav.Select(i)
+		}
+	}
+	s.nav.OnSelected = open
+	s.nav.Refresh()
 }
 
 func (s *Shell) updateHeader() {

@@ -405,3 +405,103 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+// fakeShiftFeed answers the status bar from what the test sets.
+type fakeShiftFeed struct {
+	mu    sync.Mutex
+	st    ShiftStatus
+	reads int
+}
+
+func (f *fakeShiftFeed) ShiftStatus(context.Context, int64) (ShiftStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	return f.st, nil
+}
+
+func (f *fakeShiftFeed) set(st ShiftStatus) {
+	f.mu.Lock()
+	f.st = st
+	f.mu.Unlock()
+}
+
+// The status bar shows the person's shift and the others on shift, and
+// follows a clock-on or clock-off (SignalShift) at once; off shift it
+// offers to clock on.
+func TestShell_StatusBarFollowsSignalShift(t *testing.T) {
+	feed := &fakeShiftFeed{st: ShiftStatus{Others: 2}}
+	var clockOns []string
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		d.Shifts = feed
+		d.ClockOn = func(se Session) { clockOns = append(clockOns, se.Staff.Name) }
+	})
+	doLogin(t, s, "1002", "1234")
+	require.NotNil(t, s.Session())
+	require.Equal(t, "未上班", s.status.Text)
+	require.Equal(t, "另有 2 人当班", s.others.Text)
+	require.True(t, s.clockOn.Visible())
+	test.Tap(s.clockOn)
+	require.Equal(t, []string{"李娜"}, clockOns)
+
+	now := time.Now()
+	feed.set(ShiftStatus{On: true, Since: time.Date(now.Year(), now.Month(), now.Day(), 15, 2, 0, 0, time.Local), Received: 123400})
+	s.deps.Signals.Emit(app.SignalShift, int64(2))
+	require.Equal(t, "当班：李娜 · 自 15:02 · 本班实收 ￥1,234.00", s.status.Text)
+	require.Empty(t, s.others.Text)
+	require.False(t, s.clockOn.Visible())
+	require.True(t, s.Session().OnShift)
+
+	// A sale on the shift shows at once.
+	feed.set(ShiftStatus{On: true, Since: time.Date(now.Year(), now.Month(), now.Day(), 15, 2, 0, 0, time.Local), Received: 123480})
+	s.deps.Signals.Emit(app.SignalOrder, "T1")
+	require.Equal(t, "当班：李娜 · 自 15:02 · 本班实收 ￥1,234.80", s.status.Text)
+
+	feed.set(ShiftStatus{})
+	s.deps.Signals.Emit(app.SignalShift, int64(2))
+	require.Equal(t, "未上班", s.status.Text)
+	require.True(t, s.clockOn.Visible())
+
+	// Logged out: a signal reads nothing.
+	s.ShowLogin()
+	reads := feed.reads
+	s.deps.Signals.Emit(app.SignalShift, int64(2))
+	require.Equal(t, reads, feed.reads)
+}
+
+// A workspace offered only on shift appears at clock-on and goes at
+// clock-off; while it is open it stays on screen (it says itself why it
+// closed) until the person moves on, and the shortcuts follow the list.
+func TestShell_WorkspaceOfferedOnlyOnShift(t *testing.T) {
+	feed := &fakeShiftFeed{}
+	stops := 0
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		d.Shifts = feed
+		d.Workspace = []Workspace{
+			{ID: "first", TitleKey: i18n.Key("nav.about"), Build: func(Session) Page { return Page{Content: widget.NewLabel("first")} }},
+			{ID: "onshift", TitleKey: i18n.Key("nav.settings"), Visible: func(se Session) bool { return se.OnShift },
+				Build: func(Session) Page {
+					return Page{Content: widget.NewLabel("on shift only"), Stop: func() { stops++ }}
+				}},
+		}
+	})
+	doLogin(t, s, "1002", "1234")
+	require.Equal(t, []string{"关于", "设置", "关于"}, s.Titles(), "off shift: not offered")
+
+	feed.set(ShiftStatus{On: true, Since: time.Now()})
+	s.deps.Signals.Emit(app.SignalShift, int64(2))
+	require.Equal(t, []string{"关于", "设置", "设置", "关于"}, s.Titles())
+	require.True(t, s.OpenID("onshift"))
+	require.True(t, hasText(s.Window().Content(), "on shift only"))
+	require.Equal(t, 1, s.current)
+
+	feed.set(ShiftStatus{})
+	s.deps.Signals.Emit(app.SignalShift, int64(2))
+	require.Equal(t, []string{"关于", "设置", "关于"}, s.Titles())
+	require.True(t, hasText(s.Window().Content(), "on shift only"), "the open page stays until the person moves on")
+	require.Zero(t, stops)
+	// Ctrl+2 is now Settings, the second entry.
+	s.Window().Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.Key2, Modifier: fyne.KeyModifierShortcutDefault})
+	require.Equal(t, 1, stops)
+	require.NotNil(t, findButton(s.Window().Content(), "保存"))
+}
