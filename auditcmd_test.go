@@ -294,3 +294,21 @@ func TestAuditCLI_DrawerOpeningsAreAudited(t *testing.T) {
 }
 
 func idStr(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A setting changed from the command line is audited with its old value;
+// setting the same value again writes no line.
+func TestAuditCLI_ConfigSetIsAudited(t *testing.T) {
+	dir := auditFolder(t)
+	code, out, errs := runCmd(t, nil, "config", "set", "printer.width", "58", "--data-dir", dir)
+	require.Equal(t, exitOK, code, out+errs)
+	code, out, errs = runCmd(t, nil, "config", "set", "printer.width", "58", "--data-dir", dir)
+	require.Equal(t, exitOK, code, out+errs)
+	code, out, errs = runCmd(t, nil, "audit", "list", "--action", "settings", "--format", "json", "--data-dir", dir)
+	require.Equal(t, exitOK, code, out+errs)
+	var rows []auditJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &rows))
+	require.Len(t, rows, 1)
+	assert.Equal(t, "printer.width", rows[0].Subject)
+	assert.Equal(t, `printer.width: "" -> "58" (pos config set)`, rows[0].Detail)
+	assert.Equal(t, "settings changed", rows[0].ActionName)
+}

@@ -197,7 +197,17 @@ func runConfig(e env, args []string) int {
 				return e.usageErr(nil, "config", "cli.config.unchanged", "Key", k, "Err", err)
 			}
 		}
-		if err := s.DB.SetSetting(ctx, k, v); err != nil {
+		// A device or language setting changed from the command line is a
+		// settings change like any other: audited, with the old value.
+		old, err := s.DB.GetSetting(ctx, k, "")
+		if err != nil {
+			return e.fail("config", err)
+		}
+		if old != v {
+			err = s.DB.SetSettingAudited(ctx, k, v, app.AuditEntry{Action: "settings", Subject: k,
+				Detail: localdb.AuditChanges(k, old, v) + " (pos config set)"})
+		}
+		if err != nil {
 			return e.fail("config", err)
 		}
 		e.say("cli.config.set", "Key", k, "Value", v)

@@ -660,6 +660,19 @@ func pendingCheck(ctx context.Context, tx *sql.Tx, path string) (AuditCheck, err
 	return AuditCheck{Rows: n, Pending: true}, nil
 }
 
+// AuditChanges is an audit line's detail for changed fields, from
+// (field, old, new) triples: `name: "旧" -> "新"; phone: "" -> "0755"`;
+// "" when nothing changed. Values are quoted, so an empty one shows.
+func AuditChanges(triples ...string) string {
+	var parts []string
+	for i := 0; i+2 < len(triples); i += 3 {
+		if triples[i+1] != triples[i+2] {
+			parts = append(parts, fmt.Sprintf("%s: %q -> %q", triples[i], triples[i+1], triples[i+2]))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // ---- listing ----
 
 // AuditFilter selects audit rows, newest first.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cashier/app"
+	"cashier/app/settings"
 	"cashier/localdb"
 )
 
@@ -412,4 +413,51 @@ func BenchmarkVerifyAudit(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
 	})
+}
+
+// Settings changes are audited with what changed (never the whole record,
+// never a secret); a save that changes nothing writes no line.
+func TestAuditSettings_SayWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	db := fxOpen(t)
+	fxSeed(t, db)
+	require.NoError(t, db.SetSetting(ctx, localdb.SettingStoreID, "1"))
+	require.NoError(t, db.SetSetting(ctx, localdb.SettingTerminalID, "1"))
+	lines := func() []localdb.AuditRow {
+		t.Helper()
+		rows, err := db.ListAudit(ctx, localdb.AuditFilter{Action: "settings"})
+		require.NoError(t, err)
+		return rows
+	}
+	st, err := db.CurrentStore(ctx)
+	require.NoError(t, err)
+	st.Phone = "0755-8888"
+	st.Name = "好邻居（科技园店）"
+	require.NoError(t, db.UpdateStore(ctx, st, 1))
+	require.NoError(t, db.UpdateStore(ctx, st, 1), "the same again")
+	term, err := db.CurrentTerminal(ctx)
+	require.NoError(t, err)
+	term.CashierMode = app.ModeDeposit
+	require.NoError(t, db.UpdateTerminal(ctx, term, 1))
+	require.NoError(t, db.UpdateTerminal(ctx, term, 1), "the same again")
+	require.NoError(t, settings.Service{Store: db}.SaveLanguage(ctx, "en"))
+
+	got := lines()
+	require.Len(t, got, 3, "one line per change; saving the same writes none")
+	assert.Equal(t, "language", got[0].Subject)
+	assert.Equal(t, `"" -> "en"`, got[0].Detail)
+	assert.Equal(t, "terminal", got[1].Subject)
+	assert.Equal(t, `cashier_mode: "sale_deposit" -> "deposit"`, got[1].Detail)
+	assert.Equal(t, int64(1), got[1].StaffID)
+	assert.Equal(t, "store", got[2].Subject)
+	assert.Equal(t, `name: "Test store" -> "好邻居（科技园店）"; phone: "" -> "0755-8888"`, got[2].Detail)
+	c, err := db.VerifyAudit(ctx)
+	require.NoError(t, err)
+	assert.True(t, c.OK())
+}
+
+func TestAuditChanges(t *testing.T) {
+	assert.Equal(t, "", localdb.AuditChanges("a", "x", "x"))
+	assert.Equal(t, `b: "" -> "y"`, localdb.AuditChanges("a", "x", "x", "b", "", "y"))
+	assert.Equal(t, `a: "1" -> "2"; b: "q\"" -> ""`, localdb.AuditChanges("a", "1", "2", "b", `q"`, ""))
 }

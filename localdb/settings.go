@@ -94,11 +94,23 @@ func (db *DB) UpdateStore(ctx context.Context, s app.StoreInfo, by int64) error 
 		return err
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
+		var old app.StoreInfo
+		if err := tx.QueryRowContext(ctx, `SELECT name, address, phone, receipt_footer FROM store WHERE id=?`, s.ID).
+			Scan(&old.Name, &old.Address, &old.Phone, &old.ReceiptFooter); err != nil {
+			return err
+		}
+		// The audit line says what changed; a save that changes nothing
+		// writes nothing.
+		changed := AuditChanges("name", old.Name, s.Name, "address", old.Address, s.Address,
+			"phone", old.Phone, s.Phone, "receipt_footer", old.ReceiptFooter, s.ReceiptFooter)
+		if changed == "" {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE store SET name=?, address=?, phone=?, receipt_footer=? WHERE id=?`,
 			s.Name, s.Address, s.Phone, s.ReceiptFooter, s.ID); err != nil {
 			return err
 		}
-		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "store", Detail: s.Name})
+		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "store", Detail: changed})
 	})
 }
 
@@ -122,10 +134,18 @@ func (db *DB) UpdateTerminal(ctx context.Context, t app.TerminalInfo, by int64) 
 		return err
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
+		var name, mode string
+		if err := tx.QueryRowContext(ctx, `SELECT name, cashier_mode FROM terminal WHERE id=?`, t.ID).Scan(&name, &mode); err != nil {
+			return err
+		}
+		changed := AuditChanges("name", name, t.Name, "cashier_mode", mode, string(t.CashierMode))
+		if changed == "" {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE terminal SET name=?, cashier_mode=? WHERE id=?`,
 			t.Name, string(t.CashierMode), t.ID); err != nil {
 			return err
 		}
-		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "terminal", Detail: t.Name + " " + string(t.CashierMode)})
+		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "terminal", Detail: changed})
 	})
 }

@@ -7,6 +7,7 @@ package settings
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"cashier/app"
 )
@@ -197,7 +198,15 @@ func (s Service) SaveLanguage(ctx context.Context, language string) error {
 	if old == language {
 		return nil
 	}
-	if err := s.Store.SetSetting(ctx, SettingLanguage, language); err != nil {
+	// Audited with the change where the store can (localdb does); who
+	// chose it is not known here: anyone may choose the language.
+	if w, ok := s.Store.(AuditedSetter); ok {
+		err = w.SetSettingAudited(ctx, SettingLanguage, language, app.AuditEntry{Action: "settings",
+			Subject: SettingLanguage, Detail: fmt.Sprintf("%q -> %q", old, language)})
+	} else {
+		err = s.Store.SetSetting(ctx, SettingLanguage, language)
+	}
+	if err != nil {
 		return err
 	}
 	s.Signals.Emit(app.SignalLanguage, language)
