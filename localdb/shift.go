@@ -118,6 +118,18 @@ func (s shiftStore) StartShift(ctx context.Context, sh shift.Shift, audit app.Au
 	return sh, nil
 }
 
+// The handover's reads, each through a small index
+// (TestShiftStore_Plans): never a walk of the store's history.
+const (
+	markQuery      = `SELECT COALESCE(max(id),0) FROM takings INDEXED BY takings_shift WHERE shift_id=?`
+	heldCols       = `SELECT order_no, payable, note, created_at FROM orders `
+	heldSinceQuery = heldCols + `INDEXED BY orders_store_time WHERE store_id=? AND created_at>=? AND staff_id=? AND status IN (?,?)`
+	// CROSS JOIN keeps SQLite from starting at the store's orders.
+	openDepositsQuery = `SELECT d.deposit_no, d.amount - d.consumed - d.released, d.room, d.guest_name, o.note, d.created_at
+		FROM deposit d INDEXED BY deposit_frozen CROSS JOIN orders o ON o.id = d.order_id
+		WHERE d.state='frozen' AND d.created_at < ? AND o.store_id=? ORDER BY d.created_at, d.id`
+)
+
 // takingsMark is the newest journal row of the shift: rows are only ever
 // added, with ever larger ids, so the mark moves exactly when money is
 // recorded on the shift.
@@ -125,7 +137,7 @@ func takingsMark(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, shiftID int64) (int64, error) {
 	var mark int64
-	err := q.QueryRowContext(ctx, `SELECT COALESCE(max(id),0) FROM takings INDEXED BY takings_shift WHERE shift_id=?`, shiftID).Scan(&mark)
+	err := q.QueryRowContext(ctx, markQuery, shiftID).Scan(&mark)
 	return mark, err
 }
 
@@ -178,7 +190,7 @@ func (s shiftStore) EndShift(ctx context.Context, sh shift.Shift, mark int64, au
 // a person with no kept handover here yet (their first clock-off) costs a
 // scan of the store's orders.
 func (s shiftStore) HeldOrders(ctx context.Context, storeID, staffID int64) ([]shift.ItemRef, error) {
-	const cols = `SELECT order_no, payable, note, created_at FROM orders `
+	const cols = heldCols
 	open := []any{string(app.OrderOpen), string(app.OrderPaying)}
 	var since int64
 	var kept string
@@ -195,7 +207,7 @@ func (s shiftStore) HeldOrders(ctx context.Context, storeID, staffID int64) ([]s
 		return s.items(ctx, cols+`WHERE store_id=? AND staff_id=? AND status IN (?,?) ORDER BY created_at, id`,
 			append([]any{storeID, staffID}, open...)...)
 	}
-	out, err := s.items(ctx, cols+`INDEXED BY orders_store_time WHERE store_id=? AND created_at>=? AND staff_id=? AND status IN (?,?)`,
+	out, err := s.items(ctx, heldSinceQuery,
 		append([]any{storeID, since, staffID}, open...)...)
 	if err != nil {
 		return nil, err
@@ -239,9 +251,7 @@ func (s shiftStore) items(ctx context.Context, q string, args ...any) ([]shift.I
 }
 
 func (s shiftStore) OpenDeposits(ctx context.Context, storeID int64, before time.Time) ([]shift.ItemRef, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT d.deposit_no, d.amount - d.consumed - d.released, d.room, d.guest_name, o.note, d.created_at
-		FROM deposit d JOIN orders o ON o.id = d.order_id
-		WHERE o.store_id=? AND d.state='frozen' AND d.created_at < ? ORDER BY d.created_at, d.id`, storeID, ms(before))
+	rows, err := s.reader.QueryContext(ctx, openDepositsQuery, ms(before), storeID)
 	if err != nil {
 		return nil, err
 	}

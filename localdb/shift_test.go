@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,4 +207,36 @@ func TestShiftStore_OnePerPersonAndLastFloat(t *testing.T) {
 	assert.Equal(t, store.ID, list[0].ID)
 	assert.Zero(t, list[0].TerminalID)
 	assert.Empty(t, list[0].TerminalName)
+}
+
+// The handover's reads never walk the store's history: the open deposits
+// through the small index of frozen ones, the held orders (after a first
+// handover) through a range of the store's orders by time, the takings
+// mark through the shift's journal index.
+func TestShiftStore_Plans(t *testing.T) {
+	f := newShiftFx(t)
+	for want, c := range map[string]struct {
+		q    string
+		args []any
+	}{
+		"deposit_frozen":    {openDepositsQuery, []any{5, 1}},
+		"orders_store_time": {heldSinceQuery, []any{1, 5, 2, "open", "paying"}},
+		"takings_shift":     {markQuery, []any{1}},
+	} {
+		rows, err := f.db.Read().Query(`EXPLAIN QUERY PLAN `+c.q, c.args...)
+		require.NoError(t, err)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "; ")
+		assert.Contains(t, joined, "INDEX "+want, joined)
+		assert.NotContains(t, joined, "SCAN", joined)
+		assert.NotContains(t, joined, "SEARCH o USING COVERING INDEX orders_store_time (store_id=?)", "not the store's whole history")
+		t.Logf("%s: %s", want, joined)
+	}
 }
