@@ -36,7 +36,7 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		staffWorkspace(s),
-	}, shiftWorkspaces(s)...)
+	}, append(shiftWorkspaces(s), auditWorkspace(s))...)
 }
 
 // scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.
