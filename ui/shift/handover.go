@@ -348,16 +348,23 @@ func (h *Handover) buildReview() fyne.CanvasObject {
 	h.Confirm.Importance = widget.HighImportance
 	cancel := widget.NewButtonWithIcon(i18n.T("shiftview.cancel"), theme.CancelIcon(), h.Cancel)
 
-	left := container.NewVBox(
-		section(i18n.T("shiftview.review.cash"), i18n.T("shiftview.review.expected_note"), container.NewVBox(money, floatForm, h.FloatErr, h.TakeOut)),
-		h.csBox)
-	right := container.NewVBox(
-		section(i18n.T("shiftview.review.handed"), "", container.NewVBox(h.Held, h.Deposits)),
-		section(i18n.T("shiftview.review.figures"), "", h.Figures.Content()))
+	// What the handover decides (the cash, the countersign, what is
+	// handed over) comes first, side by side; the figures, for reference,
+	// take the full width below.
+	cash := section(i18n.T("shiftview.review.cash"), i18n.T("shiftview.review.expected_note"),
+		container.NewVBox(money, floatForm, h.FloatErr, h.TakeOut))
+	handed := container.NewVBox(section(i18n.T("shiftview.review.handed"), "", container.NewVBox(h.Held, h.Deposits)), h.csBox)
+	figures := section(i18n.T("shiftview.review.figures"), "", h.Figures.Content())
 	top := container.NewVBox(stepTitle(2, i18n.Key("shiftview.review.title")), wrapped(i18n.T("shiftview.day_note")))
 	bottom := container.NewVBox(h.ReviewMsg, container.NewHBox(cancel, h.Back, h.Confirm))
-	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewGridWithColumns(2, left, right)))
+	return container.NewBorder(top, bottom, nil, nil,
+		container.NewVScroll(container.NewVBox(container.NewGridWithColumns(2, cash, handed), figures)))
 }
+
+// relayout lays the step out again after a message appeared, went or
+// changed its number of lines: a wrapped label's height follows its text
+// only when its container is laid out anew.
+func (h *Handover) relayout() { h.body.Refresh() }
 
 func (h *Handover) showReview(floatLeft app.Money) {
 	r := h.review
@@ -391,6 +398,7 @@ func (h *Handover) showReview(floatLeft app.Money) {
 	}
 	h.checkFloat()
 	h.updateConfirm()
+	h.relayout()
 }
 
 // section is a titled part of a page: a heading, what it means (may be
@@ -413,8 +421,11 @@ func itemLines(key string, items []appshift.ItemRef) string {
 		return s + i18n.T("shiftview.review.none")
 	}
 	for _, it := range items {
-		s += "\n" + i18n.T("shiftview.review.item", "No", it.No, "Amount", Yuan(it.Amount), "Note", it.Note,
-			"Since", it.Since.Local().Format("01-02 15:04"))
+		since := ""
+		if !it.Since.IsZero() {
+			since = it.Since.Local().Format("01-02 15:04")
+		}
+		s += "\n" + i18n.T("shiftview.review.item", "No", it.No, "Amount", Yuan(it.Amount), "Note", it.Note, "Since", since)
 	}
 	return s
 }
@@ -505,6 +516,7 @@ func (h *Handover) confirm() {
 				say(h.ReviewMsg, i18n.Err(err))
 			}
 			h.updateConfirm()
+			h.relayout()
 			return
 		}
 		h.closed = closed
@@ -529,6 +541,7 @@ func (h *Handover) rereview(why error) {
 		h.review = rev
 		h.showReview(floatLeft)
 		say(h.ReviewMsg, i18n.Err(why))
+		h.relayout()
 		h.FocusFirst()
 	})
 }

@@ -97,14 +97,20 @@ func New(d Deps) *View {
 	v.Recent = widget.NewList(
 		func() int { return len(v.recent) },
 		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon(i18n.T("shiftview.reprint"), theme.DocumentPrintIcon(), nil), l)
+			who, what := widget.NewLabel(""), widget.NewLabel("")
+			who.Truncation, what.Truncation = fyne.TextTruncateEllipsis, fyne.TextTruncateEllipsis
+			what.SizeName = theme.SizeNameCaptionText
+			// An icon alone, so the shift's own words keep the room.
+			b := widget.NewButtonWithIcon("", theme.DocumentPrintIcon(), nil)
+			return container.NewBorder(nil, nil, nil, b, container.NewVBox(who, what))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			sh := v.recent[i]
 			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(recentLine(sh))
+			lines := box.Objects[0].(*fyne.Container).Objects
+			who, what := recentLines(sh)
+			lines[0].(*widget.Label).SetText(who)
+			lines[1].(*widget.Label).SetText(what)
 			b := box.Objects[1].(*widget.Button)
 			b.OnTapped = func() { v.reprint(sh.ID, v.Message) }
 			if sh.Open() {
@@ -121,7 +127,7 @@ func New(d Deps) *View {
 	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(i18n.T("shiftview.recent"), fyne.TextAlignLeading,
 		fyne.TextStyle{Bold: true}), v.Scope), nil, nil, nil, v.Recent)
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.55
+	split.Offset = 0.6
 	v.overview = split
 	v.body = container.NewStack(split)
 
@@ -304,22 +310,22 @@ func ScopeName(s appshift.Scope) string {
 	return i18n.T("shiftview.scope.terminal")
 }
 
-// recentLine is one shift in the recent list: who, when, and at its end
-// what was counted against what was expected.
-func recentLine(sh appshift.Shift) string {
-	when := sh.StartedAt.Local().Format("2006-01-02 15:04")
+// recentLines are one shift in the recent list: who and when, then at its
+// end what was counted against what was expected.
+func recentLines(sh appshift.Shift) (string, string) {
+	when := sh.StartedAt.Local().Format("01-02 15:04")
 	if sh.Open() {
-		return i18n.T("shiftview.recent.open", "Name", sh.StaffName, "Since", when)
+		return i18n.T("shiftview.recent.open", "Name", sh.StaffName, "Since", when), i18n.T("shiftview.recent.running")
 	}
 	until := sh.EndedAt.Local().Format("15:04")
 	if !sameDay(sh.StartedAt, sh.EndedAt) {
 		until = sh.EndedAt.Local().Format("01-02 15:04")
 	}
+	who := i18n.T("shiftview.recent.closed", "Name", sh.StaffName, "Since", when, "Until", until)
 	if sh.Handover == nil {
-		return i18n.T("shiftview.recent.closed", "Name", sh.StaffName, "Since", when, "Until", until)
+		return who, ""
 	}
-	return i18n.T("shiftview.recent.line", "Name", sh.StaffName, "Since", when, "Until", until,
-		"Counted", Yuan(sh.Handover.Counted), "Variance", signed(sh.Handover.Variance))
+	return who, i18n.T("shiftview.recent.line", "Counted", Yuan(sh.Handover.Counted), "Variance", signed(sh.Handover.Variance))
 }
 
 func sameDay(a, b time.Time) bool {
@@ -335,4 +341,3 @@ func signed(m app.Money) string {
 	}
 	return Yuan(m)
 }
-

@@ -76,7 +76,7 @@ type View struct {
 	Total   *widget.Label
 	Closed  *widget.Label // shown instead of the list when the person may not see it
 	all     []Row
-	Shown   []Row // after the filter
+	Shown   []Row          // after the filter
 	loc     *time.Location // the store's time zone, as last read
 	list    fyne.CanvasObject
 	body    *fyne.Container
@@ -166,7 +166,9 @@ func New(d Deps) *View {
 			o.(*widget.Label).SetText(v.cell(v.Shown[id.Row], id.Col))
 		})
 	v.Table.ShowHeaderRow = true
-	v.Table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.Table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.Table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 {
 			o.(*widget.Label).SetText(i18n.T(columns[id.Col].key))
