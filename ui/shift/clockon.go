@@ -13,7 +13,6 @@ import (
 	appshift "cashier/app/shift"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
-	"cashier/ui/scaninput"
 )
 
 // ClockOner clocks a person on (app/shift.Service).
@@ -28,7 +27,7 @@ type ClockOner interface {
 // clocks on, Esc cancels.
 type ClockOn struct {
 	Scope   *widget.RadioGroup
-	Float   *scaninput.Entry
+	Float   *Field
 	Message *widget.Label
 	Confirm *widget.Button
 	Cancel  *widget.Button
@@ -48,7 +47,7 @@ func ShowClockOn(w fyne.Window, svc ClockOner, staff app.Staff, done func(appshi
 	c.Scope.Horizontal = true
 	c.Scope.Required = true
 	c.Scope.SetSelected(ScopeName(appshift.ScopeTerminal))
-	c.Float = scaninput.NewEntry(nil, nil)
+	c.Float = newField()
 	c.Float.SetPlaceHolder("0.00")
 	c.Float.OnChanged = func(string) { c.typed = true }
 	c.Float.OnSubmitted = func(string) { c.confirm() }

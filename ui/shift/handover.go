@@ -14,7 +14,6 @@ import (
 	appshift "cashier/app/shift"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
-	"cashier/ui/scaninput"
 )
 
 // HandoverDeps is what the clock-off wizard needs.
@@ -39,10 +38,10 @@ type Handover struct {
 	Step int // 1, 2, 3
 
 	// Step 1: the blind count.
-	Notes      []*scaninput.Entry // one per appshift.Denominations
+	Notes      []*Field // one per appshift.Denominations
 	NoteErr    []*widget.Label
 	NoteSum    []*widget.Label
-	Coins      *scaninput.Entry
+	Coins      *Field
 	CoinsErr   *widget.Label
 	CoinsSum   *widget.Label
 	CountTotal *widget.Label
@@ -53,15 +52,15 @@ type Handover struct {
 	Expected  *widget.Label
 	Counted   *widget.Label
 	Variance  *widget.Label
-	FloatLeft *scaninput.Entry
+	FloatLeft *Field
 	FloatErr  *widget.Label
 	TakeOut   *widget.Label
 	Held      *widget.Label
 	Deposits  *widget.Label
 	Figures   *Figures
 	CSNote    *widget.Label
-	CSCode    *scaninput.Entry
-	CSPIN     *scaninput.Entry
+	CSCode    *Field
+	CSPIN     *Field
 	CSMsg     *widget.Label
 	ReviewMsg *widget.Label
 	Back      *widget.Button
@@ -129,8 +128,8 @@ func (h *Handover) Cancel() {
 	h.d.Close()
 }
 
-func (h *Handover) entry(onEnter func()) *scaninput.Entry {
-	e := scaninput.NewEntry(nil, nil)
+func (h *Handover) entry(onEnter func()) *Field {
+	e := newField()
 	e.OnSubmitted = func(string) { onEnter() }
 	e.OnEscape = h.Cancel
 	return e
@@ -161,13 +160,13 @@ func (h *Handover) buildCount() fyne.CanvasObject {
 	form := container.New(layout.NewFormLayout(),
 		widget.NewLabelWithStyle(i18n.T("shiftview.count.denomination"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle(i18n.T("shiftview.count.pieces"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	row := func(name string, e *scaninput.Entry, sum, bad *widget.Label) {
+	row := func(name string, e *Field, sum, bad *widget.Label) {
 		field := container.NewGridWrap(fyne.NewSize(140, e.MinSize().Height), e)
 		form.Add(widget.NewLabel(name))
 		form.Add(container.NewBorder(nil, nil, field, nil, container.NewHBox(sum, bad)))
 	}
 	n := len(appshift.Denominations)
-	h.Notes = make([]*scaninput.Entry, n)
+	h.Notes = make([]*Field, n)
 	h.NoteErr = make([]*widget.Label, n)
 	h.NoteSum = make([]*widget.Label, n)
 	for i, den := range appshift.Denominations {

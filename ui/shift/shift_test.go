@@ -19,7 +19,6 @@ import (
 	"cashier/ui/async"
 	"cashier/ui/i18n"
 	"cashier/ui/postheme"
-	"cashier/ui/scaninput"
 )
 
 // fakeShifts keeps one person's shift as app/shift.Service would: the
@@ -418,6 +417,22 @@ func TestShift_CountersignRequiredRefusedForSelfThenAccepted(t *testing.T) {
 	require.Contains(t, h.Summary.Text, "王店长")
 }
 
+// Space on the clock-off button opens the count; the same key's
+// character does not land in the first field.
+func TestShift_SpaceOpensTheCountWithoutTypingIt(t *testing.T) {
+	f := &fakeShifts{}
+	onShift(f, 0)
+	v, w := newView(t, f)
+	w.Canvas().Focus(v.ClockOffB)
+	v.ClockOffB.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+	require.NotNil(t, v.Handover)
+	focused := w.Canvas().Focused()
+	require.Same(t, v.Handover.Notes[0], focused)
+	focused.TypedRune(' ')
+	test.Type(v.Handover.Notes[0], "1 2")
+	require.Equal(t, "12", v.Handover.Notes[0].Text)
+}
+
 // Esc at the count leaves without writing; the shift stays open.
 func TestShift_EscCancelsTheHandover(t *testing.T) {
 	f := &fakeShifts{}
@@ -483,7 +498,7 @@ func texts(o fyne.CanvasObject) string {
 			b.WriteString(x.Text + "\n")
 		case *widget.Entry:
 			b.WriteString(x.Text + "\n")
-		case *scaninput.Entry:
+		case *Field:
 			b.WriteString(x.Text + "\n")
 		case *widget.Button:
 			b.WriteString(x.Text + "\n")
