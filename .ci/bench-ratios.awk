@@ -24,6 +24,10 @@ END {
   print "== ratios against same-run baselines"
   ratio("barcode lookup, 1M products vs 1K", "BenchmarkBarcodeLookup1M/1M", "BenchmarkBarcodeLookup1M/Baseline1K")
   ratio("sale commit (5 lines + payment) vs single-row durable insert", "BenchmarkDurableCommit/Order5LinesWithPayment", "BenchmarkDurableCommit/SingleRowFloor")
+  ratio("clock-off (handover + report queued) vs durable commit", "BenchmarkClockOff/Handover1M", "BenchmarkClockOff/DurableCommitFloor")
+  co = md["BenchmarkClockOff/Handover1M"]; fl = md["BenchmarkClockOff/DurableCommitFloor"]
+  if (co > 0 && fl > 0) printf "%-58s %6.2f ms above the floor (target < 50 ms)\n", "clock-off", (co - fl) / 1e6
+  ratio("audit chain verify vs reading the same 50,000 rows", "BenchmarkVerifyAudit/Verify", "BenchmarkVerifyAudit/ScanBaseline")
   split("Shift Day Range24h", sums, " ")
   for (c = 1; c <= 3; c++) {
     ratio("summary (" sums[c] "): 1M-order store vs a one-day store", "BenchmarkSummary1M/" sums[c] "/1M", "BenchmarkSummary1M/" sums[c] "/Baseline1Day")

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,9 +120,11 @@ func (s shiftStore) StartShift(ctx context.Context, sh shift.Shift, audit app.Au
 // The handover's reads, each through a small index
 // (TestShiftStore_Plans): never a walk of the store's history.
 const (
-	markQuery      = `SELECT COALESCE(max(id),0) FROM takings INDEXED BY takings_shift WHERE shift_id=?`
-	heldCols       = `SELECT order_no, payable, note, created_at FROM orders `
-	heldSinceQuery = heldCols + `INDEXED BY orders_store_time WHERE store_id=? AND created_at>=? AND staff_id=? AND status IN (?,?)`
+	markQuery = `SELECT COALESCE(max(id),0) FROM takings INDEXED BY takings_shift WHERE shift_id=?`
+	// The status condition is the partial index's own, written out:
+	// SQLite uses a partial index only when it can see that at prepare time.
+	heldQuery = `SELECT order_no, payable, note, created_at FROM orders INDEXED BY orders_open
+		WHERE store_id=? AND staff_id=? AND status IN ('open','paying') ORDER BY created_at, id`
 	// CROSS JOIN keeps SQLite from starting at the store's orders.
 	openDepositsQuery = `SELECT d.deposit_no, d.amount - d.consumed - d.released, d.room, d.guest_name, o.note, d.created_at
 		FROM deposit d INDEXED BY deposit_frozen CROSS JOIN orders o ON o.id = d.order_id
@@ -183,52 +184,10 @@ func (s shiftStore) EndShift(ctx context.Context, sh shift.Shift, mark int64, au
 	})
 }
 
-// HeldOrders reads the person's open orders without a scan of the store's
-// whole history: an order never opens again once paid or closed, so an
-// order open now was either listed by the person's previous handover in
-// this store (it was open then) or created since that shift started. Only
-// a person with no kept handover here yet (their first clock-off) costs a
-// scan of the store's orders.
+// HeldOrders reads the person's open orders in the store through the
+// small index of open orders (orders_open), oldest first.
 func (s shiftStore) HeldOrders(ctx context.Context, storeID, staffID int64) ([]shift.ItemRef, error) {
-	const cols = heldCols
-	open := []any{string(app.OrderOpen), string(app.OrderPaying)}
-	var since int64
-	var kept string
-	err := s.reader.QueryRowContext(ctx, `SELECT started_at, summary_json FROM shift
-		WHERE staff_id=? AND store_id=? AND ended_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`, staffID, storeID).Scan(&since, &kept)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
-	var prev shift.Handover
-	if err == nil && kept != "" {
-		prev, err = decodeHandover(kept)
-	}
-	if err != nil || kept == "" {
-		return s.items(ctx, cols+`WHERE store_id=? AND staff_id=? AND status IN (?,?) ORDER BY created_at, id`,
-			append([]any{storeID, staffID}, open...)...)
-	}
-	out, err := s.items(ctx, heldSinceQuery,
-		append([]any{storeID, since, staffID}, open...)...)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	for _, r := range out {
-		seen[r.No] = true
-	}
-	for _, r := range prev.HeldOrders {
-		if seen[r.No] {
-			continue
-		}
-		still, err := s.items(ctx, cols+`WHERE order_no=? AND store_id=? AND staff_id=? AND status IN (?,?)`,
-			append([]any{r.No, storeID, staffID}, open...)...)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, still...)
-	}
-	slices.SortFunc(out, func(a, b shift.ItemRef) int { return a.Since.Compare(b.Since) })
-	return out, nil
+	return s.items(ctx, heldQuery, storeID, staffID)
 }
 
 func (s shiftStore) items(ctx context.Context, q string, args ...any) ([]shift.ItemRef, error) {

@@ -29,6 +29,10 @@ CREATE INDEX takings_store_at ON takings(store_id, at, kind, method, amount, dis
 CREATE INDEX takings_store_day ON takings(store_id, business_day, kind, method, amount, discount, staff_id);
 CREATE INDEX takings_staff_at ON takings(staff_id, at, store_id, kind, method, amount, discount);
 CREATE INDEX takings_shift ON takings(shift_id, kind, method, amount, discount, store_id, staff_id) WHERE shift_id IS NOT NULL;
+-- Open orders by person: what a handover hands over (and, later, the
+-- counter's held orders). An order leaves the index when it is paid or
+-- closed, so it stays small whatever the history.
+CREATE INDEX orders_open ON orders(store_id, staff_id, created_at) WHERE status IN ('open','paying');
 -- Deposits held at a moment: those frozen now, and those settled after it.
 CREATE INDEX deposit_frozen ON deposit(created_at) WHERE state = 'frozen';
 CREATE INDEX deposit_settled ON deposit(settled_at);
