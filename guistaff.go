@@ -18,6 +18,7 @@ import (
 // management (the rules are checked again, afresh, on every change).
 func staffWorkspace(s *Services) shell.Workspace {
 	return shell.Workspace{ID: "staff", TitleKey: i18n.Key("nav.staff"), Icon: theme.AccountIcon(),
+		Visible: func(se shell.Session) bool { return se.Staff.Has(app.PermStaffManage) },
 		Build: func(se shell.Session) shell.Page {
 			v := staffui.New(staffui.Deps{Staff: staffDesk{s.Staff, s.DB}, Actor: se.Staff, Window: se.Window})
 			return shell.Page{Content: v.Content(), Focus: v.FocusFirst()}
