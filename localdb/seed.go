@@ -190,7 +190,7 @@ func (db *DB) SeedDemo(ctx context.Context, hasher auth.PINHasher, now time.Time
 				return err
 			}
 		}
-		return InsertAudit(ctx, tx, app.AuditEntry{At: now, Action: "seed", Detail: "demo data"})
+		return InsertAudit(ctx, tx, app.AuditEntry{At: now, Action: "seed"})
 	})
 	return err == nil && seeded, err
 }

@@ -263,3 +263,33 @@ func TestInitLive(t *testing.T) {
 	_, err = db.InitLive(ctx, testHasher, now, good)
 	require.ErrorIs(t, err, ErrAlreadySetUp)
 }
+
+// One save of the Settings screen — the details and the handover's
+// threshold — is one action: a manager's one-shot override covers all of
+// it, and the next save needs another.
+func TestSettings_SaveAllIsOneActionUnderAnOverride(t *testing.T) {
+	db, clock := seeded(t)
+	ctx := context.Background()
+	ov := auth.NewOverrides(clock)
+	a := &auth.Auth{Store: db, Clock: clock, Hasher: testHasher, Overrides: ov}
+	svc := settings.Service{Store: db, Permits: auth.Rules{Store: db, Overrides: ov}, Signals: app.NewSignals()}
+	clerk, _, _ := db.StaffByCode(ctx, "1003")
+	st, tm, err := svc.Current(ctx)
+	require.NoError(t, err)
+	st.Name = "新店名"
+	require.ErrorIs(t, svc.SaveAll(ctx, clerk.ID, st, tm, 2000), app.ErrNoPermission)
+	_, err = a.Override(ctx, "1001", "8888", clerk.ID, app.PermSettings)
+	require.NoError(t, err)
+	require.ErrorIs(t, svc.SaveAll(ctx, clerk.ID, st, tm, -1), settings.ErrThreshold, "checked before anything is written")
+	got, _ := db.CurrentStore(ctx)
+	require.NotEqual(t, "新店名", got.Name)
+	_, err = a.Override(ctx, "1001", "8888", clerk.ID, app.PermSettings)
+	require.NoError(t, err)
+	require.NoError(t, svc.SaveAll(ctx, clerk.ID, st, tm, 2000))
+	got, _ = db.CurrentStore(ctx)
+	require.Equal(t, "新店名", got.Name)
+	th, err := svc.VarianceThreshold(ctx)
+	require.NoError(t, err)
+	require.Equal(t, app.Money(2000), th)
+	require.ErrorIs(t, svc.SaveAll(ctx, clerk.ID, st, tm, 3000), app.ErrNoPermission, "the approval was used up")
+}

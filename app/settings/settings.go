@@ -83,6 +83,27 @@ func (s Service) Save(ctx context.Context, staffID int64, info app.StoreInfo, t 
 	if _, err := s.Permits.Check(ctx, staffID, app.PermSettings); err != nil {
 		return err
 	}
+	return s.save(ctx, staffID, info, t)
+}
+
+// SaveAll saves the store and terminal details and the handover's
+// variance threshold as one action: one permission check (a manager's
+// one-shot override covers the whole save) and everything validated
+// before anything is written.
+func (s Service) SaveAll(ctx context.Context, staffID int64, info app.StoreInfo, t app.TerminalInfo, threshold app.Money) error {
+	if _, err := s.Permits.Check(ctx, staffID, app.PermSettings); err != nil {
+		return err
+	}
+	if threshold < 0 || threshold > MaxVarianceThreshold {
+		return ErrThreshold.With("Value", threshold.String(), "Max", MaxVarianceThreshold)
+	}
+	if err := s.save(ctx, staffID, info, t); err != nil {
+		return err
+	}
+	return s.saveThreshold(ctx, staffID, threshold)
+}
+
+func (s Service) save(ctx context.Context, staffID int64, info app.StoreInfo, t app.TerminalInfo) error {
 	if err := errors.Join(info.Validate(), t.Validate()); err != nil {
 		return err
 	}
@@ -152,6 +173,10 @@ func (s Service) SaveVarianceThreshold(ctx context.Context, staffID int64, m app
 	if _, err := s.Permits.Check(ctx, staffID, app.PermSettings); err != nil {
 		return err
 	}
+	return s.saveThreshold(ctx, staffID, m)
+}
+
+func (s Service) saveThreshold(ctx context.Context, staffID int64, m app.Money) error {
 	if m < 0 || m > MaxVarianceThreshold {
 		return ErrThreshold.With("Value", m.String(), "Max", MaxVarianceThreshold)
 	}

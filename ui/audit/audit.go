@@ -98,11 +98,11 @@ var columns = []struct {
 	key   string
 	width float32
 }{
-	{i18n.Key("audit.view.col.time"), 150},
+	{i18n.Key("audit.view.col.time"), 180}, // "2006-01-02 15:04:05" whole
 	{i18n.Key("audit.view.col.person"), 120},
-	{i18n.Key("audit.view.col.action"), 150},
-	{i18n.Key("audit.view.col.subject"), 150},
-	{i18n.Key("audit.view.col.detail"), 280},
+	{i18n.Key("audit.view.col.action"), 140},
+	{i18n.Key("audit.view.col.subject"), 130},
+	{i18n.Key("audit.view.col.detail"), 250},
 }
 
 // New builds the workspace and loads the newest page.

@@ -28,6 +28,15 @@ func (g *guardedService) Save(ctx context.Context, id int64, s app.StoreInfo, t 
 	return g.fakeService.Save(ctx, id, s, t)
 }
 
+// SaveAll is one action: one approval covers the details and the threshold.
+func (g *guardedService) SaveAll(ctx context.Context, id int64, s app.StoreInfo, t app.TerminalInfo, m app.Money) error {
+	if !g.approved {
+		return app.ErrNoPermission.With("Name", "张伟", "Perm", auth.PermName(app.PermSettings))
+	}
+	g.approved = false
+	return g.fakeService.SaveAll(ctx, id, s, t, m)
+}
+
 // A person without the settings permission saves once on a manager's
 // override; one whose permission went after login is offered it when the
 // save is refused.

@@ -27,7 +27,7 @@ type Service interface {
 	Save(ctx context.Context, staffID int64, s app.StoreInfo, t app.TerminalInfo) error
 	SaveLanguage(ctx context.Context, language string) error
 	VarianceThreshold(ctx context.Context) (app.Money, error)
-	SaveVarianceThreshold(ctx context.Context, staffID int64, m app.Money) error
+	SaveAll(ctx context.Context, staffID int64, st app.StoreInfo, t app.TerminalInfo, threshold app.Money) error
 }
 
 // Deps is what the workspace needs.
@@ -238,9 +238,10 @@ func (v *View) save() {
 	var err error
 	async.Run(func() {
 		ctx := context.Background()
-		err = v.deps.Settings.Save(ctx, staff.ID, st, tm)
-		if err == nil && threshold != oldThreshold {
-			err = v.deps.Settings.SaveVarianceThreshold(ctx, staff.ID, threshold)
+		if threshold != oldThreshold {
+			err = v.deps.Settings.SaveAll(ctx, staff.ID, st, tm, threshold)
+		} else {
+			err = v.deps.Settings.Save(ctx, staff.ID, st, tm)
 		}
 	}, func() {
 		if v.deps.Staff.Has(app.PermSettings) {

@@ -31,7 +31,8 @@ func (f *fakeService) SaveLanguage(context.Context, string) error { return nil }
 func (f *fakeService) VarianceThreshold(context.Context) (app.Money, error) {
 	return f.threshold, nil
 }
-func (f *fakeService) SaveVarianceThreshold(_ context.Context, _ int64, m app.Money) error {
+func (f *fakeService) SaveAll(_ context.Context, _ int64, _ app.StoreInfo, _ app.TerminalInfo, m app.Money) error {
+	f.saves++
 	f.thSaves = append(f.thSaves, m)
 	f.threshold = m
 	return nil
