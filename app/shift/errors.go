@@ -43,6 +43,12 @@ var (
 	ErrCountersignRole     = ErrCountersign.Sub("shift.countersign_role")     // Name
 	ErrCountersignDisabled = ErrCountersign.Sub("shift.countersign_disabled") // Name
 
+	// ErrCloseForRole carries Name and Owner: only a store manager or an
+	// administrator closes someone else's shift.
+	ErrCloseForRole = app.NewError("shift.close_for_role")
+	// ErrNoOpenShift: the shift to close for someone has ended meanwhile.
+	ErrNoOpenShift = app.NewError("shift.no_open_shift")
+
 	// ErrChanged: money was taken on the shift while it was being closed,
 	// again and again; the count stands, the person tries again.
 	ErrChanged = app.NewError("shift.changed")

@@ -221,7 +221,13 @@ func (s *Service) Threshold(ctx context.Context) (app.Money, error) {
 // countersign, the held orders and open deposits to hand over by name and
 // the shift's figures.
 func (s *Service) Review(ctx context.Context, staffID int64, count CashCount, floatLeft app.Money) (Handover, error) {
-	_, sh, err := s.openFor(ctx, staffID)
+	return s.ReviewFor(ctx, staffID, staffID, count, floatLeft)
+}
+
+// ReviewFor is Review of staffID's shift by actorID: the person
+// themselves, or a store manager closing it for them (ClockOffFor).
+func (s *Service) ReviewFor(ctx context.Context, actorID, staffID int64, count CashCount, floatLeft app.Money) (Handover, error) {
+	_, sh, err := s.openBy(ctx, actorID, staffID)
 	if err != nil {
 		return Handover{}, err
 	}
@@ -236,12 +242,28 @@ func (s *Service) Review(ctx context.Context, staffID int64, count CashCount, fl
 // shift report is queued on the printer (a printer problem never undoes
 // the clock-off: the report is kept and can be printed again).
 func (s *Service) ClockOff(ctx context.Context, staffID int64, count CashCount, floatLeft app.Money, cs *Countersign) (Shift, error) {
-	staff, sh, err := s.openFor(ctx, staffID)
+	return s.ClockOffFor(ctx, staffID, staffID, count, floatLeft, cs)
+}
+
+// ClockOffFor ends staffID's shift on behalf of actorID. When they are the
+// same person it is ClockOff. Otherwise actorID is a store manager (of the
+// shift's store) or an administrator holding the shift-handover
+// permission, closing a shift its owner cannot — they went home without
+// clocking off, or were disabled since: the manager counts the drawer,
+// and their own authority stands for the countersign (no second PIN).
+// The audit lines name the manager, and whose shift it was.
+func (s *Service) ClockOffFor(ctx context.Context, actorID, staffID int64, count CashCount, floatLeft app.Money, cs *Countersign) (Shift, error) {
+	actor, sh, err := s.openBy(ctx, actorID, staffID)
 	if err != nil {
 		return Shift{}, err
 	}
+	staff := app.Staff{ID: sh.StaffID, Code: sh.StaffCode, Name: sh.StaffName, StoreID: sh.StoreID}
+	onBehalf := actor.ID != staff.ID
 	var manager app.Staff
 	verified := false
+	if onBehalf {
+		manager, verified = actor, true
+	}
 	for attempt := 1; ; attempt++ {
 		end := s.Clock.Now()
 		h, mark, err := s.handover(ctx, sh, count, floatLeft, end)
@@ -254,8 +276,11 @@ func (s *Service) ClockOff(ctx context.Context, staffID int64, count CashCount, 
 			}
 			verified = true // one PIN check, even when the figures move and this runs again
 		}
-		audit := []app.AuditEntry{{At: end, StaffID: staff.ID, Action: "clock_off", Subject: fmt.Sprint(sh.ID),
-			Detail: fmt.Sprintf("expected=%s counted=%s variance=%s float_left=%s", h.Expected, h.Counted, h.Variance, h.FloatLeft)}}
+		detail := fmt.Sprintf("expected=%s counted=%s variance=%s float_left=%s", h.Expected, h.Counted, h.Variance, h.FloatLeft)
+		if onBehalf {
+			detail += fmt.Sprintf(" for=%s(%d)", staff.Code, staff.ID)
+		}
+		audit := []app.AuditEntry{{At: end, StaffID: actor.ID, Action: "clock_off", Subject: fmt.Sprint(sh.ID), Detail: detail}}
 		if h.NeedsCountersign {
 			h.CountersignedBy, h.CountersignName = manager.ID, manager.Name
 			audit = append(audit, app.AuditEntry{At: end, StaffID: manager.ID, Action: "handover_countersign", Subject: fmt.Sprint(sh.ID),
@@ -294,20 +319,33 @@ func (s *Service) ClockOff(ctx context.Context, staffID int64, count CashCount, 
 	}
 }
 
-// openFor checks the person may hand over now and finds their open shift.
-func (s *Service) openFor(ctx context.Context, staffID int64) (app.Staff, Shift, error) {
-	staff, err := s.Permits.Check(ctx, staffID, app.PermShiftHandover)
+// openBy checks actorID may hand over staffID's shift now — their own
+// with the shift-handover permission; someone else's only as a store
+// manager of that store or an administrator — and finds it.
+func (s *Service) openBy(ctx context.Context, actorID, staffID int64) (app.Staff, Shift, error) {
+	actor, err := s.Permits.Check(ctx, actorID, app.PermShiftHandover)
 	if err != nil {
 		return app.Staff{}, Shift{}, err
 	}
 	sh, ok, err := s.Store.OpenShiftOf(ctx, staffID)
 	if err != nil {
-		return staff, Shift{}, err
+		return actor, Shift{}, err
+	}
+	if actorID != staffID && (!ok || !canCloseFor(actor, sh)) {
+		if !ok {
+			return actor, Shift{}, ErrNoOpenShift
+		}
+		return actor, Shift{}, ErrCloseForRole.With("Name", actor.Name, "Owner", sh.StaffName)
 	}
 	if !ok {
-		return staff, Shift{}, ErrNotOn.With("Name", staff.Name)
+		return actor, Shift{}, ErrNotOn.With("Name", actor.Name)
 	}
-	return staff, sh, nil
+	return actor, sh, nil
+}
+
+// canCloseFor: an administrator, or a manager of the shift's store.
+func canCloseFor(actor app.Staff, sh Shift) bool {
+	return actor.Role == app.RoleAdmin || (actor.Role == app.RoleManager && (actor.StoreID == 0 || actor.StoreID == sh.StoreID))
 }
 
 // handover computes the handover of sh ending at end, and the takings mark

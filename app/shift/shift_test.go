@@ -750,3 +750,50 @@ func TestClockOff_HeldOrdersCarriedOver(t *testing.T) {
 	f.clock.Advance(time.Hour)
 	assert.Equal(t, []string{mid.OrderNo, off.OrderNo}, handover())
 }
+
+// A clerk went home without clocking off, and was disabled since: the
+// store manager closes the shift for them — counting the drawer, no second
+// PIN for a variance over the limit — and the audit names the manager and
+// whose shift it was. A clerk cannot close another's shift; nobody closes
+// one that has ended.
+func TestClockOffFor_AManagerClosesAForgottenShift(t *testing.T) {
+	f := newFx(t)
+	sh, err := f.svc.ClockOn(f.ctx, f.li.ID, shift.ScopeTerminal, 10000)
+	require.NoError(t, err)
+	o, err := f.co.Open(f.ctx, sale.OrderInput{Staff: f.li, Total: 2500})
+	require.NoError(t, err)
+	_, err = f.co.PayCash(f.ctx, o.OrderNo, 2500, 0, f.li)
+	require.NoError(t, err)
+	f.clock.Advance(10 * time.Hour)
+	require.NoError(t, f.db.SetStaffDisabled(f.ctx, f.li.ID, true))
+
+	_, err = f.svc.ClockOff(f.ctx, f.li.ID, count(12500), 0, nil)
+	require.ErrorIs(t, err, app.ErrStaffDisabled, "the owner cannot close it now")
+	_, err = f.svc.ClockOffFor(f.ctx, f.zhang.ID, f.li.ID, count(12500), 0, nil)
+	require.ErrorIs(t, err, shift.ErrCloseForRole, "a clerk cannot close another's shift")
+
+	// 55.00 short of the 125.00 expected: over the 50.00 limit, but the
+	// manager's own authority is the countersign.
+	h, err := f.svc.ReviewFor(f.ctx, f.mgr.ID, f.li.ID, count(7000), 0)
+	require.NoError(t, err)
+	require.Equal(t, app.Money(12500), h.Expected)
+	require.True(t, h.NeedsCountersign)
+	ended, err := f.svc.ClockOffFor(f.ctx, f.mgr.ID, f.li.ID, count(7000), 5000, nil)
+	require.NoError(t, err)
+	require.Equal(t, sh.ID, ended.ID)
+	require.Equal(t, f.mgr.ID, ended.Handover.CountersignedBy)
+	require.Equal(t, app.Money(-5500), ended.Handover.Variance)
+	_, on, err := f.svc.Current(f.ctx, f.li.ID)
+	require.NoError(t, err)
+	require.False(t, on)
+	offs := f.audits(t, "clock_off")
+	require.Len(t, offs, 1)
+	assert.Equal(t, f.mgr.ID, offs[0].StaffID)
+	assert.Contains(t, offs[0].Detail, "for=1002")
+	cs := f.audits(t, "handover_countersign")
+	require.Len(t, cs, 1)
+	assert.Equal(t, f.mgr.ID, cs[0].StaffID)
+
+	_, err = f.svc.ClockOffFor(f.ctx, f.mgr.ID, f.li.ID, count(0), 0, nil)
+	require.ErrorIs(t, err, shift.ErrNoOpenShift)
+}

@@ -201,6 +201,9 @@ func (h *Handover) buildCount() fyne.CanvasObject {
 	h.recount()
 
 	top := container.NewVBox(stepTitle(1, i18n.Key("shiftview.count.title")), wrapped(i18n.T("shiftview.count.blind")))
+	if h.onBehalf() {
+		top.Add(h.behalfNote())
+	}
 	bottom := container.NewVBox(h.CountMsg, container.NewBorder(nil, nil, h.CountTotal, container.NewHBox(cancel, h.Next)))
 	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(form))
 }
@@ -277,8 +280,8 @@ func (h *Handover) toReview() {
 	say(h.CountMsg, "")
 	var rev appshift.Handover
 	var err error
-	svc, id := h.d.Shifts, h.d.Staff.ID
-	async.Run(func() { rev, err = svc.Review(context.Background(), id, count, floatLeft) }, func() {
+	svc, id, owner := h.d.Shifts, h.d.Staff.ID, h.owner()
+	async.Run(func() { rev, err = svc.ReviewFor(context.Background(), id, owner, count, floatLeft) }, func() {
 		h.busy = false
 		h.Next.Enable()
 		if err != nil {
@@ -355,9 +358,37 @@ func (h *Handover) buildReview() fyne.CanvasObject {
 	handed := container.NewVBox(section(i18n.T("shiftview.review.handed"), "", container.NewVBox(h.Held, h.Deposits)), h.csBox)
 	figures := section(i18n.T("shiftview.review.figures"), "", h.Figures.Content())
 	top := container.NewVBox(stepTitle(2, i18n.Key("shiftview.review.title")), wrapped(i18n.T("shiftview.day_note")))
+	if h.onBehalf() {
+		top.Add(h.behalfNote())
+	}
 	bottom := container.NewVBox(h.ReviewMsg, container.NewHBox(cancel, h.Back, h.Confirm))
 	return container.NewBorder(top, bottom, nil, nil,
 		container.NewVScroll(container.NewVBox(container.NewGridWithColumns(2, cash, handed), figures)))
+}
+
+// onBehalf: a store manager is closing someone else's shift (they went
+// home without clocking off); the manager counts, and their own authority
+// stands for the countersign.
+func (h *Handover) onBehalf() bool {
+	return h.d.Shift.StaffID != 0 && h.d.Shift.StaffID != h.d.Staff.ID
+}
+
+func (h *Handover) behalfNote() fyne.CanvasObject {
+	l := wrapped(i18n.T("shiftview.behalf", "Name", h.d.Shift.StaffName, "Manager", h.d.Staff.Name))
+	l.Importance = widget.WarningImportance
+	return l
+}
+
+// needsCountersign: the variance is over the limit and the person closing
+// is the shift's own (a manager closing for someone is the countersign).
+func (h *Handover) needsCountersign() bool { return h.review.NeedsCountersign && !h.onBehalf() }
+
+// owner is whose shift is handed over.
+func (h *Handover) owner() int64 {
+	if h.d.Shift.StaffID != 0 {
+		return h.d.Shift.StaffID
+	}
+	return h.d.Staff.ID
 }
 
 // relayout lays the step out again after a message appeared, went or
@@ -387,7 +418,7 @@ func (h *Handover) showReview(floatLeft app.Money) {
 	h.Figures.Show(r.Summary)
 	say(h.CSMsg, "")
 	say(h.ReviewMsg, "")
-	if r.NeedsCountersign {
+	if r.NeedsCountersign && !h.onBehalf() {
 		h.CSNote.SetText(i18n.T("shiftview.cs.note", "Variance", signed(r.Variance), "Threshold", Yuan(r.Threshold)))
 		h.csBox.Show()
 	} else {
@@ -454,7 +485,7 @@ func (h *Handover) checkFloat() (app.Money, bool) {
 // the variance needs it, both halves of the countersign are typed.
 func (h *Handover) updateConfirm() {
 	_, ok := h.checkFloat()
-	if h.review.NeedsCountersign && (h.CSCode.Text == "" || h.CSPIN.Text == "") {
+	if h.needsCountersign() && (h.CSCode.Text == "" || h.CSPIN.Text == "") {
 		ok = false
 	}
 	if ok && !h.busy {
@@ -475,7 +506,7 @@ func (h *Handover) confirm() {
 		return
 	}
 	var cs *appshift.Countersign
-	if h.review.NeedsCountersign {
+	if h.needsCountersign() {
 		if h.CSCode.Text == "" {
 			h.focus(h.CSCode)
 			return
@@ -493,8 +524,8 @@ func (h *Handover) confirm() {
 	say(h.ReviewMsg, "")
 	var closed appshift.Shift
 	var err error
-	svc, id, count := h.d.Shifts, h.d.Staff.ID, h.count
-	async.Run(func() { closed, err = svc.ClockOff(context.Background(), id, count, floatLeft, cs) }, func() {
+	svc, id, owner, count := h.d.Shifts, h.d.Staff.ID, h.owner(), h.count
+	async.Run(func() { closed, err = svc.ClockOffFor(context.Background(), id, owner, count, floatLeft, cs) }, func() {
 		h.busy = false
 		h.Back.Enable()
 		if err != nil {
@@ -529,9 +560,9 @@ func (h *Handover) rereview(why error) {
 	floatLeft, _ := h.checkFloat()
 	var rev appshift.Handover
 	var err error
-	svc, id, count := h.d.Shifts, h.d.Staff.ID, h.count
+	svc, id, owner, count := h.d.Shifts, h.d.Staff.ID, h.owner(), h.count
 	h.busy = true
-	async.Run(func() { rev, err = svc.Review(context.Background(), id, count, floatLeft) }, func() {
+	async.Run(func() { rev, err = svc.ReviewFor(context.Background(), id, owner, count, floatLeft) }, func() {
 		h.busy = false
 		if err != nil {
 			say(h.ReviewMsg, i18n.Err(err))
@@ -566,7 +597,7 @@ func (h *Handover) showDone(floatLeft app.Money) {
 		floatLeft = r.FloatLeft
 	}
 	until := sh.EndedAt
-	h.Summary.SetText(i18n.T("shiftview.done.summary", "Name", h.d.Staff.Name, "Since", sh.StartedAt, "Until", until,
+	h.Summary.SetText(i18n.T("shiftview.done.summary", "Name", sh.StaffName, "Since", sh.StartedAt, "Until", until,
 		"Counted", Yuan(r.Counted), "Variance", signed(r.Variance), "Float", Yuan(floatLeft), "Day", dayOf(sh)))
 	if r.CountersignName != "" {
 		h.Summary.SetText(h.Summary.Text + "\n" + i18n.T("shiftview.done.countersigned", "Name", r.CountersignName))

@@ -29,8 +29,10 @@ type Service interface {
 	Current(ctx context.Context, staffID int64) (appshift.Shift, bool, error)
 	Takings(ctx context.Context, shiftID int64) (summary.Summary, error)
 	// Review is the handover the count would make; it writes nothing.
-	Review(ctx context.Context, staffID int64, count appshift.CashCount, floatLeft app.Money) (appshift.Handover, error)
-	ClockOff(ctx context.Context, staffID int64, count appshift.CashCount, floatLeft app.Money, cs *appshift.Countersign) (appshift.Shift, error)
+	// ReviewFor and ClockOffFor hand over staffID's shift by actorID: the
+	// person themselves, or a store manager closing it for them.
+	ReviewFor(ctx context.Context, actorID, staffID int64, count appshift.CashCount, floatLeft app.Money) (appshift.Handover, error)
+	ClockOffFor(ctx context.Context, actorID, staffID int64, count appshift.CashCount, floatLeft app.Money, cs *appshift.Countersign) (appshift.Shift, error)
 	// Print prints a shift's report again, for the person asking.
 	Print(ctx context.Context, shiftID, staffID int64) error
 	// Recent lists recent shifts, newest first: the person's own, or the
@@ -112,10 +114,19 @@ func New(d Deps) *View {
 			lines[0].(*widget.Label).SetText(who)
 			lines[1].(*widget.Label).SetText(what)
 			b := box.Objects[1].(*widget.Button)
-			b.OnTapped = func() { v.reprint(sh.ID, v.Message) }
-			if sh.Open() {
+			switch {
+			case sh.Open() && v.canCloseFor(sh):
+				// Someone else's open shift, for a store manager: close it
+				// for them (they left without clocking off).
+				b.SetIcon(theme.LogoutIcon())
+				b.OnTapped = func() { v.closeFor(sh) }
+				b.Enable()
+			case sh.Open():
+				b.SetIcon(theme.DocumentPrintIcon())
 				b.Disable() // the report is made at clock-off
-			} else {
+			default:
+				b.SetIcon(theme.DocumentPrintIcon())
+				b.OnTapped = func() { v.reprint(sh.ID, v.Message) }
 				b.Enable()
 			}
 		})
@@ -263,6 +274,26 @@ func (v *View) clockOff() {
 	}
 	v.Message.SetText("")
 	v.Handover = NewHandover(HandoverDeps{Shifts: v.deps.Shifts, Staff: v.deps.Staff, Shift: v.current,
+		Focus: v.focus, Close: v.closeHandover})
+	v.body.Objects = []fyne.CanvasObject{v.Handover.Content()}
+	v.body.Refresh()
+	v.Handover.FocusFirst()
+}
+
+// canCloseFor: a store manager or an administrator may close another
+// person's open shift (the service checks again, and the store).
+func (v *View) canCloseFor(sh appshift.Shift) bool {
+	me := v.deps.Staff
+	return sh.StaffID != me.ID && (me.Role == app.RoleManager || me.Role == app.RoleAdmin) && me.Has(app.PermShiftHandover)
+}
+
+// closeFor opens the handover wizard on someone else's open shift.
+func (v *View) closeFor(sh appshift.Shift) {
+	if v.Handover != nil {
+		return
+	}
+	v.Message.SetText("")
+	v.Handover = NewHandover(HandoverDeps{Shifts: v.deps.Shifts, Staff: v.deps.Staff, Shift: sh,
 		Focus: v.focus, Close: v.closeHandover})
 	v.body.Objects = []fyne.CanvasObject{v.Handover.Content()}
 	v.body.Refresh()

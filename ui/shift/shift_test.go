@@ -35,6 +35,7 @@ type fakeShifts struct {
 	clockOns  []appshift.Scope
 	floats    []app.Money
 	offs      []clockOffCall
+	actors    []int64
 	prints    []int64
 	ended     []appshift.Shift
 }
@@ -104,22 +105,25 @@ func (f *fakeShifts) handover(count appshift.CashCount, floatLeft app.Money) (ap
 	return h, nil
 }
 
-func (f *fakeShifts) Review(_ context.Context, _ int64, count appshift.CashCount, floatLeft app.Money) (appshift.Handover, error) {
+func (f *fakeShifts) ReviewFor(_ context.Context, _, _ int64, count appshift.CashCount, floatLeft app.Money) (appshift.Handover, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reviews++
 	return f.handover(count, floatLeft)
 }
 
-func (f *fakeShifts) ClockOff(_ context.Context, staffID int64, count appshift.CashCount, floatLeft app.Money, cs *appshift.Countersign) (appshift.Shift, error) {
+func (f *fakeShifts) ClockOffFor(_ context.Context, actorID, staffID int64, count appshift.CashCount, floatLeft app.Money, cs *appshift.Countersign) (appshift.Shift, error) {
 	f.mu.Lock()
 	f.offs = append(f.offs, clockOffCall{count, floatLeft, cs})
+	f.actors = append(f.actors, actorID)
 	h, err := f.handover(count, floatLeft)
 	if err != nil {
 		f.mu.Unlock()
 		return appshift.Shift{}, err
 	}
-	if h.NeedsCountersign {
+	if h.NeedsCountersign && actorID != staffID {
+		h.CountersignedBy, h.CountersignName = actorID, "王店长" // a manager closing for someone
+	} else if h.NeedsCountersign {
 		switch {
 		case cs == nil:
 			err = appshift.ErrCountersignNeeded.With("Variance", h.Variance, "Threshold", h.Threshold)
@@ -166,6 +170,11 @@ var clerk = app.Staff{ID: 2, Code: "1002", Name: "李娜", Role: app.RoleClerk, 
 
 func newView(t *testing.T, f *fakeShifts) (*View, fyne.Window) {
 	t.Helper()
+	return newViewAs(t, f, clerk)
+}
+
+func newViewAs(t *testing.T, f *fakeShifts, who app.Staff) (*View, fyne.Window) {
+	t.Helper()
 	async.Synchronous = true
 	require.NoError(t, i18n.Use(i18n.Chinese))
 	a := test.NewTempApp(t)
@@ -174,7 +183,7 @@ func newView(t *testing.T, f *fakeShifts) (*View, fyne.Window) {
 		f.sig = app.NewSignals()
 	}
 	w := test.NewTempWindow(t, widget.NewLabel(""))
-	v := New(Deps{Shifts: f, Signals: f.sig, Staff: clerk, Window: w})
+	v := New(Deps{Shifts: f, Signals: f.sig, Staff: who, Window: w})
 	w.SetContent(v.Content())
 	w.Resize(fyne.NewSize(1024, 768))
 	t.Cleanup(v.Stop)
@@ -523,4 +532,36 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 			walk(ch, fn)
 		}
 	}
+}
+
+var manager = app.Staff{ID: 1, Code: "1001", Name: "王店长", Role: app.RoleManager,
+	Permissions: map[string]bool{app.PermShiftHandover: true, app.PermViewStoreOrders: true}}
+
+// 李娜 went home without clocking off: the store manager closes her shift
+// from the list of the store's shifts. The wizard says whose shift it is;
+// a variance over the limit asks for no second PIN, the manager's own
+// authority stands for it; a clerk is never offered this.
+func TestShift_ManagerClosesSomeoneElsesShift(t *testing.T) {
+	f := &fakeShifts{cashTaken: 103400, threshold: 5000}
+	onShift(f, 20000) // 李娜's, expected 1,234.00
+	v, _ := newViewAs(t, f, manager)
+	require.True(t, v.canCloseFor(*f.open))
+	cv, _ := newView(t, f)
+	require.False(t, cv.canCloseFor(appshift.Shift{StaffID: 5}), "a clerk closes only their own")
+
+	v.closeFor(*f.open)
+	h := v.Handover
+	require.NotNil(t, h)
+	require.True(t, h.onBehalf())
+	typeCount(h, []string{"11"}, "")
+	enter(h.Coins)
+	require.Equal(t, 2, h.Step)
+	require.Contains(t, h.Variance.Text, "-￥134.00")
+	require.True(t, h.csBox.Hidden, "no second PIN: the manager is the countersign")
+	require.False(t, h.Confirm.Disabled())
+	test.Tap(h.Confirm)
+	require.Equal(t, 3, h.Step)
+	require.Equal(t, []int64{1}, f.actors)
+	require.Nil(t, f.offs[0].cs)
+	require.Contains(t, h.Summary.Text, "李娜", "the summary names whose shift it was")
 }
