@@ -31,7 +31,9 @@ type staffDesk struct {
 	db *localdb.DB
 }
 
-func (d staffDesk) CurrentStore(ctx context.Context) (app.StoreInfo, error) { return d.db.CurrentStore(ctx) }
+func (d staffDesk) CurrentStore(ctx context.Context) (app.StoreInfo, error) {
+	return d.db.CurrentStore(ctx)
+}
 
 // askOverride offers the manager override on se's screen (ui/override).
 func askOverride(s *Services, se shell.Session) func(perm string, then func()) {

@@ -130,17 +130,7 @@ func methodName(m summary.Method) string {
 	if m == "" {
 		return i18n.T("report.total")
 	}
-	switch m {
-	case summary.MethodWeChat:
-		return i18n.T("report.method.wechat")
-	case summary.MethodAlipay:
-		return i18n.T("report.method.alipay")
-	case summary.MethodUnionPay:
-		return i18n.T("report.method.unionpay")
-	case summary.MethodMember:
-		return i18n.T("report.method.member")
-	}
-	return i18n.T("report.method.cash")
+	return i18n.M(m.Name())
 }
 
 func (e env) reportScope(st app.StoreInfo, s summary.Summary, loc *time.Location) string {

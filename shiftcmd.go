@@ -361,25 +361,11 @@ func showFigures(e env, sum summary.Summary) {
 	line(app.Msg("cli.shift.show.total"), sum.Total)
 	for _, m := range summary.Methods {
 		if f, ok := sum.ByMethod[m]; ok && f != (summary.Figures{}) {
-			line(methodMsg(m), f)
+			line(m.Name(), f)
 		}
 	}
 	d := sum.Deposits
 	e.say("cli.shift.show.deposit_figures", "N", d.TakenCount, "Taken", d.Taken, "Consumed", d.Consumed, "Released", d.Released)
-}
-
-func methodMsg(m summary.Method) app.Message {
-	switch m {
-	case summary.MethodCash:
-		return app.Msg("cli.shift.method.cash")
-	case summary.MethodAlipay:
-		return app.WalletName(app.WalletAlipay)
-	case summary.MethodUnionPay:
-		return app.WalletName(app.WalletUnionPay)
-	case summary.MethodMember:
-		return app.WalletName(app.WalletMember)
-	}
-	return app.WalletName(app.WalletWeChat)
 }
 
 // shiftPrintWait is how long pos shift print waits for the printer before

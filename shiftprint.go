@@ -56,7 +56,7 @@ func shiftReport(r shift.Report) receipt.ShiftReport {
 	out.Total = shiftFigures(h.Summary.Total)
 	for _, m := range summary.Methods {
 		if f, ok := h.Summary.ByMethod[m]; ok && f != (summary.Figures{}) {
-			out.Methods = append(out.Methods, receipt.MethodFigures{Method: shiftMethodName(m), Figures: shiftFigures(f)})
+			out.Methods = append(out.Methods, receipt.MethodFigures{Method: i18n.In(i18n.Chinese, m.Name()), Figures: shiftFigures(f)})
 		}
 	}
 	dep := h.Summary.Deposits
@@ -84,21 +84,6 @@ func shiftHanded(in []shift.ItemRef, loc *time.Location) []receipt.HandedItem {
 		out = append(out, receipt.HandedItem{No: it.No, Amount: it.Amount, Note: it.Note, Since: it.Since.In(loc)})
 	}
 	return out
-}
-
-// shiftMethodName names a summary method on paper, as receipts name tenders.
-func shiftMethodName(m summary.Method) string {
-	switch m {
-	case summary.MethodCash:
-		return "现金"
-	case summary.MethodAlipay:
-		return i18n.In(i18n.Chinese, app.WalletName(app.WalletAlipay))
-	case summary.MethodUnionPay:
-		return i18n.In(i18n.Chinese, app.WalletName(app.WalletUnionPay))
-	case summary.MethodMember:
-		return i18n.In(i18n.Chinese, app.WalletName(app.WalletMember))
-	}
-	return i18n.In(i18n.Chinese, app.WalletName(app.WalletWeChat))
 }
 
 // shiftZone is the store's time zone, China time when unknown (as the

@@ -50,6 +50,21 @@ func MethodOf(kind app.TenderKind, w app.Wallet) Method {
 	return MethodWeChat
 }
 
+// Name names the method for people: the wallet's name, or cash.
+func (m Method) Name() app.Message {
+	switch m {
+	case MethodCash:
+		return app.Msg("method.cash")
+	case MethodAlipay:
+		return app.WalletName(app.WalletAlipay)
+	case MethodUnionPay:
+		return app.WalletName(app.WalletUnionPay)
+	case MethodMember:
+		return app.WalletName(app.WalletMember)
+	}
+	return app.WalletName(app.WalletWeChat)
+}
+
 // Kind is what a journal row records.
 type Kind string
 

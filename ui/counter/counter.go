@@ -135,8 +135,17 @@ func New(d Deps) *View {
 	v.content = split
 	if d.Scans != nil {
 		ch, cancel := d.Scans()
-		v.stops = append(v.stops, cancel)
+		done := make(chan struct{})
+		v.stops = append(v.stops, cancel, func() {
+			// The stream ends when cancelled; wait (briefly) for the last
+			// scan handed to the screen, so nothing touches it after Stop.
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+			}
+		})
 		go func() {
+			defer close(done)
 			for code := range ch {
 				fyne.Do(func() { v.scanned(code) })
 			}

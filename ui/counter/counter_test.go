@@ -197,8 +197,11 @@ func TestCounter_FollowsTheCashierMode(t *testing.T) {
 
 // Esc cancels a payment in progress while the cursor is in the code field.
 func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
-	async.Synchronous = false
-	defer func() { async.Synchronous = true }()
+	// The screen is built synchronously: the headless driver runs fyne.Do
+	// on the calling goroutine, so a background load would touch widgets
+	// while this goroutine builds the window. Only the payment runs in the
+	// background, as it does at the till.
+	async.Synchronous = true
 	c := &fakeCheckout{state: payment.IntentReversed, msg: app.Msg("pay.reversed"), block: make(chan struct{})}
 	require.NoError(t, i18n.Use(i18n.Chinese))
 	test.NewTempApp(t)
@@ -206,6 +209,8 @@ func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
 	test.NewTempWindow(t, v.Content())
 	v.Amount.SetText("9.90")
 	v.Code.SetText("134567890123456789")
+	async.Synchronous = false
+	defer func() { async.Synchronous = true }()
 	v.start()
 	require.Eventually(t, func() bool {
 		done := make(chan string, 1)
@@ -230,7 +235,7 @@ func TestCounter_ScanFromTheStream(t *testing.T) {
 	scans := make(chan string, 1)
 	cancelled := false
 	v := New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 1},
-		Scans: func() (<-chan string, func()) { return scans, func() { cancelled = true } }})
+		Scans: func() (<-chan string, func()) { return scans, func() { cancelled = true; close(scans) } }})
 	test.NewTempWindow(t, v.Content())
 	v.Amount.SetText("3.20")
 	scans <- "134567890123456789"

@@ -57,7 +57,6 @@ func (f *fakeAuth) ChangePIN(_ context.Context, code, old, pin string) error {
 	return nil
 }
 
-
 func newScreen(t *testing.T, a Authenticator, lang string) (*Screen, fyne.Window, *[]app.Staff) {
 	t.Helper()
 	async.Synchronous = true

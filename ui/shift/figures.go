@@ -80,18 +80,4 @@ func (f *Figures) Clear() {
 func (f *Figures) Received(m summary.Method) string { return f.cells[m][3].Text }
 
 // MethodName names a payment method.
-func MethodName(m summary.Method) string {
-	switch m {
-	case summary.MethodWeChat:
-		return i18n.T("shiftview.method.wechat")
-	case summary.MethodAlipay:
-		return i18n.T("shiftview.method.alipay")
-	case summary.MethodUnionPay:
-		return i18n.T("shiftview.method.unionpay")
-	case summary.MethodMember:
-		return i18n.T("shiftview.method.member")
-	case summary.MethodCash:
-		return i18n.T("shiftview.method.cash")
-	}
-	return string(m)
-}
+func MethodName(m summary.Method) string { return i18n.M(m.Name()) }

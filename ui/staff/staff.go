@@ -43,10 +43,10 @@ type Service interface {
 
 // Deps is what the workspace needs.
 type Deps struct {
-	Staff   Service
+	Staff  Service
 	Actor  app.Staff // who is logged in (read again from the store when the workspace opens)
 	Window fyne.Window
-	Now     func() time.Time // whether a lockout is still on; nil: time.Now
+	Now    func() time.Time // whether a lockout is still on; nil: time.Now
 }
 
 // View is the workspace.
