@@ -22,7 +22,8 @@ import (
 func workspaces(s *Services) []shell.Workspace {
 	return append([]shell.Workspace{
 		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(), Build: func(se shell.Session) shell.Page {
-			d := counter.Deps{Checkout: s.Checkout, Terminal: s.DB, Signals: s.Signals, Staff: se.Staff, Canvas: se.Window.Canvas()}
+			d := counter.Deps{Checkout: s.Checkout, Terminal: s.DB, Signals: s.Signals, Staff: se.Staff, Canvas: se.Window.Canvas(),
+				Override: askOverride(s, se)}
 			if s.Devices != nil {
 				d.Detector, d.Scans = s.Devices.wedge, s.Devices.scanCodes
 			}

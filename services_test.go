@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"context"
 	"testing"
 	"time"
@@ -269,4 +270,42 @@ func TestServices_CabinetStartsOnlyTheLocks(t *testing.T) {
 	doors, err := s.Cabinet.Doors(ctx)
 	require.NoError(t, err)
 	assert.Len(t, doors, 12)
+}
+
+// The drawer opens without a sale only for a holder of open_drawer, or
+// once on a manager's override; every opening is audited first, naming
+// who opened it and who approved, and the kick reaches the printer.
+func TestServices_DrawerWithoutASale(t *testing.T) {
+	s := embedded(t)
+	ctx := context.Background()
+	clerk, _, err := s.DB.StaffByCode(ctx, "1003")
+	require.NoError(t, err)
+	mgr, _, err := s.DB.StaffByCode(ctx, "1001")
+	require.NoError(t, err)
+	require.ErrorIs(t, s.Checkout.OpenDrawer(ctx, clerk.ID), app.ErrNoPermission)
+
+	before := s.Devices.emu.Stats().Received
+	require.NoError(t, s.Checkout.OpenDrawer(ctx, mgr.ID))
+	require.Eventually(t, func() bool { return s.Devices.emu.Stats().Received > before }, 30*time.Second, 10*time.Millisecond,
+		"the kick reached the printer")
+
+	_, err = s.Auth.Override(ctx, "1001", "8888", clerk.ID, app.PermOpenDrawer)
+	require.NoError(t, err)
+	require.NoError(t, s.Checkout.OpenDrawer(ctx, clerk.ID))
+	require.ErrorIs(t, s.Checkout.OpenDrawer(ctx, clerk.ID), app.ErrNoPermission, "the approval was for one opening")
+
+	rows, err := s.DB.Read().QueryContext(ctx, `SELECT staff_id, detail FROM audit_log WHERE action='drawer_open' ORDER BY id`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id int64
+		var detail string
+		require.NoError(t, rows.Scan(&id, &detail))
+		got = append(got, fmt.Sprintf("%d %s", id, detail))
+	}
+	require.Equal(t, []string{
+		fmt.Sprintf("%d no_sale", mgr.ID),
+		fmt.Sprintf("%d no_sale approved_by=王店长(%d)", clerk.ID, mgr.ID),
+	}, got)
 }

@@ -9,6 +9,7 @@ package sale
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"cashier/app"
@@ -109,6 +110,9 @@ var (
 	ErrTenderPending = app.NewError("sale.tender_pending")
 	ErrVoidNotDone   = app.NewError("sale.void_not_done")
 	ErrCashShort     = app.NewError("sale.cash_short")
+	// ErrNoDrawer: this terminal has no cash drawer (it is kicked through
+	// the receipt printer).
+	ErrNoDrawer = app.NewError("sale.no_drawer")
 )
 
 // OrderInput is a new order: product lines, or a typed amount (Total) for a
@@ -282,6 +286,31 @@ func (c *Checkout) openDrawer(ctx context.Context, staffID int64, orderNo, why s
 	}
 	c.device("audit", c.Store.Audit(context.WithoutCancel(ctx), app.AuditEntry{At: c.Clock.Now(), StaffID: staffID,
 		Action: "drawer_open", Subject: orderNo, Detail: why}))
+}
+
+// OpenDrawer opens the cash drawer without a sale (change for a customer,
+// the float going in): the person needs the open_drawer permission now (a
+// manager's one-shot override counts), and the opening is in the audit log
+// — written before the drawer is kicked, so an opening that cannot be
+// logged does not happen — naming who opened it and who approved.
+func (c *Checkout) OpenDrawer(ctx context.Context, staffID int64) error {
+	s, err := c.Permits.Check(ctx, staffID, app.PermOpenDrawer)
+	if err != nil {
+		return err
+	}
+	if c.Drawer == nil {
+		return ErrNoDrawer
+	}
+	why := "no_sale"
+	if s.ApprovedBy != 0 {
+		why += fmt.Sprintf(" approved_by=%s(%d)", s.ApprovedByName, s.ApprovedBy)
+	}
+	if err := c.Store.Audit(ctx, app.AuditEntry{At: c.Clock.Now(), StaffID: s.ID, Action: "drawer_open", Detail: why}); err != nil {
+		return err
+	}
+	err = c.Drawer.OpenDrawer(ctx)
+	c.device("drawer", err)
+	return err
 }
 
 func (c *Checkout) device(what string, err error) {

@@ -15,6 +15,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,6 +34,9 @@ type Checkout interface {
 	PayByCode(ctx context.Context, orderNo, code string, amount app.Money, staff app.Staff, onEvent payment.EventFunc) (sale.Outcome, error)
 	Cancel(ctx context.Context, outTradeNo string) error
 	Void(ctx context.Context, orderNo string, staff app.Staff) (sale.VoidResult, error)
+	// OpenDrawer opens the cash drawer without a sale (permission
+	// open_drawer, audited).
+	OpenDrawer(ctx context.Context, staffID int64) error
 }
 
 // Terminal tells the Counter the terminal's cashier mode.
@@ -54,6 +58,9 @@ type Deps struct {
 	// keyboard-wedge detector, which publishes there). When set, scans are
 	// taken from it only, so a wedge scan is not handled twice.
 	Scans func() (<-chan string, func())
+	// Override asks a manager to approve one action the person lacks the
+	// permission for, then runs then (ui/override); nil: not offered.
+	Override func(perm string, then func())
 }
 
 // View is the Counter workspace.
@@ -64,6 +71,7 @@ type View struct {
 	Kind     *widget.RadioGroup
 	Collect  *widget.Button
 	CancelB  *widget.Button
+	DrawerB  *widget.Button // open the cash drawer without a sale
 	Progress *widget.Label
 	Seconds  *widget.Label
 	Result   *widget.Label
@@ -103,6 +111,7 @@ func New(d Deps) *View {
 	v.Collect.Importance = widget.HighImportance
 	v.CancelB = widget.NewButtonWithIcon(i18n.T("counter.cancel"), theme.CancelIcon(), v.cancel)
 	v.CancelB.Disable()
+	v.DrawerB = widget.NewButtonWithIcon(i18n.T("counter.drawer"), theme.LoginIcon(), v.openDrawer)
 	v.Progress = widget.NewLabel(i18n.T("counter.ready"))
 	v.Progress.Wrapping = fyne.TextWrapWord
 	v.Seconds = widget.NewLabel("")
@@ -126,7 +135,7 @@ func New(d Deps) *View {
 	)
 	left := container.NewVBox(
 		widget.NewCard(i18n.T("counter.title"), i18n.T("counter.sub"), form),
-		container.NewHBox(v.Collect, v.CancelB),
+		container.NewHBox(v.Collect, v.CancelB, layout.NewSpacer(), v.DrawerB),
 		widget.NewCard(i18n.T("counter.progress"), "", container.NewVBox(v.Progress, v.Seconds, v.Result)),
 	)
 	hist := widget.NewCard(i18n.T("counter.history"), "", v.History)
@@ -206,6 +215,29 @@ func (v *View) Stop() {
 		s()
 	}
 	v.stops = nil
+}
+
+// openDrawer opens the cash drawer without a sale; a person without the
+// permission is offered a manager's override.
+func (v *View) openDrawer() {
+	if v.running {
+		return
+	}
+	v.DrawerB.Disable()
+	var err error
+	co, id := v.deps.Checkout, v.deps.Staff.ID
+	async.Run(func() { err = co.OpenDrawer(context.Background(), id) }, func() {
+		v.DrawerB.Enable()
+		switch {
+		case err == nil:
+			v.Progress.SetText(i18n.T("counter.drawer_opened"))
+		case v.deps.Override != nil && errors.Is(err, app.ErrNoPermission) && !errors.Is(err, app.ErrStaffDisabled):
+			v.Progress.SetText(i18n.Err(err))
+			v.deps.Override(app.PermOpenDrawer, v.openDrawer)
+		default:
+			v.Progress.SetText(i18n.T("counter.drawer_failed", "Err", i18n.Err(err)))
+		}
+	})
 }
 
 func (v *View) focus(o fyne.Focusable) {

@@ -31,6 +31,21 @@ type fakeCheckout struct {
 	voidErr   error         // Void's answer
 	cancelErr error         // Cancel's answer (the payment goes on)
 	duringPay func()        // when set, PayByCode calls it after its first event
+	drawers   []int64       // OpenDrawer calls, by staff
+	approved  bool          // a manager approved the next OpenDrawer
+}
+
+// OpenDrawer lets staff 7 (who holds open_drawer) through, anyone else
+// only once a manager approved.
+func (f *fakeCheckout) OpenDrawer(_ context.Context, staffID int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if staffID != 7 && !f.approved {
+		return app.ErrNoPermission.With("Name", "张伟", "Perm", app.Msg("perm.open_drawer"))
+	}
+	f.approved = false
+	f.drawers = append(f.drawers, staffID)
+	return nil
 }
 
 func (f *fakeCheckout) Open(_ context.Context, in sale.OrderInput) (app.Order, error) {
@@ -315,4 +330,36 @@ func TestCounter_FailedCancelIsShown(t *testing.T) {
 	require.Contains(t, shown, i18n.Err(c.cancelErr))
 	require.True(t, canRetry)
 	require.Contains(t, v.Result.Text, "收款成功", "the payment's own end follows")
+}
+
+// The drawer opens without a sale for a holder of the permission; anyone
+// else is offered a manager's override, which lets it open once.
+func TestCounter_OpenDrawerWithoutASale(t *testing.T) {
+	c := &fakeCheckout{}
+	v, _, _ := newCounter(t, c, app.ModeSale)
+	test.Tap(v.DrawerB)
+	require.Equal(t, []int64{7}, c.drawers)
+	require.Equal(t, "钱箱已打开", v.Progress.Text)
+
+	var asked []string
+	v = New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 3, Name: "张伟"},
+		Override: func(perm string, then func()) {
+			asked = append(asked, perm)
+			c.mu.Lock()
+			c.approved = true
+			c.mu.Unlock()
+			then()
+		}})
+	test.NewTempWindow(t, v.Content())
+	test.Tap(v.DrawerB)
+	require.Equal(t, []string{app.PermOpenDrawer}, asked)
+	require.Equal(t, []int64{7, 3}, c.drawers, "opened once on the approval")
+	require.Equal(t, "钱箱已打开", v.Progress.Text)
+
+	// Without an override source the refusal is said.
+	v = New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 3, Name: "张伟"}})
+	test.NewTempWindow(t, v.Content())
+	test.Tap(v.DrawerB)
+	require.Len(t, c.drawers, 2)
+	require.Contains(t, v.Progress.Text, "张伟")
 }
