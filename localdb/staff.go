@@ -274,9 +274,9 @@ func (t staffTx) Insert(r staff.Record) (int64, error) {
 	return res.LastInsertId()
 }
 
-func (t staffTx) Update(id int64, name string, role app.Role) error {
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET name=?, role_code=?, updated_at=? WHERE id=?`,
-		name, string(role), time.Now().UnixMilli(), id)
+func (t staffTx) Update(id int64, name string, role app.Role, storeID int64) error {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET name=?, role_code=?, store_id=?, updated_at=? WHERE id=?`,
+		name, string(role), nullID(storeID), time.Now().UnixMilli(), id)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ var (
 	ErrResetDisabled = app.NewError("staff.reset_disabled")
 	ErrResetSelf     = app.NewError("staff.reset_self")
 	ErrResetStronger = app.NewError("staff.reset_stronger")
+	ErrRoleAbove     = app.NewError("staff.role_above")
+	ErrStoreNeeded   = app.NewError("staff.store_needed")
 )
 
 // Record is a new person as stored.
@@ -62,7 +64,9 @@ type Tx interface {
 	// (its staff and the merchant administrators), except one.
 	Holders(perm string, storeID, except int64) (int, error)
 	Insert(r Record) (int64, error)
-	Update(id int64, name string, role app.Role) error
+	// Update sets a person's name, role and store (0: none, an
+	// administrator).
+	Update(id int64, name string, role app.Role, storeID int64) error
 	SetDisabled(id int64, disabled bool) error
 	Grant(id int64, perm string, by int64) error
 	Revoke(id int64, perm string) error
@@ -133,7 +137,10 @@ func actor(tx Tx, id int64) (app.Staff, error) {
 }
 
 // mayTouch: an administrator is made or changed only by an administrator,
-// and a store's people only by someone of that store (or an administrator).
+// anyone else only by someone of at least their role (a role is power: a
+// manager refunds off shift and countersigns, so a clerk granted staff
+// management must not reset a manager's PIN and log in as them), and a
+// store's people only by someone of that store (or an administrator).
 func mayTouch(a app.Staff, target app.Staff) error {
 	if a.Role == app.RoleAdmin {
 		return nil
@@ -141,10 +148,26 @@ func mayTouch(a app.Staff, target app.Staff) error {
 	if target.Role == app.RoleAdmin {
 		return ErrAdminOnly
 	}
+	if rank(target.Role) > rank(a.Role) {
+		return ErrRoleAbove.With("Name", target.Name)
+	}
 	if target.StoreID != a.StoreID {
 		return ErrOtherStore.With("Name", target.Name)
 	}
 	return nil
+}
+
+// rank orders the roles: a higher one may do more.
+func rank(r app.Role) int {
+	switch r {
+	case app.RoleAdmin:
+		return 3
+	case app.RoleManager:
+		return 2
+	case app.RoleClerk:
+		return 1
+	}
+	return 0
 }
 
 func checkPerms(perms []string) error {
@@ -198,6 +221,11 @@ func (s Service) Add(ctx context.Context, actorID int64, p Person) (app.Staff, e
 		}
 		if err := mayTouch(a, app.Staff{Name: p.Name, Role: p.Role, StoreID: p.StoreID}); err != nil {
 			return err
+		}
+		if p.Role != app.RoleAdmin {
+			if err := realStore(tx, p.StoreID, p.Name); err != nil {
+				return err
+			}
 		}
 		for _, perm := range p.Permissions {
 			if !a.Has(perm) {
@@ -267,6 +295,9 @@ func (s Service) Edit(ctx context.Context, actorID int64, p Person) error {
 		if p.Role == app.RoleAdmin && a.Role != app.RoleAdmin {
 			return ErrAdminOnly
 		}
+		if a.Role != app.RoleAdmin && rank(p.Role) > rank(a.Role) {
+			return ErrRoleAbove.With("Name", t.Name)
+		}
 		var grants, revokes []string
 		for _, perm := range app.Permissions { // codes not known here are left alone
 			switch {
@@ -277,13 +308,36 @@ func (s Service) Edit(ctx context.Context, actorID int64, p Person) error {
 			}
 		}
 		roleChanged := p.Role != t.Role
-		if t.ID == a.ID && (roleChanged || len(grants)+len(revokes) > 0) {
+		// An administrator serves every store and has none; anyone else
+		// serves one: made an administrator, a person leaves their store;
+		// made something else, an administrator (or a person left without a
+		// store) joins the one given, which must exist.
+		store := t.StoreID
+		switch {
+		case p.Role == app.RoleAdmin:
+			store = 0
+		case t.StoreID == 0:
+			if a.Role != app.RoleAdmin && p.StoreID != a.StoreID {
+				return ErrOtherStore.With("Name", t.Name)
+			}
+			if err := realStore(tx, p.StoreID, t.Name); err != nil {
+				return err
+			}
+			store = p.StoreID
+		}
+		storeChanged := store != t.StoreID
+		if t.ID == a.ID && (roleChanged || storeChanged || len(grants)+len(revokes) > 0) {
 			return ErrSelfRights
 		}
 		// The last holder first: it is what the person needs to hear,
 		// whoever asks.
 		if slices.Contains(revokes, app.PermRefund) {
-			if err := keepsRefund(tx, t); err != nil {
+			if err := keepsRefund(tx, t, nowhere); err != nil {
+				return err
+			}
+		} else if storeChanged && store != 0 {
+			// Leaving the stores they served as an administrator.
+			if err := keepsRefund(tx, t, func(st int64) bool { return st == store }); err != nil {
 				return err
 			}
 		}
@@ -296,18 +350,22 @@ func (s Service) Edit(ctx context.Context, actorID int64, p Person) error {
 		audit := func(action, detail string) error {
 			return tx.Audit(app.AuditEntry{At: now, StaffID: a.ID, Action: action, Subject: t.Code, Detail: detail})
 		}
-		if roleChanged || p.Name != t.Name {
-			if err := tx.Update(t.ID, p.Name, p.Role); err != nil {
+		if roleChanged || storeChanged || p.Name != t.Name {
+			if err := tx.Update(t.ID, p.Name, p.Role, store); err != nil {
 				return err
 			}
 		}
-		if p.Name != t.Name {
-			if err := audit("staff_edit", fmt.Sprintf("name=%s was=%s", p.Name, t.Name)); err != nil {
+		moved := ""
+		if storeChanged {
+			moved = fmt.Sprintf(" store=%d->%d", t.StoreID, store)
+		}
+		if p.Name != t.Name || (storeChanged && !roleChanged) {
+			if err := audit("staff_edit", strings.TrimSpace(fmt.Sprintf("name=%s was=%s", p.Name, t.Name)+moved)); err != nil {
 				return err
 			}
 		}
 		if roleChanged {
-			if err := audit("role_change", fmt.Sprintf("%s->%s", t.Role, p.Role)); err != nil {
+			if err := audit("role_change", fmt.Sprintf("%s->%s", t.Role, p.Role)+moved); err != nil {
 				return err
 			}
 		}
@@ -353,7 +411,7 @@ func (s Service) SetDisabled(ctx context.Context, actorID, id int64, disabled bo
 			return nil
 		}
 		if disabled && t.Has(app.PermRefund) {
-			if err := keepsRefund(tx, t); err != nil {
+			if err := keepsRefund(tx, t, nowhere); err != nil {
 				return err
 			}
 		}
@@ -408,10 +466,11 @@ func (s Service) ResetPIN(ctx context.Context, actorID, id int64, pin string) er
 	})
 }
 
-// keepsRefund refuses to take refund from t (enabled, holding it) when
-// that would leave a store it serves with nobody enabled who holds it: an
-// administrator serves every store.
-func keepsRefund(tx Tx, t app.Staff) error {
+// keepsRefund refuses to take refund from t (enabled, holding it) in the
+// stores it serves and will not (stays(store) false) when that would leave
+// one of them with nobody enabled who holds it: an administrator serves
+// every store.
+func keepsRefund(tx Tx, t app.Staff, stays func(store int64) bool) error {
 	if t.Disabled || !t.Has(app.PermRefund) {
 		return nil
 	}
@@ -423,6 +482,9 @@ func keepsRefund(tx Tx, t app.Staff) error {
 		}
 	}
 	for _, st := range stores {
+		if stays(st) {
+			continue
+		}
 		n, err := tx.Holders(app.PermRefund, st, t.ID)
 		if err != nil {
 			return err
@@ -430,6 +492,22 @@ func keepsRefund(tx Tx, t app.Staff) error {
 		if n == 0 {
 			return ErrLastRefund.With("Name", t.Name)
 		}
+	}
+	return nil
+}
+
+// nowhere: the person keeps refund in no store (revoked, disabled).
+func nowhere(int64) bool { return false }
+
+// realStore: storeID is one of the stores (a person who is not an
+// administrator serves one).
+func realStore(tx Tx, storeID int64, name string) error {
+	ids, err := tx.StoreIDs()
+	if err != nil {
+		return err
+	}
+	if storeID == 0 || !slices.Contains(ids, storeID) {
+		return ErrStoreNeeded.With("Name", name)
 	}
 	return nil
 }

@@ -398,3 +398,104 @@ func TestRoleDefaultsAndActor(t *testing.T) {
 	_, err = r.svc.Actor(ctx, r.lina.ID)
 	require.ErrorIs(t, err, app.ErrNoPermission)
 }
+
+// A person's role is power too: a manager refunds and deposits off shift,
+// countersigns a handover and closes others' shifts. Someone below a role
+// (a clerk granted staff management) neither makes anyone that role nor
+// touches a person holding it — above all, never resets their PIN, which
+// would hand them the manager's account.
+func TestRoleAboveTheActor(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	// The manager gives 李娜 (clerk) everything he holds, staff management
+	// included: she now holds every permission he does.
+	mgr := perms(r.mgr)
+	require.NoError(t, r.svc.Edit(ctx, r.mgr.ID, staff.Person{ID: r.lina.ID, Name: "李娜", Role: app.RoleClerk, Permissions: mgr}))
+	lina := r.get("1002")
+	require.Equal(t, mgr, perms(lina))
+
+	before := r.snap()
+	r.refused(before, r.svc.ResetPIN(ctx, lina.ID, r.mgr.ID, "4321"), staff.ErrRoleAbove)
+	r.refused(before, r.svc.SetDisabled(ctx, lina.ID, r.mgr.ID, true), staff.ErrRoleAbove)
+	r.refused(before, r.svc.Edit(ctx, lina.ID, staff.Person{ID: r.mgr.ID, Name: "王店长", Role: app.RoleClerk, Permissions: mgr}), staff.ErrRoleAbove)
+	r.refused(before, r.svc.Edit(ctx, lina.ID, staff.Person{ID: r.zhang.ID, Name: "张伟", Role: app.RoleManager, Permissions: perms(r.zhang)}), staff.ErrRoleAbove)
+	_, err := r.svc.Add(ctx, lina.ID, staff.Person{StoreID: r.store, Code: "1004", Name: "陈静", Role: app.RoleManager, PIN: "2580"})
+	r.refused(before, err, staff.ErrRoleAbove)
+
+	// Her own rank and below stay hers to manage.
+	require.NoError(t, r.svc.ResetPIN(ctx, lina.ID, r.zhang.ID, "4321"))
+	_, err = r.svc.Add(ctx, lina.ID, staff.Person{StoreID: r.store, Code: "1004", Name: "陈静", Role: app.RoleClerk, PIN: "2580"})
+	require.NoError(t, err)
+	// A manager still manages another manager of the store.
+	chen, err := r.svc.Add(ctx, r.mgr.ID, staff.Person{StoreID: r.store, Code: "1005", Name: "陈经理", Role: app.RoleManager, PIN: "1005"})
+	require.NoError(t, err)
+	require.NoError(t, r.svc.ResetPIN(ctx, r.mgr.ID, chen.ID, "5678"))
+}
+
+// An administrator serves every store (no store of their own); everyone
+// else serves one. A role change across that line moves the person: an
+// administrator made a manager belongs to the store they are made manager
+// of (and no longer countersigns, closes shifts or counts as a refund
+// holder in the others), a manager made an administrator to none. Moving
+// away from a store is one more way to leave it without a refund holder.
+func TestRoleChangeAcrossAdministratorMovesTheStore(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	var other int64
+	require.NoError(t, r.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO store(merchant_id, code, name, created_at) SELECT merchant_id, 'S0002', '二店', 0 FROM store WHERE id=?`, r.store)
+		if err != nil {
+			return err
+		}
+		other, err = res.LastInsertId()
+		return err
+	}))
+	admin2, err := r.svc.Add(ctx, r.admin.ID, staff.Person{Code: "9002", Name: "钱总", Role: app.RoleAdmin, PIN: "9002", Permissions: app.Permissions})
+	require.NoError(t, err)
+	require.Zero(t, admin2.StoreID)
+
+	// The second store's only refund holders are the two administrators;
+	// 钱总 may go to the first store while 赵管理 stays.
+	require.NoError(t, r.svc.Edit(ctx, r.admin.ID, staff.Person{ID: admin2.ID, StoreID: r.store, Name: "钱总", Role: app.RoleManager, Permissions: app.Permissions}))
+	q := r.get("9002")
+	require.Equal(t, app.RoleManager, q.Role)
+	require.Equal(t, r.store, q.StoreID, "a manager belongs to a store")
+	list, err := r.svc.List(ctx, other)
+	require.NoError(t, err)
+	for _, s := range list {
+		require.NotEqual(t, "9002", s.Code, "listed in the store they serve only")
+	}
+	require.Equal(t, []string{"role_change admin->manager store=0->1"}, r.actions("9002")[len(r.actions("9002"))-1:])
+
+	// Back to administrator: above the stores again.
+	require.NoError(t, r.svc.Edit(ctx, r.admin.ID, staff.Person{ID: admin2.ID, StoreID: r.store, Name: "钱总", Role: app.RoleAdmin, Permissions: app.Permissions}))
+	require.Zero(t, r.get("9002").StoreID)
+
+	// 赵管理 made a manager of the first store would leave the second with
+	// 钱总 only; once 钱总 no longer holds refund, with nobody.
+	var noRefund []string
+	for _, p := range app.Permissions {
+		if p != app.PermRefund {
+			noRefund = append(noRefund, p)
+		}
+	}
+	require.NoError(t, r.svc.Edit(ctx, r.admin.ID, staff.Person{ID: admin2.ID, Name: "钱总", Role: app.RoleAdmin, Permissions: noRefund}))
+	before := r.snap()
+	r.refused(before, r.svc.Edit(ctx, admin2.ID, staff.Person{ID: r.admin.ID, StoreID: r.store, Name: "赵管理", Role: app.RoleManager,
+		Permissions: app.Permissions}), staff.ErrLastRefund)
+	// Made a manager of the second store, he still serves it.
+	require.NoError(t, r.svc.Edit(ctx, admin2.ID, staff.Person{ID: r.admin.ID, StoreID: other, Name: "赵管理", Role: app.RoleManager,
+		Permissions: app.Permissions}))
+	require.Equal(t, other, r.get("9001").StoreID)
+
+	// A manager or clerk needs a real store.
+	admin3, err := r.svc.Add(ctx, admin2.ID, staff.Person{Code: "9003", Name: "孙总", Role: app.RoleAdmin, PIN: "9003", Permissions: noRefund})
+	require.NoError(t, err)
+	before = r.snap()
+	for _, st := range []int64{0, 999} {
+		r.refused(before, r.svc.Edit(ctx, admin2.ID, staff.Person{ID: admin3.ID, StoreID: st, Name: "孙总", Role: app.RoleManager,
+			Permissions: noRefund}), staff.ErrStoreNeeded)
+		_, err = r.svc.Add(ctx, admin2.ID, staff.Person{StoreID: st, Code: "1006", Name: "无店", Role: app.RoleClerk, PIN: "1006"})
+		r.refused(before, err, staff.ErrStoreNeeded)
+	}
+}
