@@ -76,19 +76,38 @@ func recordTaking(ctx context.Context, tx *sql.Tx, t taking) error {
 	return err
 }
 
+// shiftNow is the shift staffID has open in the store as a movement is
+// recorded, 0 when none: a row belongs to its person's shift at the time
+// the money moves. The shift a tender, refund or deposit operation was
+// asked on may have been handed over before the money settled (a payment
+// confirmed after the clock-off, a refund the bank finished the next day):
+// that handover was kept without it, so the row goes to the shift open
+// now, or to none, and a handed-over shift's figures never change.
+func shiftNow(ctx context.Context, tx *sql.Tx, staffID, storeID int64) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM shift WHERE staff_id=? AND ended_at IS NULL AND store_id=?`, staffID, storeID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
 // recordTenderPaid journals a tender that has just been paid: takings for
 // a sale, a liability for a deposit's freeze.
 func recordTenderPaid(ctx context.Context, tx *sql.Tx, tenderID int64) error {
 	var t taking
 	var tkind, wallet, okind string
 	var settled sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT t.kind, t.wallet, t.amount, t.staff_id, COALESCE(t.shift_id,0), t.settled_at, t.created_at,
+	err := tx.QueryRowContext(ctx, `SELECT t.kind, t.wallet, t.amount, t.staff_id, t.settled_at,
 		o.id, o.store_id, o.kind FROM tender t JOIN orders o ON o.id = t.order_id WHERE t.id=? AND t.state='paid'`, tenderID).
-		Scan(&tkind, &wallet, &t.amount, &t.staffID, &t.shiftID, &settled, new(int64), &t.orderID, &t.storeID, &okind)
+		Scan(&tkind, &wallet, &t.amount, &t.staffID, &settled, &t.orderID, &t.storeID, &okind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if t.shiftID, err = shiftNow(ctx, tx, t.staffID, t.storeID); err != nil {
 		return err
 	}
 	t.kind, t.ref, t.at = summary.KindSale, "tender:"+strconv.FormatInt(tenderID, 10), fromMS(settled)
@@ -101,32 +120,35 @@ func recordTenderPaid(ctx context.Context, tx *sql.Tx, tenderID int64) error {
 
 // recordOrderPaid shares an order's discount among its paid tenders in
 // proportion to what each paid (app.Money.Allocate: the shares add up to
-// the discount exactly) and journals each method's share. Called once,
+// the discount exactly) and journals each tender's share with that tender:
+// its method, the person who took it and their shift now (the order may
+// have been opened by someone else, or held over a handover). Called once,
 // when the order becomes paid.
 func recordOrderPaid(ctx context.Context, tx *sql.Tx, orderID int64, at time.Time) error {
-	var discount, storeID, staffID, shiftID int64
-	if err := tx.QueryRowContext(ctx, `SELECT discount, store_id, staff_id, COALESCE(shift_id,0) FROM orders WHERE id=?`, orderID).
-		Scan(&discount, &storeID, &staffID, &shiftID); err != nil {
+	var discount, storeID int64
+	if err := tx.QueryRowContext(ctx, `SELECT discount, store_id FROM orders WHERE id=?`, orderID).
+		Scan(&discount, &storeID); err != nil {
 		return err
 	}
 	if discount == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, kind, wallet, amount FROM tender WHERE order_id=? AND state='paid' ORDER BY id`, orderID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, kind, wallet, amount, staff_id FROM tender WHERE order_id=? AND state='paid' ORDER BY id`, orderID)
 	if err != nil {
 		return err
 	}
 	type paid struct {
-		id     int64
-		method summary.Method
-		amount int64
+		id      int64
+		method  summary.Method
+		amount  int64
+		staffID int64
 	}
 	var tenders []paid
 	var ratios []int64
 	for rows.Next() {
 		var p paid
 		var kind, wallet string
-		if err := rows.Scan(&p.id, &kind, &wallet, &p.amount); err != nil {
+		if err := rows.Scan(&p.id, &kind, &wallet, &p.amount, &p.staffID); err != nil {
 			rows.Close()
 			return err
 		}
@@ -142,20 +164,20 @@ func recordOrderPaid(ctx context.Context, tx *sql.Tx, orderID int64, at time.Tim
 	if err != nil {
 		return err
 	}
-	byMethod := map[summary.Method]int64{}
 	for i, p := range tenders {
 		if _, err := tx.ExecContext(ctx, `UPDATE tender SET discount=? WHERE id=?`, int64(shares[i]), p.id); err != nil {
 			return err
 		}
-		byMethod[p.method] += int64(shares[i])
-	}
-	for _, m := range summary.Methods {
-		if byMethod[m] == 0 {
+		if shares[i] == 0 {
 			continue
 		}
-		if err := recordTaking(ctx, tx, taking{kind: summary.KindDiscount, ref: fmt.Sprintf("order:%d:%s", orderID, m),
-			storeID: storeID, staffID: staffID, shiftID: shiftID, orderID: orderID, method: m,
-			discount: byMethod[m], at: at}); err != nil {
+		shiftID, err := shiftNow(ctx, tx, p.staffID, storeID)
+		if err != nil {
+			return err
+		}
+		if err := recordTaking(ctx, tx, taking{kind: summary.KindDiscount, ref: "tender:" + strconv.FormatInt(p.id, 10),
+			storeID: storeID, staffID: p.staffID, shiftID: shiftID, orderID: orderID, method: p.method,
+			discount: int64(shares[i]), at: at}); err != nil {
 			return err
 		}
 	}
@@ -171,16 +193,19 @@ func recordRefundDone(ctx context.Context, tx *sql.Tx, refundID int64) error {
 	var wallet string
 	var tenderAmount, tenderDiscount, before int64
 	var finished sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT r.amount, r.staff_id, COALESCE(r.shift_id,0), r.finished_at, o.id, o.store_id, i.wallet,
+	err := tx.QueryRowContext(ctx, `SELECT r.amount, r.staff_id, r.finished_at, o.id, o.store_id, i.wallet,
 		COALESCE(t.amount, 0), COALESCE(t.discount, 0),
 		(SELECT COALESCE(sum(p.amount),0) FROM refund p WHERE p.intent_id = r.intent_id AND p.state='refunded' AND p.id != r.id)
 		FROM refund r JOIN orders o ON o.id = r.order_id JOIN payment_intent i ON i.id = r.intent_id
 		LEFT JOIN tender t ON t.id = i.tender_id WHERE r.id=? AND r.state='refunded'`, refundID).
-		Scan(&t.amount, &t.staffID, &t.shiftID, &finished, &t.orderID, &t.storeID, &wallet, &tenderAmount, &tenderDiscount, &before)
+		Scan(&t.amount, &t.staffID, &finished, &t.orderID, &t.storeID, &wallet, &tenderAmount, &tenderDiscount, &before)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if t.shiftID, err = shiftNow(ctx, tx, t.staffID, t.storeID); err != nil {
 		return err
 	}
 	t.at = fromMS(finished)
@@ -193,33 +218,44 @@ func recordRefundDone(ctx context.Context, tx *sql.Tx, refundID int64) error {
 }
 
 // recordCashReturned journals the cash of an order's paid cash tenders
-// handed back at a void, on the shift of the person who voided it.
+// handed back at a void, on the shift of the person who voided it — the
+// drawer that opened is theirs. Someone on no shift (a manager, who may
+// void off shift) has no drawer of their own: the cash comes out of the
+// drawer it went into, that of the shift its tender was taken on, when
+// that is still open. Otherwise no drawer's expected cash would ever lose
+// it.
 func recordCashReturned(ctx context.Context, tx *sql.Tx, orderID, staffID int64, at time.Time) error {
-	shiftID, err := openShift(ctx, tx, staffID)
-	if err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.amount, t.discount, o.store_id FROM tender t JOIN orders o ON o.id = t.order_id
+	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.amount, t.discount, t.staff_id, o.store_id FROM tender t JOIN orders o ON o.id = t.order_id
 		WHERE t.order_id=? AND t.kind='cash' AND t.state='paid'`, orderID)
 	if err != nil {
 		return err
 	}
 	var out []taking
+	var takers []int64
 	for rows.Next() {
-		var id int64
-		t := taking{kind: summary.KindRefund, staffID: staffID, shiftID: shiftID, orderID: orderID, method: summary.MethodCash, at: at}
-		if err := rows.Scan(&id, &t.amount, &t.discount, &t.storeID); err != nil {
+		var id, taker int64
+		t := taking{kind: summary.KindRefund, staffID: staffID, orderID: orderID, method: summary.MethodCash, at: at}
+		if err := rows.Scan(&id, &t.amount, &t.discount, &taker, &t.storeID); err != nil {
 			rows.Close()
 			return err
 		}
 		t.ref = "return:" + strconv.FormatInt(id, 10)
 		out = append(out, t)
+		takers = append(takers, taker)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, t := range out {
+	for i, t := range out {
+		if t.shiftID, err = shiftNow(ctx, tx, staffID, t.storeID); err != nil {
+			return err
+		}
+		if t.shiftID == 0 {
+			if t.shiftID, err = shiftNow(ctx, tx, takers[i], t.storeID); err != nil {
+				return err
+			}
+		}
 		if err := recordTaking(ctx, tx, t); err != nil {
 			return err
 		}
@@ -234,15 +270,18 @@ func recordDepositOpDone(ctx context.Context, tx *sql.Tx, opID int64) error {
 	var opAmount, released int64
 	t := taking{ref: "op:" + strconv.FormatInt(opID, 10)}
 	var updated int64
-	err := tx.QueryRowContext(ctx, `SELECT op.kind, op.amount, COALESCE(op.staff_id, o.staff_id), COALESCE(op.shift_id,0), op.updated_at,
+	err := tx.QueryRowContext(ctx, `SELECT op.kind, op.amount, COALESCE(op.staff_id, o.staff_id), op.updated_at,
 		d.released, o.id, o.store_id, i.wallet
 		FROM deposit_operation op JOIN deposit d ON d.id = op.deposit_id JOIN orders o ON o.id = d.order_id
 		JOIN payment_intent i ON i.id = d.intent_id WHERE op.id=? AND op.state='done'`, opID).
-		Scan(&kind, &opAmount, &t.staffID, &t.shiftID, &updated, &released, &t.orderID, &t.storeID, &wallet)
+		Scan(&kind, &opAmount, &t.staffID, &updated, &released, &t.orderID, &t.storeID, &wallet)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if t.shiftID, err = shiftNow(ctx, tx, t.staffID, t.storeID); err != nil {
 		return err
 	}
 	t.at = time.UnixMilli(updated)
@@ -271,6 +310,11 @@ func (db *DB) SumTakings(ctx context.Context, f summary.Filter) ([]summary.Row, 
 	case f.ShiftID != 0:
 		q += `INDEXED BY takings_shift WHERE shift_id=? AND store_id=?`
 		args = append(args, f.ShiftID, f.StoreID)
+		if !f.Day.IsZero() {
+			// every row of a shift is on the day it started: all or nothing
+			q += ` AND business_day=?`
+			args = append(args, f.Day.Int())
+		}
 		if !f.From.IsZero() {
 			// a shift's figures up to a moment (so far); the shift index
 			// has no time, and a shift is small

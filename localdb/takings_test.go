@@ -272,3 +272,87 @@ func TestSummary_BadFilters(t *testing.T) {
 }
 
 var _ = localdb.Open
+
+// An order's discount is part of what its tenders took: each tender's
+// share goes with that tender, to the person who took it and the shift
+// they were on — not to whoever opened the order. Here 李娜 opens a
+// discounted order, hands it over held at her clock-off, and 张伟 takes
+// the money on his shift the next morning.
+func TestSummary_DiscountGoesWithTheTenderThatPaid(t *testing.T) {
+	w := newTakingsWorld(t)
+	s := w.term.StoreID
+	x := w.clockOn("1002", local(20, 21, 0))
+	o := w.open("1002", s, app.OrderSale, 10000, 1000, local(20, 21, 50)) // 100.00 less 10.00, held
+	w.clockOff(x, local(20, 22, 0))
+	z := w.clockOn("1003", local(21, 9, 0))
+	w.cash("1003", o, 9000, local(21, 9, 5))
+	w.clockOff(z, local(21, 17, 0))
+
+	assert.Equal(t, summary.Figures{}, w.sum(summary.Filter{StoreID: s, ShiftID: x}).Total, "李娜's shift took nothing")
+	assert.Equal(t, figures(1, 9000, 1000, 0, 0, 0), w.sum(summary.Filter{StoreID: s, ShiftID: z}).Total, "张伟's shift: the sale and its discount")
+	assert.Equal(t, figures(1, 9000, 1000, 0, 0, 0), w.sum(summary.Filter{StoreID: s, StaffID: w.people["1003"].ID,
+		From: local(21, 0, 0), To: local(22, 0, 0)}).Total, "张伟 over the day")
+	assert.Equal(t, summary.Figures{}, w.sum(summary.Filter{StoreID: s, StaffID: w.people["1002"].ID,
+		From: local(20, 0, 0), To: local(22, 0, 0)}).Total, "李娜 took no money")
+	assert.Equal(t, summary.Figures{}, w.sum(summary.Filter{StoreID: s, Day: summary.Day{Year: 2026, Month: 11, D: 20}}).Total)
+	assert.Equal(t, figures(1, 9000, 1000, 0, 0, 0), w.sum(summary.Filter{StoreID: s, Day: summary.Day{Year: 2026, Month: 11, D: 21}}).Total)
+}
+
+// Money that settles after its shift was handed over cannot be in that
+// handover: it belongs to the shift its person is on when it settles (or
+// to none), and to that shift's business day — a handed-over shift's
+// figures never change afterwards. A WeChat payment scanned a minute
+// before 李娜's clock-off is confirmed after it; a refund she asked for on
+// that shift goes through the next morning, on her next shift.
+func TestSummary_MoneySettledAfterTheShiftEnded(t *testing.T) {
+	w := newTakingsWorld(t)
+	ctx := context.Background()
+	s := w.term.StoreID
+	li := w.people["1002"]
+	x := w.clockOn("1002", local(20, 22, 0)) // crosses midnight: the 20th's
+	o1 := w.open("1002", s, app.OrderSale, 5000, 0, local(20, 23, 0))
+	p1 := w.wallet("1002", o1, app.WalletWeChat, 5000, local(20, 23, 0))
+
+	// Asked on shift X, done later.
+	r := payment.Refund{OutRefundNo: w.no("R"), OrderID: p1.OrderID, IntentID: p1.ID, Amount: 2000,
+		State: payment.RefundCreated, StaffID: li.ID, CreatedAt: local(21, 0, 50), UpdatedAt: local(21, 0, 50)}
+	require.NoError(t, w.store.CreateRefund(ctx, &r, app.AuditEntry{At: r.CreatedAt, StaffID: li.ID, Action: "refund"}))
+	r.State, r.UpdatedAt = payment.RefundProcessing, local(21, 0, 51)
+	require.NoError(t, w.store.SaveRefund(ctx, &r))
+	// Scanned on shift X, confirmed after it.
+	o2 := w.open("1002", s, app.OrderSale, 3000, 0, local(21, 0, 59))
+	in := payment.PaymentIntent{OutTradeNo: w.no("P"), OrderID: o2.ID, OrderNo: o2.OrderNo, Kind: payment.IntentKindPay,
+		Channel: app.ChannelWeChat, Wallet: app.WalletWeChat, CodeMasked: "1345**********6789", CodeHash: w.no("h"),
+		Amount: 3000, State: payment.IntentCreated, StaffID: li.ID, CreatedAt: local(21, 0, 59), UpdatedAt: local(21, 0, 59)}
+	require.NoError(t, w.store.CreateIntent(ctx, &in, local(21, 0, 50)))
+
+	before := w.sum(summary.Filter{StoreID: s, ShiftID: x})
+	w.clockOff(x, local(21, 1, 0))
+	in.State, in.TransactionID, in.FinishedAt, in.UpdatedAt = payment.IntentPaid, w.no("T"), local(21, 1, 2), local(21, 1, 2)
+	require.NoError(t, w.store.FinishIntent(ctx, &in))
+	y := w.clockOn("1002", local(21, 9, 0))
+	r.State, r.FinishedAt, r.UpdatedAt = payment.RefundRefunded, local(21, 9, 30), local(21, 9, 30)
+	require.NoError(t, w.store.FinishRefund(ctx, &r))
+
+	assert.Equal(t, before, w.sum(summary.Filter{StoreID: s, ShiftID: x}), "shift X as it was handed over")
+	assert.Equal(t, figures(1, 5000, 0, 0, 0, 0), before.Total)
+	assert.Equal(t, figures(0, 0, 0, 1, 2000, 2000), w.sum(summary.Filter{StoreID: s, ShiftID: y}).Total, "the refund, on the shift it went back in")
+	day20 := w.sum(summary.Filter{StoreID: s, Day: summary.Day{Year: 2026, Month: 11, D: 20}})
+	assert.Equal(t, figures(1, 5000, 0, 0, 0, 0), day20.Total, "the 20th: shift X only")
+	day21 := w.sum(summary.Filter{StoreID: s, Day: summary.Day{Year: 2026, Month: 11, D: 21}})
+	assert.Equal(t, figures(1, 3000, 0, 1, 2000, 2000), day21.Total, "the 21st: the payment confirmed off shift and the refund on shift Y")
+}
+
+// A shift together with a business day: the shift's figures when it
+// belongs to that day, nothing otherwise.
+func TestSummary_ShiftAndDay(t *testing.T) {
+	w := newTakingsWorld(t)
+	s := w.term.StoreID
+	x := w.clockOn("1002", local(20, 22, 0))
+	o := w.open("1002", s, app.OrderSale, 1500, 0, local(21, 1, 0))
+	w.cash("1002", o, 1500, local(21, 1, 0))
+	w.clockOff(x, local(21, 2, 0))
+	assert.Equal(t, figures(1, 1500, 0, 0, 0, 0), w.sum(summary.Filter{StoreID: s, ShiftID: x, Day: summary.Day{Year: 2026, Month: 11, D: 20}}).Total)
+	assert.Equal(t, summary.Figures{}, w.sum(summary.Filter{StoreID: s, ShiftID: x, Day: summary.Day{Year: 2026, Month: 11, D: 21}}).Total,
+		"the shift is the 20th's")
+}

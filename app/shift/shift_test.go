@@ -797,3 +797,33 @@ func TestClockOffFor_AManagerClosesAForgottenShift(t *testing.T) {
 	_, err = f.svc.ClockOffFor(f.ctx, f.mgr.ID, f.li.ID, count(0), 0, nil)
 	require.ErrorIs(t, err, shift.ErrNoOpenShift)
 }
+
+// Cash handed back at a void leaves the drawer it went into. The store
+// manager, not on a shift, voids a part-paid order of 李娜's at her
+// counter: the 40.00 comes out of her drawer, so her expected cash no
+// longer counts it. When the person voiding is on a shift of their own,
+// the cash goes out of their drawer (TestClockOff_ExpectedCountedVariance
+// has 李娜 voiding her own).
+func TestClockOff_CashReturnedByAManagerOffShift(t *testing.T) {
+	f := newFx(t)
+	_, err := f.svc.ClockOn(f.ctx, f.li.ID, shift.ScopeTerminal, 10000)
+	require.NoError(t, err)
+	o, err := f.co.Open(f.ctx, sale.OrderInput{Staff: f.li, Total: 10000})
+	require.NoError(t, err)
+	_, err = f.co.PayCash(f.ctx, o.OrderNo, 4000, 4000, f.li)
+	require.NoError(t, err)
+	_, on, err := f.svc.Current(f.ctx, f.mgr.ID)
+	require.NoError(t, err)
+	require.False(t, on)
+	_, err = f.co.Void(f.ctx, o.OrderNo, f.mgr)
+	require.NoError(t, err)
+
+	f.clock.Advance(time.Hour)
+	ended, err := f.svc.ClockOff(f.ctx, f.li.ID, count(10000), 10000, nil)
+	require.NoError(t, err)
+	assert.Equal(t, app.Money(10000), ended.Handover.Expected, "the float: the 40.00 went back out of this drawer")
+	assert.Zero(t, ended.Handover.Variance)
+	cash := ended.Handover.Summary.Method(summary.MethodCash)
+	assert.Equal(t, app.Money(4000), cash.Settlement)
+	assert.Equal(t, app.Money(4000), cash.RefundSettlement)
+}
