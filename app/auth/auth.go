@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 	"unicode"
 
@@ -95,6 +96,15 @@ type Auth struct {
 	// Overrides receives the approvals Override grants (the same registry
 	// as the Rules that consume them); nil refuses every override.
 	Overrides *Overrides
+
+	// pins makes each PIN check one step: read the count, compare, write
+	// the count. Checks at the same moment (a login and an override, a
+	// script) each read what the one before wrote, so none is lost and no
+	// more than MaxPINAttempts are compared before the lockout. Within one
+	// process is enough: only a holder of the data folder's lock logs
+	// anyone in. Not a database transaction: that would hold up every
+	// sale for the length of a bcrypt.
+	pins sync.Mutex
 }
 
 // Login checks code and PIN. Wrong PINs are counted durably; the fifth in a
@@ -143,6 +153,8 @@ func (a *Auth) ChangePIN(ctx context.Context, code, oldPIN, newPIN string) error
 // counting a wrong PIN towards the person's lockout. It returns the person
 // with ErrMustChangePIN when the PIN is right but must be changed.
 func (a *Auth) check(ctx context.Context, code, pin, purpose string) (app.Staff, error) {
+	a.pins.Lock()
+	defer a.pins.Unlock()
 	s, hash, err := a.Store.StaffByCode(ctx, code)
 	if err != nil {
 		return app.Staff{}, err

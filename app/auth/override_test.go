@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -251,4 +252,42 @@ func TestVerify(t *testing.T) {
 	r.exec(`UPDATE staff SET must_change_pin=1 WHERE id=?`, r.mgr.ID)
 	_, err = r.auth.Verify(ctx, "1001", "8888")
 	require.ErrorIs(t, err, auth.ErrMustChangePIN)
+}
+
+// Wrong PINs tried at the same moment (two screens, a script) are each
+// counted: no more than MaxPINAttempts are compared before the lockout,
+// and none of the counts is lost.
+func TestVerify_ConcurrentWrongPINsAllCount(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	const n = 4 * auth.MaxPINAttempts
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			<-start
+			_, err := r.auth.Verify(ctx, "1001", "0000")
+			errs <- err
+		}()
+	}
+	close(start)
+	wrong, locked := 0, 0
+	for i := 0; i < n; i++ {
+		err := <-errs
+		switch {
+		case errors.Is(err, auth.ErrWrongPIN):
+			wrong++
+		case errors.Is(err, auth.ErrLocked):
+			locked++
+		default:
+			t.Fatalf("unexpected %v", err)
+		}
+	}
+	require.Equal(t, auth.MaxPINAttempts-1, wrong, "the fifth wrong PIN locks; later ones are not compared")
+	require.Equal(t, n-wrong, locked)
+	m := r.get("1001")
+	require.Equal(t, auth.MaxPINAttempts, m.FailedAttempts)
+	require.True(t, r.clock.Now().Before(m.LockedUntil), "locked out")
+	require.Len(t, r.audit("login_failed"), auth.MaxPINAttempts)
+	require.Len(t, r.audit("lockout"), 1)
 }
