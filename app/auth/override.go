@@ -16,6 +16,8 @@ const OverrideTTL = 2 * time.Minute
 var (
 	ErrOverrideSelf = app.NewError("auth.override_self")
 	ErrOverrideOff  = app.NewError("auth.override_off")
+	// ErrOverrideOtherStore: the approver serves another store.
+	ErrOverrideOtherStore = app.NewError("auth.override_other_store")
 )
 
 // Overrides holds managers' approvals in memory: each lets one check of
@@ -74,14 +76,20 @@ func (o *Overrides) take(staffID int64, perm string) (app.Staff, bool) {
 	return a.by, true
 }
 
+// servesStoreOf: the approver is an administrator (no store: every one)
+// or of the person's store, as a countersign must be.
+func servesStoreOf(approver, s app.Staff) bool {
+	return approver.StoreID == 0 || s.StoreID == 0 || approver.StoreID == s.StoreID
+}
+
 // Override lets a manager approve, with their staff number and PIN on the
 // clerk's screen, one action needing perm that forStaffID may not do: the
 // next permission check of perm for that person passes once (within
 // OverrideTTL) and names the approver. The PIN is checked as Verify does
 // (a wrong one counts towards the manager's lockout). Refused: the same
 // person, an approver who is disabled or who may not do it themselves (a
-// manager needs no shift). Approvals and refusals are audited, naming
-// both people and the permission.
+// manager needs no shift), or one of another store. Approvals and
+// refusals are audited, naming both people and the permission.
 func (a *Auth) Override(ctx context.Context, managerCode, pin string, forStaffID int64, perm string) (app.Staff, error) {
 	if !app.KnownPermission(perm) {
 		return app.Staff{}, app.ErrPermissionCode.With("Code", perm)
@@ -108,6 +116,9 @@ func (a *Auth) Override(ctx context.Context, managerCode, pin string, forStaffID
 	}
 	if m.ID == clerk.ID {
 		return refuse(ErrOverrideSelf)
+	}
+	if !servesStoreOf(m, clerk) {
+		return refuse(ErrOverrideOtherStore.With("Name", m.Name))
 	}
 	if err := (Rules{Store: a.Store}).allowed(ctx, m, perm); err != nil {
 		return refuse(err)

@@ -291,3 +291,43 @@ func TestVerify_ConcurrentWrongPINsAllCount(t *testing.T) {
 	require.Len(t, r.audit("login_failed"), auth.MaxPINAttempts)
 	require.Len(t, r.audit("lockout"), 1)
 }
+
+// The approver serves the person's store: a manager of another store (who
+// can log in here too) approves nothing in this one, as they could not
+// countersign its handover; an administrator serves every store.
+func TestOverride_ApproverOfAnotherStore(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	h, err := r.auth.Hasher.Hash("2001")
+	require.NoError(t, err)
+	require.NoError(t, r.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO store(merchant_id, code, name, created_at) SELECT merchant_id, 'S0002', '二店', 0 FROM store WHERE id=?`, r.mgr.StoreID)
+		if err != nil {
+			return err
+		}
+		other, _ := res.LastInsertId()
+		if _, err := localdb.AddStaff(ctx, tx, localdb.NewStaff{StoreID: other, Code: "2001", Name: "二店长", Role: app.RoleManager, PINHash: h}, r.clock.Now()); err != nil {
+			return err
+		}
+		_, err = localdb.AddStaff(ctx, tx, localdb.NewStaff{Code: "9001", Name: "赵管理", Role: app.RoleAdmin, PINHash: h}, r.clock.Now())
+		return err
+	}))
+	_, err = r.auth.Override(ctx, "2001", "2001", r.zhang.ID, app.PermRefund)
+	require.ErrorIs(t, err, auth.ErrOverrideOtherStore)
+	_, err = r.rules.Check(ctx, r.zhang.ID, app.PermRefund)
+	require.ErrorIs(t, err, app.ErrNoPermission, "nothing approved")
+	require.Len(t, r.audit("override_refused"), 1)
+
+	_, err = r.auth.Override(ctx, "9001", "2001", r.zhang.ID, app.PermRefund)
+	require.NoError(t, err, "an administrator serves every store")
+	s, err := r.rules.Check(ctx, r.zhang.ID, app.PermRefund)
+	require.NoError(t, err)
+	require.Equal(t, "赵管理", s.ApprovedByName)
+
+	// Approved, then the approver moved to the other store: nothing.
+	_, err = r.auth.Override(ctx, "1001", "8888", r.zhang.ID, app.PermRefund)
+	require.NoError(t, err)
+	r.exec(`UPDATE staff SET store_id=(SELECT store_id FROM staff WHERE code='2001') WHERE id=?`, r.mgr.ID)
+	_, err = r.rules.Check(ctx, r.zhang.ID, app.PermRefund)
+	require.ErrorIs(t, err, app.ErrNoPermission)
+}

@@ -46,7 +46,7 @@ func (r Rules) Check(ctx context.Context, staffID int64, perm string) (app.Staff
 	if aerr == nil {
 		aerr = r.allowed(ctx, now, perm)
 	}
-	if aerr != nil {
+	if aerr != nil || !servesStoreOf(now, s) {
 		return s, err
 	}
 	s.ApprovedBy, s.ApprovedByName = now.ID, now.Name
