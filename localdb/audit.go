@@ -61,6 +61,17 @@ var genesis = make([]byte, sha256.Size) // the prev of the first row
 // stops there (AuditResealed).
 const actionResealed = "audit_resealed"
 
+// actionKeyChanged is the line the app writes when it goes on from a head
+// sealed under a key audit.key does not hold (the key file was lost or
+// replaced). It carries that head whole, MAC included: nothing can vouch
+// for the head now, so VerifyAudit checks it once the old key is back in
+// the file. Going on silently would let anyone with the database alone cut
+// the newest rows and give the head a made-up key id: the app would chain
+// onto the cut and seal it under the real key.
+const actionKeyChanged = "audit_key_changed"
+
+const keyChangedFormat = "head=%d hash=%x lost_at=%d key=%s mac=%x"
+
 // Audit implements app.StaffStore.
 func (db *DB) Audit(ctx context.Context, e app.AuditEntry) error {
 	return db.Write(ctx, func(tx *sql.Tx) error { return InsertAudit(ctx, tx, e) })
@@ -329,11 +340,16 @@ func openChain(ctx context.Context, tx *sql.Tx) (*chain, error) {
 	switch ok, known := h.valid(kr); {
 	case h.pending():
 		return c, c.seal(ctx, tx, keyExisted)
-	case ok || (h.present && !known):
-		// An unknown key is a lost or replaced audit.key: the rows keep
-		// going on from the head, and VerifyAudit names the key.
+	case ok:
 		c.lastID, c.lastHash, c.lostAt, c.maxID = h.lastID, h.hash, h.lostAt, h.maxID
 		return c, nil
+	case h.present && !known:
+		// A lost or replaced audit.key, or a head given a key id to dodge
+		// its MAC: go on from the head, with the head written into the
+		// chain for VerifyAudit to check under the old key.
+		c.lastID, c.lastHash, c.lostAt, c.maxID = h.lastID, h.hash, h.lostAt, h.maxID
+		return c, c.append(ctx, tx, app.AuditEntry{Action: actionKeyChanged,
+			Detail: fmt.Sprintf(keyChangedFormat, h.lastID, h.hash, h.lostAt, h.keyID, h.mac)})
 	default:
 		// The head is gone or was changed: go on from the newest row and
 		// say so for ever (lost_at), since rows after it may have gone.
@@ -579,6 +595,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 	var res AuditCheck
 	prev := append([]byte(nil), genesis...)
 	var lastID int64
+	var lastKey string // the key of row lastID
 	var r auditScan
 	for rows.Next() {
 		if err := r.scan(rows); err != nil {
@@ -589,9 +606,25 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 		switch {
 		case ok && linked && string(r.action) == actionResealed:
 			res.BrokenID, res.Reason = r.id, AuditResealed
+		case ok && linked && string(r.action) == actionKeyChanged:
+			holds, headKnown := keyChange(kr, &r, lastID, lastKey, prev)
+			switch {
+			case holds:
+				res.Rows++
+				lastID, lastKey, prev = r.id, string(r.keyID), append(prev[:0], r.hash...)
+				continue
+			case !headKnown && lastID == 0:
+				// No row before it to compare with: the old key is not in
+				// the file (yet).
+				res.BrokenID, res.Reason = r.id, AuditKey
+			default:
+				// Not the head of the rows before it: rows after them may
+				// have been cut.
+				res.BrokenID, res.Reason = lastID+1, AuditHead
+			}
 		case ok && linked:
 			res.Rows++
-			lastID, prev = r.id, append(prev[:0], r.hash...)
+			lastID, lastKey, prev = r.id, string(r.keyID), append(prev[:0], r.hash...)
 			continue
 		case !known:
 			res.BrokenID, res.Reason = r.id, AuditKey
@@ -611,6 +644,10 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 	switch {
 	case !h.present:
 		res.BrokenID, res.Reason = lastID+1, AuditHead
+	case !headKnown && lastID > 0:
+		// The newest row's key is in the file, so the head's would be:
+		// the head was given a key id that skips its MAC.
+		res.BrokenID, res.Reason = lastID+1, AuditHead
 	case !headKnown:
 		res.BrokenID, res.Reason = max(h.lastID, 1), AuditKey
 	case !headOK:
@@ -623,6 +660,24 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditCheck, error) {
 		res.BrokenID, res.Reason = h.lostAt+1, AuditHead
 	}
 	return res, nil
+}
+
+// keyChange checks the head an audit_key_changed line carries: it must
+// have been the head of the rows before the line (their newest row's id,
+// hash and key) under a valid MAC of that key. known is false when the
+// file does not hold the head's key, so nothing can be said.
+func keyChange(kr *keyring, r *auditScan, lastID int64, lastKey string, prev []byte) (holds, known bool) {
+	var id, lostAt int64
+	var hash, m []byte
+	var keyID string
+	if _, err := fmt.Sscanf(string(r.detail), keyChangedFormat, &id, &hash, &lostAt, &keyID, &m); err != nil {
+		return false, true
+	}
+	k, known := kr.keys[keyID]
+	if !known || id != lastID || !bytes.Equal(hash, prev) || (lastID > 0 && keyID != lastKey) {
+		return false, known
+	}
+	return hmac.Equal(m, mac(k, encodeHead(id, hash, lostAt))), true
 }
 
 // brokenRow tells a changed row from an inserted one by the row after it:

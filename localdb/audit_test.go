@@ -3,6 +3,7 @@ package localdb_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -163,6 +164,55 @@ func TestAuditChain_DetectsTamperingWithTheSQLiteTool(t *testing.T) {
 	}
 }
 
+// The head under a key audit.key does not hold is what a lost key leaves,
+// but only when the newest row was sealed with that same key too: a head
+// given a made-up key id (its MAC then goes unchecked) after the last rows
+// were deleted is a head tampered with, named at the first row gone, and
+// the app writing on must not bless it.
+func TestAuditChain_HeadUnderAMadeUpKeyID(t *testing.T) {
+	path := auditDB(t, 8)
+	mustSQLite3(t, path, dropTriggers+`DELETE FROM audit_log WHERE id=8;
+		UPDATE audit_head SET last_id=7, last_hash=(SELECT hash FROM audit_log WHERE id=7), key_id='0000000000000000'`)
+	c := verify(t, path)
+	assert.Equal(t, localdb.AuditHead, c.Reason, "%+v", c)
+	assert.Equal(t, int64(8), c.BrokenID, "%+v", c)
+
+	db, err := localdb.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, db.Audit(context.Background(), app.AuditEntry{StaffID: 1, Action: "login"}))
+	require.NoError(t, db.Close())
+	after := verify(t, path)
+	assert.False(t, after.OK(), "%+v", after)
+	assert.Equal(t, localdb.AuditHead, after.Reason, "%+v", after)
+	assert.Equal(t, int64(8), after.BrokenID, "%+v", after)
+}
+
+// A head found broken is rebuilt with the point it was lost at, under the
+// key; a made-up key id on the head (with the point set back to none) must
+// not clear the break. It is then named where the key change was written
+// (row 7), one row after the original point (the app's own login at 6).
+func TestAuditChain_LostPointSurvivesAMadeUpKeyID(t *testing.T) {
+	path := auditDB(t, 6)
+	mustSQLite3(t, path, dropTriggers+`DELETE FROM audit_log WHERE id=6; DELETE FROM audit_head`)
+	db, err := localdb.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, db.Audit(context.Background(), app.AuditEntry{StaffID: 1, Action: "login"}))
+	require.NoError(t, db.Close())
+	c := verify(t, path)
+	require.Equal(t, localdb.AuditHead, c.Reason, "%+v", c)
+	require.Equal(t, int64(6), c.BrokenID, "%+v", c)
+
+	mustSQLite3(t, path, `UPDATE audit_head SET lost_at=0, key_id='0000000000000000'`)
+	db, err = localdb.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, db.Audit(context.Background(), app.AuditEntry{StaffID: 1, Action: "login"}))
+	require.NoError(t, db.Close())
+	c = verify(t, path)
+	assert.False(t, c.OK(), "%+v", c)
+	assert.Equal(t, localdb.AuditHead, c.Reason, "%+v", c)
+	assert.Equal(t, int64(7), c.BrokenID, "%+v", c)
+}
+
 // Without the triggers dropped, the tool cannot even try (the check above
 // drops them to show the chain holds without them).
 func TestAuditChain_ForgedRowWithoutDroppingTriggers(t *testing.T) {
@@ -228,7 +278,13 @@ func TestAuditChain_NewKeyAfterALostOne(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, localdb.AuditKeyFile), append(oldKey, newKey...), 0o600))
 	c = verify(t, path)
 	assert.True(t, c.OK(), "%+v", c)
-	assert.Equal(t, int64(4), c.Rows)
+	assert.Equal(t, int64(5), c.Rows, "three rows, the key change, the login")
+	db, err = localdb.OpenExisting(path)
+	require.NoError(t, err)
+	defer db.Close()
+	rows, err := db.ListAudit(context.Background(), localdb.AuditFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, "audit_key_changed", rows[1].Action, "the head the old key sealed is kept in the chain")
 }
 
 // A version-4 database with audit lines goes to the latest version: the
@@ -412,6 +468,69 @@ func BenchmarkVerifyAudit(b *testing.B) {
 			require.Equal(b, int64(n), c.Rows)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
+	})
+}
+
+// BenchmarkAuditInSale is what one audit line adds to a sale's durable
+// commit (a refund, a void and a deposit operation write theirs inside the
+// money transaction): the same 5-line paid order committed with and without
+// an InsertAudit, on a log of 100,000 lines, in the same run.
+func BenchmarkAuditInSale(b *testing.B) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp(fxBenchDir(), "poscashier-audit-")
+	require.NoError(b, err)
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	db, err := localdb.Open(filepath.Join(dir, "pos.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	fxSeed(b, db)
+	require.NoError(b, db.Write(ctx, func(tx *sql.Tx) error {
+		for i := 0; i < 100_000; i++ {
+			if err := localdb.InsertAudit(ctx, tx, app.AuditEntry{StaffID: 1, Action: "login", Detail: fmt.Sprintf("attempt %d", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	n := 0
+	sale := func(b *testing.B, audit bool) {
+		now := time.Now()
+		orders := make([]*app.Order, b.N)
+		for i := range orders {
+			n++
+			orders[i] = fxOrder(fmt.Sprintf("AUDIT%010d", n), now)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			o := orders[i]
+			err := db.Write(ctx, func(tx *sql.Tx) error {
+				if err := fxInsertPaidOrder(ctx, tx, o); err != nil || !audit {
+					return err
+				}
+				return localdb.InsertAudit(ctx, tx, app.AuditEntry{At: now, StaffID: 1, Action: "refund", Subject: o.OrderNo, Detail: "R1 12.50"})
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("SaleWithoutAudit", func(b *testing.B) { sale(b, false) })
+	b.Run("SaleWithAudit", func(b *testing.B) { sale(b, true) })
+	b.Run("InsertAuditRolledBack", func(b *testing.B) {
+		// The line alone in a transaction that is rolled back: what the
+		// line costs without any commit.
+		stop := errors.New("roll back")
+		for i := 0; i < b.N; i++ {
+			err := db.Write(ctx, func(tx *sql.Tx) error {
+				if err := localdb.InsertAudit(ctx, tx, app.AuditEntry{StaffID: 1, Action: "refund", Subject: "O1"}); err != nil {
+					return err
+				}
+				return stop
+			})
+			if !errors.Is(err, stop) {
+				b.Fatal(err)
+			}
+		}
 	})
 }
 

@@ -38,6 +38,7 @@ var actions = []struct{ code, key string }{
 	{"seed", i18n.Key("audit.action.seed")},
 	{"audit_sealed", i18n.Key("audit.action.audit_sealed")},
 	{"audit_resealed", i18n.Key("audit.action.audit_resealed")},
+	{"audit_key_changed", i18n.Key("audit.action.audit_key_changed")},
 }
 
 // ActionName is an action code in words; an unknown code as it is.
