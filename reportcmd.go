@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"cashier/app"
+	"cashier/app/shift"
 	"cashier/app/summary"
 	"cashier/ui/i18n"
 )
@@ -46,6 +46,9 @@ func runReport(e env, args []string) int {
 	if (*from == "") != (*to == "") {
 		return e.usageErr(fs, "report", "cli.report.from_and_to")
 	}
+	if *shiftID < 0 {
+		return e.usageErr(fs, "report", "cli.shift.bad_id", "Value", strconv.FormatInt(*shiftID, 10))
+	}
 	ctx := context.Background()
 	s, code := e.open(ctx, "report", args, Options{})
 	if s == nil {
@@ -64,6 +67,17 @@ func runReport(e env, args []string) int {
 		loc = time.FixedZone("UTC+8", 8*3600)
 	}
 	f := summary.Filter{StoreID: st.ID, ShiftID: *shiftID}
+	if *shiftID != 0 {
+		// A shift that is not there (or not the store's) took nothing,
+		// and saying so would read as an empty shift.
+		sh, err := s.DB.ShiftStore().Shift(ctx, *shiftID)
+		if err == nil && sh.StoreID != st.ID {
+			err = shift.ErrNotFound.With("ID", *shiftID)
+		}
+		if err != nil {
+			return e.fail("report", err)
+		}
+	}
 	if *staff != "" {
 		p, _, err := s.DB.StaffByCode(ctx, *staff)
 		if err != nil {
@@ -78,6 +92,9 @@ func runReport(e env, args []string) int {
 		}
 		if f.To, err = parseLocalTime(*to, loc, true); err != nil {
 			return e.usageErr(fs, "report", "cli.report.bad_time", "Value", *to)
+		}
+		if !f.From.Before(f.To) {
+			return e.usageErr(fs, "report", "cli.audit.bad_range", "From", *from, "To", *to)
 		}
 	case *day != "":
 		if f.Day, err = summary.ParseDay(*day); err != nil {
@@ -150,16 +167,31 @@ func (e env) reportTable(st app.StoreInfo, s summary.Summary, loc *time.Location
 	if !s.Filter.Day.IsZero() {
 		e.say("report.business_day_note")
 	}
-	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, strings.Join([]string{i18n.T("report.col.method"), i18n.T("report.col.tx_amount"), i18n.T("report.col.settlement"),
+	// Right-aligned by display width: tabwriter counts a Chinese
+	// character as one column, and the Chinese table came out crooked.
+	table := [][]string{{i18n.T("report.col.method"), i18n.T("report.col.tx_amount"), i18n.T("report.col.settlement"),
 		i18n.T("report.col.received"), i18n.T("report.col.discount"), i18n.T("report.col.refund"),
-		i18n.T("report.col.refund_settlement"), i18n.T("report.col.tx_count"), i18n.T("report.col.refund_count")}, "\t")+"\t")
+		i18n.T("report.col.refund_settlement"), i18n.T("report.col.tx_count"), i18n.T("report.col.refund_count")}}
 	for _, l := range reportLines(s) {
 		f := l.f
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", methodName(l.method), f.TxAmount, f.Settlement, f.Received,
-			f.Discount, f.Refund, f.RefundSettlement, f.TxCount, f.RefundCount)
+		table = append(table, []string{methodName(l.method), f.TxAmount.String(), f.Settlement.String(), f.Received.String(),
+			f.Discount.String(), f.Refund.String(), f.RefundSettlement.String(), strconv.FormatInt(f.TxCount, 10),
+			strconv.FormatInt(f.RefundCount, 10)})
 	}
-	w.Flush()
+	widths := make([]int, len(table[0]))
+	for _, row := range table {
+		for i, c := range row {
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, row := range table {
+		var b strings.Builder
+		for i, c := range row {
+			b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			b.WriteString(c)
+		}
+		fmt.Fprintln(e.stdout, b.String())
+	}
 	d := s.Deposits
 	e.say("report.deposits", "Count", d.TakenCount, "Taken", d.Taken, "Consumed", d.Consumed, "Released", d.Released)
 	if s.Filter.StaffID == 0 && s.Filter.ShiftID == 0 && !s.Filter.From.IsZero() {

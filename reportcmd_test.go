@@ -83,6 +83,41 @@ func TestReportCLI_Summary(t *testing.T) {
 	assert.Equal(t, 1, rc)
 	assert.Contains(t, errs, "NOPE")
 	rc, _, errs = runCmd(t, nil, "report", "summary", "--data-dir", dir, "--from", to, "--to", from)
-	assert.Equal(t, 1, rc)
-	assert.Contains(t, errs, "range")
+	assert.Equal(t, 2, rc, "a range the wrong way round is a usage problem, as in pos shift list and pos audit list")
+	assert.Contains(t, errs, "must come before")
+}
+
+// A shift filter names a shift of the store: an unknown one is not a
+// shift that took nothing, and a negative one is not a number of a shift.
+// An inverted range is a usage problem as in pos shift and pos audit. The
+// deposit lines carry one currency sign.
+func TestReportCLI_BadShiftRangeAndDeposits(t *testing.T) {
+	dir := auditFolder(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--shift", "-3"}, exitUsage, `"-3"`},
+		{[]string{"--shift", "999"}, exitFailed, "No shift 999"},
+		{[]string{"--from", "2026-03-02", "--to", "2026-03-01"}, exitUsage, "--from 2026-03-02 must come before --to 2026-03-01"},
+		{[]string{"--from", "2026-03-01 10:00", "--to", "2026-03-01 10:00"}, exitUsage, "must come before"},
+	} {
+		code, out, errs := runCmd(t, nil, append([]string{"report", "summary", "--data-dir", dir}, tc.args...)...)
+		assert.Equal(t, tc.code, code, "%v: %s%s", tc.args, out, errs)
+		assert.Contains(t, errs, tc.want, tc.args)
+		assert.Empty(t, out, tc.args)
+	}
+	code, out, errs := runCmd(t, nil, "report", "summary", "--data-dir", dir, "--from", "2026-03-01", "--to", "2026-03-01")
+	require.Equal(t, exitOK, code, out+errs)
+	assert.Contains(t, out, "0 taken ￥0.00, consumed ￥0.00, released ￥0.00")
+	assert.Contains(t, out, "Deposits held at the end: 0, ￥0.00")
+	code, out, _ = runCmdLang(t, nil, "zh", "report", "summary", "--data-dir", dir, "--from", "2026-03-01", "--to", "2026-03-01")
+	require.Equal(t, exitOK, code)
+	assert.NotContains(t, out, "￥￥")
+	// The Chinese table lines up: every line of it as wide on screen.
+	lines := strings.Split(out, "\n")[1:8]
+	for _, l := range lines {
+		assert.Equal(t, displayWidth(lines[0]), displayWidth(l), "%q\n%s", l, out)
+	}
 }
