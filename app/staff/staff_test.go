@@ -499,3 +499,43 @@ func TestRoleChangeAcrossAdministratorMovesTheStore(t *testing.T) {
 		r.refused(before, err, staff.ErrStoreNeeded)
 	}
 }
+
+// Two changes at the same moment, each disabling one of the last two
+// refund holders: the rule is read inside the write transaction, so the
+// second sees the first and is refused.
+func TestLastRefundHolder_ConcurrentDisables(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	// Holders: 王店长 and 李娜 (赵管理 gives refund up). 陈经理 manages
+	// staff without holding refund.
+	require.NoError(t, r.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM staff_permission WHERE staff_id=? AND permission_code='refund'`, r.admin.ID)
+		return err
+	}))
+	chen, err := r.svc.Add(ctx, r.admin.ID, staff.Person{StoreID: r.store, Code: "1005", Name: "陈经理", Role: app.RoleManager, PIN: "1005",
+		Permissions: []string{app.PermStaffManage}})
+	require.NoError(t, err)
+	for round := 0; round < 10; round++ {
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		for _, id := range []int64{r.mgr.ID, r.lina.ID} {
+			go func() {
+				<-start
+				errs <- r.svc.SetDisabled(ctx, chen.ID, id, true)
+			}()
+		}
+		close(start)
+		e1, e2 := <-errs, <-errs
+		if e1 != nil {
+			e1, e2 = e2, e1
+		}
+		require.NoError(t, e1)
+		require.ErrorIs(t, e2, staff.ErrLastRefund)
+		var enabled int
+		require.NoError(t, r.db.Read().QueryRow(`SELECT count(*) FROM staff s JOIN staff_permission p ON p.staff_id=s.id
+			WHERE p.permission_code='refund' AND s.disabled=0`).Scan(&enabled))
+		require.Equal(t, 1, enabled)
+		require.NoError(t, r.svc.SetDisabled(ctx, chen.ID, r.mgr.ID, false))
+		require.NoError(t, r.svc.SetDisabled(ctx, chen.ID, r.lina.ID, false))
+	}
+}
