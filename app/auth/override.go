@@ -18,6 +18,10 @@ var (
 	ErrOverrideOff  = app.NewError("auth.override_off")
 	// ErrOverrideOtherStore: the approver serves another store.
 	ErrOverrideOtherStore = app.NewError("auth.override_other_store")
+	// ErrOverrideRole carries Name: only a store manager or an
+	// administrator approves an override (a clerk holding the permission
+	// may use it, not lend it).
+	ErrOverrideRole = app.NewError("auth.override_role")
 )
 
 // Overrides holds managers' approvals in memory: each lets one check of
@@ -87,8 +91,9 @@ func servesStoreOf(approver, s app.Staff) bool {
 // next permission check of perm for that person passes once (within
 // OverrideTTL) and names the approver. The PIN is checked as Verify does
 // (a wrong one counts towards the manager's lockout). Refused: the same
-// person, an approver who is disabled or who may not do it themselves (a
-// manager needs no shift), or one of another store. Approvals and
+// person, an approver who is not a store manager or administrator, is
+// disabled or may not do it themselves (a manager needs no shift), or one
+// of another store. Approvals and
 // refusals are audited, naming both people and the permission.
 func (a *Auth) Override(ctx context.Context, managerCode, pin string, forStaffID int64, perm string) (app.Staff, error) {
 	if !app.KnownPermission(perm) {
@@ -116,6 +121,9 @@ func (a *Auth) Override(ctx context.Context, managerCode, pin string, forStaffID
 	}
 	if m.ID == clerk.ID {
 		return refuse(ErrOverrideSelf)
+	}
+	if m.Role != app.RoleManager && m.Role != app.RoleAdmin {
+		return refuse(ErrOverrideRole.With("Name", m.Name))
 	}
 	if !servesStoreOf(m, clerk) {
 		return refuse(ErrOverrideOtherStore.With("Name", m.Name))
