@@ -28,6 +28,12 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// owner: opened to be written (Open), so its Close checkpoints the
+	// write-ahead log into the file. A database opened as it is
+	// (OpenExisting: the read-only commands beside a running app) leaves
+	// the log alone: a forced checkpoint writes the app's pages into
+	// pos.db and holds up the app's writers while it runs.
+	owner bool
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // hot read queries, prepared once on the read pool
@@ -127,6 +133,7 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.owner = true
 	return db, nil
 }
 
@@ -274,7 +281,9 @@ func (db *DB) Close() error {
 		errs = append(errs, db.reader.Close())
 	}
 	if db.writer != nil {
-		_, _ = db.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		if db.owner {
+			_, _ = db.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		}
 		errs = append(errs, db.writer.Close())
 	}
 	return errors.Join(errs...)
