@@ -87,6 +87,11 @@ func TestAuditChain_TriggersRefuseUpdateAndDelete(t *testing.T) {
 		`UPDATE audit_log SET detail='x' WHERE id=2`,
 		`DELETE FROM audit_log WHERE id=3`,
 		`DELETE FROM audit_head`,
+		// REPLACE deletes the row in its way without firing delete
+		// triggers (recursive triggers are off): an edit in one statement.
+		`REPLACE INTO audit_log(id, at, staff_id, action, subject, detail, prev, hash, key_id)
+		 SELECT id, at, staff_id, action, subject, 'x', prev, hash, key_id FROM audit_log WHERE id=2`,
+		`INSERT OR REPLACE INTO audit_log(id, at, action) VALUES (3, 1, 'login')`,
 	} {
 		out, err := sqliteTool(t, path, q)
 		require.Error(t, err, q)
