@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,19 @@ func runAudit(e env, args []string) int {
 	rows, err := s.DB.ListAudit(ctx, f)
 	if err != nil {
 		return e.fail("audit", err)
+	}
+	if len(rows) == 0 && *action != "" && !slices.Contains(audit.ActionCodes(), *action) {
+		// A code the app never writes is a typo: "nothing matches" would
+		// read as "it never happened". A code in the log all the same
+		// (another version's) is listed as it is.
+		seen, err := s.DB.ListAudit(ctx, localdb.AuditFilter{Action: *action, Limit: 1})
+		if err != nil {
+			return e.fail("audit", err)
+		}
+		if len(seen) == 0 {
+			return e.usageErr(fs, "audit", "cli.audit.unknown_action_code", "Value", *action,
+				"Codes", strings.Join(audit.ActionCodes(), ", "))
+		}
 	}
 	switch *format {
 	case "json":

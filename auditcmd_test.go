@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cashier/app"
 	"cashier/app/sale"
 	"cashier/localdb"
 )
@@ -314,4 +315,35 @@ func TestAuditCLI_ConfigSetIsAudited(t *testing.T) {
 	assert.Equal(t, "printer.width", rows[0].Subject)
 	assert.Equal(t, `printer.width: "" -> "58" (pos config set)`, rows[0].Detail)
 	assert.Equal(t, "settings changed", rows[0].ActionName)
+}
+
+// An --action code the app never writes is a typo: it is refused with the
+// codes there are (listing nothing would read as "it never happened"); a
+// code that is in the log though not in the app's list (another version's)
+// still lists.
+func TestAuditCLI_UnknownActionCode(t *testing.T) {
+	dir := auditFolder(t)
+	code, out, errs := runCmd(t, nil, "audit", "list", "--data-dir", dir, "--action", "refnd")
+	assert.Equal(t, exitUsage, code, out+errs)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "refnd")
+	assert.Contains(t, errs, "drawer_open")
+	code, _, errs = runCmdLang(t, nil, "zh", "audit", "list", "--data-dir", dir, "--action", "refnd")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "refnd")
+
+	code, out, errs = runCmd(t, nil, "audit", "list", "--data-dir", dir, "--action", "refund")
+	assert.Equal(t, exitOK, code, out+errs)
+	assert.Equal(t, "no audit lines match\n", out, "a known code with no lines yet")
+
+	s, err := Open(context.Background(), Options{DataDir: dir, Command: "test", Lock: true})
+	require.NoError(t, err)
+	require.NoError(t, s.DB.Audit(context.Background(), app.AuditEntry{Action: "price_change", Subject: "6901234567892"}))
+	s.Close()
+	code, out, errs = runCmd(t, nil, "audit", "list", "--data-dir", dir, "--action", "price_change", "--format", "json")
+	require.Equal(t, exitOK, code, out+errs)
+	var rows []auditJSON
+	require.NoError(t, json.Unmarshal([]byte(out), &rows))
+	require.Len(t, rows, 1)
+	assert.Equal(t, "price_change", rows[0].ActionName, "shown as it is")
 }
