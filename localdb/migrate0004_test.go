@@ -82,3 +82,61 @@ func TestMigrate0004_FillsTheJournal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), r.Total.TxCount)
 }
+
+// The journal filled from old data follows the live rules: a movement on
+// its person's shift at its time belongs to the day the shift started
+// (this one crosses midnight), and a refund carries back its share of the
+// tender's discount, cumulatively, as a refund done today would.
+func TestMigrate0004_ShiftDaysAndRefundDiscountShares(t *testing.T) {
+	ctx := context.Background()
+	all, ms := fxEmbedded(t)
+	v3 := fstest.MapFS{}
+	for _, m := range ms {
+		if m.Version <= 3 {
+			v3[m.Name] = all[m.Name]
+		}
+	}
+	db := fxOpenEmpty(t)
+	_, err := db.Migrate(ctx, v3, false)
+	require.NoError(t, err)
+	exec := func(q string) {
+		t.Helper()
+		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, q)
+			return err
+		}), q)
+	}
+	// China time, 2025-11-20 22:00 = 1763647200000 ms; the shift ends at 02:00.
+	exec(`INSERT INTO merchant(id, code, name, created_at) VALUES (1,'M1','m',0)`)
+	exec(`INSERT INTO store(id, merchant_id, code, name, created_at) VALUES (1,1,'S1','s',0)`)
+	exec(`INSERT INTO terminal(id, store_id, code, name, created_at) VALUES (1,1,'T1','t',0)`)
+	exec(`INSERT INTO staff(id, store_id, code, name, role_code, pin_hash, created_at, updated_at) VALUES (7,1,'1001','w','manager','x',0,0)`)
+	exec(`INSERT INTO shift(id, store_id, terminal_id, staff_id, started_at, ended_at) VALUES (1,1,1,7,1763647200000,1763661600000)`)
+	// 100.00 less 10.00, paid by WeChat at 00:30 on the shift; 45.00
+	// refunded at 01:00 on it, 15.00 more at 10:00 the next morning.
+	exec(`INSERT INTO orders(id, order_no, store_id, terminal_id, staff_id, shift_id, kind, status, total, discount, payable, paid, refunded, created_at, paid_at)
+		VALUES (1,'O1',1,1,7,1,'sale','part_refunded',10000,1000,9000,9000,6000,1763656200000,1763656200000)`)
+	exec(`INSERT INTO tender(id, order_id, kind, wallet, amount, state, staff_id, shift_id, created_at, settled_at)
+		VALUES (1,1,'wallet','wechat',9000,'paid',7,1,1763656200000,1763656200000)`)
+	exec(`INSERT INTO payment_intent(id, out_trade_no, order_id, tender_id, kind, channel, wallet, auth_code_masked, amount, state, created_at, updated_at, finished_at)
+		VALUES (11,'P1',1,1,'pay','wechat','wechat','13****89',9000,'paid',1763656200000,1763656200000,1763656200000)`)
+	exec(`INSERT INTO refund(id, out_refund_no, order_id, intent_id, amount, state, staff_id, created_at, updated_at, finished_at) VALUES
+		(1,'R1',1,11,4500,'refunded',7,1763658000000,1763658000000,1763658000000),
+		(2,'R2',1,11,1500,'refunded',7,1763690400000,1763690400000,1763690400000)`)
+
+	_, err = db.Migrate(ctx, all, false)
+	require.NoError(t, err)
+
+	e := summary.Engine{Store: db}
+	day20, err := e.Summarize(ctx, summary.Filter{StoreID: 1, Day: summary.Day{Year: 2025, Month: 11, D: 20}})
+	require.NoError(t, err)
+	// 45.00 of 90.00 carries back half of the 10.00 discount.
+	assert.Equal(t, figures(1, 9000, 1000, 1, 4500, 5000), day20.Total, "the shift's day: the sale, its discount, the refund on the shift")
+	sh, err := e.Summarize(ctx, summary.Filter{StoreID: 1, ShiftID: 1})
+	require.NoError(t, err)
+	assert.Equal(t, day20.Total, sh.Total)
+	day21, err := e.Summarize(ctx, summary.Filter{StoreID: 1, Day: summary.Day{Year: 2025, Month: 11, D: 21}})
+	require.NoError(t, err)
+	// 60.00 refunded carries 6.66 in all: 5.00 before, 1.66 now.
+	assert.Equal(t, figures(0, 0, 0, 1, 1500, 1666), day21.Total, "the refund off shift, on its own day")
+}
