@@ -194,9 +194,16 @@ func (e env) reportTable(st app.StoreInfo, s summary.Summary, loc *time.Location
 	}
 	d := s.Deposits
 	e.say("report.deposits", "Count", d.TakenCount, "Taken", d.Taken, "Consumed", d.Consumed, "Released", d.Released)
-	if s.Filter.StaffID == 0 && s.Filter.ShiftID == 0 && !s.Filter.From.IsZero() {
+	if heldKnown(s.Filter) {
 		e.say("report.deposits_held", "Count", d.HeldCount, "Held", d.Held)
 	}
+}
+
+// heldKnown: the deposits held are the store's balance at the end of a
+// time range (summary.Engine reads them only then), never a day's, a
+// shift's or a person's.
+func heldKnown(f summary.Filter) bool {
+	return f.StaffID == 0 && f.ShiftID == 0 && !f.From.IsZero()
 }
 
 // CSV: one row per method and the total, amounts in yuan with two
@@ -262,7 +269,11 @@ func (e env) reportJSON(st app.StoreInfo, s summary.Summary, loc *time.Location)
 	}
 	d := s.Deposits
 	out.Deposits = map[string]int64{"taken_count": d.TakenCount, "taken": int64(d.Taken), "consumed": int64(d.Consumed),
-		"released": int64(d.Released), "held": int64(d.Held), "held_count": d.HeldCount}
+		"released": int64(d.Released)}
+	if heldKnown(s.Filter) {
+		// absent otherwise: a 0 would read as nothing held
+		out.Deposits["held"], out.Deposits["held_count"] = int64(d.Held), d.HeldCount
+	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

@@ -121,3 +121,31 @@ func TestReportCLI_BadShiftRangeAndDeposits(t *testing.T) {
 		assert.Equal(t, displayWidth(lines[0]), displayWidth(l), "%q\n%s", l, out)
 	}
 }
+
+// The deposits held are a balance at the end of a time range of the whole
+// store: JSON carries them there, and leaves them out (never a 0 that
+// reads as "nothing held") for a day, a shift or one person.
+func TestReportCLI_DepositsHeldOnlyWhereKnown(t *testing.T) {
+	dir := demoFolder(t)
+	rc, out, errs := runCmd(t, fast, "pay", "--data-dir", dir, "--deposit", "--code", "134567890123456780", "--amount", "500")
+	require.Equal(t, 0, rc, out+errs)
+	from := time.Now().AddDate(0, 0, -2).Format("2006-01-02")
+	to := time.Now().AddDate(0, 0, 60).Format("2006-01-02")
+	deposits := func(args ...string) map[string]int64 {
+		t.Helper()
+		rc, out, errs := runCmd(t, nil, append([]string{"report", "summary", "--data-dir", dir, "--format", "json"}, args...)...)
+		require.Equal(t, 0, rc, out+errs)
+		var got struct{ Deposits map[string]int64 }
+		require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+		return got.Deposits
+	}
+	d := deposits("--from", from, "--to", to)
+	assert.Equal(t, int64(50000), d["held"])
+	assert.Equal(t, int64(1), d["held_count"])
+	assert.Equal(t, int64(50000), d["taken"])
+	for _, args := range [][]string{{"--from", from, "--to", to, "--staff", "1001"}, {}} {
+		d := deposits(args...)
+		assert.NotContains(t, d, "held", "%v", args)
+		assert.NotContains(t, d, "held_count", "%v", args)
+	}
+}
