@@ -63,10 +63,29 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
+			t.Fatalf("%s: not within %s%s", what, within, failShot(t))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// displays is the X display each smoke test runs on, so a step that
+// times out can say what was on the screen.
+var displays sync.Map // *testing.T → display
+
+// failShot saves the screen of t's display, when it has one, outside the
+// test's temporary folders (a failure on a busy CI machine is otherwise
+// hard to read) and says where.
+func failShot(t *testing.T) string {
+	d, ok := displays.Load(t)
+	if !ok {
+		return ""
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("pos-smoke-fail-%s-%d.png", strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()), time.Now().Unix()))
+	if _, err := grab(d.(string), path); err != nil {
+		return fmt.Sprintf(" (no screenshot: %v)", err)
+	}
+	return " (the screen: " + path + ")"
 }
 
 // startXvfb starts a private X server and returns its DISPLAY once it
@@ -89,6 +108,8 @@ func startXvfb(t *testing.T, w, h int) string {
 		_, err := xdo(display, "getdisplaygeometry")
 		return err == nil
 	})
+	displays.Store(t, display)
+	t.Cleanup(func() { displays.Delete(t) })
 	return display
 }
 

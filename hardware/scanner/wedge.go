@@ -37,7 +37,7 @@ type Wedge struct {
 	last   time.Time
 	hub    *Hub
 	device string
-	auto   func([]rune)
+	wake   func()
 	timer  *time.Timer
 }
 
@@ -144,32 +144,36 @@ func (w *Wedge) Held() int {
 	return len(w.held)
 }
 
-// SetAutoFlush makes the detector release held typing by itself, on a
-// real-time timer, calling deliver with the keys (from the timer's
-// goroutine: the UI wraps it in fyne.Do). Pass nil to turn it off.
-// Timestamps given to Key should then come from time.Now.
-func (w *Wedge) SetAutoFlush(deliver func([]rune)) {
+// SetAutoFlush makes the detector ask for a flush by itself: a
+// real-time timer calls wake once MaxGap has passed since the last key
+// held (from the timer's goroutine). wake must call Flush on the goroutine
+// that feeds the keys (the UI wraps it in fyne.Do): released there, the
+// held keys are delivered in order with the keys still arriving. Releasing
+// them on the timer's goroutine and delivering them later let a key typed
+// meanwhile overtake them — "12.50" became "1.250" on a busy machine.
+// Pass nil to turn it off. Timestamps given to Key should then come from
+// time.Now.
+func (w *Wedge) SetAutoFlush(wake func()) {
 	w.mu.Lock()
-	w.auto = deliver
-	if deliver == nil {
+	w.wake = wake
+	if wake == nil {
 		w.stopLocked()
 	}
 	w.mu.Unlock()
 }
 
 func (w *Wedge) armLocked() {
-	if w.auto == nil {
+	if w.wake == nil {
 		return
 	}
 	w.stopLocked()
 	d := time.Until(w.last.Add(w.maxGap())) + time.Millisecond
 	w.timer = time.AfterFunc(d, func() {
-		keys := w.Flush(time.Now())
 		w.mu.Lock()
-		deliver := w.auto
+		wake, held := w.wake, len(w.held)
 		w.mu.Unlock()
-		if len(keys) > 0 && deliver != nil {
-			deliver(keys)
+		if held > 0 && wake != nil {
+			wake()
 		}
 	})
 }

@@ -15,7 +15,8 @@ type Detector interface {
 	Key(r rune, at time.Time) []rune
 	Enter(at time.Time) (code string, isScan bool, typed []rune)
 	Other(at time.Time) []rune
-	SetAutoFlush(deliver func([]rune))
+	Flush(now time.Time) []rune
+	SetAutoFlush(wake func())
 }
 
 // Entry is a widget.Entry whose keys pass through a Detector first. Keys a
@@ -44,10 +45,12 @@ func (e *Entry) deliver(rs []rune) {
 	}
 }
 
-// FocusGained arms the detector's flush timer for this entry.
+// FocusGained arms the detector's flush timer for this entry. The held
+// keys are taken out of the detector on the UI goroutine, when they are
+// delivered, so they stay in order with keys typed meanwhile.
 func (e *Entry) FocusGained() {
 	if e.Detector != nil {
-		e.Detector.SetAutoFlush(func(rs []rune) { fyne.Do(func() { e.deliver(rs) }) })
+		e.Detector.SetAutoFlush(func() { fyne.Do(func() { e.deliver(e.Detector.Flush(e.Now())) }) })
 	}
 	e.Entry.FocusGained()
 }

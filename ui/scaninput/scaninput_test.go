@@ -77,26 +77,51 @@ func TestCanvas_ScanWithNothingFocused(t *testing.T) {
 	require.Nil(t, c.OnTypedRune())
 }
 
-// recorder is a Detector that remembers where its flush timer delivers.
+// recorder is a Detector that remembers whom its flush timer wakes.
 type recorder struct {
 	scanner.Wedge
-	deliver func([]rune)
+	wake func()
 }
 
-func (r *recorder) SetAutoFlush(d func([]rune)) { r.deliver = d }
+func (r *recorder) SetAutoFlush(w func()) { r.wake = w }
 
 // The detector's flush timer delivers held keys to the focused field only:
 // focus binds it, losing focus unbinds it, so keys held after focus left
-// never land in the old field.
+// never land in the old field. The held keys are taken out when the UI
+// delivers them.
 func TestEntry_AutoFlushBoundOnlyWhileFocused(t *testing.T) {
 	test.NewTempApp(t)
 	d := &recorder{}
 	e := NewEntry(d, nil)
+	at := time.Now()
+	e.Now = func() time.Time { return at }
 	win := test.NewTempWindow(t, e)
 	win.Canvas().Focus(e)
-	require.NotNil(t, d.deliver)
-	d.deliver([]rune("7"))
+	require.NotNil(t, d.wake)
+	e.TypedRune('7')
+	require.Empty(t, e.Text, "held: it might be a scan")
+	at = at.Add(time.Second)
+	d.wake()
 	require.Equal(t, "7", e.Text)
 	win.Canvas().Unfocus()
-	require.Nil(t, d.deliver, "focus left: the timer no longer delivers into this field")
+	require.Nil(t, d.wake, "focus left: the timer no longer delivers into this field")
+}
+
+// Typing on a busy machine: the timer has asked for a flush of a held key
+// but the UI has not got round to it when the next keys arrive; they come
+// out in the order typed ("12.50" once became "1.250").
+func TestEntry_LateFlushKeepsTheOrder(t *testing.T) {
+	test.NewTempApp(t)
+	d := &recorder{}
+	e := NewEntry(d, nil)
+	at := time.Now()
+	e.Now = func() time.Time { return at }
+	win := test.NewTempWindow(t, e)
+	win.Canvas().Focus(e)
+	for _, r := range "12.50" {
+		e.TypedRune(r)
+		at = at.Add(80 * time.Millisecond) // a person's pace: each key ends the last one's burst
+	}
+	d.wake() // the late flush of the timer armed for the last key
+	require.Equal(t, "12.50", e.Text)
 }
