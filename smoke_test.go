@@ -247,9 +247,10 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 				return count(t, dataDir, `SELECT count(*) FROM orders WHERE status='paid'`) == 1 &&
 					count(t, dataDir, `SELECT count(*) FROM print_jobs WHERE state='printed'`) == 1
 			})
-			paid := shotWhen(t, display, png("counter-paid"), "the payment shows on the Counter", func(img image.Image) bool {
-				return drawn(img) && !sameImage(counter, img)
-			})
+			// The Counter ticks the seconds while it waits for the channel:
+			// the paid screen is the one that stays still for longer than
+			// a tick.
+			paid := quiet(t, display, png("counter-paid"), "the payment shows on the Counter", counter, 1500*time.Millisecond)
 			xdo(display, "key", "ctrl+2")
 			devices := shotWhen(t, display, png("devices"), "Ctrl+2 opens Devices", func(img image.Image) bool {
 				return drawn(img) && !sameImage(paid, img)
@@ -330,6 +331,27 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	done := step("handover-done", "the handover is done", review)
 	xdo(display, "key", navTransactions)
 	step("transactions", "the store's transactions open", done)
+}
+
+// quiet takes screenshots until one differs from prev and the screen has
+// not changed for at least still.
+func quiet(t *testing.T, display, path, what string, prev image.Image, still time.Duration) image.Image {
+	t.Helper()
+	var last image.Image
+	var since time.Time
+	eventually(t, 60*time.Second, what, func() bool {
+		img, err := grab(display, path)
+		if err != nil || !drawn(img) || sameImage(prev, img) {
+			last = nil
+			return false
+		}
+		if last == nil || !sameImage(last, img) {
+			last, since = img, time.Now()
+			return false
+		}
+		return time.Since(since) >= still
+	})
+	return last
 }
 
 // settled takes screenshots until one differs from prev and the next is
