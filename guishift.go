@@ -43,7 +43,7 @@ func withShifts(s *Services, d *shell.Deps) {
 	if s.Shifts == nil {
 		return
 	}
-	d.Shifts = shiftStatus{s.Shifts}
+	d.Shifts = shiftStatus{s: s.Shifts, db: s.DB}
 	d.ClockOn = func(se shell.Session) { shiftui.ShowClockOn(se.Window, s.Shifts, se.Staff, nil) }
 }
 
@@ -63,10 +63,23 @@ func (v shiftView) Recent(ctx context.Context, staffID int64, store bool) ([]shi
 
 // shiftStatus feeds the status bar: the person's open shift with what it
 // received so far, and how many others are on shift in the store.
-type shiftStatus struct{ s *shift.Service }
+type shiftStatus struct {
+	s  *shift.Service
+	db *localdb.DB
+}
 
 func (f shiftStatus) ShiftStatus(ctx context.Context, staffID int64) (shell.ShiftStatus, error) {
 	var out shell.ShiftStatus
+	if f.db != nil {
+		p, err := f.db.StaffByID(ctx, staffID)
+		if err != nil {
+			return out, err
+		}
+		if p.Disabled {
+			out.Disabled = true
+			return out, nil
+		}
+	}
 	open, err := f.s.OpenShifts(ctx)
 	if err != nil {
 		return out, err

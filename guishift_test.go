@@ -40,7 +40,7 @@ func TestShiftScreens_OnTheRealServices(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, clerk.Has(app.PermViewStoreOrders), "the demo clerk 张伟 holds no view_store_orders")
 
-	feed := shiftStatus{s.Shifts}
+	feed := shiftStatus{s: s.Shifts, db: s.DB}
 	st, err := feed.ShiftStatus(ctx, clerk.ID)
 	require.NoError(t, err)
 	require.Equal(t, shell.ShiftStatus{}, st)

@@ -61,6 +61,10 @@ type ShiftStatus struct {
 	Since    time.Time
 	Received app.Money // their shift's received amount so far
 	Others   int
+	// Disabled: the person was disabled since they logged in. Their
+	// session ends (every permission-checked action is refused in app
+	// already; this ends the rest, like taking payments).
+	Disabled bool
 }
 
 // Shifts tells the status bar who is on shift.
@@ -125,6 +129,7 @@ type Shell struct {
 	others     *widget.Label
 	clockOn    *widget.Button
 	stopStatus func()
+	endedFor   string // the person whose session ended because they were disabled, said on the login screen
 }
 
 // WindowTitle is the main window's title in Chinese, the default language
@@ -237,6 +242,10 @@ func (s *Shell) showLoginWith(staff []app.Staff) {
 	})
 	s.win.SetContent(s.Login.Content())
 	s.clearShortcuts()
+	if s.endedFor != "" {
+		s.Login.Message.SetText(i18n.T("shell.session_ended_disabled", "Name", s.endedFor))
+		s.endedFor = ""
+	}
 	s.Login.FocusFirst()
 }
 
@@ -382,6 +391,11 @@ func (s *Shell) RefreshStatus() {
 }
 
 func (s *Shell) showStatus(st ShiftStatus, err error) {
+	if err == nil && st.Disabled {
+		s.endedFor = s.session.Staff.Name
+		s.ShowLogin()
+		return
+	}
 	if err != nil {
 		s.status.SetText(i18n.T("shell.shift.error", "Err", i18n.Err(err)))
 		return

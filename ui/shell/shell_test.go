@@ -469,6 +469,19 @@ func TestShell_StatusBarFollowsSignalShift(t *testing.T) {
 	require.Equal(t, reads, feed.reads)
 }
 
+// A person disabled while logged in is logged out at the next status
+// read (a signal or the 30-second tick), and the login screen says why.
+func TestShell_DisabledPersonIsLoggedOut(t *testing.T) {
+	feed := &fakeShiftFeed{}
+	s, _, _ := newShellWith(t, func(d *Deps) { d.Shifts = feed })
+	doLogin(t, s, "1002", "1234")
+	require.NotNil(t, s.Session())
+	feed.set(ShiftStatus{Disabled: true})
+	s.RefreshStatus()
+	require.Nil(t, s.Session(), "the session ended")
+	require.Equal(t, "李娜 的账号已被停用，已退出登录", s.Login.Message.Text)
+}
+
 // A workspace offered only on shift appears at clock-on and goes at
 // clock-off; while it is open it stays on screen (it says itself why it
 // closed) until the person moves on, and the shortcuts follow the list.
