@@ -1,0 +1,127 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSearchKeys_Polyphonic(t *testing.T) {
+	k := SearchKeys("重庆小面")
+	require.Equal(t, "重庆小面", k.Name)
+	require.Contains(t, k.Full, "chongqingxiaomian")
+	require.Contains(t, k.Full, "zhongqingxiaomian")
+	require.Contains(t, k.Initials, "cqxm")
+	require.Contains(t, k.Initials, "zqxm")
+
+	for _, name := range []string{"银行", "行走"} {
+		k := SearchKeys(name)
+		var hang, xing bool
+		for _, f := range k.Full {
+			hang = hang || strings.Contains(f, "hang")
+			xing = xing || strings.Contains(f, "xing")
+		}
+		require.True(t, hang && xing, "%s: %v", name, k.Full)
+	}
+	require.Contains(t, SearchKeys("银行").Full, "yinhang")
+	require.Contains(t, SearchKeys("行走").Full, "xingzou")
+	require.Contains(t, SearchKeys("绿茶").Full, "lvcha", "ü is typed as v")
+}
+
+func TestSearchKeys_MixedAndWidth(t *testing.T) {
+	k := SearchKeys("  ＡＢＣ 饼干 ５００Ｇ ")
+	require.Equal(t, "abc 饼干 500g", k.Name)
+	require.Contains(t, k.Full, "abcbinggan500g")
+	require.Contains(t, k.Initials, "abcbg500g")
+
+	k = SearchKeys("Coca-Cola")
+	require.Equal(t, Keys{Name: "coca-cola"}, k, "no Chinese: the name is the only key")
+	require.Equal(t, Keys{}, SearchKeys("   "))
+	k = SearchKeys("☆")
+	require.Equal(t, "☆", k.Name)
+	require.Empty(t, k.Full)
+}
+
+func TestSearchKeys_Bounded(t *testing.T) {
+	k := SearchKeys(strings.Repeat("长行重", 20))
+	require.LessOrEqual(t, len(k.Full), MaxReadings)
+	require.LessOrEqual(t, len(k.Initials), MaxReadings)
+	require.Greater(t, len(k.Full), 1, "the first characters keep every reading")
+	var zh, ch bool
+	for _, i := range k.Initials {
+		zh = zh || strings.HasPrefix(i, "z")
+		ch = ch || strings.HasPrefix(i, "c")
+	}
+	require.True(t, zh && ch, "both readings of the first character: %v", k.Initials)
+	for _, f := range k.Full {
+		require.Len(t, strings.Fields(f), 1)
+	}
+}
+
+func entries() []Entry {
+	mk := func(id int64, name string, codes ...string) Entry {
+		return Entry{ID: id, Codes: codes, Keys: SearchKeys(name)}
+	}
+	return []Entry{
+		mk(1, "重庆小面", "6901234567892"),
+		mk(2, "银行卡套", "690123"),
+		mk(3, "农夫山泉", "6921168509256"),
+		mk(4, "山泉水6901", "A-1001"),
+		mk(5, "可口可乐", "96385074"),
+	}
+}
+
+func TestMatch(t *testing.T) {
+	e := entries()
+	for _, c := range []struct {
+		q    string
+		e    Entry
+		want Rank
+	}{
+		{"6901234567892", e[0], RankExactCode},
+		{"６９０１２３４５６７８９２", e[0], RankExactCode},
+		{"690123", e[0], RankCodePrefix},
+		{"a-10", e[3], RankCodePrefix},
+		{"重庆", e[0], RankNamePrefix},
+		{"小面", e[0], RankName},
+		{"cq", e[0], RankNamePrefix},
+		{"zq", e[0], RankNamePrefix},
+		{"CQXM", e[0], RankNamePrefix},
+		{"chong qing", e[0], RankNamePrefix},
+		{"xiaomian", e[0], RankName},
+		{"yh", e[1], RankNamePrefix},
+		{"yinxing", e[1], RankNamePrefix},
+		{"sq", e[2], RankName},
+		{"6901", e[3], RankName}, // in its name, not its codes
+	} {
+		r, ok := Match(c.q, c.e)
+		require.True(t, ok, c.q)
+		require.Equal(t, c.want, r, c.q)
+	}
+	for _, q := range []string{"", "  ", "xyz", "7", "重庆火锅"} {
+		_, ok := Match(q, e[0])
+		require.False(t, ok, q)
+	}
+}
+
+func TestSearch_RanksAndCaps(t *testing.T) {
+	hits := Search("690123", entries())
+	require.Equal(t, []Hit{{2, RankExactCode}, {1, RankCodePrefix}}, hits, "the exact code first")
+	hits = Search("6901", entries())
+	// 4 has 6901 only in its name, so it comes after both code prefixes.
+	require.Equal(t, []Hit{{1, RankCodePrefix}, {2, RankCodePrefix}, {4, RankName}}, hits)
+
+	hits = Search("sq", entries())
+	require.Equal(t, []Hit{{4, RankNamePrefix}, {3, RankName}}, hits)
+	require.Empty(t, Search("", entries()))
+
+	var many []Entry
+	for i := int64(0); i < 200; i++ {
+		many = append(many, Entry{ID: i, Keys: SearchKeys("面包")})
+	}
+	hits = Search("mb", many)
+	require.Len(t, hits, MaxResults)
+	require.Equal(t, int64(0), hits[0].ID, "ties keep the caller's order")
+	require.Equal(t, int64(MaxResults-1), hits[MaxResults-1].ID)
+}
