@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"cashier/app"
 	"cashier/localdb"
 	"cashier/ui/audit"
 	"cashier/ui/i18n"
@@ -145,11 +146,9 @@ func (e env) auditVerify(args []string) int {
 // time, where every store so far is.
 func auditZone(ctx context.Context, db *localdb.DB) *time.Location {
 	if st, err := db.CurrentStore(ctx); err == nil {
-		if loc, err := time.LoadLocation(st.Timezone); err == nil {
-			return loc
-		}
+		return st.Location()
 	}
-	return time.FixedZone("UTC+8", 8*3600)
+	return app.ChinaTime
 }
 
 func auditPerson(r localdb.AuditRow) string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2/theme"
@@ -113,7 +112,7 @@ func (o storeOrders) Store(ctx context.Context) (int64, *time.Location, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return st.ID, storeZone(st.Timezone), nil
+	return st.ID, st.Location(), nil
 }
 
 func (o storeOrders) StoreOrders(ctx context.Context, storeID int64, from, to time.Time) ([]transactions.Row, error) {
@@ -124,23 +123,4 @@ func (o storeOrders) StoreOrders(ctx context.Context, storeID int64, from, to ti
 			Amount: r.Order.Payable, Paid: r.Order.Paid, Refunded: r.Order.Refunded, Methods: r.Methods, Staff: r.StaffName})
 	}
 	return out, err
-}
-
-var zones sync.Map // time zone name → *time.Location
-
-// storeZone is a store's time zone; one this build does not know (or
-// none) is China time, as the shift service and the takings journal take it.
-func storeZone(name string) *time.Location {
-	if name == "" {
-		name = "Asia/Shanghai"
-	}
-	if l, ok := zones.Load(name); ok {
-		return l.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		loc = time.FixedZone("UTC+8", 8*3600)
-	}
-	zones.Store(name, loc)
-	return loc
 }

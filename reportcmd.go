@@ -62,10 +62,7 @@ func runReport(e env, args []string) int {
 	if err != nil {
 		return e.fail("report", err)
 	}
-	loc, err := time.LoadLocation(st.Timezone)
-	if err != nil {
-		loc = time.FixedZone("UTC+8", 8*3600)
-	}
+	loc := st.Location()
 	f := summary.Filter{StoreID: st.ID, ShiftID: *shiftID}
 	if *shiftID != 0 {
 		// A shift that is not there (or not the store's) took nothing,

@@ -93,7 +93,7 @@ func runShiftList(e env, args []string) int {
 	if err != nil {
 		return e.fail(cmd, err)
 	}
-	loc := shiftZone(st)
+	loc := st.Location()
 	q := shift.Query{Limit: *limit}
 	if q.From, err = parseDay(*from, loc, false); err != nil {
 		return e.usageErr(fs, cmd, "cli.shift.bad_date", "Flag", "--from", "Value", *from)
@@ -295,7 +295,7 @@ func runShiftShow(e env, args []string) int {
 	if err != nil {
 		return e.fail(cmd, err)
 	}
-	showShift(e, sh, shiftZone(st))
+	showShift(e, sh, st.Location())
 	if sh.Open() {
 		// A running shift: its figures so far.
 		sum, err := s.Shifts.Takings(ctx, sh.ID)

@@ -124,7 +124,7 @@ func TestShiftCLI_ListShowPrint(t *testing.T) {
 	assert.Equal(t, float64(running), rows[0]["id"])
 	assert.Equal(t, "store", rows[0]["scope"])
 	assert.Equal(t, "", rows[0]["ended_at"])
-	today := time.Now().In(shiftZone(app.StoreInfo{})).Format("2006-01-02")
+	today := time.Now().In(app.ChinaTime).Format("2006-01-02")
 	rc, out, _ = runCmd(t, nil, "shift", "list", "--data-dir", dir, "--from", today, "--to", today, "--format", "csv")
 	require.Equal(t, 0, rc)
 	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 3)

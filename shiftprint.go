@@ -41,7 +41,7 @@ func shiftRef(id int64) string { return "shift:" + strconv.FormatInt(id, 10) }
 // times in the store's time zone.
 func shiftReport(r shift.Report) receipt.ShiftReport {
 	sh := r.Shift
-	loc := shiftZone(r.Store)
+	loc := r.Store.Location()
 	out := receipt.ShiftReport{Staff: sh.StaffName, StaffCode: sh.StaffCode, Terminal: sh.TerminalName,
 		Start: sh.StartedAt.In(loc), End: sh.EndedAt.In(loc), BusinessDay: sh.Day.String(), OpeningFloat: sh.OpeningFloat,
 		Reprint: r.Reprint, PrintedAt: r.PrintedAt.In(loc)}
@@ -84,17 +84,4 @@ func shiftHanded(in []shift.ItemRef, loc *time.Location) []receipt.HandedItem {
 		out = append(out, receipt.HandedItem{No: it.No, Amount: it.Amount, Note: it.Note, Since: it.Since.In(loc)})
 	}
 	return out
-}
-
-// shiftZone is the store's time zone, China time when unknown (as the
-// takings journal does).
-func shiftZone(st app.StoreInfo) *time.Location {
-	name := st.Timezone
-	if name == "" {
-		name = "Asia/Shanghai"
-	}
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.FixedZone("UTC+8", 8*3600)
 }

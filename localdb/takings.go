@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
-	_ "time/tzdata" // store time zones on machines without a zoneinfo database (Windows, Android)
 
 	"cashier/app"
 	"cashier/app/summary"
@@ -28,24 +26,13 @@ type taking struct {
 	at       time.Time
 }
 
-var zones sync.Map // time zone name → *time.Location
-
+// storeLocation is the store's time zone (app.Zone).
 func storeLocation(ctx context.Context, tx *sql.Tx, storeID int64) (*time.Location, error) {
 	var name string
 	if err := tx.QueryRowContext(ctx, `SELECT timezone FROM store WHERE id=?`, storeID).Scan(&name); err != nil {
 		return nil, err
 	}
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location), nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// A zone this build does not know: China time, where every store
-		// so far is, rather than refusing to record money.
-		loc = time.FixedZone("UTC+8", 8*3600)
-	}
-	zones.Store(name, loc)
-	return loc, nil
+	return app.Zone(name), nil
 }
 
 // recordTaking writes one journal row. The business day is the store's

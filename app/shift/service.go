@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"cashier/app"
@@ -108,8 +107,6 @@ type Service struct {
 	// OnDeviceError hears of a report that could not be queued after a
 	// clock-off (the clock-off stands; the report is kept); nil: ignored.
 	OnDeviceError func(what string, err error)
-
-	zones sync.Map // time zone name → *time.Location
 }
 
 // Attempts at closing a shift while money keeps landing on it.
@@ -135,7 +132,7 @@ func (s *Service) OpenShifts(ctx context.Context) ([]Shift, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc := s.location(st)
+	loc := st.Location()
 	for i := range out {
 		out[i].Day = summary.DayOf(out[i].StartedAt, loc)
 	}
@@ -466,7 +463,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]Shift, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc := s.location(st)
+	loc := st.Location()
 	for i := range out {
 		out[i].Day = summary.DayOf(out[i].StartedAt, loc)
 	}
@@ -527,24 +524,6 @@ func (s *Service) withDay(ctx context.Context, sh Shift) (Shift, error) {
 	if err != nil {
 		return sh, err
 	}
-	sh.Day = summary.DayOf(sh.StartedAt, s.location(st))
+	sh.Day = summary.DayOf(sh.StartedAt, st.Location())
 	return sh, nil
-}
-
-// location is the store's time zone; one this build does not know is
-// China time, where every store so far is (as the takings journal does).
-func (s *Service) location(st app.StoreInfo) *time.Location {
-	name := st.Timezone
-	if name == "" {
-		name = "Asia/Shanghai"
-	}
-	if l, ok := s.zones.Load(name); ok {
-		return l.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		loc = time.FixedZone("UTC+8", 8*3600)
-	}
-	s.zones.Store(name, loc)
-	return loc
 }
