@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -298,17 +297,8 @@ func TestAuditChain_NewKeyAfterALostOne(t *testing.T) {
 // (pos db migrate alone) they are pending, which is not a break.
 func TestAuditChain_SealsRowsWrittenBeforeTheChain(t *testing.T) {
 	ctx := context.Background()
-	all, ms := fxEmbedded(t)
-	v4 := fstest.MapFS{}
-	for _, m := range ms {
-		if m.Version <= 4 {
-			v4[m.Name] = all[m.Name]
-		}
-	}
-	db := fxOpenEmpty(t)
+	db, _ := fxAtVersion(t, 4)
 	path := db.Path()
-	_, err := db.Migrate(ctx, v4, false)
-	require.NoError(t, err)
 	fxSeed(t, db)
 	require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO audit_log(id, at, staff_id, action, subject, detail) VALUES

@@ -2,9 +2,7 @@ package localdb_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
-	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,23 +17,7 @@ import (
 // result.
 func TestMigrate0003_KeepsVersion2Money(t *testing.T) {
 	ctx := context.Background()
-	all, ms := fxEmbedded(t)
-	v2 := fstest.MapFS{}
-	for _, m := range ms {
-		if m.Version <= 2 {
-			v2[m.Name] = all[m.Name]
-		}
-	}
-	db := fxOpenEmpty(t)
-	_, err := db.Migrate(ctx, v2, false)
-	require.NoError(t, err)
-	exec := func(q string) {
-		t.Helper()
-		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, q)
-			return err
-		}), q)
-	}
+	db, exec := fxAtVersion(t, 2)
 	exec(`INSERT INTO merchant(id, code, name, created_at) VALUES (1,'M1','m',0)`)
 	exec(`INSERT INTO store(id, merchant_id, code, name, created_at) VALUES (1,1,'S1','s',0)`)
 	exec(`INSERT INTO terminal(id, store_id, code, name, created_at) VALUES (1,1,'T1','t',0)`)
@@ -57,7 +39,7 @@ func TestMigrate0003_KeepsVersion2Money(t *testing.T) {
 	exec(`INSERT INTO deposit_operation(deposit_id, kind, out_request_no, amount, state, created_at, updated_at)
 		VALUES (1,'consume','C1',10000,'unknown',600,600)`)
 
-	_, err = db.Migrate(ctx, all, false)
+	_, err := db.Migrate(ctx, localdb.Migrations(), false)
 	require.NoError(t, err)
 
 	type row struct {

@@ -2,15 +2,14 @@ package localdb_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"cashier/app/summary"
+	"cashier/localdb"
 )
 
 // A version-3 database with settled money goes through 0004: the takings
@@ -18,23 +17,7 @@ import (
 // was taken, given back and held.
 func TestMigrate0004_FillsTheJournal(t *testing.T) {
 	ctx := context.Background()
-	all, ms := fxEmbedded(t)
-	v3 := fstest.MapFS{}
-	for _, m := range ms {
-		if m.Version <= 3 {
-			v3[m.Name] = all[m.Name]
-		}
-	}
-	db := fxOpenEmpty(t)
-	_, err := db.Migrate(ctx, v3, false)
-	require.NoError(t, err)
-	exec := func(q string) {
-		t.Helper()
-		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, q)
-			return err
-		}), q)
-	}
+	db, exec := fxAtVersion(t, 3)
 	// 2025-11-20 10:00 China time = 02:00 UTC = 1763604000000 ms.
 	const at = 1763604000000
 	exec(`INSERT INTO merchant(id, code, name, created_at) VALUES (1,'M1','m',0)`)
@@ -67,7 +50,7 @@ func TestMigrate0004_FillsTheJournal(t *testing.T) {
 	exec(`INSERT INTO deposit_operation(deposit_id, kind, out_request_no, amount, state, staff_id, created_at, updated_at)
 		VALUES (1,'consume','C1',10000,'done',7,1763604360000,1763604360000)`)
 
-	_, err = db.Migrate(ctx, all, false)
+	_, err := db.Migrate(ctx, localdb.Migrations(), false)
 	require.NoError(t, err)
 
 	s, err := summary.Engine{Store: db}.Summarize(ctx, summary.Filter{StoreID: 1, Day: summary.Day{Year: 2025, Month: 11, D: 20}})
@@ -89,23 +72,7 @@ func TestMigrate0004_FillsTheJournal(t *testing.T) {
 // tender's discount, cumulatively, as a refund done today would.
 func TestMigrate0004_ShiftDaysAndRefundDiscountShares(t *testing.T) {
 	ctx := context.Background()
-	all, ms := fxEmbedded(t)
-	v3 := fstest.MapFS{}
-	for _, m := range ms {
-		if m.Version <= 3 {
-			v3[m.Name] = all[m.Name]
-		}
-	}
-	db := fxOpenEmpty(t)
-	_, err := db.Migrate(ctx, v3, false)
-	require.NoError(t, err)
-	exec := func(q string) {
-		t.Helper()
-		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, q)
-			return err
-		}), q)
-	}
+	db, exec := fxAtVersion(t, 3)
 	// China time, 2025-11-20 22:00 = 1763647200000 ms; the shift ends at 02:00.
 	exec(`INSERT INTO merchant(id, code, name, created_at) VALUES (1,'M1','m',0)`)
 	exec(`INSERT INTO store(id, merchant_id, code, name, created_at) VALUES (1,1,'S1','s',0)`)
@@ -124,7 +91,7 @@ func TestMigrate0004_ShiftDaysAndRefundDiscountShares(t *testing.T) {
 		(1,'R1',1,11,4500,'refunded',7,1763658000000,1763658000000,1763658000000),
 		(2,'R2',1,11,1500,'refunded',7,1763690400000,1763690400000,1763690400000)`)
 
-	_, err = db.Migrate(ctx, all, false)
+	_, err := db.Migrate(ctx, localdb.Migrations(), false)
 	require.NoError(t, err)
 
 	e := summary.Engine{Store: db}

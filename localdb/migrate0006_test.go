@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"sort"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -20,23 +19,7 @@ import (
 // the role's new defaults, and nobody must change their PIN.
 func TestMigrate0006_PeopleKeepTheirPermissions(t *testing.T) {
 	ctx := context.Background()
-	all, ms := fxEmbedded(t)
-	before := fstest.MapFS{}
-	for _, m := range ms {
-		if m.Version < 6 {
-			before[m.Name] = all[m.Name]
-		}
-	}
-	db := fxOpenEmpty(t)
-	_, err := db.Migrate(ctx, before, false)
-	require.NoError(t, err)
-	exec := func(q string) {
-		t.Helper()
-		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, q)
-			return err
-		}), q)
-	}
+	db, exec := fxAtVersion(t, 5)
 	exec(`INSERT INTO merchant(id, code, name, created_at) VALUES (1,'M1','m',0)`)
 	exec(`INSERT INTO store(id, merchant_id, code, name, created_at) VALUES (1,1,'S1','s',0)`)
 	exec(`INSERT INTO staff(id, store_id, code, name, role_code, pin_hash, created_at, updated_at) VALUES
@@ -48,7 +31,7 @@ func TestMigrate0006_PeopleKeepTheirPermissions(t *testing.T) {
 	exec(`INSERT INTO staff_permission(staff_id, permission_code, granted_by, granted_at) VALUES
 		(3,'refund',2,0),(5,'grant',1,0),(5,'adjust_balance',1,0)`)
 
-	_, err = db.Migrate(ctx, all, false)
+	_, err := db.Migrate(ctx, localdb.Migrations(), false)
 	require.NoError(t, err)
 
 	want := map[string][]string{

@@ -47,6 +47,30 @@ func fxOpenEmpty(t *testing.T) *localdb.DB {
 	return db
 }
 
+// fxAtVersion opens a new database migrated up to version v only (the
+// shape an older app left), and an exec for building old data in it.
+func fxAtVersion(t *testing.T, v int) (*localdb.DB, func(q string)) {
+	t.Helper()
+	ctx := context.Background()
+	all, ms := fxEmbedded(t)
+	upTo := fstest.MapFS{}
+	for _, m := range ms {
+		if m.Version <= v {
+			upTo[m.Name] = all[m.Name]
+		}
+	}
+	db := fxOpenEmpty(t)
+	_, err := db.Migrate(ctx, upTo, false)
+	require.NoError(t, err)
+	return db, func(q string) {
+		t.Helper()
+		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, q)
+			return err
+		}), q)
+	}
+}
+
 // fxSchema is everything that says what shape and version the database
 // has: the schema objects, the version rows, the schema cookie and the row
 // count of every table.
