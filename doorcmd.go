@@ -28,21 +28,11 @@ func runUnlockDoor(e env, args []string) int {
 		return e.usageErr(fs, cmd, "cli.flag_required", "Flag", "--board, --lock")
 	}
 	ctx := context.Background()
-	s, exit := e.open(ctx, cmd, args, Options{Lock: true, Seed: true, Cabinet: true})
+	s, staff, exit := e.openAs(ctx, cmd, args, Options{Seed: true, Cabinet: true}, who)
 	if s == nil {
 		return exit
 	}
 	defer s.Close()
-	if err := s.NeedConfigured(ctx); err != nil {
-		return e.fail(cmd, err)
-	}
-	staff, exit, ok := e.loginAs(ctx, s, cmd, i18n.Key("cli.nothing_done_because"), who)
-	if !ok {
-		return exit
-	}
-	if code := e.start(ctx, cmd, s); code != exitOK {
-		return code
-	}
 	if s.Cabinet == nil {
 		return e.fail(cmd, ErrDeviceSetting.With("Key", SettingLockPort))
 	}

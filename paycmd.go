@@ -96,6 +96,31 @@ func (e env) loginAs(ctx context.Context, s *Services, cmd, refusedKey string, f
 	return staff, exitOK, true
 }
 
+// openAs opens the set-up data folder for cmd (with its lock), logs the
+// person in and starts what o asks for: the steps every command that acts
+// as a person takes. s is nil when the command must end with code; on
+// success the caller closes s.
+func (e env) openAs(ctx context.Context, cmd string, args []string, o Options, who staffFlags) (s *Services, staff app.Staff, code int) {
+	o.Lock = true
+	s, code = e.open(ctx, cmd, args, o)
+	if s == nil {
+		return nil, app.Staff{}, code
+	}
+	if err := s.NeedConfigured(ctx); err != nil {
+		s.Close()
+		return nil, app.Staff{}, e.fail(cmd, err)
+	}
+	staff, code, ok := e.loginAs(ctx, s, cmd, i18n.Key("cli.nothing_done_because"), who)
+	if !ok {
+		s.Close()
+		return nil, app.Staff{}, code
+	}
+	if code := e.start(ctx, cmd, s); code != exitOK {
+		return nil, app.Staff{}, code // start closed s
+	}
+	return s, staff, exitOK
+}
+
 // result is what a money command prints of its outcome, in this order:
 // the final state, our numbers, the amount, the channel's number (when it
 // gave one) and the outcome in words.

@@ -386,21 +386,11 @@ func runShiftPrint(e env, args []string) int {
 		return exit
 	}
 	ctx := context.Background()
-	s, exit := e.open(ctx, cmd, args, Options{Lock: true, Seed: true, Devices: true})
+	s, staff, exit := e.openAs(ctx, cmd, args, Options{Seed: true, Devices: true}, who)
 	if s == nil {
 		return exit
 	}
 	defer s.Close()
-	if err := s.NeedConfigured(ctx); err != nil {
-		return e.fail(cmd, err)
-	}
-	staff, exit, ok := e.loginAs(ctx, s, cmd, i18n.Key("cli.nothing_done_because"), who)
-	if !ok {
-		return exit
-	}
-	if code := e.start(ctx, cmd, s); code != exitOK {
-		return code
-	}
 	// Watch the queue before queuing, so the job's end cannot be missed.
 	done := make(chan printq.Job, 16)
 	var cancel func()
