@@ -1,6 +1,6 @@
 # One place for build tags and tools so everyone builds the same thing.
 GO       ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
-TAGS     := migrated_fynedo
+TAGS     := migrated_fynedo,sqlite_fts5
 GOFLAGS  := -tags=$(TAGS)
 BIN      := pos
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)

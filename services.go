@@ -16,6 +16,7 @@ import (
 	"cashier/app"
 	"cashier/app/auth"
 	"cashier/app/cabinet"
+	"cashier/app/catalog"
 	"cashier/app/payment"
 	"cashier/app/sale"
 	"cashier/app/settings"
@@ -80,6 +81,7 @@ type Services struct {
 	Permits  auth.Rules // shares Auth's override registry: an approval is used up by the next check
 	Staff    staff.Service
 	Settings settings.Service
+	Catalog  catalog.Service
 	Payments *payment.Payments
 	Checkout *sale.Checkout
 	Shifts   *shift.Service
@@ -165,6 +167,7 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	s.Auth = &auth.Auth{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher, Overrides: overrides}
 	s.Staff = staff.Service{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
 	s.Settings = settings.Service{Store: s.DB, Permits: s.Permits, Signals: s.Signals}
+	s.Catalog = catalog.Service{Store: s.DB, Permits: s.Permits, Clock: o.Clock}
 	return s, nil
 }
 

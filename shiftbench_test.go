@@ -8,7 +8,7 @@ package main
 // same run. Target: the clock-off under 50 ms above the floor. The
 // database lives in the system temp dir (TMPDIR): the floor is that disk's.
 //
-//	go test -tags migrated_fynedo -run '^$' -bench ClockOff -count 3 .
+//	go test -tags migrated_fynedo,sqlite_fts5 -run '^$' -bench ClockOff -count 3 .
 
 import (
 	"context"

@@ -38,7 +38,7 @@ type build struct {
 
 var builtBinary = sync.OnceValue(func() build {
 	bin := filepath.Join(testDir, "pos")
-	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo,sqlite_fts5", "-o", bin, ".").CombinedOutput()
 	return build{bin, string(out), err}
 })
 

@@ -34,11 +34,12 @@ const (
 	PermStaffManage     = "staff_manage" // 员工管理: add, edit, disable staff, reset PINs
 	PermViewStoreOrders = "view_store_orders"
 	PermShiftHandover   = "shift_handover"
+	PermProductManage   = "product_manage" // 商品管理: the catalogue, its import and export
 )
 
 // Permissions lists every permission code, in the order screens show them.
 var Permissions = []string{PermRefund, PermDeposit, PermDiscount, PermVoidLine, PermOpenDrawer,
-	PermAdjustBalance, PermCabinet, PermSettings, PermStaffManage, PermViewStoreOrders, PermShiftHandover}
+	PermAdjustBalance, PermCabinet, PermSettings, PermStaffManage, PermViewStoreOrders, PermShiftHandover, PermProductManage}
 
 // KnownPermission reports whether p is a permission code.
 func KnownPermission(p string) bool {

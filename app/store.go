@@ -26,7 +26,14 @@ type StoreInfo struct {
 	Phone         string
 	ReceiptFooter string
 	Timezone      string
+	// ScaleLayout is what the store's label scales print in an EAN-13
+	// starting with 2: one of ScaleLayouts (app/catalog's layouts by name).
+	ScaleLayout string
 }
+
+// ScaleLayouts are the scale-label settings a store can choose: none (no
+// label scale), then app/catalog's layouts by name.
+var ScaleLayouts = []string{"none", "price13", "weight13", "gs1price"}
 
 // TerminalInfo is this machine's identity.
 type TerminalInfo struct {
@@ -82,7 +89,17 @@ func (s StoreInfo) Validate() error {
 		CheckText(Msg("field.address"), s.Address, false, 80),
 		CheckText(Msg("field.phone"), s.Phone, false, 20),
 		CheckText(Msg("field.receipt_footer"), s.ReceiptFooter, false, 120),
+		s.checkScaleLayout(),
 	)
+}
+
+func (s StoreInfo) checkScaleLayout() error {
+	for _, l := range ScaleLayouts {
+		if s.ScaleLayout == l {
+			return nil
+		}
+	}
+	return ErrInvalidField.With("Field", Msg("field.scale_layout"))
 }
 
 // Validate checks what a person typed in Settings.

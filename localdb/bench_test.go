@@ -2,7 +2,7 @@ package localdb_test
 
 // Benchmarks, run with `go test -bench`; nothing here is a timed assertion.
 //
-//	go test -tags migrated_fynedo -run '^$' -bench 'BarcodeLookup1M|DurableCommit' -count 5 ./localdb/
+//	go test -tags migrated_fynedo,sqlite_fts5 -run '^$' -bench 'BarcodeLookup1M|DurableCommit' -count 5 ./localdb/
 //
 // POSCASHIER_BENCH_DIR picks the folder (and so the disk) the benchmark
 // databases live in; the default is the system temp dir. The fsync floor

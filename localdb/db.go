@@ -133,6 +133,10 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.ensureSearchIndex(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.owner = true
 	return db, nil
 }

@@ -36,17 +36,3 @@ func (db *DB) CountProducts(ctx context.Context, storeID int64) (int, error) {
 	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM product WHERE store_id=?`, storeID).Scan(&n)
 	return n, err
 }
-
-// InsertProduct adds a product inside tx.
-func InsertProduct(ctx context.Context, tx *sql.Tx, p app.Product, nowMS int64) (int64, error) {
-	active := 0
-	if p.Active {
-		active = 1
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO product(store_id, barcode, name, price, unit, category, active, updated_at)
-		VALUES (?,?,?,?,?,?,?,?)`, p.StoreID, p.Barcode, p.Name, int64(p.Price), p.Unit, p.Category, active, nowMS)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
-}

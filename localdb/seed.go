@@ -10,6 +10,7 @@ import (
 
 	"cashier/app"
 	"cashier/app/auth"
+	"cashier/app/catalog"
 )
 
 // DemoStaffMember is a seeded login. The PINs are public on purpose: they
@@ -180,8 +181,9 @@ func (db *DB) SeedDemo(ctx context.Context, hasher auth.PINHasher, now time.Time
 			}
 		}
 		for i, p := range demoProducts {
-			if _, err := InsertProduct(ctx, tx, app.Product{StoreID: sid, Barcode: DemoBarcode(i), Name: p.name,
-				Price: p.price, Unit: p.unit, Category: p.category, Active: true}, nowMS); err != nil {
+			if _, err := insertCatalogProduct(ctx, tx, catalog.Record{StoreID: sid, UpdatedAt: now,
+				Product: catalog.Product{Name: p.name, Barcodes: []string{DemoBarcode(i)}, Price: p.price,
+					Unit: p.unit, Category: p.category, Active: true, TaxRate: 1300}}); err != nil {
 				return err
 			}
 		}

@@ -107,6 +107,8 @@ func PermName(p string) app.Message {
 		return app.Msg("perm.view_store_orders")
 	case app.PermShiftHandover:
 		return app.Msg("perm.shift_handover")
+	case app.PermProductManage:
+		return app.Msg("perm.product_manage")
 	}
 	return app.Msg("perm.other", "Code", p)
 }

@@ -120,7 +120,7 @@ const (
 type Entry struct {
 	ID    int64
 	Codes []string // NormaliseCode form
-	Keys  Keys
+	Name  string
 }
 
 // Hit is a matched entry and how well it matched.
@@ -129,72 +129,80 @@ type Hit struct {
 	Rank Rank
 }
 
-// Match reports how entry e matches query q, or false. Codes match by
-// exact value or prefix (a scanned or typed code); names match by
-// substring, pinyin and initials by prefix or substring, spaces in the
-// query ignored for pinyin ("chong qing" finds 重庆).
+// Match reports how entry e matches query q, or false: the rule the index
+// applies (IndexTerms, IndexQuery), for one entry. Codes match by exact
+// value or prefix (a scanned or typed code); names by a term that starts
+// with the query: the name from any character, its initials from any
+// character, its full pinyin from any syllable ("chong qing" finds 重庆,
+// spaces in a query are ignored).
 func Match(q string, e Entry) (Rank, bool) {
-	return prepare(q).match(e)
-}
-
-// query is a query normalised once for matching many entries.
-type query struct{ text, code, compact string }
-
-func prepare(q string) query {
-	t := Normalise(q)
-	return query{text: t, code: NormaliseCode(q), compact: strings.ReplaceAll(t, " ", "")}
-}
-
-func (q query) match(e Entry) (Rank, bool) {
-	if q.text == "" {
+	if r, ok := MatchCode(q, e.Codes); ok {
+		return r, true
+	}
+	start, within, cut := IndexQuery(q)
+	if within == "" {
 		return 0, false
 	}
-	best, found := Rank(0), false
-	better := func(r Rank) {
-		if !found || r < best {
-			best, found = r, true
+	best, found := RankName, false
+	for _, t := range IndexTerms(e.Name) {
+		if strings.HasPrefix(t, start) {
+			best, found = RankNamePrefix, true
+			break
 		}
+		found = found || strings.HasPrefix(t, within)
 	}
-	for _, c := range e.Codes {
-		if c == q.code {
-			return RankExactCode, true
-		}
-		if strings.HasPrefix(c, q.code) {
-			better(RankCodePrefix)
-		}
-	}
-	if found {
-		return best, true
-	}
-	if strings.HasPrefix(e.Keys.Name, q.text) {
-		return RankNamePrefix, true
-	}
-	if strings.Contains(e.Keys.Name, q.text) {
-		better(RankName)
-	}
-	for _, set := range [][]string{e.Keys.Initials, e.Keys.Full} {
-		for _, s := range set {
-			if strings.HasPrefix(s, q.compact) {
-				return RankNamePrefix, true
-			}
-			if strings.Contains(s, q.compact) {
-				better(RankName)
-			}
-		}
+	if found && cut && !Confirm(q, e.Name) {
+		return 0, false
 	}
 	return best, found
 }
 
+// MatchCode matches a query against a product's codes: exact, or prefix.
+func MatchCode(q string, codes []string) (Rank, bool) {
+	code := NormaliseCode(q)
+	if code == "" {
+		return 0, false
+	}
+	found := false
+	for _, c := range codes {
+		if c == code {
+			return RankExactCode, true
+		}
+		found = found || strings.HasPrefix(c, code)
+	}
+	return RankCodePrefix, found
+}
+
+// Confirm checks a query longer than a term (IndexQuery cut it) against a
+// whole name: its compact form, initials or full pinyin contain the
+// query's compact form.
+func Confirm(q, name string) bool {
+	c := Compact(q)
+	if c == "" {
+		return false
+	}
+	if strings.Contains(Compact(name), c) {
+		return true
+	}
+	k := SearchKeys(name)
+	for _, set := range [][]string{k.Initials, k.Full} {
+		for _, s := range set {
+			if strings.Contains(s, c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Search matches q against entries and returns at most MaxResults hits,
 // best rank first, then in the entries' order (a caller passes them sorted
-// the way it wants ties shown, by name or by sales). It is the ranking
-// every search shares; an index for a million products narrows the entries
-// first and ranks what it found with this.
+// the way it wants ties shown). It is the ranking the index gives a
+// million products, for a list already in memory.
 func Search(q string, entries []Entry) []Hit {
-	pq := prepare(q)
 	var hits []Hit
 	for _, e := range entries {
-		if r, ok := pq.match(e); ok {
+		if r, ok := Match(q, e); ok {
 			hits = append(hits, Hit{ID: e.ID, Rank: r})
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"cashier/app"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -61,7 +63,7 @@ func TestSearchKeys_Bounded(t *testing.T) {
 
 func entries() []Entry {
 	mk := func(id int64, name string, codes ...string) Entry {
-		return Entry{ID: id, Codes: codes, Keys: SearchKeys(name)}
+		return Entry{ID: id, Codes: codes, Name: name}
 	}
 	return []Entry{
 		mk(1, "重庆小面", "6901234567892"),
@@ -94,6 +96,10 @@ func TestMatch(t *testing.T) {
 		{"yinxing", e[1], RankNamePrefix},
 		{"sq", e[2], RankName},
 		{"6901", e[3], RankName}, // in its name, not its codes
+		{"kele", e[4], RankName},
+		{"kekoukele", e[4], RankNamePrefix},
+		{"kkkl", e[4], RankNamePrefix},
+		{"口可", e[4], RankName},
 	} {
 		r, ok := Match(c.q, c.e)
 		require.True(t, ok, c.q)
@@ -118,10 +124,65 @@ func TestSearch_RanksAndCaps(t *testing.T) {
 
 	var many []Entry
 	for i := int64(0); i < 200; i++ {
-		many = append(many, Entry{ID: i, Keys: SearchKeys("面包")})
+		many = append(many, Entry{ID: i, Name: "面包"})
 	}
 	hits = Search("mb", many)
 	require.Len(t, hits, MaxResults)
 	require.Equal(t, int64(0), hits[0].ID, "ties keep the caller's order")
 	require.Equal(t, int64(MaxResults-1), hits[MaxResults-1].ID)
+}
+
+func TestIndex_TermsAndQueries(t *testing.T) {
+	terms := IndexTerms("百事可乐 500ml")
+	has := func(prefix string) bool {
+		for _, tm := range terms {
+			if strings.HasPrefix(tm, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, q := range []string{"百事", "bskl", "baishi", "boshi", "baishikele", "boshikele"} {
+		start, _, _ := IndexQuery(q)
+		require.True(t, has(start), "starts with %q", q)
+	}
+	for _, q := range []string{"可乐", "kl", "kele", "yue", "500ml", "ml", "乐500"} {
+		start, within, _ := IndexQuery(q)
+		require.True(t, has(within), "contains %q", q)
+		require.False(t, has(start), "does not start with %q", q)
+	}
+	for _, q := range []string{"ele", "xyz", "可口"} {
+		_, within, _ := IndexQuery(q)
+		require.False(t, has(within), "mid-syllable or absent %q", q)
+	}
+	// A long query is cut to one term and confirmed against the whole name.
+	name := "农夫山泉饮用天然水矿物质 550ml"
+	start, _, cut := IndexQuery("nongfushanquanyinyong")
+	require.True(t, cut)
+	require.Equal(t, StartMark+"nongfushan", start)
+	r, ok := Match("nongfushanquanyinyong", Entry{Name: name})
+	require.True(t, ok)
+	require.Equal(t, RankNamePrefix, r)
+	_, ok = Match("nongfushanquanxxxx", Entry{Name: name})
+	require.False(t, ok, "the cut part matches, the rest does not")
+	require.Equal(t, "", Compact(" ☆ "))
+	s, w, _ := IndexQuery("☆")
+	require.Empty(t, s+w)
+}
+
+func TestIndex_BoundedTerms(t *testing.T) {
+	// Twenty polyphonic characters: terms grow with the length, not 2^n.
+	terms := IndexTerms(strings.Repeat("长行重", 7))
+	require.Less(t, len(terms), 21*(1+windowReadings*2)*2)
+	require.NotEmpty(t, terms)
+}
+
+func TestLayouts_NamedInStoreSettings(t *testing.T) {
+	require.Equal(t, LayoutNone, app.ScaleLayouts[0])
+	for _, name := range app.ScaleLayouts[1:] {
+		l, ok := LayoutNamed(name)
+		require.True(t, ok, name)
+		require.NoError(t, l.Validate())
+	}
+	require.Len(t, app.ScaleLayouts, len(Layouts)+1)
 }

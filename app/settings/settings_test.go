@@ -63,7 +63,7 @@ func (allow) Check(_ context.Context, id int64, _ string) (app.Staff, error) {
 
 func newService() (settings.Service, *memStore, *[]any) {
 	m := &memStore{
-		store: app.StoreInfo{ID: 1, Name: "店"},
+		store: app.StoreInfo{ID: 1, Name: "店", ScaleLayout: "price13"},
 		term:  app.TerminalInfo{ID: 1, Name: "1号台", CashierMode: app.ModeSale},
 		kv:    map[string]string{},
 	}
@@ -78,7 +78,7 @@ func newService() (settings.Service, *memStore, *[]any) {
 func TestSave_ValidatesBothBeforeWriting(t *testing.T) {
 	svc, m, _ := newService()
 	ctx := context.Background()
-	err := svc.Save(ctx, 1, app.StoreInfo{ID: 1, Name: "新店名"}, app.TerminalInfo{ID: 1, Name: "1号台", CashierMode: "bogus"})
+	err := svc.Save(ctx, 1, app.StoreInfo{ID: 1, Name: "新店名", ScaleLayout: "price13"}, app.TerminalInfo{ID: 1, Name: "1号台", CashierMode: "bogus"})
 	require.True(t, errors.Is(err, app.ErrInvalidField), "%v", err)
 	require.Empty(t, m.writes)
 	require.Equal(t, "店", m.store.Name)
@@ -88,7 +88,7 @@ func TestSave_ValidatesBothBeforeWriting(t *testing.T) {
 	require.Len(t, err.(interface{ Unwrap() []error }).Unwrap(), 2, "store and terminal problems together")
 	require.Empty(t, m.writes)
 
-	require.NoError(t, svc.Save(ctx, 1, app.StoreInfo{ID: 1, Name: "新店名"}, app.TerminalInfo{ID: 1, Name: "2号台", CashierMode: app.ModeDeposit}))
+	require.NoError(t, svc.Save(ctx, 1, app.StoreInfo{ID: 1, Name: "新店名", ScaleLayout: "price13"}, app.TerminalInfo{ID: 1, Name: "2号台", CashierMode: app.ModeDeposit}))
 	require.Equal(t, []string{"store", "terminal"}, m.writes)
 }
 

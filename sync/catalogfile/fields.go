@@ -95,7 +95,7 @@ func headerRow(h Header) []string {
 }
 
 // cells is a row in Fields order; several barcodes share one cell.
-func (r Row) cells() []string {
+func cells(r Row) []string {
 	return []string{r.Name, strings.Join(r.Barcodes, ";"), r.Price, r.Unit, r.Category,
 		r.TaxRate, r.Active, r.NonDiscountable, r.Stock}
 }

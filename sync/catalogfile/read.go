@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"cashier/app"
+	"cashier/app/catalog"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -45,23 +46,10 @@ const (
 	XLSX Format = "xlsx"
 )
 
-// Row is one product line as text. Price is normalised for the money
+// Row is one product line as text (app/catalog's, so the catalogue's
+// import reads a Reader directly). Price is normalised for the money
 // parser (no currency sign, no thousands separators) but never converted.
-type Row struct {
-	Line            int // the file's line (CSV) or sheet row (XLSX); the header is line 1
-	Name            string
-	Barcodes        []string
-	Price           string
-	Unit            string
-	Category        string
-	TaxRate         string
-	Active          string
-	NonDiscountable string
-	Stock           string
-	// Problem is set when the row itself is malformed (ErrCells); the
-	// fields hold what could be read.
-	Problem error
-}
+type Row = catalog.Row
 
 // sample is how much is looked at to decide the encoding: enough for many
 // lines, small enough that 10 MB of garbage is refused at once.

@@ -48,7 +48,7 @@ func WriteCSV(w io.Writer, rows iter.Seq[Row], h Header) error {
 		return ErrWrite.Wrap(err)
 	}
 	for r := range rows {
-		cells := r.cells()
+		cells := cells(r)
 		for i := range cells {
 			cells[i] = guard(cells[i])
 		}
@@ -96,7 +96,7 @@ func WriteXLSX(w io.Writer, rows iter.Seq[Row], h Header) (err error) {
 	n := 1
 	for r := range rows {
 		n++
-		if err := put(n, r.cells()); err != nil {
+		if err := put(n, cells(r)); err != nil {
 			return ErrWrite.Wrap(err)
 		}
 	}

@@ -20,7 +20,7 @@ type fakeService struct {
 }
 
 func (f *fakeService) Current(context.Context) (app.StoreInfo, app.TerminalInfo, error) {
-	return app.StoreInfo{ID: 1, Name: "好邻居便利店"}, app.TerminalInfo{ID: 1, Name: "1号收银台", CashierMode: app.ModeSale}, nil
+	return app.StoreInfo{ID: 1, Name: "好邻居便利店", ScaleLayout: "price13"}, app.TerminalInfo{ID: 1, Name: "1号收银台", CashierMode: app.ModeSale}, nil
 }
 func (f *fakeService) Language(context.Context) (string, error) { return "zh", nil }
 func (f *fakeService) Save(context.Context, int64, app.StoreInfo, app.TerminalInfo) error {

@@ -1,0 +1,176 @@
+package catalog
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/mozillazg/go-pinyin"
+)
+
+// The search index is a list of terms per product; a query becomes one
+// term prefix (IndexQuery), so a storage engine with a prefix-searchable
+// term index (SQLite FTS5) answers a keystroke from a handful of index
+// pages whatever the catalogue's size. Every term is a window that starts
+// at one place in a name's text and runs for a few characters:
+//
+//   - the name (letters, digits and Han characters only) from every
+//     character: 可乐 is a prefix of the window starting at 可 in 百事可乐;
+//   - the pinyin initials from every character: kl in bskl;
+//   - the full pinyin from every syllable: kele in baishikele.
+//
+// Polyphonic characters multiply readings only inside a window, so a name
+// of ten of them gives a few dozen terms, not 2^10 spellings. A query
+// longer than a window is looked up by its first window and confirmed by
+// Match against the whole keys.
+//
+// A window that starts at the very beginning of the name is indexed a
+// second time with StartMark in front, so "starts with" is a term prefix
+// too and ranks above "contains" without reading every hit.
+const (
+	// Window is a term's length in characters: ten Han characters of a
+	// name, ten initials, or ten letters of full pinyin (about three
+	// syllables). A query is cut to it, so every kind of term is this long.
+	Window = 10
+	// windowReadings caps the spellings of one window; beyond it, the
+	// window's later characters keep only their first reading.
+	windowReadings = 8
+)
+
+// IndexVersion changes whenever IndexTerms does: a database whose terms
+// were written by another version has them written again at start.
+const IndexVersion = 1
+
+// StartMark begins the terms of a name's start. It is a private-use
+// character: no typed query contains it.
+const StartMark = "\ue000"
+
+// Compact is the form the index and the query share: Normalise, then
+// letters, digits and Han characters only ("可口可乐 330ml" → "可口可乐330ml").
+func Compact(s string) string {
+	var b strings.Builder
+	for _, r := range Normalise(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// syllable is one character of a name with its readings.
+type syllable struct {
+	r        rune
+	readings []string // pinyin readings; nil for a letter or digit
+}
+
+func syllables(name string) []syllable {
+	c := Compact(name)
+	out := make([]syllable, 0, len(c))
+	for _, r := range c {
+		s := syllable{r: r}
+		if unicode.Is(unicode.Han, r) {
+			s.readings = dedupe(pinyin.SinglePinyin(r, pinyinArgs))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// spell returns the spellings of syls (capped at windowReadings), each
+// letter or digit standing for itself, each Han character by its
+// readings' initials (initials) or whole readings, stopping once a
+// spelling reaches limit letters.
+func spell(syls []syllable, initials bool, limit int) []string {
+	combos := []string{""}
+	for _, s := range syls {
+		if len(combos[0]) >= limit {
+			break
+		}
+		readings := s.readings
+		if len(readings) == 0 {
+			if s.r >= unicode.MaxASCII {
+				continue // a Han character without a reading
+			}
+			readings = []string{string(s.r)}
+		}
+		if initials {
+			in := make([]string, 0, len(readings))
+			for _, r := range readings {
+				in = append(in, r[:1])
+			}
+			readings = dedupe(in)
+		}
+		if len(combos)*len(readings) > windowReadings {
+			readings = readings[:1]
+		}
+		next := make([]string, 0, len(combos)*len(readings))
+		for _, c := range combos {
+			for _, r := range readings {
+				next = append(next, c+r)
+			}
+		}
+		combos = next
+	}
+	for i, c := range combos {
+		if len(c) > limit {
+			combos[i] = c[:limit]
+		}
+	}
+	return combos
+}
+
+// IndexTerms are the terms a product name is found by (see above), each
+// once.
+func IndexTerms(name string) []string {
+	syls := syllables(name)
+	seen := make(map[string]bool, 4*len(syls))
+	var terms []string
+	add := func(start bool, t string) {
+		if t == "" {
+			return
+		}
+		if start {
+			t = StartMark + t
+		}
+		if !seen[t] {
+			seen[t] = true
+			terms = append(terms, t)
+		}
+	}
+	runes := make([]rune, len(syls))
+	hasHan := false
+	for i, s := range syls {
+		runes[i] = s.r
+		hasHan = hasHan || s.readings != nil
+	}
+	for i := range syls {
+		start := i == 0
+		add(start, string(runes[i:min(len(runes), i+Window)]))
+		if !hasHan {
+			continue // the name itself is its pinyin
+		}
+		for _, t := range spell(syls[i:min(len(syls), i+Window)], true, Window) {
+			add(start, t)
+		}
+		if syls[i].readings != nil || start {
+			for _, t := range spell(syls[i:], false, Window) {
+				add(start, t)
+			}
+		}
+	}
+	return terms
+}
+
+// IndexQuery turns a typed query into the term prefixes the index is
+// asked for: start for "starts with", within for "contains". Both are
+// empty for a query with nothing to look up. A query longer than a window
+// is cut to the window, and its hits need Match to confirm them.
+func IndexQuery(q string) (start, within string, cut bool) {
+	c := []rune(Compact(q))
+	if len(c) == 0 {
+		return "", "", false
+	}
+	if len(c) > Window {
+		c, cut = c[:Window], true
+	}
+	return StartMark + string(c), string(c), cut
+}

@@ -1,0 +1,416 @@
+package localdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"cashier/app"
+	"cashier/app/catalog"
+)
+
+// The catalogue's storage (app/catalog.Store): products, their codes in
+// product_barcode (one product per code in a store) and their search terms
+// in the FTS5 table product_search, all written in one transaction.
+
+// productCols reads a product with its codes in order; codes never
+// contain a comma (catalog.Classify), so one group_concat carries them.
+const productCols = `p.id, p.store_id, p.name, p.price, p.unit, p.category, p.tax_rate, p.active,
+	p.non_discountable, p.stock, p.updated_at,
+	(SELECT group_concat(code, ',') FROM (SELECT code FROM product_barcode b
+	  WHERE b.product_id = p.id ORDER BY position))`
+
+func scanProduct(sc interface{ Scan(...any) error }) (catalog.Record, error) {
+	var r catalog.Record
+	var price, updated int64
+	var active, nd int
+	var stock sql.NullInt64
+	var codes sql.NullString
+	err := sc.Scan(&r.ID, &r.StoreID, &r.Name, &price, &r.Unit, &r.Category, &r.TaxRate, &active,
+		&nd, &stock, &updated, &codes)
+	if err != nil {
+		return r, err
+	}
+	r.Price, r.Active, r.NonDiscountable = app.Money(price), active != 0, nd != 0
+	r.UpdatedAt = time.UnixMilli(updated)
+	if stock.Valid {
+		n := stock.Int64
+		r.Stock = &n
+	}
+	if codes.String != "" {
+		r.Barcodes = strings.Split(codes.String, ",")
+	}
+	return r, nil
+}
+
+func collectProducts(rows *sql.Rows, err error) ([]catalog.Record, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.Record
+	for rows.Next() {
+		r, err := scanProduct(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// filterSQL is the WHERE tail of a filter on the product alias p.
+func filterSQL(f catalog.Filter, args []any) (string, []any) {
+	q := ""
+	if f.Category != "" {
+		q += ` AND p.category = ?`
+		args = append(args, f.Category)
+	}
+	switch f.State {
+	case catalog.ActiveOnly:
+		q += ` AND p.active = 1`
+	case catalog.InactiveOnly:
+		q += ` AND p.active = 0`
+	}
+	return q, args
+}
+
+func noProduct(err error, ref string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.ErrNoProduct.With("Ref", ref)
+	}
+	return err
+}
+
+// Product reads one product of a store.
+func (db *DB) Product(ctx context.Context, storeID, id int64) (catalog.Record, error) {
+	r, err := scanProduct(db.reader.QueryRowContext(ctx,
+		`SELECT `+productCols+` FROM product p WHERE p.id = ? AND p.store_id = ?`, id, storeID))
+	return r, noProduct(err, strconv.FormatInt(id, 10))
+}
+
+const productByCodeSQL = `SELECT ` + productCols + ` FROM product_barcode b CROSS JOIN product p ON p.id = b.product_id
+	WHERE b.store_id = ? AND b.code = ?`
+
+// ProductByCode finds the product holding a code: one probe of
+// product_barcode's primary key (the scan at the counter).
+func (db *DB) ProductByCode(ctx context.Context, storeID int64, code string) (catalog.Record, error) {
+	st, err := db.prepared(ctx, productByCodeSQL)
+	if err != nil {
+		return catalog.Record{}, err
+	}
+	r, err := scanProduct(st.QueryRowContext(ctx, storeID, code))
+	return r, noProduct(err, code)
+}
+
+// CodePrefix lists products with a code starting with prefix, by code (a
+// product with two such codes comes twice).
+func (db *DB) CodePrefix(ctx context.Context, storeID int64, prefix string, f catalog.Filter, limit int) ([]catalog.Record, error) {
+	// Codes are ASCII below DEL, so prefix+DEL bounds every code that
+	// starts with prefix: a range on the primary key.
+	q, args := filterSQL(f, []any{storeID, prefix, prefix + "\x7f"})
+	return collectProducts(db.reader.QueryContext(ctx, `SELECT `+productCols+`
+		FROM product_barcode b CROSS JOIN product p ON p.id = b.product_id
+		WHERE b.store_id = ? AND b.code >= ? AND b.code < ?`+q+` ORDER BY b.code LIMIT ?`, append(args, limit)...))
+}
+
+// TermPrefix lists products with a search term starting with prefix, in
+// id order (the catalogue's order), reading the FTS5 index first.
+func (db *DB) TermPrefix(ctx context.Context, storeID int64, prefix string, f catalog.Filter, limit int) ([]catalog.Record, error) {
+	if prefix == "" || strings.ContainsRune(prefix, '"') {
+		return nil, nil
+	}
+	q, args := filterSQL(f, []any{`"` + prefix + `"*`, storeID})
+	return collectProducts(db.reader.QueryContext(ctx, `SELECT `+productCols+`
+		FROM product_search s CROSS JOIN product p ON p.id = s.rowid
+		WHERE product_search MATCH ? AND p.store_id = ?`+q+` LIMIT ?`, append(args, limit)...))
+}
+
+// ProductIDs lists the ids of a store's products f selects, by name, from
+// one of the name indexes.
+func (db *DB) ProductIDs(ctx context.Context, storeID int64, f catalog.Filter) ([]int64, error) {
+	q, args := filterSQL(f, []any{storeID})
+	rows, err := db.reader.QueryContext(ctx, `SELECT p.id FROM product p WHERE p.store_id = ?`+q+` ORDER BY p.name, p.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Products reads products by id in the order given, leaving out ids that
+// are not the store's.
+func (db *DB) Products(ctx context.Context, storeID int64, ids []int64) ([]catalog.Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	const chunk = 500 // well under SQLite's bound on host parameters
+	byID := make(map[int64]catalog.Record, len(ids))
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(len(ids), start+chunk)]
+		args := []any{storeID}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		recs, err := collectProducts(db.reader.QueryContext(ctx, `SELECT `+productCols+` FROM product p
+			WHERE p.store_id = ? AND p.id IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			byID[r.ID] = r
+		}
+	}
+	out := make([]catalog.Record, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Categories lists a store's categories in use, sorted: one index seek per
+// category (a skip scan), not a pass over every product.
+func (db *DB) Categories(ctx context.Context, storeID int64) ([]string, error) {
+	rows, err := db.reader.QueryContext(ctx, `WITH RECURSIVE c(x) AS (
+		  SELECT (SELECT min(category) FROM product WHERE store_id = ?1 AND category > '')
+		  UNION ALL
+		  SELECT (SELECT min(category) FROM product WHERE store_id = ?1 AND category > x) FROM c WHERE x IS NOT NULL)
+		SELECT x FROM c WHERE x IS NOT NULL`, storeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ScaleLayout is the name of the layout a store's label scales print.
+func (db *DB) ScaleLayout(ctx context.Context, storeID int64) (string, error) {
+	var l string
+	err := db.reader.QueryRowContext(ctx, `SELECT scale_layout FROM store WHERE id = ?`, storeID).Scan(&l)
+	return l, err
+}
+
+// CatalogTx runs fn in one write transaction.
+func (db *DB) CatalogTx(ctx context.Context, fn func(catalog.Tx) error) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		t := &catalogTx{ctx: ctx, tx: tx}
+		defer t.close()
+		return fn(t)
+	})
+}
+
+type catalogTx struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // an import runs the same few statements 100,000 times
+}
+
+func (t *catalogTx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = st
+	return st, nil
+}
+
+func (t *catalogTx) exec(q string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *catalogTx) close() {
+	for _, st := range t.stmts {
+		st.Close()
+	}
+}
+
+func (t *catalogTx) Product(storeID, id int64) (catalog.Record, error) {
+	st, err := t.stmt(`SELECT ` + productCols + ` FROM product p WHERE p.id = ? AND p.store_id = ?`)
+	if err != nil {
+		return catalog.Record{}, err
+	}
+	r, err := scanProduct(st.QueryRowContext(t.ctx, id, storeID))
+	return r, noProduct(err, strconv.FormatInt(id, 10))
+}
+
+func (t *catalogTx) CodeOwner(storeID int64, code string) (int64, error) {
+	st, err := t.stmt(`SELECT product_id FROM product_barcode WHERE store_id = ? AND code = ?`)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = st.QueryRowContext(t.ctx, storeID, code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+func stockArg(s *int64) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+func (t *catalogTx) Insert(r catalog.Record) (int64, error) {
+	if len(r.Barcodes) == 0 {
+		return 0, catalog.ErrNoCode
+	}
+	res, err := t.exec(`INSERT INTO product(store_id, barcode, name, price, unit, category, active, updated_at,
+		tax_rate, non_discountable, stock) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		r.StoreID, r.Barcodes[0], r.Name, int64(r.Price), r.Unit, r.Category, boolInt(r.Active),
+		r.UpdatedAt.UnixMilli(), r.TaxRate, boolInt(r.NonDiscountable), stockArg(r.Stock))
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if err := t.writeCodes(r.StoreID, id, r.Barcodes); err != nil {
+		return 0, err
+	}
+	return id, t.writeTerms(id, r.Name)
+}
+
+func (t *catalogTx) Update(r catalog.Record) error {
+	if len(r.Barcodes) == 0 {
+		return catalog.ErrNoCode
+	}
+	old, err := t.Product(r.StoreID, r.ID)
+	if err != nil {
+		return err
+	}
+	// The codes first: product.barcode names the first, and another
+	// product may just have given it up in this transaction.
+	if _, err := t.exec(`DELETE FROM product_barcode WHERE product_id = ?`, r.ID); err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE product SET barcode=?, name=?, price=?, unit=?, category=?, active=?, updated_at=?,
+		tax_rate=?, non_discountable=?, stock=? WHERE id=? AND store_id=?`,
+		r.Barcodes[0], r.Name, int64(r.Price), r.Unit, r.Category, boolInt(r.Active), r.UpdatedAt.UnixMilli(),
+		r.TaxRate, boolInt(r.NonDiscountable), stockArg(r.Stock), r.ID, r.StoreID); err != nil {
+		return err
+	}
+	if err := t.writeCodes(r.StoreID, r.ID, r.Barcodes); err != nil {
+		return err
+	}
+	if old.Name == r.Name {
+		return nil
+	}
+	if _, err := t.exec(`DELETE FROM product_search WHERE rowid = ?`, r.ID); err != nil {
+		return err
+	}
+	return t.writeTerms(r.ID, r.Name)
+}
+
+func (t *catalogTx) writeCodes(storeID, id int64, codes []string) error {
+	for i, c := range codes {
+		if _, err := t.exec(`INSERT INTO product_barcode(store_id, code, product_id, position) VALUES (?,?,?,?)`,
+			storeID, c, id, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *catalogTx) writeTerms(id int64, name string) error {
+	_, err := t.exec(`INSERT INTO product_search(rowid, terms) VALUES (?,?)`, id, strings.Join(catalog.IndexTerms(name), " "))
+	return err
+}
+
+func (t *catalogTx) Audit(e app.AuditEntry) error { return InsertAudit(t.ctx, t.tx, e) }
+
+// settingSearchIndex records which catalog.IndexVersion the search terms
+// were written by.
+const settingSearchIndex = "catalog_index_version"
+
+// ensureSearchIndex writes every product's search terms again when they
+// were written by another version of catalog.IndexTerms (or, after the
+// migration that made the index, never): once, at the first start of a
+// new version.
+func (db *DB) ensureSearchIndex(ctx context.Context) error {
+	want := strconv.Itoa(catalog.IndexVersion)
+	var have string
+	err := db.reader.QueryRowContext(ctx, `SELECT value FROM setting WHERE key = ?`, settingSearchIndex).Scan(&have)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if have == want {
+		return nil
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO product_search(product_search) VALUES ('delete-all')`); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, name FROM product`)
+		if err != nil {
+			return err
+		}
+		type named struct {
+			id   int64
+			name string
+		}
+		var all []named
+		for rows.Next() {
+			var n named
+			if err := rows.Scan(&n.id, &n.name); err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		t := &catalogTx{ctx: ctx, tx: tx}
+		defer t.close()
+		for _, n := range all {
+			if err := t.writeTerms(n.id, n.name); err != nil {
+				return err
+			}
+		}
+		return setSetting(ctx, tx, settingSearchIndex, want)
+	})
+}
+
+// insertCatalogProduct adds a product with its codes and terms inside tx
+// (the demo data).
+func insertCatalogProduct(ctx context.Context, tx *sql.Tx, r catalog.Record) (int64, error) {
+	t := &catalogTx{ctx: ctx, tx: tx}
+	defer t.close()
+	return t.Insert(r)
+}
