@@ -216,14 +216,18 @@ func (db *DB) CatalogTx(ctx context.Context, fn func(catalog.Tx) error) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		t := &catalogTx{ctx: ctx, tx: tx}
 		defer t.close()
-		return fn(t)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.done()
 	})
 }
 
 type catalogTx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt // an import runs the same few statements 100,000 times
+	ctx    context.Context
+	tx     *sql.Tx
+	stmts  map[string]*sql.Stmt // an import runs the same few statements 100,000 times
+	writes int
 }
 
 func (t *catalogTx) stmt(q string) (*sql.Stmt, error) {
@@ -284,9 +288,12 @@ func stockArg(s *int64) any {
 	return *s
 }
 
-func (t *catalogTx) Insert(r catalog.Record) (int64, error) {
+func (t *catalogTx) Insert(r catalog.Record, terms []string) (int64, error) {
 	if len(r.Barcodes) == 0 {
 		return 0, catalog.ErrNoCode
+	}
+	if err := t.bulk(); err != nil {
+		return 0, err
 	}
 	res, err := t.exec(`INSERT INTO product(store_id, barcode, name, price, unit, category, active, updated_at,
 		tax_rate, non_discountable, stock) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
@@ -302,15 +309,14 @@ func (t *catalogTx) Insert(r catalog.Record) (int64, error) {
 	if err := t.writeCodes(r.StoreID, id, r.Barcodes); err != nil {
 		return 0, err
 	}
-	return id, t.writeTerms(id, r.Name)
+	return id, t.writeTerms(id, terms)
 }
 
-func (t *catalogTx) Update(r catalog.Record) error {
+func (t *catalogTx) Update(r catalog.Record, terms []string) error {
 	if len(r.Barcodes) == 0 {
 		return catalog.ErrNoCode
 	}
-	old, err := t.Product(r.StoreID, r.ID)
-	if err != nil {
+	if err := t.bulk(); err != nil {
 		return err
 	}
 	// The codes first: product.barcode names the first, and another
@@ -318,22 +324,52 @@ func (t *catalogTx) Update(r catalog.Record) error {
 	if _, err := t.exec(`DELETE FROM product_barcode WHERE product_id = ?`, r.ID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE product SET barcode=?, name=?, price=?, unit=?, category=?, active=?, updated_at=?,
+	res, err := t.exec(`UPDATE product SET barcode=?, name=?, price=?, unit=?, category=?, active=?, updated_at=?,
 		tax_rate=?, non_discountable=?, stock=? WHERE id=? AND store_id=?`,
 		r.Barcodes[0], r.Name, int64(r.Price), r.Unit, r.Category, boolInt(r.Active), r.UpdatedAt.UnixMilli(),
-		r.TaxRate, boolInt(r.NonDiscountable), stockArg(r.Stock), r.ID, r.StoreID); err != nil {
+		r.TaxRate, boolInt(r.NonDiscountable), stockArg(r.Stock), r.ID, r.StoreID)
+	if err != nil {
 		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return catalog.ErrNoProduct.With("Ref", strconv.FormatInt(r.ID, 10))
 	}
 	if err := t.writeCodes(r.StoreID, r.ID, r.Barcodes); err != nil {
 		return err
 	}
-	if old.Name == r.Name {
+	if terms == nil {
 		return nil
 	}
 	if _, err := t.exec(`DELETE FROM product_search WHERE rowid = ?`, r.ID); err != nil {
 		return err
 	}
-	return t.writeTerms(r.ID, r.Name)
+	return t.writeTerms(r.ID, terms)
+}
+
+// bulkAfter is how many writes make a transaction an import: from there
+// FTS5 stops merging its index segments after every flush and merges
+// once more at the end (done), which saves a third of an import's time.
+const bulkAfter = 1000
+
+// bulk counts the transaction's product writes and turns FTS5's
+// automatic merging off at bulkAfter.
+func (t *catalogTx) bulk() error {
+	t.writes++
+	if t.writes != bulkAfter {
+		return nil
+	}
+	_, err := t.exec(`INSERT INTO product_search(product_search, rank) VALUES ('automerge', 0)`)
+	return err
+}
+
+// done restores FTS5's automatic merging (its default, 4) in the same
+// transaction, so no import leaves the index set otherwise.
+func (t *catalogTx) done() error {
+	if t.writes < bulkAfter {
+		return nil
+	}
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO product_search(product_search, rank) VALUES ('automerge', 4)`)
+	return err
 }
 
 func (t *catalogTx) writeCodes(storeID, id int64, codes []string) error {
@@ -346,8 +382,8 @@ func (t *catalogTx) writeCodes(storeID, id int64, codes []string) error {
 	return nil
 }
 
-func (t *catalogTx) writeTerms(id int64, name string) error {
-	_, err := t.exec(`INSERT INTO product_search(rowid, terms) VALUES (?,?)`, id, strings.Join(catalog.IndexTerms(name), " "))
+func (t *catalogTx) writeTerms(id int64, terms []string) error {
+	_, err := t.exec(`INSERT INTO product_search(rowid, terms) VALUES (?,?)`, id, strings.Join(terms, " "))
 	return err
 }
 
@@ -399,7 +435,7 @@ func (db *DB) ensureSearchIndex(ctx context.Context) error {
 		t := &catalogTx{ctx: ctx, tx: tx}
 		defer t.close()
 		for _, n := range all {
-			if err := t.writeTerms(n.id, n.name); err != nil {
+			if err := t.writeTerms(n.id, catalog.IndexTerms(n.name)); err != nil {
 				return err
 			}
 		}
@@ -412,5 +448,5 @@ func (db *DB) ensureSearchIndex(ctx context.Context) error {
 func insertCatalogProduct(ctx context.Context, tx *sql.Tx, r catalog.Record) (int64, error) {
 	t := &catalogTx{ctx: ctx, tx: tx}
 	defer t.close()
-	return t.Insert(r)
+	return t.Insert(r, catalog.IndexTerms(r.Name))
 }

@@ -95,6 +95,12 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_sync", "FULL")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "immediate")
+	if !readOnly {
+		// 32 MB of pages for the one writer (SQLite's default is 2 MB): a
+		// catalogue import rewrites the same index pages thousands of
+		// times; the readers keep the default.
+		q.Set("_cache_size", "-32768")
+	}
 	if readOnly {
 		q.Set("_query_only", "1")
 		// A read transaction (one snapshot for a report) must not ask for

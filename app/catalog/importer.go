@@ -62,11 +62,13 @@ func ParseRow(r Row) (p Product, keep Keep, err error) {
 	p = Product{Name: r.Name, Barcodes: r.Barcodes, Unit: r.Unit, Category: r.Category, Active: true}
 	keep = Keep{Unit: r.Unit == "", Category: r.Category == "", TaxRate: r.TaxRate == "",
 		Active: r.Active == "", NonDiscountable: r.NonDiscountable == "", Stock: r.Stock == ""}
-	if price, perr := ParsePrice(r.Price); perr != nil {
+	price, perr := ParsePrice(r.Price)
+	if perr != nil {
 		errs = append(errs, perr)
-	} else {
-		p.Price = price
+		// Validate below must not report the unparsed price again as 0.
+		price = 1
 	}
+	p.Price = price
 	if r.TaxRate != "" {
 		if p.TaxRate, err = ParseTaxRate(r.TaxRate); err != nil {
 			errs = append(errs, err)
@@ -96,6 +98,9 @@ func ParseRow(r Row) (p Product, keep Keep, err error) {
 	}
 	if verr := p.Validate(); verr != nil {
 		errs = append(errs, verr)
+	}
+	if perr != nil {
+		p.Price = 0
 	}
 	if len(p.Barcodes) == 0 {
 		errs = append(errs, ErrNoCode)
@@ -265,6 +270,8 @@ const progressEvery = 500
 // no permission, the database); bad rows are in the report.
 func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, o ImportOptions) (Report, error) {
 	rep := Report{DryRun: o.DryRun}
+	ctx, stop := context.WithCancel(ctx) // ends termsAhead's goroutine on every return
+	defer stop()
 	who, err := s.Permits.Check(ctx, staffID, app.PermProductManage)
 	if err != nil {
 		return rep, err
@@ -353,11 +360,18 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 		if !rep.OK() {
 			return errRollback
 		}
+		// The search terms are worked out on another core while SQLite
+		// writes: at 100,000 rows they are a fifth of the work.
+		terms := termsAhead(ctx, all, o.DryRun)
 		for i, pr := range all {
+			var t []string
+			if terms != nil {
+				t = <-terms
+			}
 			if owners[i] == 0 {
 				rep.Added++
 				if !o.DryRun {
-					if _, err := tx.Insert(Record{StoreID: storeID, Product: pr.p, UpdatedAt: now}); err != nil {
+					if _, err := tx.Insert(Record{StoreID: storeID, Product: pr.p, UpdatedAt: now}, t); err != nil {
 						return err
 					}
 				}
@@ -371,8 +385,11 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 					rep.Unchanged++
 				} else {
 					rep.Updated++
+					if old.Name == p.Name {
+						t = nil
+					}
 					if !o.DryRun {
-						if err := tx.Update(Record{ID: old.ID, StoreID: storeID, Product: p, UpdatedAt: now}); err != nil {
+						if err := tx.Update(Record{ID: old.ID, StoreID: storeID, Product: p, UpdatedAt: now}, t); err != nil {
 							return err
 						}
 					}
@@ -402,6 +419,26 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 	}
 	rep.Written = true
 	return rep, nil
+}
+
+// termsAhead sends the search terms of each row's name, in order, until
+// ctx ends; nil in a dry run, which writes no terms.
+func termsAhead(ctx context.Context, all []parsed, dry bool) <-chan []string {
+	if dry {
+		return nil
+	}
+	ch := make(chan []string, 1024)
+	go func() {
+		defer close(ch)
+		for _, pr := range all {
+			select {
+			case ch <- IndexTerms(pr.p.Name):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
 }
 
 // FormatRow is a product as a file row (the inverse of ParseRow).

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mozillazg/go-pinyin"
@@ -60,104 +62,126 @@ func Compact(s string) string {
 type syllable struct {
 	r        rune
 	readings []string // pinyin readings; nil for a letter or digit
+	initials []string // their first letters, each once
 }
+
+// readingCache keeps each Han character's readings: go-pinyin restyles
+// every reading through a regexp on each call, and a catalogue import
+// asks for the same few thousand characters a million times.
+var readingCache sync.Map // rune → syllable
+
+func lookupReadings(r rune) syllable {
+	if v, ok := readingCache.Load(r); ok {
+		return v.(syllable)
+	}
+	s := syllable{r: r, readings: dedupe(pinyin.SinglePinyin(r, pinyinArgs))}
+	for _, py := range s.readings {
+		s.initials = append(s.initials, py[:1])
+	}
+	s.initials = dedupe(s.initials)
+	readingCache.Store(r, s)
+	return s
+}
+
+// asciiText holds each ASCII character as a one-letter string, so a
+// letter or digit in a name costs no allocation.
+var asciiText = func() (t [unicode.MaxASCII][]string) {
+	for i := range t {
+		t[i] = []string{string(rune(i))}
+	}
+	return t
+}()
 
 func syllables(name string) []syllable {
 	c := Compact(name)
 	out := make([]syllable, 0, len(c))
 	for _, r := range c {
-		s := syllable{r: r}
 		if unicode.Is(unicode.Han, r) {
-			s.readings = dedupe(pinyin.SinglePinyin(r, pinyinArgs))
+			out = append(out, lookupReadings(r))
+		} else {
+			out = append(out, syllable{r: r})
 		}
-		out = append(out, s)
 	}
 	return out
 }
 
-// spell returns the spellings of syls (capped at windowReadings), each
-// letter or digit standing for itself, each Han character by its
+// spell appends to out the spellings of syls (at most windowReadings),
+// each letter or digit standing for itself, each Han character by its
 // readings' initials (initials) or whole readings, stopping once a
-// spelling reaches limit letters.
-func spell(syls []syllable, initials bool, limit int) []string {
-	combos := []string{""}
+// spelling reaches limit letters, and cut to limit.
+func spell(out []string, syls []syllable, initials bool, limit int) []string {
+	combos := [][]byte{make([]byte, 0, limit+8)}
 	for _, s := range syls {
 		if len(combos[0]) >= limit {
 			break
 		}
 		readings := s.readings
+		if initials {
+			readings = s.initials
+		}
 		if len(readings) == 0 {
 			if s.r >= unicode.MaxASCII {
 				continue // a Han character without a reading
 			}
-			readings = []string{string(s.r)}
-		}
-		if initials {
-			in := make([]string, 0, len(readings))
-			for _, r := range readings {
-				in = append(in, r[:1])
-			}
-			readings = dedupe(in)
+			readings = asciiText[s.r]
 		}
 		if len(combos)*len(readings) > windowReadings {
 			readings = readings[:1]
 		}
-		next := make([]string, 0, len(combos)*len(readings))
+		if len(readings) == 1 {
+			for i := range combos {
+				combos[i] = append(combos[i], readings[0]...)
+			}
+			continue
+		}
+		next := make([][]byte, 0, len(combos)*len(readings))
 		for _, c := range combos {
 			for _, r := range readings {
-				next = append(next, c+r)
+				n := make([]byte, 0, limit+8)
+				next = append(next, append(append(n, c...), r...))
 			}
 		}
 		combos = next
 	}
-	for i, c := range combos {
+	for _, c := range combos {
 		if len(c) > limit {
-			combos[i] = c[:limit]
+			c = c[:limit]
+		}
+		if len(c) > 0 {
+			out = append(out, string(c))
 		}
 	}
-	return combos
+	return out
 }
 
 // IndexTerms are the terms a product name is found by (see above), each
-// once.
+// once, sorted.
 func IndexTerms(name string) []string {
 	syls := syllables(name)
-	seen := make(map[string]bool, 4*len(syls))
-	var terms []string
-	add := func(start bool, t string) {
-		if t == "" {
-			return
-		}
-		if start {
-			t = StartMark + t
-		}
-		if !seen[t] {
-			seen[t] = true
-			terms = append(terms, t)
-		}
-	}
 	runes := make([]rune, len(syls))
 	hasHan := false
 	for i, s := range syls {
 		runes[i] = s.r
 		hasHan = hasHan || s.readings != nil
 	}
+	terms := make([]string, 0, 4*len(syls))
 	for i := range syls {
-		start := i == 0
-		add(start, string(runes[i:min(len(runes), i+Window)]))
-		if !hasHan {
-			continue // the name itself is its pinyin
+		from := len(terms)
+		terms = append(terms, string(runes[i:min(len(runes), i+Window)]))
+		if hasHan {
+			terms = spell(terms, syls[i:min(len(syls), i+Window)], true, Window)
+			if syls[i].readings != nil || i == 0 {
+				terms = spell(terms, syls[i:], false, Window)
+			}
 		}
-		for _, t := range spell(syls[i:min(len(syls), i+Window)], true, Window) {
-			add(start, t)
-		}
-		if syls[i].readings != nil || start {
-			for _, t := range spell(syls[i:], false, Window) {
-				add(start, t)
+		if i == 0 {
+			for k := from; k < len(terms); k++ {
+				terms[k] = StartMark + terms[k]
 			}
 		}
 	}
-	return terms
+	slices.Sort(terms)
+	return slices.Compact(terms)
 }
 
 // IndexQuery turns a typed query into the term prefixes the index is

@@ -79,10 +79,12 @@ type Tx interface {
 	// CodeOwner is the id of the product of storeID holding code, 0 when
 	// none does.
 	CodeOwner(storeID int64, code string) (int64, error)
-	// Insert writes a new product with its codes and search terms.
-	Insert(r Record) (int64, error)
-	// Update rewrites a product, its codes and its search terms.
-	Update(r Record) error
+	// Insert writes a new product with its codes and its search terms
+	// (IndexTerms of its name).
+	Insert(r Record, terms []string) (int64, error)
+	// Update rewrites a product and its codes, and its search terms unless
+	// terms is nil (the name did not change).
+	Update(r Record, terms []string) error
 	Audit(e app.AuditEntry) error
 }
 
@@ -133,7 +135,7 @@ func (s Service) Save(ctx context.Context, staffID, storeID, id int64, p Product
 		}
 		r := Record{ID: id, StoreID: storeID, Product: p, UpdatedAt: now}
 		if id == 0 {
-			if id, err = tx.Insert(r); err != nil {
+			if id, err = tx.Insert(r, IndexTerms(p.Name)); err != nil {
 				return err
 			}
 			return tx.Audit(app.AuditEntry{At: now, StaffID: who.ID, Action: "product_add",
@@ -147,7 +149,11 @@ func (s Service) Save(ctx context.Context, staffID, storeID, id int64, p Product
 		if changes == "" {
 			return nil
 		}
-		if err := tx.Update(r); err != nil {
+		var terms []string
+		if old.Name != p.Name {
+			terms = IndexTerms(p.Name)
+		}
+		if err := tx.Update(r, terms); err != nil {
 			return err
 		}
 		return tx.Audit(app.AuditEntry{At: now, StaffID: who.ID, Action: "product_change",
@@ -173,7 +179,7 @@ func (s Service) SetActive(ctx context.Context, staffID, storeID, id int64, acti
 			return nil
 		}
 		r.Active, r.UpdatedAt = active, now
-		if err := tx.Update(r); err != nil {
+		if err := tx.Update(r, nil); err != nil {
 			return err
 		}
 		action := "product_disable"
