@@ -196,7 +196,7 @@ func TestProductsCLI_ImportGoodFiles(t *testing.T) {
 			n, _, imports := catalogState(t, dir)
 			rc, out, errs := importCmd(t, dir, f)
 			require.Equal(t, 0, rc, out+errs)
-			assert.Contains(t, out, "2 product rows")
+			assert.Contains(t, out, "product rows: 2")
 			assert.Contains(t, out, "Imported: 2 added, 0 updated, 0 unchanged")
 			assert.Contains(t, errs, "writing 100%")
 			if c.unknown != "" {
@@ -297,7 +297,7 @@ func TestProductsCLI_BadRowsNamedNothingImported(t *testing.T) {
 	for _, want := range []string{"line 12 一堆问题: ", "check digit", "is already on line 3", "more than zero", "tax rate", "“也许”"} {
 		assert.Contains(t, last, want)
 	}
-	assert.Contains(t, errs, "10 of 11 rows have problems: this import would be refused (dry run, nothing written)")
+	assert.Contains(t, errs, "Rows with problems: 10 of 11. This import would be refused (dry run, nothing written)")
 	n2, sum2, imports2 := catalogState(t, dir)
 	assert.Equal(t, n, n2)
 	assert.Equal(t, sum, sum2)
@@ -307,7 +307,7 @@ func TestProductsCLI_BadRowsNamedNothingImported(t *testing.T) {
 	rc, out, errs = importCmd(t, dir, f)
 	assert.Equal(t, 1, rc, out+errs)
 	assert.Contains(t, out, "line 12 一堆问题: ")
-	assert.Contains(t, errs, "10 of 11 rows have problems: nothing was imported")
+	assert.Contains(t, errs, "Rows with problems: 10 of 11. Nothing was imported")
 	n2, sum2, imports2 = catalogState(t, dir)
 	assert.Equal(t, n, n2)
 	assert.Equal(t, sum, sum2)
@@ -436,7 +436,7 @@ func TestProductsCLI_ExportRoundTrip(t *testing.T) {
 			}
 			rc, out, errs := runCmd(t, nil, args...)
 			require.Equal(t, 0, rc, out+errs)
-			assert.Contains(t, out, fmt.Sprintf("Exported %d products to %s", total, p))
+			assert.Contains(t, out, fmt.Sprintf("Products exported to %s: %d", p, total))
 			b, err := os.ReadFile(p)
 			require.NoError(t, err)
 			if c.format == "xlsx" || strings.HasSuffix(c.file, ".xlsx") {
@@ -446,7 +446,7 @@ func TestProductsCLI_ExportRoundTrip(t *testing.T) {
 			}
 			rc, out, errs = importCmd(t, dir, p, "--dry-run")
 			require.Equal(t, 0, rc, out+errs)
-			assert.Contains(t, out, fmt.Sprintf("%d product rows", total))
+			assert.Contains(t, out, fmt.Sprintf("product rows: %d", total))
 			assert.Contains(t, out, fmt.Sprintf("Dry run: would add 0, would update 0, %d unchanged", total))
 			assert.NotContains(t, out, "line ")
 		})
@@ -456,11 +456,11 @@ func TestProductsCLI_ExportRoundTrip(t *testing.T) {
 	p := filepath.Join(outDir, "drinks.csv")
 	rc, out, errs = runCmd(t, nil, "products", "export", "--data-dir", dir, "--out", p, "--category", "饮料")
 	require.Equal(t, 0, rc, out+errs)
-	assert.Contains(t, out, "Exported 12 products")
+	assert.Contains(t, out, ": 12\n")
 	p = filepath.Join(outDir, "off.csv")
 	rc, out, errs = runCmd(t, nil, "products", "export", "--data-dir", dir, "--out", p, "--state", "inactive", "--header", "en")
 	require.Equal(t, 0, rc, out+errs)
-	assert.Contains(t, out, "Exported 1 products")
+	assert.Contains(t, out, ": 1\n")
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	assert.Equal(t, "\uFEFFname,barcode,price,unit,category,tax_rate,active,non_discountable,stock\r\n"+
@@ -588,7 +588,7 @@ func TestProductsCLI_BesideARunningApp(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "c.xlsx")
 	rc, out, errs = runCmd(t, nil, "products", "export", "--data-dir", dir, "--out", p)
 	require.Equal(t, 0, rc, errs)
-	assert.Contains(t, out, "Exported 52 products")
+	assert.Contains(t, out, "Products exported to "+p+": 52")
 
 	rc, _, errs = importCmd(t, dir, p, "--dry-run")
 	assert.Equal(t, 3, rc, errs)
