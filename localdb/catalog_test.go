@@ -509,3 +509,22 @@ func TestMigrate0008_ProductsSearchable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "price13", l)
 }
+
+// A row's codes join the product they update: more than MaxBarcodes in all
+// is a bad row, not an eleventh code.
+func TestCatalog_ImportUpdateKeepsCodeLimit(t *testing.T) {
+	ctx := context.Background()
+	svc, db := fxCatalog(t)
+	var codes []string
+	for i := 0; i < catalog.MaxBarcodes; i++ {
+		codes = append(codes, fmt.Sprintf("C%d", i))
+	}
+	_, err := svc.Save(ctx, fxManager, 1, 0, fxProduct("十个码", 100, codes...))
+	require.NoError(t, err)
+	before := fxTable(t, db)
+	rep, err := fxImport(t, svc, fxCSV("名称,条码,价格", "十个码,C0;C99,1.00"), "x.csv", false)
+	require.NoError(t, err)
+	require.Len(t, rep.Bad, 1)
+	require.ErrorIs(t, rep.Bad[0].Err, catalog.ErrTooManyBarcodes)
+	require.Equal(t, before, fxTable(t, db))
+}

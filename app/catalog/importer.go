@@ -161,12 +161,12 @@ func contains(ss []string, s string) bool {
 }
 
 // ParseBool reads a yes/no cell: 1/0, 是/否, Y/N, yes/no, true/false,
-// 启用/停用, active/inactive.
+// 启用/停用, 正常/停售, 上架/下架, active/inactive.
 func ParseBool(s string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "y", "yes", "true", "t", "是", "启用", "active", "on", "√", "✓":
+	case "1", "y", "yes", "true", "t", "是", "启用", "正常", "在售", "上架", "active", "on", "√", "✓":
 		return true, nil
-	case "0", "n", "no", "false", "f", "否", "停用", "禁用", "inactive", "off", "×":
+	case "0", "n", "no", "false", "f", "否", "停用", "禁用", "停售", "下架", "inactive", "off", "×":
 		return false, nil
 	}
 	return false, ErrBool.With("Value", s)
@@ -258,6 +258,10 @@ type parsed struct {
 	p    Product
 	keep Keep
 	bad  []error
+	// For a row that updates a product: the product as it is, and as the
+	// row leaves it.
+	old    *Record
+	merged Product
 }
 
 const progressEvery = 500
@@ -344,6 +348,18 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 					pr.bad = append(pr.bad, ErrCodesSplit.With("Barcode", c, "Name", other.Name))
 				}
 			}
+			if owners[i] != 0 && len(pr.bad) == 0 {
+				old, err := tx.Product(storeID, owners[i])
+				if err != nil {
+					return err
+				}
+				pr.old, pr.merged = &old, pr.keep.merge(old.Product, pr.p)
+				// The row's codes join the product's: together they must
+				// still fit.
+				if len(pr.merged.Barcodes) > MaxBarcodes {
+					pr.bad = append(pr.bad, ErrTooManyBarcodes.With("Max", MaxBarcodes))
+				}
+			}
 			if (i+1)%progressEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -376,11 +392,7 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 					}
 				}
 			} else {
-				old, err := tx.Product(storeID, owners[i])
-				if err != nil {
-					return err
-				}
-				p := pr.keep.merge(old.Product, pr.p)
+				old, p := pr.old, pr.merged
 				if Changes(old.Product, p) == "" {
 					rep.Unchanged++
 				} else {

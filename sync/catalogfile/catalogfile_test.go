@@ -357,3 +357,10 @@ func BenchmarkRead100k(b *testing.B) {
 		})
 	}
 }
+
+func TestHeader_ItemCodeIsACode(t *testing.T) {
+	s, err := Read(strings.NewReader("品名,货号,条码,售价,状态\n猪肉,00123,6901234567892,26.00,正常\n"), "x.csv")
+	require.NoError(t, err)
+	require.Equal(t, []string{"00123", "6901234567892"}, s.Rows[0].Barcodes)
+	require.Equal(t, "正常", s.Rows[0].Active)
+}

@@ -34,8 +34,12 @@ var aliases = map[string]Field{}
 
 func init() {
 	for f, names := range map[Field][]string{
-		FieldName:            {"名称", "商品名称", "品名", "商品名", "商品", "name", "productname", "product", "品名规格"},
-		FieldBarcode:         {"条码", "条形码", "商品条码", "国际条码", "barcode", "barcodes", "ean", "upc", "code"},
+		FieldName: {"名称", "商品名称", "品名", "商品名", "商品", "name", "productname", "product", "品名规格"},
+		// 货号 / PLU: the store's own item code (a label scale prints it);
+		// a file with both a barcode and an item code column gives the
+		// product both codes.
+		FieldBarcode: {"条码", "条形码", "商品条码", "国际条码", "barcode", "barcodes", "ean", "upc", "code",
+			"货号", "商品编码", "商品编号", "自编码", "plu", "itemcode", "sku"},
 		FieldPrice:           {"价格", "售价", "零售价", "单价", "销售价", "price", "retailprice", "saleprice"},
 		FieldUnit:            {"单位", "计量单位", "unit"},
 		FieldCategory:        {"分类", "类别", "商品分类", "品类", "category"},
