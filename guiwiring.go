@@ -37,7 +37,7 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		staffWorkspace(s),
-	}, append(shiftWorkspaces(s), auditWorkspace(s))...)
+	}, append(shiftWorkspaces(s), productsWorkspace(s), auditWorkspace(s))...)
 }
 
 // scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.

@@ -262,11 +262,12 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 
 // The demo manager's navigation (guiwiring.go's order, every workspace
 // offered to a manager): Counter, Devices, Staff, Shift, Store
-// transactions.
+// transactions, Products.
 const (
 	navCounter      = "ctrl+1"
 	navShift        = "ctrl+4"
 	navTransactions = "ctrl+5"
+	navProducts     = "ctrl+6"
 )
 
 // shiftHandover clocks the demo manager on and off again by keyboard
@@ -330,7 +331,9 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	})
 	done := step("handover-done", "the handover is done", review)
 	xdo(display, "key", navTransactions)
-	step("transactions", "the store's transactions open", done)
+	tx := step("transactions", "the store's transactions open", done)
+	xdo(display, "key", navProducts)
+	step("products", "the Products workspace opens", tx)
 }
 
 // quiet takes screenshots until one differs from prev and the screen has

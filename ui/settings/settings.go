@@ -1,6 +1,7 @@
 // Package settings is the Settings workspace: store details (printed on
-// receipts) and the shift handover's variance threshold, terminal details
-// and cashier mode, and the UI language.
+// receipts), the shift handover's variance threshold and the layout of the
+// store's label scales, terminal details and cashier mode, and the UI
+// language.
 package settings
 
 import (
@@ -47,7 +48,8 @@ type View struct {
 	lang                         string    // the stored language setting, as loaded or last saved
 	threshold                    app.Money // the stored variance threshold, as loaded or last saved
 	Name, Address, Phone, Footer *widget.Entry
-	Threshold                    *widget.Entry // the shift handover's variance threshold, in yuan
+	Threshold                    *widget.Entry  // the shift handover's variance threshold, in yuan
+	Scale                        *widget.Select // what the store's label scales print (app.ScaleLayouts)
 	TermName                     *widget.Entry
 	Mode                         *widget.RadioGroup
 	Language                     *widget.Select
@@ -79,6 +81,32 @@ func langLabel(l string) string {
 	return "中文"
 }
 
+// ScaleName names a scale-label layout (app.ScaleLayouts).
+func ScaleName(layout string) string {
+	switch layout {
+	case "none":
+		return i18n.T("settings.scale.none")
+	case "price13":
+		return i18n.T("settings.scale.price13")
+	case "weight13":
+		return i18n.T("settings.scale.weight13")
+	case "gs1price":
+		return i18n.T("settings.scale.gs1price")
+	}
+	return layout
+}
+
+// scaleLayout is the layout a label of the picker stands for; "" for none
+// of them (nothing chosen yet).
+func scaleLayout(label string) string {
+	for _, l := range app.ScaleLayouts {
+		if ScaleName(l) == label {
+			return l
+		}
+	}
+	return ""
+}
+
 // langSetting is the setting a label of the picker stands for.
 func langSetting(label string) string {
 	for _, l := range appsettings.Languages {
@@ -96,6 +124,11 @@ func New(d Deps) *View {
 	v.Footer.SetMinRowsVisible(2)
 	v.Threshold = widget.NewEntry()
 	v.TermName = widget.NewEntry()
+	var scales []string
+	for _, l := range app.ScaleLayouts {
+		scales = append(scales, ScaleName(l))
+	}
+	v.Scale = widget.NewSelect(scales, nil)
 	var modeLabels []string
 	for _, m := range modes {
 		modeLabels = append(modeLabels, modeLabel(m))
@@ -134,6 +167,7 @@ func New(d Deps) *View {
 		widget.NewFormItem(i18n.T("settings.store.phone"), v.Phone),
 		widget.NewFormItem(i18n.T("settings.store.footer"), v.Footer),
 		&widget.FormItem{Text: i18n.T("settings.store.threshold"), Widget: v.Threshold, HintText: i18n.T("settings.store.threshold_hint")},
+		&widget.FormItem{Text: i18n.T("settings.store.scale"), Widget: v.Scale, HintText: i18n.T("settings.store.scale_hint")},
 	)
 	termForm := widget.NewForm(
 		widget.NewFormItem(i18n.T("settings.terminal.name"), v.TermName),
@@ -182,6 +216,7 @@ func (v *View) reload() {
 		v.Address.SetText(st.Address)
 		v.Phone.SetText(st.Phone)
 		v.Footer.SetText(st.ReceiptFooter)
+		v.Scale.SetSelected(ScaleName(st.ScaleLayout))
 		v.TermName.SetText(tm.Name)
 		v.Mode.SetSelected(modeLabel(tm.CashierMode))
 	})
@@ -217,6 +252,9 @@ func (v *View) chooseLanguage(label string) {
 func (v *View) save() {
 	st := v.store
 	st.Name, st.Address, st.Phone, st.ReceiptFooter = v.Name.Text, v.Address.Text, v.Phone.Text, v.Footer.Text
+	if l := scaleLayout(v.Scale.Selected); l != "" {
+		st.ScaleLayout = l
+	}
 	tm := v.term
 	tm.Name = v.TermName.Text
 	for _, m := range modes {
