@@ -186,8 +186,11 @@ func IndexTerms(name string) []string {
 
 // IndexQuery turns a typed query into the term prefixes the index is
 // asked for: start for "starts with", within for "contains". Both are
-// empty for a query with nothing to look up. A query longer than a window
-// is cut to the window, and its hits need Match to confirm them.
+// empty for a query with nothing to look up, and within is empty for a
+// single character: "contains k" or "contains 面" is every tenth product,
+// not a list to pick from, so the first keystroke finds the names that
+// start with it and the second narrows. A query longer than a window is
+// cut to the window, and its hits need Match to confirm them.
 func IndexQuery(q string) (start, within string, cut bool) {
 	c := []rune(Compact(q))
 	if len(c) == 0 {
@@ -195,6 +198,9 @@ func IndexQuery(q string) (start, within string, cut bool) {
 	}
 	if len(c) > Window {
 		c, cut = c[:Window], true
+	}
+	if len(c) == 1 {
+		return StartMark + string(c), "", false
 	}
 	return StartMark + string(c), string(c), cut
 }

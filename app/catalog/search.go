@@ -140,7 +140,7 @@ func Match(q string, e Entry) (Rank, bool) {
 		return r, true
 	}
 	start, within, cut := IndexQuery(q)
-	if within == "" {
+	if start == "" {
 		return 0, false
 	}
 	best, found := RankName, false
@@ -149,7 +149,7 @@ func Match(q string, e Entry) (Rank, bool) {
 			best, found = RankNamePrefix, true
 			break
 		}
-		found = found || strings.HasPrefix(t, within)
+		found = found || within != "" && strings.HasPrefix(t, within)
 	}
 	if found && cut && !Confirm(q, e.Name) {
 		return 0, false

@@ -186,3 +186,20 @@ func TestLayouts_NamedInStoreSettings(t *testing.T) {
 	}
 	require.Len(t, app.ScaleLayouts, len(Layouts)+1)
 }
+
+// One character finds the names that start with it; "contains" starts at
+// two, where a list is short enough to pick from.
+func TestIndex_OneCharacterStartsOnly(t *testing.T) {
+	e := Entry{Name: "牛肉面"}
+	r, ok := Match("牛", e)
+	require.True(t, ok)
+	require.Equal(t, RankNamePrefix, r)
+	r, ok = Match("n", e)
+	require.True(t, ok)
+	require.Equal(t, RankNamePrefix, r)
+	_, ok = Match("面", e)
+	require.False(t, ok)
+	r, ok = Match("肉面", e)
+	require.True(t, ok)
+	require.Equal(t, RankName, r)
+}
