@@ -276,9 +276,9 @@ func TestProductsCLI_BadRowsNamedNothingImported(t *testing.T) {
 		"line 3 坏校验位: Barcode " + wrong + " has a wrong check digit",
 		"line 4 重复条码: Barcode " + good + " is already on line 2",
 		"line 5 两个商品的条码: Barcode " + taken1 + " belongs to another product",
-		"line 6 三位小数: At most two decimals",
-		"line 7 零价格: The amount must be more than zero",
-		"line 8 太贵: The amount is over the limit of ￥99999.99",
+		"line 6 三位小数: Price “3.505”: At most two decimals",
+		"line 7 零价格: Price “0”: The amount must be more than zero",
+		"line 8 太贵: Price “100000.00”: The amount is over the limit of ￥99999.99",
 		"line 9: Product name must not be empty",
 		"line 10 坏税率: The tax rate must be",
 		"line 11 坏启用: ",
@@ -394,7 +394,7 @@ func TestProductsCLI_ImportNeedsProductManage(t *testing.T) {
 		}
 		rc, out, errs := runCmd(t, nil, args...)
 		assert.Equal(t, 1, rc, out+errs)
-		assert.Contains(t, errs, "does not hold the permission: Product management")
+		assert.Contains(t, errs, "does not hold the permission: product management")
 		assert.Empty(t, out)
 	}
 	rc, _, errs := runCmd(t, nil, "products", "import", "--data-dir", dir, "--staff", "1001", "--pin", "0000", f)

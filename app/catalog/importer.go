@@ -38,6 +38,7 @@ type Rows interface {
 // Errors of a row's fields.
 var (
 	ErrBool  = app.NewError("catalog.row.bool")
+	ErrPrice = app.NewError("catalog.row.price")
 	ErrStock = app.NewError("catalog.row.stock")
 	// ErrCodeInFile: the code is on an earlier line of the same file.
 	ErrCodeInFile = app.NewError("catalog.barcode.in_file")
@@ -64,7 +65,9 @@ func ParseRow(r Row) (p Product, keep Keep, err error) {
 		Active: r.Active == "", NonDiscountable: r.NonDiscountable == "", Stock: r.Stock == ""}
 	price, perr := ParsePrice(r.Price)
 	if perr != nil {
-		errs = append(errs, perr)
+		// Name the cell: "金额最多两位小数" alone does not say which.
+		reason, _ := app.AsMessage(perr)
+		errs = append(errs, ErrPrice.With("Value", r.Price, "Reason", reason).Wrap(perr))
 		// Validate below must not report the unparsed price again as 0.
 		price = 1
 	}

@@ -36,6 +36,13 @@ const (
 	// windowReadings caps the spellings of one window; beyond it, the
 	// window's later characters keep only their first reading.
 	windowReadings = 8
+	// readingDepth is how many characters at the start of a window give
+	// every reading; later ones give their first (most common). A window
+	// starts at every character, so every reading of every character
+	// starts some window: 重庆 is found as zhongqing and chongqing, and
+	// 长城 as changcheng and zhangcheng; only a query running on across
+	// three polyphonic characters in a row needs their common readings.
+	readingDepth = 2
 )
 
 // IndexVersion changes whenever IndexTerms does: a database whose terms
@@ -111,7 +118,7 @@ func syllables(name string) []syllable {
 // spelling reaches limit letters, and cut to limit.
 func spell(out []string, syls []syllable, initials bool, limit int) []string {
 	combos := [][]byte{make([]byte, 0, limit+8)}
-	for _, s := range syls {
+	for k, s := range syls {
 		if len(combos[0]) >= limit {
 			break
 		}
@@ -125,7 +132,7 @@ func spell(out []string, syls []syllable, initials bool, limit int) []string {
 			}
 			readings = asciiText[s.r]
 		}
-		if len(combos)*len(readings) > windowReadings {
+		if k >= readingDepth || len(combos)*len(readings) > windowReadings {
 			readings = readings[:1]
 		}
 		if len(readings) == 1 {

@@ -516,6 +516,8 @@ func jobKind(s string) string {
 		return i18n.T("devices.kind.shift")
 	case "test":
 		return i18n.T("devices.kind.test")
+	case "label":
+		return i18n.T("devices.kind.label")
 	}
 	return s
 }

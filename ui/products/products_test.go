@@ -646,10 +646,10 @@ func TestProducts_ImportDryRunListsBadRows(t *testing.T) {
 	d := r.v.ImportFile(path)
 	require.Equal(t, []string{
 		"第 3 行「坏校验」：条码 6901234567891 的校验位不对，请重新扫描或核对",
-		"第 4 行「三位小数」：金额最多两位小数",
+		"第 4 行「三位小数」：价格「1.234」：金额最多两位小数",
 		"第 5 行：商品名称不能为空",
 		"第 6 行「重复条码」：条码 " + good + " 在第 2 行已出现过",
-		"第 7 行「零元」：金额必须大于0",
+		"第 7 行「零元」：价格「0」：金额必须大于0",
 	}, d.BadRows)
 	require.Contains(t, d.Summary.Text, "共 6 行，其中 5 行有问题")
 	require.Contains(t, d.Summary.Text, "没有导入任何商品")
