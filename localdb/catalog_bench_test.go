@@ -195,3 +195,34 @@ func peakRSSMB() float64 {
 	}
 	return 0
 }
+
+// BenchmarkCatalogList: what the Products workspace does at 1,000,000
+// products — load the id list of the whole catalogue by name (once per
+// filter, off the UI goroutine) and read a 100-row page anywhere in it
+// (each time a person scrolls to rows not yet read) — beside the same in
+// a 1,000-product store.
+func BenchmarkCatalogList(b *testing.B) {
+	run := func(b *testing.B, svc catalog.Service) {
+		ctx := context.Background()
+		t0 := time.Now()
+		ids, err := svc.IDs(ctx, 1, catalog.Filter{})
+		require.NoError(b, err)
+		idsTook := time.Since(t0)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			at := (i * 7919 * 100) % max(1, len(ids)-100)
+			recs, err := svc.Products(ctx, 1, ids[at:min(len(ids), at+100)])
+			if err != nil || len(recs) == 0 {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(idsTook.Microseconds())/1000, "ids-ms") // after ResetTimer, which drops metrics
+	}
+	b.Run("Baseline1K", func(b *testing.B) {
+		svc, db := fxCatalogAt(b, filepath.Join(b.TempDir(), "small.db"))
+		defer db.Close()
+		require.NoError(b, fxcatalog.Fill(context.Background(), db, 1, 0, 1000))
+		run(b, svc)
+	})
+	b.Run("1M", func(b *testing.B) { run(b, fxCatalog1M(b)) })
+}
