@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,17 +53,7 @@ func TestCatalogPlans(t *testing.T) {
 		{productIDsSQL(""), []any{1}, []string{"SEARCH p USING COVERING INDEX product_store_name (store_id=?)"}},
 		{productIDsSQL(cat), []any{1, "饮料"}, []string{"SEARCH p USING INDEX product_store_category (store_id=? AND category=?)"}},
 	} {
-		rows, err := db.Read().Query(`EXPLAIN QUERY PLAN `+c.q, c.args...)
-		require.NoError(t, err)
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "; ")
+		all := queryPlan(t, db, c.q, c.args...)
 		for _, w := range c.want {
 			require.Contains(t, all, w, c.q)
 		}

@@ -212,6 +212,23 @@ func TestShiftStore_OnePerPersonAndLastFloat(t *testing.T) {
 // The handover's reads never walk the store's history: the open deposits
 // through the small index of frozen ones, the held orders through the
 // index of open orders, the takings mark through the shift's journal index.
+// queryPlan is SQLite's plan for q, its lines joined by "; ".
+func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.Read().Query(`EXPLAIN QUERY PLAN `+q, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	return strings.Join(plan, "; ")
+}
+
 func TestShiftStore_Plans(t *testing.T) {
 	f := newShiftFx(t)
 	for want, c := range map[string]struct {
@@ -222,17 +239,7 @@ func TestShiftStore_Plans(t *testing.T) {
 		"orders_open":    {heldQuery, []any{1, 2}},
 		"takings_shift":  {markQuery, []any{1}},
 	} {
-		rows, err := f.db.Read().Query(`EXPLAIN QUERY PLAN `+c.q, c.args...)
-		require.NoError(t, err)
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
+		joined := queryPlan(t, f.db, c.q, c.args...)
 		assert.Contains(t, joined, "INDEX "+want, joined)
 		assert.NotContains(t, joined, "SCAN", joined)
 		assert.NotContains(t, joined, "SEARCH o USING COVERING INDEX orders_store_time (store_id=?)", "not the store's whole history")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -146,21 +147,12 @@ func (k Keep) merge(old, p Product) Product {
 	// the row's others.
 	codes := append([]string(nil), old.Barcodes...)
 	for _, c := range p.Barcodes {
-		if !contains(codes, c) {
+		if !slices.Contains(codes, c) {
 			codes = append(codes, c)
 		}
 	}
 	p.Barcodes = codes
 	return p
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ParseBool reads a yes/no cell: 1/0, 是/否, Y/N, yes/no, true/false,
