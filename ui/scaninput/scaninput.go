@@ -30,6 +30,12 @@ type Entry struct {
 	// while the cursor is in the field).
 	OnEscape func()
 	Now      func() time.Time // tests inject key times
+	// focused is whether the flush timer delivers here: a wake the timer
+	// asked for while this field had the focus may run on the UI
+	// goroutine after the focus moved on, and must not take the keys
+	// typed into the next field since (on a busy machine a digit of the
+	// customer's code landed in the amount: "12.50" became "12.504").
+	focused bool
 }
 
 // NewEntry makes a scan-aware entry.
@@ -49,8 +55,15 @@ func (e *Entry) deliver(rs []rune) {
 // keys are taken out of the detector on the UI goroutine, when they are
 // delivered, so they stay in order with keys typed meanwhile.
 func (e *Entry) FocusGained() {
+	e.focused = true
 	if e.Detector != nil {
-		e.Detector.SetAutoFlush(func() { fyne.Do(func() { e.deliver(e.Detector.Flush(e.Now())) }) })
+		e.Detector.SetAutoFlush(func() {
+			fyne.Do(func() {
+				if e.focused {
+					e.deliver(e.Detector.Flush(e.Now()))
+				}
+			})
+		})
 	}
 	e.Entry.FocusGained()
 }
@@ -58,6 +71,7 @@ func (e *Entry) FocusGained() {
 // FocusLost unbinds the flush timer: keys held after this belong to
 // whatever gets the focus next (or to the canvas), not to this field.
 func (e *Entry) FocusLost() {
+	e.focused = false
 	if e.Detector != nil {
 		e.Detector.SetAutoFlush(nil)
 	}

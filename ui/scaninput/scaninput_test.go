@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
@@ -124,4 +125,27 @@ func TestEntry_LateFlushKeepsTheOrder(t *testing.T) {
 	}
 	d.wake() // the late flush of the timer armed for the last key
 	require.Equal(t, "12.50", e.Text)
+}
+
+// A flush the timer asked for while the amount had the focus runs late, on
+// a busy machine, after Enter moved the focus to the code field and the
+// code's first keys are held: they stay the code field's ("12.50" once
+// became "12.504" and the code lost its "4").
+func TestEntry_StaleFlushLeavesTheNextFieldsKeys(t *testing.T) {
+	test.NewTempApp(t)
+	d := &recorder{}
+	amount, code := NewEntry(d, nil), NewEntry(d, nil)
+	at := time.Now()
+	amount.Now = func() time.Time { return at }
+	code.Now = amount.Now
+	win := test.NewTempWindow(t, container.NewVBox(amount, code))
+	win.Canvas().Focus(amount)
+	stale := d.wake // asked for while the amount had the focus, run below
+	win.Canvas().Focus(code)
+	code.TypedRune('4')
+	at = at.Add(time.Second) // the held key is due when the stale flush runs
+	stale()
+	require.Empty(t, amount.Text)
+	d.wake()
+	require.Equal(t, "4", code.Text)
 }

@@ -124,7 +124,7 @@ func newShellWith(t *testing.T, change func(*Deps)) (*Shell, *fakeAuth, *memSett
 	a.Settings().SetTheme(postheme.New())
 	fa := &fakeAuth{}
 	mem := &memSettings{
-		store: app.StoreInfo{ID: 1, Name: "好邻居便利店"},
+		store: app.StoreInfo{ID: 1, Name: "好邻居便利店", ScaleLayout: "price13"},
 		term:  app.TerminalInfo{ID: 1, Name: "1号收银台", CashierMode: app.ModeSaleDeposit},
 		kv:    map[string]string{},
 	}
