@@ -30,7 +30,7 @@ type PrinterReceipt struct {
 	At       time.Time
 	Image    *image.Gray // the paper, with a white margin either side
 	Text     string      // the text lines as printed, barcode text included
-	Barcodes []string    // CODE128 contents, in order
+	Barcodes []string    // the contents of the barcodes drawn (CODE128, EAN-13, EAN-8, UPC-A), in order
 	QRCodes  []string    // QR contents, in order
 	Drawer   []PrinterDrawerKick
 	// Cut is false when the receipt ended without a cut: the host went

@@ -69,7 +69,6 @@ var code128Writer = oned.NewCode128Writer()
 
 func (e *PrinterEmulator) code128(data []byte) {
 	e.blockStart()
-	m := &e.mode
 	text, err := printerCode128Text(data)
 	if err != nil {
 		e.note(err.Error())
@@ -81,6 +80,44 @@ func (e *PrinterEmulator) code128(data []byte) {
 		e.note("CODE128 无法绘制 / cannot draw: " + err.Error())
 		return
 	}
+	e.bars(text, bm)
+}
+
+// The GTIN symbologies of GS k (function B): m, its name, gozxing's
+// writer, and the digit counts the printer takes (without or with the
+// check digit, which it works out when left off).
+var gtinCodes = map[byte]struct {
+	name   string
+	format gozxing.BarcodeFormat
+	writer gozxing.Writer
+	digits [2]int
+}{
+	65: {"UPC-A", gozxing.BarcodeFormat_UPC_A, oned.NewUPCAWriter(), [2]int{11, 12}},
+	67: {"EAN-13", gozxing.BarcodeFormat_EAN_13, oned.NewEAN13Writer(), [2]int{12, 13}},
+	68: {"EAN-8", gozxing.BarcodeFormat_EAN_8, oned.NewEAN8Writer(), [2]int{7, 8}},
+}
+
+// gtin draws a UPC-A, EAN-13 or EAN-8 (GS k 65/67/68), as a shelf label
+// prints a product's code.
+func (e *PrinterEmulator) gtin(kind byte, data []byte) {
+	e.blockStart()
+	c := gtinCodes[kind]
+	text := string(data)
+	if (len(text) != c.digits[0] && len(text) != c.digits[1]) || strings.Trim(text, "0123456789") != "" {
+		e.note(fmt.Sprintf("%s 数据无效 / invalid data: %q", c.name, text))
+		return
+	}
+	bm, err := c.writer.Encode(text, c.format, 0, 1, map[gozxing.EncodeHintType]interface{}{gozxing.EncodeHintType_MARGIN: 0})
+	if err != nil {
+		e.note(c.name + " 无法绘制 / cannot draw: " + err.Error())
+		return
+	}
+	e.bars(text, bm)
+}
+
+// bars draws a one-row barcode with its human-readable text as GS H asks.
+func (e *PrinterEmulator) bars(text string, bm *gozxing.BitMatrix) {
+	m := &e.mode
 	mods := bm.GetWidth()
 	w := mods * m.bcModule
 	if w > e.dots() {

@@ -421,7 +421,11 @@ func (e *PrinterEmulator) stepBarcode(b []byte) int {
 	if len(b) < 4+n {
 		return 0
 	}
-	if kind == 73 {
+	if _, ok := gtinCodes[kind]; ok {
+		if e.printing(4 + n) {
+			e.gtin(kind, b[4:4+n])
+		}
+	} else if kind == 73 {
 		if e.printing(4 + n) {
 			e.code128(b[4 : 4+n])
 		}

@@ -279,3 +279,41 @@ func TestPrinterEmulator_MoneyDisplayPrintsYuanSign(t *testing.T) {
 	e.Feed(b)
 	assert.Equal(t, "￥12.50\n￥1", e.Receipts()[0].Text)
 }
+
+// A shelf label's code is drawn as the symbology it is sent in (EAN-13,
+// EAN-8, UPC-A, or CODE128 for a store's own code) and decodes back from
+// the picture, so the virtual printer shows what the label will carry.
+func TestPrinterEmulator_ShelfLabelBarcodes(t *testing.T) {
+	for _, c := range []struct {
+		code   string
+		reader gozxing.Reader
+	}{
+		{"6901234567892", oned.NewEAN13Reader()},
+		{"96385074", oned.NewEAN8Reader()},
+		{"036000291452", oned.NewUPCAReader()},
+		{"RICE-01", oned.NewCode128Reader()},
+	} {
+		for _, paper := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
+			job, err := receipt.ShelfLabelJob(receipt.ShelfLabel{Name: "可口可乐 330ml", Price: 350, Unit: "罐", Barcode: c.code},
+				receipt.Options{Paper: paper})
+			require.NoError(t, err)
+			e := sim.NewPrinterEmulator(sim.PrinterOptions{Paper: paper})
+			assert.Empty(t, e.Feed(job))
+			rs := e.Receipts()
+			require.Len(t, rs, 1)
+			assert.Empty(t, rs[0].Notes, c.code)
+			assert.Equal(t, []string{c.code}, rs[0].Barcodes)
+			assert.Contains(t, rs[0].Text, "可口可乐 330ml")
+			assert.Equal(t, c.code, decode(t, rs[0].Image, c.reader), "paper %d", paper)
+		}
+	}
+	// Digits that are no EAN-13 are noted, not drawn.
+	e := sim.NewPrinterEmulator(sim.PrinterOptions{Paper: escpos.Paper80})
+	e.Feed([]byte("label\n"))
+	e.Feed(append([]byte{0x1d, 'k', 67, 5}, "12345"...))
+	e.Feed([]byte{0x1d, 'V', 0})
+	rs := e.Receipts()
+	require.NotEmpty(t, rs)
+	assert.Empty(t, rs[len(rs)-1].Barcodes)
+	assert.NotEmpty(t, rs[len(rs)-1].Notes)
+}
