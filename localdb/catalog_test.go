@@ -528,3 +528,19 @@ func TestCatalog_ImportUpdateKeepsCodeLimit(t *testing.T) {
 	require.ErrorIs(t, rep.Bad[0].Err, catalog.ErrTooManyBarcodes)
 	require.Equal(t, before, fxTable(t, db))
 }
+
+// Two lines naming one product by two of its codes: the second is a bad
+// row, not a silent overwrite of the first.
+func TestCatalog_ImportTwoLinesOneProduct(t *testing.T) {
+	ctx := context.Background()
+	svc, db := fxCatalog(t)
+	_, err := svc.Save(ctx, fxManager, 1, 0, fxProduct("可口可乐", 300, "6901234567892", "A-100"))
+	require.NoError(t, err)
+	before := fxTable(t, db)
+	rep, err := fxImport(t, svc, fxCSV("名称,条码,价格", "可口可乐,6901234567892,3.50", "可口可乐,A-100,3.80"), "x.csv", false)
+	require.NoError(t, err)
+	require.Len(t, rep.Bad, 1)
+	require.Equal(t, 3, rep.Bad[0].Line)
+	require.ErrorIs(t, rep.Bad[0].Err, catalog.ErrSameProduct)
+	require.Equal(t, before, fxTable(t, db))
+}

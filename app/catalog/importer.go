@@ -45,8 +45,10 @@ var (
 	ErrCodeInFile = app.NewError("catalog.barcode.in_file")
 	// ErrCodesSplit: the row's codes belong to two existing products.
 	ErrCodesSplit = app.NewError("catalog.barcode.split")
-	ErrNoRows     = app.NewError("catalog.import.empty")
-	ErrTooMany    = app.NewError("catalog.import.too_many")
+	// ErrSameProduct: an earlier line updates the same product.
+	ErrSameProduct = app.NewError("catalog.import.same_product")
+	ErrNoRows      = app.NewError("catalog.import.empty")
+	ErrTooMany     = app.NewError("catalog.import.too_many")
 )
 
 // MaxImportRows bounds one import: a catalogue of a million products is
@@ -324,6 +326,7 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 	err = s.Store.CatalogTx(ctx, func(tx Tx) error {
 		// Check every row against the catalogue before writing one.
 		owners := make([]int64, total)
+		updatedBy := map[int64]int{} // product → the first line that updates it
 		for i := range all {
 			pr := &all[i]
 			for _, c := range pr.p.Barcodes {
@@ -341,6 +344,15 @@ func (s Service) Import(ctx context.Context, staffID, storeID int64, rows Rows, 
 						return err
 					}
 					pr.bad = append(pr.bad, ErrCodesSplit.With("Barcode", c, "Name", other.Name))
+				}
+			}
+			if owners[i] != 0 {
+				// Two lines naming one product by different codes would
+				// leave it as the later one says, silently.
+				if l, dup := updatedBy[owners[i]]; dup {
+					pr.bad = append(pr.bad, ErrSameProduct.With("Line", l))
+				} else {
+					updatedBy[owners[i]] = pr.line
 				}
 			}
 			if owners[i] != 0 && len(pr.bad) == 0 {
