@@ -79,6 +79,10 @@ type View struct {
 	history  []sale.Outcome
 	running  bool
 	outTrade string
+	// cancelWanted: Esc came before the payment had its number (the order
+	// and the intent were still being written); the cancel goes out as
+	// soon as the number is known, never dropped.
+	cancelWanted bool
 	// The open order the next scan pays: its number, amount and kind.
 	order        string
 	orderAmount  app.Money
@@ -284,6 +288,7 @@ func (v *View) start() {
 	}
 	v.running = true
 	v.outTrade = ""
+	v.cancelWanted = false
 	v.Collect.Disable()
 	v.CancelB.Enable()
 	v.Result.SetText("")
@@ -298,6 +303,10 @@ func (v *View) start() {
 			}
 			v.Progress.SetText(i18n.M(e.Msg))
 			v.Seconds.SetText(i18n.T("counter.elapsed", "S", e.Seconds))
+			if v.cancelWanted && v.outTrade != "" && v.running {
+				v.cancelWanted = false
+				v.cancel()
+			}
 		})
 	}
 	prev, prevAmount, prevDeposit := v.order, v.orderAmount, v.orderDeposit
@@ -352,6 +361,7 @@ func (v *View) voidFailed(err error) {
 
 func (v *View) finish(orderNo string, amount app.Money, deposit bool, out sale.Outcome, err error) {
 	v.running = false
+	v.cancelWanted = false
 	v.Collect.Enable()
 	v.CancelB.Disable()
 	v.Code.SetText("")
@@ -377,7 +387,13 @@ func (v *View) finish(orderNo string, amount app.Money, deposit bool, out sale.O
 }
 
 func (v *View) cancel() {
-	if !v.running || v.outTrade == "" {
+	if !v.running {
+		return
+	}
+	if v.outTrade == "" {
+		v.cancelWanted = true
+		v.CancelB.Disable()
+		v.Progress.SetText(i18n.T("counter.cancelling"))
 		return
 	}
 	no := v.outTrade

@@ -19,20 +19,21 @@ import (
 
 // fakeCheckout records what the Counter asks of the sale use case.
 type fakeCheckout struct {
-	mu        sync.Mutex
-	opened    []sale.OrderInput
-	payments  []string // order numbers paid against
-	voided    []string
-	cancelled []string
-	state     payment.IntentState
-	msg       app.Message
-	err       error
-	block     chan struct{} // when set, PayByCode waits for it
-	voidErr   error         // Void's answer
-	cancelErr error         // Cancel's answer (the payment goes on)
-	duringPay func()        // when set, PayByCode calls it after its first event
-	drawers   []int64       // OpenDrawer calls, by staff
-	approved  bool          // a manager approved the next OpenDrawer
+	mu         sync.Mutex
+	opened     []sale.OrderInput
+	payments   []string // order numbers paid against
+	voided     []string
+	cancelled  []string
+	state      payment.IntentState
+	msg        app.Message
+	err        error
+	block      chan struct{} // when set, PayByCode waits for it
+	voidErr    error         // Void's answer
+	cancelErr  error         // Cancel's answer (the payment goes on)
+	duringPay  func()        // when set, PayByCode calls it after its first event
+	firstEvent chan struct{} // when set, PayByCode waits for it before its first event
+	drawers    []int64       // OpenDrawer calls, by staff
+	approved   bool          // a manager approved the next OpenDrawer
 }
 
 // OpenDrawer lets staff 7 (who holds open_drawer) through, anyone else
@@ -61,6 +62,9 @@ func (f *fakeCheckout) Open(_ context.Context, in sale.OrderInput) (app.Order, e
 }
 
 func (f *fakeCheckout) PayByCode(_ context.Context, orderNo, code string, amount app.Money, staff app.Staff, onEvent payment.EventFunc) (sale.Outcome, error) {
+	if f.firstEvent != nil {
+		<-f.firstEvent
+	}
 	if onEvent != nil {
 		onEvent(payment.Event{Ref: "OT1", Msg: app.Msg("pay.paying"), Seconds: 3})
 	}
@@ -233,6 +237,37 @@ func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
 		return <-done == "OT1"
 	}, 5*time.Second, 10*time.Millisecond)
 	fyne.DoAndWait(func() { v.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.cancelled) == 1 && len(c.payments) == 1
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, "OT1", c.cancelled[0])
+}
+
+// Esc pressed at once, while the order and the payment are still being
+// written (no payment number yet): the cancel is kept and goes out as soon
+// as the number is known, instead of being dropped while the customer is
+// charged.
+func TestCounter_EscBeforeThePaymentHasANumberStillCancels(t *testing.T) {
+	async.Synchronous = true
+	c := &fakeCheckout{state: payment.IntentReversed, msg: app.Msg("pay.reversed"), block: make(chan struct{}),
+		firstEvent: make(chan struct{})}
+	require.NoError(t, i18n.Use(i18n.Chinese))
+	test.NewTempApp(t)
+	v := New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 1}})
+	test.NewTempWindow(t, v.Content())
+	v.Amount.SetText("9.90")
+	v.Code.SetText("134567890123456789")
+	async.Synchronous = false
+	defer func() { async.Synchronous = true }()
+	v.start()
+	fyne.DoAndWait(func() { v.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	fyne.DoAndWait(func() {
+		require.Equal(t, "正在取消：先查询，再撤销…", v.Progress.Text)
+		require.True(t, v.CancelB.Disabled())
+	})
+	close(c.firstEvent)
 	require.Eventually(t, func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
