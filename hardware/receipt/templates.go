@@ -36,6 +36,9 @@ func SaleReceipt(h Header, s Sale, o Options) ([]byte, error) {
 	d := start(h, o)
 	d.title("销售小票")
 	d.kv("单号", s.OrderNo)
+	// The last digits, to read to a customer on the phone; the whole
+	// number is in the barcode.
+	d.kv("尾号", app.ShortNo(s.OrderNo))
 	d.kv("时间", s.Time.Format(timeLayout))
 	d.kv("收银员", s.Cashier)
 	d.kv("终端", s.Terminal)

@@ -317,3 +317,38 @@ func TestPrinterEmulator_ShelfLabelBarcodes(t *testing.T) {
 	assert.Empty(t, rs[len(rs)-1].Barcodes)
 	assert.NotEmpty(t, rs[len(rs)-1].Notes)
 }
+
+// A split sale (WeChat and cash with change) decoded back from its bytes:
+// every line, both tenders, the change, the short number, and the order
+// number in the barcode.
+func TestPrinterEmulator_SplitSaleReceipt(t *testing.T) {
+	h := receipt.Header{Name: "好邻居便利店", Footer: "谢谢惠顾"}
+	s := receipt.Sale{
+		OrderNo: "T0126113009304512345", Time: time.Date(2026, 11, 30, 9, 30, 45, 0, time.Local),
+		Cashier: "李娜", Terminal: "1号收银台",
+		Lines: []receipt.Line{
+			{Name: "农夫山泉 550ml", Qty: 2, UnitPrice: 200, Amount: 400},
+			{Name: "猪肉 0.600kg", Qty: 1, UnitPrice: 3120, Amount: 3120},
+			{Name: "乐事原味薯片 70g", Qty: 1, UnitPrice: 800, Amount: 800},
+		},
+		Total: 4320, Payable: 4320,
+		Payments: []receipt.Payment{{Method: "微信支付", Amount: 3000, Ref: "4200001234202611300000000001"}, {Method: "现金", Amount: 1320}},
+		Change:   180,
+	}
+	for _, paper := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
+		b, err := receipt.SaleReceipt(h, s, receipt.Options{Paper: paper})
+		require.NoError(t, err)
+		e := sim.NewPrinterEmulator(sim.PrinterOptions{Paper: paper})
+		assert.Empty(t, e.Feed(b))
+		rs := e.Receipts()
+		require.Len(t, rs, 1)
+		r := rs[0]
+		assert.Empty(t, r.Notes)
+		for _, want := range []string{"农夫山泉 550ml", "猪肉 0.600kg", "乐事原味薯片 70g", "微信支付", "￥30.00", "现金", "￥13.20",
+			"找零", "￥1.80", "￥43.20", "尾号: 512345", "谢谢惠顾"} {
+			assert.Contains(t, r.Text, want, "paper %d", paper)
+		}
+		assert.Equal(t, []string{s.OrderNo}, r.Barcodes)
+		assert.Equal(t, s.OrderNo, decode(t, r.Image, oned.NewCode128Reader()))
+	}
+}
