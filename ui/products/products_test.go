@@ -857,3 +857,22 @@ func TestProducts_English(t *testing.T) {
 	}
 	require.Equal(t, "Active", v.Text(0, 6))
 }
+
+// The import and export dialogs close by Esc from the keyboard, as the
+// product form does: their buttons take the focus and the key.
+func TestProducts_DialogsCloseOnEsc(t *testing.T) {
+	r := newRig(t)
+	d := r.v.ImportFile(writeFile(t, r.dir, "x.csv", "名称,条码,价格\n水,B-1,2.00\n"))
+	require.Eventually(t, func() bool {
+		var ready bool
+		fyne.DoAndWait(func() { ready = d.Go.Visible() })
+		return ready
+	}, 5*time.Second, 10*time.Millisecond, "the dry run is clean")
+	fyne.DoAndWait(func() { d.Go.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	require.Nil(t, r.v.Importing, "Esc closed the import without importing")
+	require.Equal(t, 52, r.count())
+
+	e := r.v.OpenExport()
+	fyne.DoAndWait(func() { e.Go.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	require.Nil(t, r.v.Exporting)
+}

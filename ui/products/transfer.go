@@ -31,8 +31,8 @@ type ImportDialog struct {
 	Note    *widget.Label // columns the file has that are not product fields
 	Bad     *widget.List  // every bad row
 	BadRows []string
-	Go      *widget.Button // 导入 N 行, once the dry run is clean
-	Close   *widget.Button
+	Go      *escButton // 导入 N 行, once the dry run is clean
+	Close   *escButton
 	Done    bool // the import wrote the catalogue
 	running bool
 	writing bool // the real import (not the dry run) is running
@@ -117,7 +117,7 @@ func (v *View) ImportFile(path string) *ImportDialog {
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(d.BadRows[i]) })
 	d.badBox = container.NewGridWrap(fyne.NewSize(badWidth(), maxBadHeight), d.Bad)
 	d.badBox.Hide()
-	d.Go = widget.NewButtonWithIcon(i18n.T("productsview.import.go", "N", 0), theme.UploadIcon(), func() { v.runImport(d) })
+	d.Go = newEscButton(i18n.T("productsview.import.go", "N", 0), theme.UploadIcon(), func() { v.runImport(d) })
 	d.Go.Importance = widget.HighImportance
 	d.Go.Hide()
 	closeNow := func() {
@@ -128,7 +128,7 @@ func (v *View) ImportFile(path string) *ImportDialog {
 			v.Importing = nil
 		}
 	}
-	d.Close = widget.NewButtonWithIcon(i18n.T("productsview.import.close"), theme.CancelIcon(), func() {
+	d.Close = newEscButton(i18n.T("productsview.import.close"), theme.CancelIcon(), func() {
 		switch {
 		case d.writing:
 			d.cancel() // all or nothing: a cancelled import changes nothing, and says so
@@ -146,7 +146,9 @@ func (v *View) ImportFile(path string) *ImportDialog {
 		d.dlg.SetButtons([]fyne.CanvasObject{d.Close, d.Go})
 		d.dlg.Resize(fyne.NewSize(importWidth, 0))
 		d.dlg.Show()
+		v.focus(d.Close) // Esc (or Space) closes, or stops what runs
 	}
+	d.Go.onEsc = d.Close.OnTapped
 	v.check(d)
 	return d
 }
@@ -312,7 +314,7 @@ func (v *View) runImport(d *ImportDialog) {
 type ExportDialog struct {
 	Scope  *widget.RadioGroup
 	Format *widget.RadioGroup
-	Go     *widget.Button
+	Go     *escButton
 	Status *widget.Label
 	busy   bool
 	dlg    *dialog.CustomDialog
@@ -336,9 +338,10 @@ func (v *View) OpenExport() *ExportDialog {
 	d.Format.SetSelected("CSV")
 	d.Status = widget.NewLabel("")
 	d.Status.Wrapping = fyne.TextWrapWord
-	d.Go = widget.NewButtonWithIcon(i18n.T("productsview.export.go"), theme.DownloadIcon(), func() { v.export(d) })
+	d.Go = newEscButton(i18n.T("productsview.export.go"), theme.DownloadIcon(), func() { v.export(d) })
 	d.Go.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon(i18n.T("productsview.form.cancel"), theme.CancelIcon(), func() { v.closeExport(d) })
+	cancel := newEscButton(i18n.T("productsview.form.cancel"), theme.CancelIcon(), func() { v.closeExport(d) })
+	d.Go.onEsc = cancel.OnTapped
 	form := widget.NewForm(widget.NewFormItem(i18n.T("productsview.export.scope"), d.Scope),
 		widget.NewFormItem(i18n.T("productsview.export.format"), d.Format))
 	if v.deps.Window != nil {
@@ -443,4 +446,29 @@ func (v *View) fileSave(name string, then func(string)) {
 	d.SetDismissText(i18n.T("productsview.form.cancel"))
 	d.Resize(dialogSize(v.deps.Window))
 	d.Show()
+}
+
+// escButton is a dialog button that also takes Esc, so a dialog of
+// buttons alone closes by keyboard as the product form does. Its own
+// Esc action is the dialog's close (the close button's own tap).
+type escButton struct {
+	widget.Button
+	onEsc func()
+}
+
+func newEscButton(label string, icon fyne.Resource, tapped func()) *escButton {
+	b := &escButton{}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	b.onEsc = func() { b.OnTapped() }
+	return b
+}
+
+// TypedKey takes Esc; other keys are the button's (Space taps it).
+func (b *escButton) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && b.onEsc != nil {
+		b.onEsc()
+		return
+	}
+	b.Button.TypedKey(k)
 }
