@@ -96,21 +96,32 @@ type OrderLine struct {
 	Name      string
 	Qty       int64
 	UnitPrice Money
-	Discount  Money
-	Amount    Money
+	// LineDiscount is the discount given on this line alone (an input:
+	// the cashier's, or a price change); NonDiscountable lines take none,
+	// and no share of the order's.
+	LineDiscount    Money
+	NonDiscountable bool
+	// Discount is all the line's discount, its own and its share of the
+	// order's (Recompute fills it; orders read back have only this).
+	Discount Money
+	Amount   Money
 }
 
 // Order is a sale or a deposit.
 type Order struct {
-	ID              int64
-	OrderNo         string
-	StoreID         int64
-	TerminalID      int64
-	StaffID         int64
-	ShiftID         int64 // 0 when the staff member is not clocked on
-	Kind            OrderKind
-	Status          OrderStatus
-	Total           Money // sum of line amounts (or the typed amount)
+	ID         int64
+	OrderNo    string
+	StoreID    int64
+	TerminalID int64
+	StaffID    int64
+	ShiftID    int64 // 0 when the staff member is not clocked on
+	Kind       OrderKind
+	Status     OrderStatus
+	Total      Money // sum of line amounts (or the typed amount)
+	// OrderDiscount is the discount on the whole order (an input), spread
+	// over its discountable lines; Discount is every discount, the lines'
+	// own and the order's (what Recompute works out and what is stored).
+	OrderDiscount   Money
 	Discount        Money
 	NonDiscountable Money
 	DepositPart     Money
@@ -172,19 +183,25 @@ func (o Order) CheckTender(kind TenderKind, amount Money) error {
 	return nil
 }
 
-// Recompute fills line amounts, Total and Payable from the lines, with
-// overflow checks, and spreads Discount across lines in proportion so that
-// the line amounts add up to Payable to the fen.
+// Recompute fills line amounts, Total, Discount, NonDiscountable and
+// Payable from the lines, with overflow checks. Each line keeps its own
+// LineDiscount; OrderDiscount is spread over the discountable lines in
+// proportion to what they cost after their own discount, to the fen, so
+// the line amounts add up to Payable. Non-discountable lines take no
+// discount of either kind: their total is NonDiscountable (what Alipay
+// must not discount, undiscountable_amount). Recompute reads only inputs,
+// so running it again changes nothing.
 func (o *Order) Recompute() error {
 	if len(o.Lines) == 0 {
-		if o.Total < 0 || o.Discount < 0 || o.Discount > o.Total {
+		if o.Total < 0 || o.OrderDiscount < 0 || o.OrderDiscount > o.Total {
 			return ErrOrderInvalid
 		}
+		o.Discount = o.OrderDiscount
 		o.Payable = o.Total - o.Discount
 		return nil
 	}
-	var total Money
-	gross := make([]int64, len(o.Lines))
+	var total, base, nd Money
+	net := make([]int64, len(o.Lines)) // what each discountable line costs after its own discount
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		if l.Qty <= 0 || l.UnitPrice < 0 {
@@ -194,28 +211,40 @@ func (o *Order) Recompute() error {
 		if err != nil {
 			return err
 		}
-		gross[i] = int64(g)
+		if l.LineDiscount < 0 || l.LineDiscount > g || l.NonDiscountable && l.LineDiscount != 0 {
+			return errDiscountBad.With("Line", i+1)
+		}
 		if total, err = total.Add(g); err != nil {
 			return err
 		}
+		if l.NonDiscountable {
+			nd += g
+		} else {
+			net[i] = int64(g - l.LineDiscount)
+			base += g - l.LineDiscount
+		}
 		l.LineNo = i + 1
+		l.Discount, l.Amount = l.LineDiscount, g-l.LineDiscount
 	}
-	if o.Discount < 0 || o.Discount > total {
+	if o.OrderDiscount < 0 || o.OrderDiscount > base {
 		return errDiscountBad
 	}
-	shares := make([]Money, len(o.Lines))
-	if o.Discount > 0 && total > 0 {
-		var err error
-		if shares, err = o.Discount.Allocate(gross...); err != nil {
+	discount := o.OrderDiscount
+	if o.OrderDiscount > 0 {
+		shares, err := o.OrderDiscount.Allocate(net...)
+		if err != nil {
 			return err
 		}
+		for i := range o.Lines {
+			o.Lines[i].Discount += shares[i]
+			o.Lines[i].Amount -= shares[i]
+		}
 	}
-	for i := range o.Lines {
-		o.Lines[i].Discount = shares[i]
-		o.Lines[i].Amount = Money(gross[i]) - shares[i]
+	for _, l := range o.Lines {
+		discount += l.LineDiscount
 	}
-	o.Total = total
-	o.Payable = total - o.Discount
+	o.Total, o.Discount, o.NonDiscountable = total, discount, nd
+	o.Payable = total - discount
 	return nil
 }
 

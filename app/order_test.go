@@ -15,7 +15,7 @@ import (
 
 func TestRecomputeSpreadsDiscountToTheFen(t *testing.T) {
 	o := Order{
-		Discount: 100,
+		OrderDiscount: 100,
 		Lines: []OrderLine{
 			{Name: "A", Qty: 1, UnitPrice: 1000},
 			{Name: "B", Qty: 3, UnitPrice: 333},
@@ -42,14 +42,14 @@ func TestRecomputeSpreadsDiscountToTheFen(t *testing.T) {
 
 func TestRecomputeEdges(t *testing.T) {
 	// Whole order free.
-	o := Order{Discount: 1500, Lines: []OrderLine{{Qty: 1, UnitPrice: 1000}, {Qty: 1, UnitPrice: 500}}}
+	o := Order{OrderDiscount: 1500, Lines: []OrderLine{{Qty: 1, UnitPrice: 1000}, {Qty: 1, UnitPrice: 500}}}
 	require.NoError(t, o.Recompute())
 	assert.Equal(t, Money(0), o.Payable)
 	assert.Equal(t, Money(0), o.Lines[0].Amount)
 	assert.Equal(t, Money(0), o.Lines[1].Amount)
 
 	// A free gift line takes no share of the discount and never goes negative.
-	o = Order{Discount: 3, Lines: []OrderLine{{Qty: 2, UnitPrice: 0}, {Qty: 1, UnitPrice: 5}}}
+	o = Order{OrderDiscount: 3, Lines: []OrderLine{{Qty: 2, UnitPrice: 0}, {Qty: 1, UnitPrice: 5}}}
 	require.NoError(t, o.Recompute())
 	assert.Equal(t, Money(0), o.Lines[0].Discount)
 	assert.Equal(t, Money(0), o.Lines[0].Amount)
@@ -64,26 +64,32 @@ func TestRecomputeEdges(t *testing.T) {
 	assert.Equal(t, Money(1000), o.Payable)
 
 	// An order without lines (a typed amount).
-	o = Order{Total: 5000, Discount: 1}
+	o = Order{Total: 5000, OrderDiscount: 1}
 	require.NoError(t, o.Recompute())
 	assert.Equal(t, Money(4999), o.Payable)
-	o = Order{Total: 5000, Discount: 5001}
+	o = Order{Total: 5000, OrderDiscount: 5001}
 	assert.ErrorIs(t, o.Recompute(), ErrOrderInvalid)
 	o = Order{Total: -1}
 	assert.ErrorIs(t, o.Recompute(), ErrOrderInvalid)
-	o = Order{Total: 5, Discount: -1}
+	o = Order{Total: 5, OrderDiscount: -1}
 	assert.ErrorIs(t, o.Recompute(), ErrOrderInvalid)
 }
 
 func TestRecomputeRejects(t *testing.T) {
 	for name, o := range map[string]Order{
-		"zero qty":          {Lines: []OrderLine{{Qty: 0, UnitPrice: 100}}},
-		"negative qty":      {Lines: []OrderLine{{Qty: -1, UnitPrice: 100}}},
-		"negative price":    {Lines: []OrderLine{{Qty: 1, UnitPrice: -1}}},
-		"bad second line":   {Lines: []OrderLine{{Qty: 1, UnitPrice: 100}, {Qty: 0, UnitPrice: 1}}},
-		"discount > total":  {Discount: 101, Lines: []OrderLine{{Qty: 1, UnitPrice: 100}}},
-		"negative discount": {Discount: -1, Lines: []OrderLine{{Qty: 1, UnitPrice: 100}}},
-		"discount on free":  {Discount: 1, Lines: []OrderLine{{Qty: 1, UnitPrice: 0}}},
+		"zero qty":             {Lines: []OrderLine{{Qty: 0, UnitPrice: 100}}},
+		"negative qty":         {Lines: []OrderLine{{Qty: -1, UnitPrice: 100}}},
+		"negative price":       {Lines: []OrderLine{{Qty: 1, UnitPrice: -1}}},
+		"bad second line":      {Lines: []OrderLine{{Qty: 1, UnitPrice: 100}, {Qty: 0, UnitPrice: 1}}},
+		"discount > total":     {OrderDiscount: 101, Lines: []OrderLine{{Qty: 1, UnitPrice: 100}}},
+		"negative discount":    {OrderDiscount: -1, Lines: []OrderLine{{Qty: 1, UnitPrice: 100}}},
+		"discount on free":     {OrderDiscount: 1, Lines: []OrderLine{{Qty: 1, UnitPrice: 0}}},
+		"line discount > line": {Lines: []OrderLine{{Qty: 2, UnitPrice: 100, LineDiscount: 201}}},
+		"negative line disc":   {Lines: []OrderLine{{Qty: 1, UnitPrice: 100, LineDiscount: -1}}},
+		"non-discountable line discounted": {Lines: []OrderLine{{Qty: 1, UnitPrice: 100, LineDiscount: 1,
+			NonDiscountable: true}}},
+		"order discount > discountable part": {OrderDiscount: 51, Lines: []OrderLine{{Qty: 1, UnitPrice: 50},
+			{Qty: 1, UnitPrice: 1000, NonDiscountable: true}}},
 	} {
 		err := o.Recompute()
 		assert.ErrorIs(t, err, ErrOrderInvalid, name)
@@ -112,10 +118,25 @@ func TestRecomputePropertyRandom(t *testing.T) {
 			o.Lines[j] = l
 			total += l.UnitPrice * Money(l.Qty)
 		}
-		if total > 0 {
-			o.Discount = Money(rng.Int64N(int64(total) + 1))
+		var base, nd Money
+		for j := range o.Lines {
+			l := &o.Lines[j]
+			gross := l.UnitPrice * Money(l.Qty)
+			switch rng.IntN(4) {
+			case 0:
+				l.NonDiscountable = true
+				nd += gross
+				continue
+			case 1:
+				l.LineDiscount = Money(rng.Int64N(int64(gross) + 1))
+			}
+			base += gross - l.LineDiscount
+		}
+		if base > 0 {
+			o.OrderDiscount = Money(rng.Int64N(int64(base) + 1))
 		}
 		require.NoError(t, o.Recompute())
+		require.Equal(t, nd, o.NonDiscountable)
 		require.Equal(t, total, o.Total)
 		require.Equal(t, total-o.Discount, o.Payable)
 		var sumAmt, sumDisc Money
@@ -124,12 +145,41 @@ func TestRecomputePropertyRandom(t *testing.T) {
 			require.GreaterOrEqual(t, l.Discount, Money(0))
 			require.LessOrEqual(t, l.Discount, gross, "a line's discount never exceeds the line")
 			require.Equal(t, gross-l.Discount, l.Amount)
+			require.GreaterOrEqual(t, l.Discount, l.LineDiscount, "a line keeps its own discount")
+			if l.NonDiscountable {
+				require.Zero(t, l.Discount, "non-discountable lines take no share")
+			}
 			sumAmt += l.Amount
 			sumDisc += l.Discount
 		}
 		require.Equal(t, o.Payable, sumAmt, "line amounts add up to the payable amount")
 		require.Equal(t, o.Discount, sumDisc)
+		again := o
+		again.Lines = append([]OrderLine(nil), o.Lines...)
+		require.NoError(t, again.Recompute())
+		require.Equal(t, o, again, "Recompute reads only its inputs")
 	}
+}
+
+// A line discount stays on its line, the order discount is spread over
+// the discountable lines by what they cost after their own discounts, and
+// a non-discountable line is left whole and counted apart.
+func TestRecomputeLineAndOrderDiscounts(t *testing.T) {
+	o := Order{
+		OrderDiscount: 100,
+		Lines: []OrderLine{
+			{Name: "可乐", Qty: 2, UnitPrice: 300, LineDiscount: 100}, // 600 − 100 = 500
+			{Name: "薯片", Qty: 1, UnitPrice: 500},                    // 500
+			{Name: "香烟", Qty: 1, UnitPrice: 2500, NonDiscountable: true},
+		},
+	}
+	require.NoError(t, o.Recompute())
+	assert.Equal(t, Money(3600), o.Total)
+	assert.Equal(t, Money(200), o.Discount, "the line's 100 and the order's 100")
+	assert.Equal(t, Money(3400), o.Payable)
+	assert.Equal(t, Money(2500), o.NonDiscountable)
+	assert.Equal(t, []Money{150, 50, 0}, []Money{o.Lines[0].Discount, o.Lines[1].Discount, o.Lines[2].Discount})
+	assert.Equal(t, []Money{450, 450, 2500}, []Money{o.Lines[0].Amount, o.Lines[1].Amount, o.Lines[2].Amount})
 }
 
 var orderNoRE = regexp.MustCompile(`^T01-(\d{12})(\d{6})$`)

@@ -122,7 +122,7 @@ type OrderInput struct {
 	Deposit  bool
 	Lines    []app.OrderLine
 	Total    app.Money // used when there are no lines
-	Discount app.Money
+	Discount app.Money // on the whole order (each line may carry its own LineDiscount)
 	Note     string
 }
 
@@ -142,7 +142,7 @@ func (c *Checkout) Open(ctx context.Context, in OrderInput) (app.Order, error) {
 	o := app.Order{
 		OrderNo: app.NewOrderNo(term.NumberPrefix(), now), StoreID: term.StoreID, TerminalID: term.ID,
 		StaffID: in.Staff.ID, Kind: app.OrderSale, Status: app.OrderOpen, Lines: in.Lines,
-		Total: in.Total, Discount: in.Discount, Note: in.Note, CreatedAt: now,
+		Total: in.Total, OrderDiscount: in.Discount, Note: in.Note, CreatedAt: now,
 	}
 	if in.Deposit {
 		o.Kind = app.OrderDeposit
