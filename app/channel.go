@@ -107,6 +107,11 @@ type PayRequest struct {
 	StaffID    string
 	ClientIP   string
 	Deposit    bool // a hotel deposit: WeChat /deposit/micropay, Alipay fund.auth freeze, Cloud Pay micro_freeze
+	// Undiscountable is the part of Amount no channel promotion may
+	// discount (the store payment mode "total + non-discountable",
+	// business-rules section 3): Alipay's undiscountable_amount; 0 none.
+	// Only Alipay takes it.
+	Undiscountable Money
 }
 
 // OrderRef names an order at the channel.

@@ -401,6 +401,12 @@ func (s *Server) aliTradePay(c *alipayCall) (alipayFields, Scenario) {
 	if err != nil {
 		return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: total_amount"), ""
 	}
+	if u := c.str("undiscountable_amount"); u != "" {
+		// The part no promotion may discount: a price, at most the total.
+		if ua, err := parseYuanAllowZero(u); err != nil || ua > amount {
+			return aliBiz("ACQ.INVALID_PARAMETER", "参数无效: undiscountable_amount"), ""
+		}
+	}
 	if authNo := c.str("auth_no"); authNo != "" {
 		return s.aliConsume(c, authNo, outTradeNo, amount)
 	}

@@ -361,3 +361,23 @@ func TestAlipay_Bill(t *testing.T) {
 	_, m = f.ali("alipay.data.dataservice.bill.downloadurl.query", map[string]any{"bill_type": "trade", "bill_date": t0.AddDate(0, 0, -1).Format("2006-01-02")})
 	require.Equal(t, "isp.bill_not_exist", m["sub_code"])
 }
+
+// undiscountable_amount (the store payment mode "total + non-discountable")
+// is a price no larger than the total; a bad one is refused before anyone
+// is charged.
+func TestAlipay_UndiscountableAmount(t *testing.T) {
+	f := newFixture(t)
+	pay := func(no, undiscountable string) map[string]any {
+		_, m := f.ali("alipay.trade.pay", map[string]any{"out_trade_no": no, "scene": "bar_code", "auth_code": aliCode("789"),
+			"subject": "沙箱", "total_amount": "10.00", "undiscountable_amount": undiscountable})
+		return m
+	}
+	require.Equal(t, "10000", pay("AP-U1", "2.50")["code"])
+	require.Equal(t, "10000", pay("AP-U2", "10.00")["code"])
+	for i, bad := range []string{"10.01", "2.505", "-1", "abc"} {
+		m := pay("AP-UX"+string(rune('0'+i)), bad)
+		require.Equal(t, "40004", m["code"], bad)
+		require.Equal(t, "ACQ.INVALID_PARAMETER", m["sub_code"], bad)
+	}
+	require.Len(t, f.srv.Ledger().ChargesFor(aliCode("789")), 2)
+}

@@ -394,19 +394,30 @@ func TestPay_RequestFields(t *testing.T) {
 	}
 	assert.Equal(t, map[string]any{"out_trade_no": "T20261121000001", "scene": "bar_code", "auth_code": aliCode,
 		"subject": "便利店-饮料", "total_amount": "12.50", "store_id": "S01", "terminal_id": "POS-1", "operator_id": "7"}, q.biz)
+
+	// The store payment mode "total + non-discountable": the part no
+	// promotion may touch goes as undiscountable_amount.
+	r := payReq()
+	r.OutTradeNo, r.Undiscountable = "T20261121000002", 250
+	_, err = cl.Pay(context.Background(), r)
+	require.NoError(t, err)
+	assert.Equal(t, "2.50", f.requests()[1].biz["undiscountable_amount"])
 }
 
 func TestPay_BadInput_NothingSent(t *testing.T) {
 	f := newFake(t)
 	cl, _ := newClient(t, f, nil)
 	for name, mutate := range map[string]func(*app.PayRequest){
-		"wechat wallet":    func(r *app.PayRequest) { r.Wallet = app.WalletWeChat },
-		"amount 0":         func(r *app.PayRequest) { r.Amount = 0 },
-		"over the ceiling": func(r *app.PayRequest) { r.Amount = app.DefaultCeiling + 1 },
-		"wechat code":      func(r *app.PayRequest) { r.AuthCode = "134567890123456789" },
-		"no subject":       func(r *app.PayRequest) { r.Subject = " " },
-		"subject with &":   func(r *app.PayRequest) { r.Subject = "a&b" },
-		"bad order number": func(r *app.PayRequest) { r.OutTradeNo = "T-1" },
+		"wechat wallet":                   func(r *app.PayRequest) { r.Wallet = app.WalletWeChat },
+		"amount 0":                        func(r *app.PayRequest) { r.Amount = 0 },
+		"over the ceiling":                func(r *app.PayRequest) { r.Amount = app.DefaultCeiling + 1 },
+		"wechat code":                     func(r *app.PayRequest) { r.AuthCode = "134567890123456789" },
+		"no subject":                      func(r *app.PayRequest) { r.Subject = " " },
+		"subject with &":                  func(r *app.PayRequest) { r.Subject = "a&b" },
+		"bad order number":                func(r *app.PayRequest) { r.OutTradeNo = "T-1" },
+		"undiscountable above the amount": func(r *app.PayRequest) { r.Undiscountable = r.Amount + 1 },
+		"negative undiscountable":         func(r *app.PayRequest) { r.Undiscountable = -1 },
+		"undiscountable on a deposit":     func(r *app.PayRequest) { r.Deposit, r.Undiscountable = true, 1 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := payReq()

@@ -26,9 +26,12 @@ type payBiz struct {
 	AuthConfirmMode string `json:"auth_confirm_mode,omitempty"`
 	Subject         string `json:"subject"`
 	TotalAmount     string `json:"total_amount"`
-	StoreID         string `json:"store_id,omitempty"`
-	TerminalID      string `json:"terminal_id,omitempty"`
-	OperatorID      string `json:"operator_id,omitempty"`
+	// UndiscountableAmount: the part Alipay's promotions must leave
+	// alone (tobacco, a deposit part); left out when there is none.
+	UndiscountableAmount string `json:"undiscountable_amount,omitempty"`
+	StoreID              string `json:"store_id,omitempty"`
+	TerminalID           string `json:"terminal_id,omitempty"`
+	OperatorID           string `json:"operator_id,omitempty"`
 }
 
 type payResp struct {
@@ -79,6 +82,9 @@ func (c *Client) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, 
 	biz := payBiz{OutTradeNo: r.OutTradeNo, Scene: "bar_code", AuthCode: r.AuthCode, Subject: r.Subject,
 		TotalAmount: r.Amount.Yuan(), StoreID: or(r.StoreID, c.cfg.StoreID), TerminalID: or(r.TerminalID, c.cfg.TerminalID),
 		OperatorID: r.StaffID}
+	if r.Undiscountable > 0 {
+		biz.UndiscountableAmount = r.Undiscountable.Yuan()
+	}
 	var out payResp
 	bad, err := c.call(ctx, methodPay, biz, r.OutTradeNo, &out)
 	if err != nil {
@@ -199,6 +205,10 @@ func (c *Client) checkPay(r app.PayRequest) error {
 	}
 	if err := channel.CheckAmount("支付金额 / payment amount", r.Amount); err != nil {
 		return err
+	}
+	if r.Undiscountable < 0 || r.Undiscountable > r.Amount || r.Deposit && r.Undiscountable != 0 {
+		return app.NotSent("不可打折金额 %s 须在 0 到支付金额之间（押金不适用） / undiscountable amount must be 0 to the payment amount (not for a deposit)",
+			r.Undiscountable.Yuan())
 	}
 	return checkSubject(r.Subject)
 }
