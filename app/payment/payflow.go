@@ -109,6 +109,12 @@ func (s *Payments) Pay(ctx context.Context, in PayInput) (PayResult, error) {
 		StoreID: s.term.StoreCode, TerminalID: s.term.TerminalCode, StaffID: in.StaffCode,
 		ClientIP: s.term.ClientIP, Deposit: kind == IntentKindDeposit,
 	}
+	if wallet == app.WalletAlipay && kind == IntentKindPay {
+		// The order's non-discountable goods stay out of Alipay's
+		// promotions; a tender paying part of the order protects as much
+		// of them as it covers.
+		req.Undiscountable = min(o.NonDiscountable, amount)
+	}
 	r := s.newRun(intent, ch, in.OnEvent)
 	r.req = &req
 	if !s.register(r) {

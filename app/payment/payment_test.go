@@ -942,3 +942,22 @@ func TestPay_IntentDurableBeforeTheFirstCall(t *testing.T) {
 	assert.Equal(t, app.Money(100), seen.Amount)
 	assert.Equal(t, app.OrderOpen, seenOrder)
 }
+
+// An order's non-discountable part goes to Alipay as undiscountable_amount
+// (as much of it as the tender covers); WeChat has no such field.
+func TestPay_UndiscountablePartToAlipay(t *testing.T) {
+	r := newRig(t, app.ChannelAlipay)
+	r.ch.Script(paytest.MPay, paytest.Paid("2026113022001"))
+	o := app.Order{OrderNo: app.NewOrderNo(r.term.NumberPrefix(), r.clock.Now()), StoreID: r.term.StoreID, TerminalID: r.term.ID,
+		StaffID: r.manager.ID, Kind: app.OrderSale, Status: app.OrderOpen, CreatedAt: r.clock.Now(),
+		Lines: []app.OrderLine{{Name: "香烟", Qty: 1, UnitPrice: 2500, NonDiscountable: true}, {Name: "可乐", Qty: 1, UnitPrice: 300}}}
+	require.NoError(t, o.Recompute())
+	require.NoError(t, r.db.CreateOrder(context.Background(), &o))
+	_, err := r.payDriven(payment.PayInput{Order: o, Code: aliCode, Amount: 1000, StaffID: r.manager.ID})
+	require.NoError(t, err)
+	assert.Equal(t, app.Money(1000), r.ch.Calls(paytest.MPay)[0].Pay.Undiscountable, "a part tender covers what it can")
+	o = r.getOrder(o.OrderNo)
+	_, err = r.payDriven(payment.PayInput{Order: o, Code: "2800000000000001", Amount: 1800, StaffID: r.manager.ID})
+	require.NoError(t, err)
+	assert.Equal(t, app.Money(1800), r.ch.Calls(paytest.MPay)[1].Pay.Undiscountable)
+}
