@@ -214,14 +214,12 @@ func TestCounter_FollowsTheCashierMode(t *testing.T) {
 	require.Equal(t, []string{"收款", "押金"}, v.Kind.Options, "a stopped page no longer listens")
 }
 
-// Esc cancels a payment in progress while the cursor is in the code field.
-func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
-	// The screen is built synchronously: the headless driver runs fyne.Do
-	// on the calling goroutine, so a background load would touch widgets
-	// while this goroutine builds the window. Only the payment runs in the
-	// background, as it does at the till.
+// payingCounter starts a payment of ￥9.90 on c, typed in, with only the
+// payment running in the background as at the till (the headless driver
+// runs fyne.Do on the calling goroutine, so the screen is built
+// synchronously first).
+func payingCounter(t *testing.T, c *fakeCheckout) *View {
 	async.Synchronous = true
-	c := &fakeCheckout{state: payment.IntentReversed, msg: app.Msg("pay.reversed"), block: make(chan struct{})}
 	require.NoError(t, i18n.Use(i18n.Chinese))
 	test.NewTempApp(t)
 	v := New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 1}})
@@ -229,14 +227,13 @@ func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
 	v.Amount.SetText("9.90")
 	v.Code.SetText("134567890123456789")
 	async.Synchronous = false
-	defer func() { async.Synchronous = true }()
+	t.Cleanup(func() { async.Synchronous = true })
 	v.start()
-	require.Eventually(t, func() bool {
-		done := make(chan string, 1)
-		fyne.DoAndWait(func() { done <- v.outTrade })
-		return <-done == "OT1"
-	}, 5*time.Second, 10*time.Millisecond)
-	fyne.DoAndWait(func() { v.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	return v
+}
+
+// cancelledOnce waits for the one payment and its one cancel, of OT1.
+func cancelledOnce(t *testing.T, c *fakeCheckout) {
 	require.Eventually(t, func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -245,35 +242,38 @@ func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
 	require.Equal(t, "OT1", c.cancelled[0])
 }
 
+func pressEsc(v *View) {
+	fyne.DoAndWait(func() { v.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+}
+
+// Esc cancels a payment in progress while the cursor is in the code field.
+func TestCounter_EscInTheCodeFieldCancels(t *testing.T) {
+	c := &fakeCheckout{state: payment.IntentReversed, msg: app.Msg("pay.reversed"), block: make(chan struct{})}
+	v := payingCounter(t, c)
+	require.Eventually(t, func() bool {
+		done := make(chan string, 1)
+		fyne.DoAndWait(func() { done <- v.outTrade })
+		return <-done == "OT1"
+	}, 5*time.Second, 10*time.Millisecond)
+	pressEsc(v)
+	cancelledOnce(t, c)
+}
+
 // Esc pressed at once, while the order and the payment are still being
 // written (no payment number yet): the cancel is kept and goes out as soon
 // as the number is known, instead of being dropped while the customer is
 // charged.
 func TestCounter_EscBeforeThePaymentHasANumberStillCancels(t *testing.T) {
-	async.Synchronous = true
 	c := &fakeCheckout{state: payment.IntentReversed, msg: app.Msg("pay.reversed"), block: make(chan struct{}),
 		firstEvent: make(chan struct{})}
-	require.NoError(t, i18n.Use(i18n.Chinese))
-	test.NewTempApp(t)
-	v := New(Deps{Checkout: c, Terminal: &fakeTerminal{mode: app.ModeSale}, Staff: app.Staff{ID: 1}})
-	test.NewTempWindow(t, v.Content())
-	v.Amount.SetText("9.90")
-	v.Code.SetText("134567890123456789")
-	async.Synchronous = false
-	defer func() { async.Synchronous = true }()
-	v.start()
-	fyne.DoAndWait(func() { v.Code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	v := payingCounter(t, c)
+	pressEsc(v)
 	fyne.DoAndWait(func() {
 		require.Equal(t, "正在取消：先查询，再撤销…", v.Progress.Text)
 		require.True(t, v.CancelB.Disabled())
 	})
 	close(c.firstEvent)
-	require.Eventually(t, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return len(c.cancelled) == 1 && len(c.payments) == 1
-	}, 5*time.Second, 10*time.Millisecond)
-	require.Equal(t, "OT1", c.cancelled[0])
+	cancelledOnce(t, c)
 }
 
 // A scan from the app's scan stream (a serial scanner, or the wedge
