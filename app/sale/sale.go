@@ -123,7 +123,10 @@ type OrderInput struct {
 	Lines    []app.OrderLine
 	Total    app.Money // used when there are no lines
 	Discount app.Money // on the whole order (each line may carry its own LineDiscount)
-	Note     string
+	// DepositPart is the part of the order that is a deposit (the store
+	// payment mode consumption + deposit), noted on the order.
+	DepositPart app.Money
+	Note        string
 }
 
 // Open writes a new order (open, nothing paid).
@@ -142,7 +145,7 @@ func (c *Checkout) Open(ctx context.Context, in OrderInput) (app.Order, error) {
 	o := app.Order{
 		OrderNo: app.NewOrderNo(term.NumberPrefix(), now), StoreID: term.StoreID, TerminalID: term.ID,
 		StaffID: in.Staff.ID, Kind: app.OrderSale, Status: app.OrderOpen, Lines: in.Lines,
-		Total: in.Total, OrderDiscount: in.Discount, Note: in.Note, CreatedAt: now,
+		Total: in.Total, OrderDiscount: in.Discount, DepositPart: in.DepositPart, Note: in.Note, CreatedAt: now,
 	}
 	if in.Deposit {
 		o.Kind = app.OrderDeposit
@@ -152,6 +155,9 @@ func (c *Checkout) Open(ctx context.Context, in OrderInput) (app.Order, error) {
 	}
 	if o.Payable <= 0 {
 		return app.Order{}, app.ErrMoneyZero
+	}
+	if o.DepositPart < 0 || o.DepositPart > o.Payable {
+		return app.Order{}, ErrDepositAmount
 	}
 	if err := c.Store.CreateOrder(ctx, &o); err != nil {
 		return app.Order{}, err
