@@ -86,7 +86,7 @@ func (c *Client) form(method string, biz any) (url.Values, error) {
 // effectMethods move money: a refusal of our settings is their final
 // failure, while a query so refused is only unanswered.
 var effectMethods = map[string]bool{methodPay: true, methodFreeze: true, methodUnfreeze: true,
-	methodCancel: true, methodAuthCancel: true, methodRefund: true}
+	methodCancel: true, methodAuthCancel: true, methodRefund: true, methodPrecreate: true}
 
 // CodeCertSN is the result code of an answer that names another Alipay
 // public-key certificate (alipay_cert_sn) than the configured one.

@@ -72,6 +72,13 @@ type Config struct {
 	DeviceInfo string
 	// ClientIP is the default spbill_create_ip when a request has none.
 	ClientIP string
+	// NotifyURL is the notify_url a QR order (/pay/unifiedorder) must
+	// carry. The app never waits for the notification (it queries), so
+	// by default it names a host that cannot exist (the reserved .invalid
+	// domain): a notification carrying the customer's payment then goes
+	// nowhere rather than to someone else's server. A service provider
+	// with its own notification endpoint sets it here.
+	NotifyURL string
 
 	HTTP channel.HTTPSettings
 	// Logger receives one line per untrusted answer (never a secret or a
@@ -100,6 +107,12 @@ func (c Config) Validate() error {
 	for _, r := range c.APIKey.Reveal() {
 		if r <= ' ' || r > '~' {
 			return errors.New("API密钥含有非法字符 / the WeChat API v2 key must be printable ASCII without spaces")
+		}
+	}
+	if c.NotifyURL != "" {
+		u, err := url.Parse(c.NotifyURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || len(c.NotifyURL) > 256 {
+			return errors.New("通知地址须为不带参数的 http(s) 网址 / the WeChat NotifyURL must be an http(s) URL without a query, at most 256 characters")
 		}
 	}
 	switch c.signType() {
