@@ -123,6 +123,8 @@ var alipayMethods = map[string]alipayMethod{
 	"alipay.fund.auth.operation.cancel":              (*Server).aliAuthCancel,
 	"alipay.fund.auth.operation.detail.query":        (*Server).aliAuthDetail,
 	"alipay.data.dataservice.bill.downloadurl.query": (*Server).aliBillURL,
+	"alipay.trade.precreate":                         (*Server).aliTradePrecreate,
+	"alipay.trade.close":                             (*Server).aliTradeClose,
 }
 
 // alipayGateway serves /gateway.do: parameters come form-encoded in the
@@ -544,8 +546,8 @@ func (s *Server) aliFindTrade(c *alipayCall) (Order, bool) {
 		return Order{}, false
 	}
 	o, ok := s.find(app.ChannelAlipay, c.app.AppID, "", no, txn)
-	if ok && o.Deposit {
-		return Order{}, false
+	if ok && (o.Deposit || !aliVisible(&o)) {
+		return Order{}, false // a precreated code nobody scanned is no trade yet
 	}
 	return o, ok
 }

@@ -67,7 +67,7 @@ func wechatBillRows(l *Ledger, m *WeChatMerchant, sub string, day time.Time) []b
 		return map[string]string{
 			"交易时间": at.In(beijing).Format("2006-01-02 15:04:05"), "公众账号ID": m.AppID, "商户号": m.MchID,
 			"特约商户号": o.SubMerchant, "设备号": o.Terminal, "微信订单号": o.TransactionID, "商户订单号": o.OutTradeNo,
-			"用户标识": openID(o.AuthCode), "交易类型": "MICROPAY", "交易状态": kind, "付款银行": "OTHERS", "货币种类": "CNY",
+			"用户标识": openID(o.AuthCode), "交易类型": wxTradeType(o), "交易状态": kind, "付款银行": "OTHERS", "货币种类": "CNY",
 			"代金券金额": "0.00", "商品名称": o.Subject, "商户数据包": "", "费率": feeRate, "费率备注": "",
 			"微信退款单号": "0", "商户退款单号": "0", "退款金额": "0.00", "充值券退款金额": "0.00", "申请退款金额": "0.00",
 		}

@@ -150,6 +150,19 @@ func TestInteropNode(t *testing.T) {
 		require.Len(t, srv.Ledger().Refunds(), 2, "the repeated refunds did not refund twice")
 		_, ok = srv.Ledger().Order(app.ChannelWeChat, "TPWX"+no1[4:12]+"X")
 		require.False(t, ok, "a wrongly signed micropay creates no order")
+
+		// The dynamic QR.
+		require.Equal(t, "SUCCESS", s["unifiedorder"]["result_code"])
+		require.Equal(t, "NATIVE", s["unifiedorder"]["trade_type"])
+		require.True(t, strings.HasPrefix(str(s["unifiedorder"]["code_url"]), "weixin://wxpay/bizpayurl?pr="))
+		require.Equal(t, "NOTPAY", s["orderquery-notpay"]["trade_state"])
+		require.EqualValues(t, http.StatusOK, s["customer-pays"]["status"])
+		require.Equal(t, "SUCCESS", s["orderquery-native"]["trade_state"])
+		require.Equal(t, "NATIVE", s["orderquery-native"]["trade_type"])
+		require.Equal(t, "1500", s["orderquery-native"]["total_fee"])
+		require.Equal(t, "SUCCESS", s["closeorder"]["result_code"])
+		require.Equal(t, "CLOSED", s["orderquery-closed"]["trade_state"])
+		require.Equal(t, "ORDERPAID", s["closeorder-paid"]["error"], "a paid order cannot be closed")
 	})
 
 	t.Run("alipay-sdk", func(t *testing.T) {
@@ -213,6 +226,15 @@ func TestInteropNode(t *testing.T) {
 		require.Contains(t, rows, no1+"|交易|88.80")
 		require.Contains(t, rows, no1+"|退款|-8.80")
 		require.Contains(t, rows, no1+"|退款|-1.91")
+
+		// The dynamic QR.
+		require.Equal(t, "10000", s["precreate"]["code"])
+		require.True(t, strings.HasPrefix(str(s["precreate"]["qr_code"]), "https://qr.alipay.com/"))
+		require.Equal(t, "ACQ.TRADE_NOT_EXIST", s["precreate.query-before-scan"]["sub_code"], "no trade before the scan")
+		require.EqualValues(t, http.StatusOK, s["precreate.customer-pays"]["status"])
+		require.Equal(t, "TRADE_SUCCESS", s["precreate.query"]["trade_status"])
+		require.Equal(t, "15.00", s["precreate.query"]["total_amount"])
+		require.Equal(t, "close", s["precreate.cancel"]["action"])
 	})
 
 	sum := srv.Ledger().Summary()

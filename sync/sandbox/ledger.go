@@ -76,6 +76,15 @@ type Order struct {
 	Fingerprint string    `json:"-"`
 	PayingUntil time.Time `json:"paying_until,omitzero"`
 	Placeholder bool      `json:"placeholder,omitempty"` // created by a reverse/close of an order never seen
+
+	// A dynamic QR order (WeChat unifiedorder NATIVE, Alipay precreate,
+	// qr.go): the code the customer scans, until when it can be paid, and
+	// whether the customer has scanned it (an Alipay trade exists only
+	// from the scan).
+	QR        bool      `json:"qr,omitempty"`
+	CodeURL   string    `json:"code_url,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	Scanned   bool      `json:"scanned,omitempty"`
 }
 
 // DepositOp is one numbered operation on a deposit.
@@ -245,6 +254,10 @@ var beijing = time.FixedZone("CST", 8*3600)
 
 // settle moves an order whose USERPAYING window has passed to its end.
 func (l *Ledger) settle(o *Order, now time.Time) {
+	if o.QR {
+		l.settleQR(o, now) // the customer decides, not a window
+		return
+	}
 	if o.State != StatePaying || now.Before(o.PayingUntil) {
 		return
 	}

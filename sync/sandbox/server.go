@@ -146,6 +146,8 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("/downloadBillFile.resource", s.alipayBillFile)
 	mux.HandleFunc("/cpay/", s.cloudPay)
 	mux.HandleFunc("/sandbox/ledger", s.ledgerJSON)
+	mux.HandleFunc("/sandbox/qr", s.qrAdmin)
+	mux.HandleFunc("/sandbox/qr/", s.qrAdmin)
 	mux.HandleFunc("/sandbox/ca.pem", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.CAPEM())

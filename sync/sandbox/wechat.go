@@ -208,6 +208,8 @@ func (s *Server) wechatRoutes(mux *http.ServeMux) {
 		"/deposit/consume":     {cert: true, hmacOnly: true, handle: (*Server).wxDepositConsume},
 		"/deposit/refund":      {cert: true, hmacOnly: true, handle: (*Server).wxRefund},
 		"/deposit/refundquery": {hmacOnly: true, handle: (*Server).wxRefundQuery},
+		"/pay/unifiedorder":    {handle: (*Server).wxUnifiedOrder},
+		"/pay/closeorder":      {handle: (*Server).wxCloseOrder},
 	}
 	for path, call := range calls {
 		mux.Handle(path, s.wechatHandler(call))
@@ -451,7 +453,7 @@ func wxOrderFields(o *Order) map[string]string {
 	f := map[string]string{
 		"openid":               openID(o.AuthCode),
 		"is_subscribe":         "N",
-		"trade_type":           "MICROPAY",
+		"trade_type":           wxTradeType(o),
 		"bank_type":            "OTHERS",
 		"fee_type":             "CNY",
 		"total_fee":            fen(o.Amount),
@@ -482,12 +484,18 @@ func (s *Server) wxOrderQuery(c *wechatCtx) wxAnswer {
 		"out_trade_no": o.OutTradeNo,
 		"total_fee":    fen(o.Amount),
 		"fee_type":     "CNY",
-		"trade_type":   "MICROPAY",
+		"trade_type":   wxTradeType(&o),
 		"openid":       openID(o.AuthCode),
 	}
 	switch o.State {
 	case StatePaying:
 		f["trade_state"], f["trade_state_desc"] = "USERPAYING", "需要用户输入支付密码"
+		if o.QR {
+			// A NATIVE order waits for the scan and stays NOTPAY after its
+			// time_expire until the merchant closes it.
+			f["trade_state"], f["trade_state_desc"] = "NOTPAY", "订单未支付"
+			delete(f, "openid")
+		}
 	case StatePaid:
 		f = wxOrderFields(&o)
 		f["trade_state"], f["trade_state_desc"] = "SUCCESS", "支付成功"

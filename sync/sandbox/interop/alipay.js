@@ -1,7 +1,8 @@
 // Drives the sandbox with Alipay's official Node SDK `alipay-sdk`:
 // trade.pay -> trade.query -> trade.refund (twice: idempotent) ->
 // refund query, a refund whose answer is lost (…91) and its re-send, a
-// cancel, the bill URL, an app in public-key certificate mode, plus
+// cancel, the bill URL, an app in public-key certificate mode, a dynamic
+// QR (trade.precreate, cancelled before the scan), plus
 // requests and answers that must be refused. Only the `gateway` option
 // points at the sandbox; every signed answer is verified with the gateway
 // public key (validateSign) or, in certificate mode, with the key of the
@@ -112,5 +113,23 @@ const exec = (a, method, bizContent) => a.exec(method, { bizContent }, { validat
   // 7. the bill URL for today (downloaded and parsed by the Go test)
   r = await exec(alipay, 'alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
   out({ step: 'bill.downloadurl', code: r.code, url: r.billDownloadUrl });
+
+  // 8. a dynamic QR: trade.precreate -> no trade until the customer scans
+  //    -> the customer pays through the sandbox's admin surface ->
+  //    trade.query; another one cancelled before anyone scans it.
+  const qr1 = 'ASDK' + run + 'Q';
+  const qr2 = 'ASDK' + run + 'R';
+  const expire = new Date(Date.now() + 8 * 3600 * 1000 + 5 * 60 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  r = await exec(alipay, 'alipay.trade.precreate', { out_trade_no: qr1, total_amount: '15.00', subject: 'interop precreate', time_expire: expire });
+  out({ step: 'precreate', code: r.code, qr_code: r.qrCode, out_trade_no: r.outTradeNo });
+  const before = await exec(alipay, 'alipay.trade.query', { out_trade_no: qr1 });
+  out({ step: 'precreate.query-before-scan', code: before.code, sub_code: before.subCode });
+  const paid = await fetch(cfg.base_url + '/sandbox/qr/pay', { method: 'POST', body: new URLSearchParams({ code: r.qrCode }) });
+  out({ step: 'precreate.customer-pays', status: paid.status });
+  r = await exec(alipay, 'alipay.trade.query', { out_trade_no: qr1 });
+  out({ step: 'precreate.query', trade_status: r.tradeStatus, total_amount: r.totalAmount });
+  await exec(alipay, 'alipay.trade.precreate', { out_trade_no: qr2, total_amount: '1.00', subject: 'interop precreate', timeout_express: '5m' });
+  r = await exec(alipay, 'alipay.trade.cancel', { out_trade_no: qr2 });
+  out({ step: 'precreate.cancel', code: r.code, action: r.action });
   out({ step: 'done' });
 })().catch((e) => { out({ step: 'fatal', error: e.message }); process.exit(1); });

@@ -1,7 +1,8 @@
 // Drives the sandbox with the unmodified npm package `tenpay` (a WeChat Pay
 // API v2 client): micropay -> orderquery -> reverse, micropay -> refund ->
 // refundquery, a refund whose answer is lost (…91) and its re-send, plus
-// answers the sandbox must refuse. Only its `urls` object
+// answers the sandbox must refuse, and a dynamic QR (unifiedorder NATIVE,
+// closeorder). Only its `urls` object
 // is pointed at the sandbox. Prints one JSON object per step.
 'use strict';
 const fs = require('fs');
@@ -77,5 +78,27 @@ const errOf = async (p) => { try { await p; return null; } catch (e) { return e.
   // 5. today's bill, parsed by tenpay's own bill reader
   const bill = await api.downloadBill({ ...sub, bill_date: billDate }, true);
   out({ step: 'downloadbill', columns: bill.list_title.length, rows: bill.list_data.length, total_title: bill.total_title, total_data: bill.total_data });
+
+  // 6. a dynamic QR (trade_type NATIVE): unifiedorder -> the customer pays
+  //    through the sandbox's admin surface -> orderquery; another one
+  //    closed before anyone scans it.
+  const qr1 = 'TPWX' + run + 'Q';
+  const qr2 = 'TPWX' + run + 'R';
+  const native = (no, fee) => api.unifiedOrder({ ...sub, out_trade_no: no, body: 'interop native', total_fee: fee,
+    trade_type: 'NATIVE', product_id: no, notify_url: 'https://notify.invalid/tenpay' });
+  r = await native(qr1, 1500);
+  out({ step: 'unifiedorder', result_code: r.result_code, trade_type: r.trade_type, code_url: r.code_url });
+  r = await api.orderQuery({ ...sub, out_trade_no: qr1 });
+  out({ step: 'orderquery-notpay', trade_state: r.trade_state });
+  const paid = await fetch(cfg.base_url + '/sandbox/qr/pay', { method: 'POST', body: new URLSearchParams({ code: (await native(qr1, 1500)).code_url }) });
+  out({ step: 'customer-pays', status: paid.status });
+  r = await api.orderQuery({ ...sub, out_trade_no: qr1 });
+  out({ step: 'orderquery-native', trade_state: r.trade_state, trade_type: r.trade_type, total_fee: r.total_fee });
+  await native(qr2, 100);
+  r = await api.closeOrder({ ...sub, out_trade_no: qr2 });
+  out({ step: 'closeorder', result_code: r.result_code });
+  r = await api.orderQuery({ ...sub, out_trade_no: qr2 });
+  out({ step: 'orderquery-closed', trade_state: r.trade_state });
+  out({ step: 'closeorder-paid', error: await errOf(api.closeOrder({ ...sub, out_trade_no: qr1 })) });
   out({ step: 'done' });
 })().catch((e) => { out({ step: 'fatal', error: e.message }); process.exit(1); });
