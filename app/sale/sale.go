@@ -319,6 +319,20 @@ func (c *Checkout) OpenDrawer(ctx context.Context, staffID int64) error {
 	return err
 }
 
+// Authorize checks, at the moment of a cart change, that the person may
+// make it (void_line, discount; a manager's one-shot override counts) and
+// writes the audit line naming what was changed and who approved.
+func (c *Checkout) Authorize(ctx context.Context, staffID int64, perm, detail string) error {
+	s, err := c.Permits.Check(ctx, staffID, perm)
+	if err != nil {
+		return err
+	}
+	if s.ApprovedBy != 0 {
+		detail += fmt.Sprintf(" approved_by=%s(%d)", s.ApprovedByName, s.ApprovedBy)
+	}
+	return c.Store.Audit(ctx, app.AuditEntry{At: c.Clock.Now(), StaffID: s.ID, Action: "cart_" + perm, Detail: detail})
+}
+
 func (c *Checkout) device(what string, err error) {
 	if err != nil && c.OnDeviceError != nil {
 		c.OnDeviceError(what, err)

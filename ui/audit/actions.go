@@ -13,6 +13,8 @@ var actions = []struct{ code, key string }{
 	{"override", i18n.Key("audit.action.override")},
 	{"override_refused", i18n.Key("audit.action.override_refused")},
 	{"drawer_open", i18n.Key("audit.action.drawer_open")},
+	{"cart_void_line", i18n.Key("audit.action.cart_void_line")},
+	{"cart_discount", i18n.Key("audit.action.cart_discount")},
 	{"void", i18n.Key("audit.action.void")},
 	{"refund", i18n.Key("audit.action.refund")},
 	{"void_refund", i18n.Key("audit.action.void_refund")},

@@ -29,7 +29,10 @@ type Entry struct {
 	// OnEscape, when set, takes the Esc key (a screen's cancel works
 	// while the cursor is in the field).
 	OnEscape func()
-	Now      func() time.Time // tests inject key times
+	// Keys take the listed keys (F-keys, arrows) before the field does, so
+	// a screen's keys work while the cursor is in it.
+	Keys map[fyne.KeyName]func()
+	Now  func() time.Time // tests inject key times
 	// focused is whether the flush timer delivers here: a wake the timer
 	// asked for while this field had the focus may run on the UI
 	// goroutine after the focus moved on, and must not take the keys
@@ -91,6 +94,13 @@ func (e *Entry) TypedRune(r rune) {
 func (e *Entry) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape && e.OnEscape != nil {
 		e.OnEscape()
+		return
+	}
+	if fn := e.Keys[k.Name]; fn != nil {
+		if e.Detector != nil {
+			e.deliver(e.Detector.Other(e.Now()))
+		}
+		fn()
 		return
 	}
 	if e.Detector == nil {
