@@ -84,6 +84,7 @@ type Services struct {
 	Catalog  catalog.Service
 	Payments *payment.Payments
 	Checkout *sale.Checkout
+	Holds    *sale.Holds // held carts (挂单/取单), with or without payments
 	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line
 
@@ -218,6 +219,7 @@ func (s *Services) Start(ctx context.Context) error {
 			s.Checkout.Printer, s.Checkout.Announcer, s.Checkout.Drawer = s.Devices, s.Devices, s.Devices
 		}
 	}
+	s.Holds = &sale.Holds{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Signals: s.Signals, Terminal: s.DB}
 	s.Shifts = &shift.Service{Store: s.DB.ShiftStore(), Summary: summary.Engine{Store: s.DB}, Verifier: s.Auth,
 		Permits: s.Permits, Signals: s.Signals, Clock: s.Clock, Terminal: s.DB, Thresholds: s.Settings,
 		OnDeviceError: func(what string, err error) {

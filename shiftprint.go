@@ -70,6 +70,10 @@ func shiftReport(r shift.Report) receipt.ShiftReport {
 	out.Countersign = h.CountersignName
 	out.HeldOrders = shiftHanded(h.HeldOrders, loc)
 	out.OpenDeposits = shiftHanded(h.OpenDeposits, loc)
+	out.HeldCarts = receipt.HeldCarts{Count: h.HeldCarts.Count, Total: h.HeldCarts.Total}
+	if !h.HeldCarts.Oldest.IsZero() {
+		out.HeldCarts.Oldest = h.HeldCarts.Oldest.In(loc)
+	}
 	return out
 }
 

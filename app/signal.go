@@ -10,6 +10,7 @@ const (
 	SignalShift    Signal = "shift"    // someone clocked on or off (payload: staff ID)
 	SignalOrder    Signal = "order"    // an order was created, paid, voided or refunded (payload: order number)
 	SignalLanguage Signal = "language" // the UI language setting changed (payload: the setting)
+	SignalHeld     Signal = "held"     // a cart was held, resumed or dropped (payload: the held order's ID)
 )
 
 // Signals is a small hub: a use case that changes shared state emits one

@@ -29,6 +29,80 @@ type StoreInfo struct {
 	// ScaleLayout is what the store's label scales print in an EAN-13
 	// starting with 2: one of ScaleLayouts (app/catalog's layouts by name).
 	ScaleLayout string
+	// PaymentMode is how the Counter charges (business-rules section 3);
+	// "" reads as PaymentDefault.
+	PaymentMode PaymentMode
+	// DiscountFloorPct is the lowest a discount may bring a line or an
+	// order to, as a percent of its list price: 80 allows at most 20 %
+	// off; 0 sets no floor. 0..100.
+	DiscountFloorPct int
+}
+
+// PaymentMode is a store's payment mode (business-rules section 3).
+type PaymentMode string
+
+const (
+	PaymentDefault PaymentMode = "default" // 默认
+	// PaymentTotalNonDiscount: the total and its non-discountable part,
+	// sent to Alipay as undiscountable_amount (总额+不可优惠金额，仅支付宝).
+	PaymentTotalNonDiscount PaymentMode = "total_nondiscount"
+	// PaymentConsumeDeposit: consumption and a deposit typed apart, the
+	// deposit part noted on the order (消费+押金).
+	PaymentConsumeDeposit PaymentMode = "consume_deposit"
+)
+
+// PaymentModes are the modes a store can choose, in the order Settings
+// offers them (the values the store.payment_mode column allows).
+var PaymentModes = []PaymentMode{PaymentDefault, PaymentTotalNonDiscount, PaymentConsumeDeposit}
+
+// Known reports whether m is one of PaymentModes ("" is not: Or gives
+// the default).
+func (m PaymentMode) Known() bool {
+	for _, k := range PaymentModes {
+		if m == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Or is m, or PaymentDefault when m is empty (a StoreInfo built without
+// the setting).
+func (m PaymentMode) Or() PaymentMode {
+	if m == "" {
+		return PaymentDefault
+	}
+	return m
+}
+
+// ErrDiscountFloor: a discount floor outside 0..100 percent (Value).
+var ErrDiscountFloor = ErrInvalidField.Sub("store.discount_floor_invalid")
+
+// CheckDiscountFloor checks a discount floor percent.
+func CheckDiscountFloor(pct int) error {
+	if pct < 0 || pct > 100 {
+		return ErrDiscountFloor.With("Value", pct)
+	}
+	return nil
+}
+
+// DiscountFloor is the lowest price a discount may bring list to:
+// DiscountFloorPct percent of it, rounded up to the fen (the half fen goes
+// to the store, never below the floor). 0 with no floor, a list price of
+// zero or less, or a floor percent outside 0..100 (which Validate refuses:
+// a bad stored value must not forbid every discount, nor allow a price
+// above the list).
+func (s StoreInfo) DiscountFloor(list Money) Money {
+	pct := int64(s.DiscountFloorPct)
+	if pct <= 0 || pct > 100 || list <= 0 {
+		return 0
+	}
+	// list ≤ MaxInt64/100 for any amount a till sees; beyond it the
+	// floor is worked out without the multiplication overflowing.
+	if int64(list) > (1<<63-1)/100 {
+		return Money(int64(list)/100*pct + (int64(list)%100*pct+99)/100)
+	}
+	return Money((int64(list)*pct + 99) / 100)
 }
 
 // ScaleLayouts are the scale-label settings a store can choose: none (no
@@ -90,7 +164,16 @@ func (s StoreInfo) Validate() error {
 		CheckText(Msg("field.phone"), s.Phone, false, 20),
 		CheckText(Msg("field.receipt_footer"), s.ReceiptFooter, false, 120),
 		s.checkScaleLayout(),
+		s.checkPaymentMode(),
+		CheckDiscountFloor(s.DiscountFloorPct),
 	)
+}
+
+func (s StoreInfo) checkPaymentMode() error {
+	if s.PaymentMode.Or().Known() {
+		return nil
+	}
+	return ErrInvalidField.With("Field", Msg("field.payment_mode"))
 }
 
 func (s StoreInfo) checkScaleLayout() error {

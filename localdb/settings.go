@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"cashier/app"
@@ -82,9 +83,13 @@ func (db *DB) CurrentStore(ctx context.Context) (app.StoreInfo, error) {
 		return app.StoreInfo{}, err
 	}
 	var s app.StoreInfo
-	err = db.reader.QueryRowContext(ctx, `SELECT s.id, s.merchant_id, m.name, s.code, s.name, s.address, s.phone, s.receipt_footer, s.timezone, s.scale_layout
+	var mode string
+	err = db.reader.QueryRowContext(ctx, `SELECT s.id, s.merchant_id, m.name, s.code, s.name, s.address, s.phone, s.receipt_footer, s.timezone, s.scale_layout,
+		s.payment_mode, s.discount_floor_pct
 		FROM store s JOIN merchant m ON m.id = s.merchant_id WHERE s.id=?`, id).
-		Scan(&s.ID, &s.MerchantID, &s.MerchantName, &s.Code, &s.Name, &s.Address, &s.Phone, &s.ReceiptFooter, &s.Timezone, &s.ScaleLayout)
+		Scan(&s.ID, &s.MerchantID, &s.MerchantName, &s.Code, &s.Name, &s.Address, &s.Phone, &s.ReceiptFooter, &s.Timezone, &s.ScaleLayout,
+			&mode, &s.DiscountFloorPct)
+	s.PaymentMode = app.PaymentMode(mode)
 	return s, err
 }
 
@@ -95,20 +100,25 @@ func (db *DB) UpdateStore(ctx context.Context, s app.StoreInfo, by int64) error 
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		var old app.StoreInfo
-		if err := tx.QueryRowContext(ctx, `SELECT name, address, phone, receipt_footer, scale_layout FROM store WHERE id=?`, s.ID).
-			Scan(&old.Name, &old.Address, &old.Phone, &old.ReceiptFooter, &old.ScaleLayout); err != nil {
+		var oldMode string
+		if err := tx.QueryRowContext(ctx, `SELECT name, address, phone, receipt_footer, scale_layout, payment_mode, discount_floor_pct
+			FROM store WHERE id=?`, s.ID).
+			Scan(&old.Name, &old.Address, &old.Phone, &old.ReceiptFooter, &old.ScaleLayout, &oldMode, &old.DiscountFloorPct); err != nil {
 			return err
 		}
+		mode := string(s.PaymentMode.Or())
 		// The audit line says what changed; a save that changes nothing
 		// writes nothing.
 		changed := AuditChanges("name", old.Name, s.Name, "address", old.Address, s.Address,
 			"phone", old.Phone, s.Phone, "receipt_footer", old.ReceiptFooter, s.ReceiptFooter,
-			"scale_layout", old.ScaleLayout, s.ScaleLayout)
+			"scale_layout", old.ScaleLayout, s.ScaleLayout, "payment_mode", oldMode, mode,
+			"discount_floor_pct", strconv.Itoa(old.DiscountFloorPct), strconv.Itoa(s.DiscountFloorPct))
 		if changed == "" {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE store SET name=?, address=?, phone=?, receipt_footer=?, scale_layout=? WHERE id=?`,
-			s.Name, s.Address, s.Phone, s.ReceiptFooter, s.ScaleLayout, s.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE store SET name=?, address=?, phone=?, receipt_footer=?, scale_layout=?,
+			payment_mode=?, discount_floor_pct=? WHERE id=?`,
+			s.Name, s.Address, s.Phone, s.ReceiptFooter, s.ScaleLayout, mode, s.DiscountFloorPct, s.ID); err != nil {
 			return err
 		}
 		return InsertAudit(ctx, tx, app.AuditEntry{StaffID: by, Action: "settings", Subject: "store", Detail: changed})

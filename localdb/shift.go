@@ -289,6 +289,15 @@ type keptHandover struct {
 	Total            keptFigures            `json:"total"`
 	ByMethod         map[string]keptFigures `json:"by_method"`
 	Deposits         keptDeposits           `json:"deposits"`
+	// Carts held at the terminal (migration 0009); absent from reports
+	// kept before it, which read as none.
+	HeldCarts *keptHeldCarts `json:"held_carts,omitempty"`
+}
+
+type keptHeldCarts struct {
+	Count  int   `json:"count"`
+	Total  int64 `json:"total"`
+	Oldest int64 `json:"oldest,omitempty"` // unix ms
 }
 
 type keptItem struct {
@@ -354,6 +363,9 @@ func encodeHandover(h shift.Handover) (string, error) {
 	for m, f := range h.Summary.ByMethod {
 		k.ByMethod[string(m)] = toKeptFigures(f)
 	}
+	if c := h.HeldCarts; c.Count > 0 {
+		k.HeldCarts = &keptHeldCarts{Count: c.Count, Total: int64(c.Total), Oldest: ms(c.Oldest)}
+	}
 	b, err := json.Marshal(k)
 	return string(b), err
 }
@@ -376,6 +388,9 @@ func decodeHandover(s string) (shift.Handover, error) {
 				Consumed: app.Money(k.Deposits.Consumed), Released: app.Money(k.Deposits.Released)}}}
 	for m, f := range k.ByMethod {
 		h.Summary.ByMethod[summary.Method(m)] = f.figures()
+	}
+	if c := k.HeldCarts; c != nil {
+		h.HeldCarts = shift.HeldCarts{Count: c.Count, Total: app.Money(c.Total), Oldest: fromMS(sql.NullInt64{Int64: c.Oldest, Valid: true})}
 	}
 	return h, nil
 }

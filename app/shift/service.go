@@ -36,6 +36,9 @@ type Store interface {
 	// HeldOrders are the person's orders still open (held, not paid) in
 	// the store.
 	HeldOrders(ctx context.Context, storeID, staffID int64) ([]ItemRef, error)
+	// HeldCarts are the carts held at the terminal (app.HeldOrder), in
+	// sum.
+	HeldCarts(ctx context.Context, storeID, terminalID int64) (HeldCarts, error)
 	// OpenDeposits are the store's deposits still frozen that were taken
 	// before the moment given.
 	OpenDeposits(ctx context.Context, storeID int64, before time.Time) ([]ItemRef, error)
@@ -384,6 +387,14 @@ func (s *Service) handover(ctx context.Context, sh Shift, count CashCount, float
 	if err != nil {
 		return Handover{}, 0, err
 	}
+	heldAt := sh.TerminalID
+	if heldAt == 0 {
+		heldAt = term.ID // a store-wide shift hands over the drawer it was counted at
+	}
+	carts, err := s.Store.HeldCarts(ctx, sh.StoreID, heldAt)
+	if err != nil {
+		return Handover{}, 0, err
+	}
 	cash := sum.Method(summary.MethodCash)
 	expected := sh.OpeningFloat + cash.Settlement - cash.RefundSettlement
 	variance := counted - expected
@@ -397,6 +408,7 @@ func (s *Service) handover(ctx context.Context, sh Shift, count CashCount, float
 		Threshold:     threshold,
 		HeldOrders:    held,
 		OpenDeposits:  deposits,
+		HeldCarts:     carts,
 		Summary:       sum,
 	}
 	h.NeedsCountersign = abs(variance) > threshold

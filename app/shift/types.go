@@ -173,6 +173,24 @@ type ItemRef struct {
 	Since  time.Time
 }
 
+// HeldCarts are the carts held at a terminal (挂单 waiting to be
+// resumed, app.HeldOrder): how many, what they come to, since when the
+// oldest waits. Apart from HeldOrders, which are orders written and not
+// paid: a held cart has no order yet.
+type HeldCarts struct {
+	Count  int
+	Total  app.Money
+	Oldest time.Time // zero when none
+}
+
+// OldestAge is how long the oldest cart has waited at now (0 when none).
+func (c HeldCarts) OldestAge(now time.Time) time.Duration {
+	if c.Count == 0 || c.Oldest.IsZero() {
+		return 0
+	}
+	return max(now.Sub(c.Oldest), 0)
+}
+
 // Handover is what clock-off recorded.
 type Handover struct {
 	// CountTerminal is the terminal the count was made at (a store-wide
@@ -190,6 +208,11 @@ type Handover struct {
 	HeldOrders       []ItemRef
 	OpenDeposits     []ItemRef
 	Summary          summary.Summary // the shift's figures
+
+	// HeldCarts are the carts held at the shift's terminal (for a
+	// store-wide shift, the terminal the count was made at) at the
+	// handover.
+	HeldCarts HeldCarts
 }
 
 // Countersign is a manager's staff number and PIN, typed on the clerk's

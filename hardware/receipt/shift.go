@@ -43,6 +43,14 @@ type HandedItem struct {
 	Since  time.Time
 }
 
+// HeldCarts sums the carts held at a terminal at the handover: how many,
+// what they come to, when the oldest was held.
+type HeldCarts struct {
+	Count  int
+	Total  app.Money
+	Oldest time.Time
+}
+
 // ShiftReport is a shift's handover report (交接班报表), printed at
 // clock-off and kept for reprints.
 type ShiftReport struct {
@@ -73,6 +81,8 @@ type ShiftReport struct {
 
 	HeldOrders   []HandedItem
 	OpenDeposits []HandedItem
+	// HeldCarts are the carts held at the terminal, to be resumed (待取挂单).
+	HeldCarts HeldCarts
 
 	Reprint   bool
 	PrintedAt time.Time
@@ -141,6 +151,7 @@ func ShiftReportJob(h Header, s ShiftReport, o Options) ([]byte, error) {
 		d.kv("差额复核", s.Countersign)
 	}
 
+	d.heldCarts(s.HeldCarts, s.End)
 	d.title(fmt.Sprintf("挂单（%d）", len(s.HeldOrders)))
 	d.handed(s.HeldOrders)
 	d.title(fmt.Sprintf("未结押金（%d）", len(s.OpenDeposits)))
@@ -211,6 +222,34 @@ func (d doc) handed(items []HandedItem) {
 			d.Line("  " + l)
 		}
 	}
+}
+
+// heldCarts prints the carts held at the terminal: how many, their total
+// and how long the oldest had waited at the handover (end).
+func (d doc) heldCarts(c HeldCarts, end time.Time) {
+	d.title(fmt.Sprintf("待取挂单（%d）", c.Count))
+	if c.Count == 0 {
+		d.Line("无")
+		return
+	}
+	d.Row2("合计", c.Total.Display())
+	if !c.Oldest.IsZero() {
+		d.Row2("最早", c.Oldest.In(end.Location()).Format("01-02 15:04")+"（"+waited(end.Sub(c.Oldest))+"）")
+	}
+}
+
+// waited says how long something waited, to the minute: 12分钟, 2小时5分钟, 1天3小时.
+func waited(w time.Duration) string {
+	m := int64(max(w, 0) / time.Minute)
+	switch {
+	case m < 60:
+		return fmt.Sprintf("%d分钟", m)
+	case m < 24*60 && m%60 == 0:
+		return fmt.Sprintf("%d小时", m/60)
+	case m < 24*60:
+		return fmt.Sprintf("%d小时%d分钟", m/60, m%60)
+	}
+	return fmt.Sprintf("%d天%d小时", m/(24*60), m%(24*60)/60)
 }
 
 // signed prints a variance with its sign: +￥3.00 over, -￥3.00 short.

@@ -1,12 +1,14 @@
 // Package settings is the Settings workspace: store details (printed on
 // receipts), the shift handover's variance threshold and the layout of the
-// store's label scales, terminal details and cashier mode, and the UI
-// language.
+// store's label scales, the payment mode and discount floor the Counter
+// reads, terminal details and cashier mode, and the UI language.
 package settings
 
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -50,6 +52,8 @@ type View struct {
 	Name, Address, Phone, Footer *widget.Entry
 	Threshold                    *widget.Entry  // the shift handover's variance threshold, in yuan
 	Scale                        *widget.Select // what the store's label scales print (app.ScaleLayouts)
+	PayMode                      *widget.Select // how the Counter charges (app.PaymentModes)
+	Floor                        *widget.Entry  // the discount floor, percent of the list price (0 none)
 	TermName                     *widget.Entry
 	Mode                         *widget.RadioGroup
 	Language                     *widget.Select
@@ -96,6 +100,43 @@ func ScaleName(layout string) string {
 	return layout
 }
 
+// PaymentModeName names a store payment mode (app.PaymentModes).
+func PaymentModeName(m app.PaymentMode) string {
+	switch m.Or() {
+	case app.PaymentTotalNonDiscount:
+		return i18n.T("settings.payment.total_nondiscount")
+	case app.PaymentConsumeDeposit:
+		return i18n.T("settings.payment.consume_deposit")
+	case app.PaymentDefault:
+		return i18n.T("settings.payment.default")
+	}
+	return string(m)
+}
+
+// paymentMode is the mode a label of the picker stands for; "" for none.
+func paymentMode(label string) app.PaymentMode {
+	for _, m := range app.PaymentModes {
+		if PaymentModeName(m) == label {
+			return m
+		}
+	}
+	return ""
+}
+
+// parseFloor reads the discount floor typed: a whole percent 0..100, ""
+// is 0 (no floor).
+func parseFloor(text string) (int, error) {
+	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(text), "%"))
+	if t == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil {
+		return 0, app.ErrDiscountFloor.With("Value", text)
+	}
+	return n, app.CheckDiscountFloor(n)
+}
+
 // scaleLayout is the layout a label of the picker stands for; "" for none
 // of them (nothing chosen yet).
 func scaleLayout(label string) string {
@@ -129,6 +170,13 @@ func New(d Deps) *View {
 		scales = append(scales, ScaleName(l))
 	}
 	v.Scale = widget.NewSelect(scales, nil)
+	var payModes []string
+	for _, m := range app.PaymentModes {
+		payModes = append(payModes, PaymentModeName(m))
+	}
+	v.PayMode = widget.NewSelect(payModes, nil)
+	v.Floor = widget.NewEntry()
+	v.Floor.SetPlaceHolder("0")
 	var modeLabels []string
 	for _, m := range modes {
 		modeLabels = append(modeLabels, modeLabel(m))
@@ -168,6 +216,8 @@ func New(d Deps) *View {
 		widget.NewFormItem(i18n.T("settings.store.footer"), v.Footer),
 		&widget.FormItem{Text: i18n.T("settings.store.threshold"), Widget: v.Threshold, HintText: i18n.T("settings.store.threshold_hint")},
 		&widget.FormItem{Text: i18n.T("settings.store.scale"), Widget: v.Scale, HintText: i18n.T("settings.store.scale_hint")},
+		&widget.FormItem{Text: i18n.T("settings.store.payment_mode"), Widget: v.PayMode, HintText: i18n.T("settings.store.payment_mode_hint")},
+		&widget.FormItem{Text: i18n.T("settings.store.floor"), Widget: v.Floor, HintText: i18n.T("settings.store.floor_hint")},
 	)
 	termForm := widget.NewForm(
 		widget.NewFormItem(i18n.T("settings.terminal.name"), v.TermName),
@@ -217,6 +267,8 @@ func (v *View) reload() {
 		v.Phone.SetText(st.Phone)
 		v.Footer.SetText(st.ReceiptFooter)
 		v.Scale.SetSelected(ScaleName(st.ScaleLayout))
+		v.PayMode.SetSelected(PaymentModeName(st.PaymentMode))
+		v.Floor.SetText(strconv.Itoa(st.DiscountFloorPct))
 		v.TermName.SetText(tm.Name)
 		v.Mode.SetSelected(modeLabel(tm.CashierMode))
 	})
@@ -255,6 +307,13 @@ func (v *View) save() {
 	if l := scaleLayout(v.Scale.Selected); l != "" {
 		st.ScaleLayout = l
 	}
+	if m := paymentMode(v.PayMode.Selected); m != "" {
+		st.PaymentMode = m
+	}
+	floor, floorErr := parseFloor(v.Floor.Text)
+	if floorErr == nil {
+		st.DiscountFloorPct = floor
+	}
 	tm := v.term
 	tm.Name = v.TermName.Text
 	for _, m := range modes {
@@ -266,7 +325,7 @@ func (v *View) save() {
 	if thErr != nil {
 		thErr = appsettings.ErrThreshold.With("Value", v.Threshold.Text, "Max", appsettings.MaxVarianceThreshold)
 	}
-	if err := errors.Join(st.Validate(), tm.Validate(), thErr); err != nil {
+	if err := errors.Join(st.Validate(), tm.Validate(), thErr, floorErr); err != nil {
 		v.Status.SetText(i18n.T("settings.err.invalid", "Err", err))
 		return
 	}
@@ -294,6 +353,7 @@ func (v *View) save() {
 		}
 		v.threshold = threshold
 		v.Threshold.SetText(threshold.String())
+		v.Floor.SetText(strconv.Itoa(st.DiscountFloorPct))
 		v.store, v.term = st, tm
 		v.Status.SetText(i18n.T("settings.saved"))
 	})

@@ -3,6 +3,7 @@ package shift
 import (
 	"context"
 	"errors"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,6 +14,7 @@ import (
 	"cashier/app"
 	appshift "cashier/app/shift"
 	"cashier/ui/async"
+	"cashier/ui/held"
 	"cashier/ui/i18n"
 )
 
@@ -55,6 +57,7 @@ type Handover struct {
 	FloatLeft *Field
 	FloatErr  *widget.Label
 	TakeOut   *widget.Label
+	HeldCarts *widget.Label // the carts held at the terminal: count, total, the oldest's age
 	Held      *widget.Label
 	Deposits  *widget.Label
 	Figures   *Figures
@@ -318,6 +321,7 @@ func (h *Handover) buildReview() fyne.CanvasObject {
 	h.TakeOut = widget.NewLabel("")
 	floatForm := widget.NewForm(widget.NewFormItem(i18n.T("shiftview.review.float_left"), h.FloatLeft))
 
+	h.HeldCarts = wrapped("")
 	h.Held = wrapped("")
 	h.Deposits = wrapped("")
 	h.Figures = NewFigures()
@@ -355,7 +359,7 @@ func (h *Handover) buildReview() fyne.CanvasObject {
 	// take the full width below.
 	cash := section(i18n.T("shiftview.review.cash"), i18n.T("shiftview.review.expected_note"),
 		container.NewVBox(money, floatForm, h.FloatErr, h.TakeOut))
-	handed := container.NewVBox(section(i18n.T("shiftview.review.handed"), "", container.NewVBox(h.Held, h.Deposits)), h.csBox)
+	handed := container.NewVBox(section(i18n.T("shiftview.review.handed"), "", container.NewVBox(h.HeldCarts, h.Held, h.Deposits)), h.csBox)
 	figures := section(i18n.T("shiftview.review.figures"), "", h.Figures.Content())
 	top := container.NewVBox(stepTitle(2, i18n.Key("shiftview.review.title")), wrapped(i18n.T("shiftview.day_note")))
 	if h.onBehalf() {
@@ -413,6 +417,7 @@ func (h *Handover) showReview(floatLeft app.Money) {
 	}
 	h.Variance.Refresh()
 	h.FloatLeft.SetText(floatLeft.String())
+	h.HeldCarts.SetText(HeldCartsLine(r.HeldCarts, time.Now()))
 	h.Held.SetText(itemLines(i18n.Key("shiftview.review.held"), r.HeldOrders))
 	h.Deposits.SetText(itemLines(i18n.Key("shiftview.review.deposits"), r.OpenDeposits))
 	h.Figures.Show(r.Summary)
@@ -442,6 +447,15 @@ func section(title, sub string, content fyne.CanvasObject) fyne.CanvasObject {
 	}
 	box.Add(content)
 	return box
+}
+
+// HeldCartsLine says what is held at the terminal at now: how many carts,
+// what they come to and how long the oldest has waited.
+func HeldCartsLine(c appshift.HeldCarts, now time.Time) string {
+	if c.Count == 0 {
+		return i18n.T("shiftview.review.held_carts_none")
+	}
+	return i18n.T("shiftview.review.held_carts", "N", c.Count, "Amount", Yuan(c.Total), "Age", held.Age(c.OldestAge(now)))
 }
 
 // itemLines lists handed-over items by number, amount and name.
