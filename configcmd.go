@@ -24,6 +24,7 @@ var configKeys = map[string]struct {
 }{
 	SettingPrinterPort:      {help: i18n.Key("cli.config.printer_port"), check: checkSpec},
 	SettingPrinterWidth:     {help: i18n.Key("cli.config.printer_width"), check: allowed(parsePaper, "58", "80")},
+	SettingDrawer:           {help: i18n.Key("cli.config.drawer"), check: allowed(parseDrawerSetting, "none", "pin2", "pin5")},
 	SettingSpeakerPort:      {help: i18n.Key("cli.config.speaker_port"), check: checkSpec},
 	SettingSpeakerModule:    {help: i18n.Key("cli.config.speaker_module"), check: allowed(parseModule, "syn6288", "xfs5152")},
 	SettingScannerPort:      {help: i18n.Key("cli.config.scanner_port"), check: checkSpec},

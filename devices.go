@@ -32,6 +32,7 @@ import (
 const (
 	SettingPrinterPort   = "printer.port"   // transport spec: /dev/ttyUSB0, tcp:192.168.1.50:9100, /dev/usb/lp0, usb:VID:PID
 	SettingPrinterWidth  = "printer.width"  // 58 | 80
+	SettingDrawer        = "drawer"         // none | pin2 | pin5: the cash drawer on the receipt printer; empty: pin2 on the simulated printer, none on a real one
 	SettingSpeakerPort   = "speaker.port"   // transport spec of a SYN6288/XFS5152 module
 	SettingSpeakerModule = "speaker.module" // syn6288 | xfs5152
 	SettingScannerPort   = "scanner.port"   // transport spec of a serial scanner (keyboard-wedge scanners need none)
@@ -45,21 +46,25 @@ const (
 // scanners and the cabinet's lock boards. It is the checkout's and the
 // cabinet's port to them.
 type Devices struct {
-	db       *localdb.DB
-	clock    app.Clock
-	queue    *printq.Queue
-	printer  *printer.Printer
-	paper    escpos.Paper
-	emu      *sim.PrinterEmulator // nil with a real printer
-	speaker  *speaker.Speaker
-	spkSim   *sim.Speaker // nil with a real speaker
-	registry *transport.Registry
-	hub      *scanner.Hub
-	wedge    *scanner.Wedge
-	locks    lockboard.Controller // nil when no lock line is configured
-	lockConn *transport.Managed
-	lockBus  *sim.LockBus // the simulated cabinet in the embedded default
-	boards   []lockBoard
+	db      *localdb.DB
+	clock   app.Clock
+	queue   *printq.Queue
+	printer *printer.Printer
+	paper   escpos.Paper
+	emu     *sim.PrinterEmulator // nil with a real printer
+	// drawer: a cash drawer hangs on the receipt printer (setting drawer),
+	// kicked on drawerPin.
+	drawer    bool
+	drawerPin escpos.DrawerPin
+	speaker   *speaker.Speaker
+	spkSim    *sim.Speaker // nil with a real speaker
+	registry  *transport.Registry
+	hub       *scanner.Hub
+	wedge     *scanner.Wedge
+	locks     lockboard.Controller // nil when no lock line is configured
+	lockConn  *transport.Managed
+	lockBus   *sim.LockBus // the simulated cabinet in the embedded default
+	boards    []lockBoard
 
 	closers []func()
 }
@@ -154,6 +159,28 @@ func parsePaper(v string) (escpos.Paper, error) {
 	return p, nil
 }
 
+// parseDrawer reads drawer: none, pin2 or pin5; empty is real's default
+// (none: a printer with no drawer must never be kicked) or the simulated
+// printer's (pin2, so the demo shows the drawer).
+func parseDrawer(v string, simulated bool) (escpos.DrawerPin, bool, error) {
+	switch strings.TrimSpace(v) {
+	case "":
+		return escpos.DrawerPin2, simulated, nil
+	case "none":
+		return 0, false, nil
+	case "pin2":
+		return escpos.DrawerPin2, true, nil
+	case "pin5":
+		return escpos.DrawerPin5, true, nil
+	}
+	return 0, false, ErrDeviceSetting.With("Key", SettingDrawer, "Value", v)
+}
+
+func parseDrawerSetting(v string) (escpos.DrawerPin, error) {
+	p, _, err := parseDrawer(v, false)
+	return p, err
+}
+
 // parseModule reads speaker.module: syn6288 (the default) or xfs5152.
 func parseModule(v string) (speaker.Module, error) {
 	if strings.TrimSpace(v) == "" {
@@ -184,12 +211,15 @@ func boardRange(p lockboard.Protocol) (minBoard, maxBoard, maxLocks int) {
 }
 
 func (d *Devices) startPrinter(ctx context.Context, log io.Writer) error {
-	v, err := d.settings(ctx, SettingPrinterWidth, SettingPrinterPort)
+	v, err := d.settings(ctx, SettingPrinterWidth, SettingPrinterPort, SettingDrawer)
 	if err != nil {
 		return err
 	}
 	width, port := v[0], v[1]
 	if d.paper, err = parsePaper(width); err != nil {
+		return err
+	}
+	if d.drawerPin, d.drawer, err = parseDrawer(v[2], port == ""); err != nil {
 		return err
 	}
 	cfg := printer.Config{Name: "receipt"}
@@ -432,10 +462,16 @@ func (d *Devices) Announce(_ context.Context, a sale.Announcement) error {
 	return d.speaker.Say(phrase)
 }
 
+// HasDrawer reports whether a cash drawer is configured on the printer.
+func (d *Devices) HasDrawer() bool { return d.printer != nil && d.drawer }
+
 // OpenDrawer implements sale.CashDrawer: the kick goes straight to the
 // printer, not through the durable queue, so a restart never replays it.
 func (d *Devices) OpenDrawer(ctx context.Context) error {
-	b, err := escpos.New(d.paper).DrawerKick(escpos.DrawerPulse{}).Bytes()
+	if !d.HasDrawer() {
+		return sale.ErrNoDrawer
+	}
+	b, err := escpos.New(d.paper).DrawerKick(escpos.DrawerPulse{Pin: d.drawerPin}).Bytes()
 	if err != nil {
 		return err
 	}

@@ -23,12 +23,7 @@ import (
 func workspaces(s *Services) []shell.Workspace {
 	return append([]shell.Workspace{
 		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(), Build: func(se shell.Session) shell.Page {
-			d := counter.Deps{Checkout: s.Checkout, Catalog: s.Catalog, Terminal: counterTerminal{s.DB}, Signals: s.Signals,
-				Staff: se.Staff, Canvas: se.Window.Canvas(), Window: se.Window, Override: askOverride(s, se)}
-			if s.Devices != nil {
-				d.Detector, d.Scans = s.Devices.wedge, s.Devices.scanCodes
-			}
-			v := counter.New(d)
+			v := counter.New(counterDeps(s, se))
 			return shell.Page{Content: v.Content(), Focus: v.Line, Stop: v.Stop}
 		}},
 		{ID: "devices", TitleKey: i18n.Key("nav.devices"), Icon: theme.ComputerIcon(), Build: func(se shell.Session) shell.Page {
@@ -235,6 +230,16 @@ func (c simCabinet) CloseDoors() {
 			}
 		}
 	}
+}
+
+// counterDeps wires the Counter to the services of the session.
+func counterDeps(s *Services, se shell.Session) counter.Deps {
+	d := counter.Deps{Checkout: s.Checkout, Catalog: s.Catalog, Terminal: counterTerminal{s.DB}, Signals: s.Signals,
+		Staff: se.Staff, Canvas: se.Window.Canvas(), Window: se.Window, Override: askOverride(s, se)}
+	if s.Devices != nil {
+		d.Detector, d.Scans = s.Devices.wedge, s.Devices.scanCodes
+	}
+	return d
 }
 
 // counterTerminal gives the Counter the terminal and the store's rules.

@@ -216,7 +216,10 @@ func (s *Services) Start(ctx context.Context) error {
 				fmt.Fprintf(s.log(), "%s: %v\n", what, err)
 			}}
 		if s.Devices != nil {
-			s.Checkout.Printer, s.Checkout.Announcer, s.Checkout.Drawer = s.Devices, s.Devices, s.Devices
+			s.Checkout.Printer, s.Checkout.Announcer = s.Devices, s.Devices
+			if s.Devices.HasDrawer() { // no ESC p to a printer without a drawer
+				s.Checkout.Drawer = s.Devices
+			}
 		}
 	}
 	s.Holds = &sale.Holds{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Signals: s.Signals, Terminal: s.DB}

@@ -435,8 +435,14 @@ func (v *View) askNewProduct(code string) {
 		if err := prod.Normalise().Validate(); err != nil {
 			return p.refuse(i18n.Err(err))
 		}
-		staff, store := v.deps.Staff.ID, v.term.StoreID
-		async.Run(func() { _, err = v.deps.Catalog.Save(context.Background(), staff, store, 0, prod) }, func() {
+		staff, term := v.deps.Staff.ID, v.term
+		async.Run(func() {
+			ctx := context.Background()
+			var store int64
+			if store, err = v.storeID(ctx, term); err == nil {
+				_, err = v.deps.Catalog.Save(ctx, staff, store, 0, prod)
+			}
+		}, func() {
 			if err != nil {
 				v.say(i18n.Err(err))
 				return

@@ -100,11 +100,15 @@ func (v *View) typed(s string) {
 		v.showResults(nil)
 		return
 	}
-	n, store := v.searchN, v.term.StoreID
+	n, term := v.searchN, v.term
 	var found []catalog.Found
 	var err error
 	async.Run(func() {
-		found, err = v.deps.Catalog.Search(context.Background(), store, s, catalog.Filter{State: catalog.ActiveOnly})
+		ctx := context.Background()
+		var store int64
+		if store, err = v.storeID(ctx, term); err == nil {
+			found, err = v.deps.Catalog.Search(ctx, store, s, catalog.Filter{State: catalog.ActiveOnly})
+		}
 	}, func() {
 		if n != v.searchN { // a later key started another search
 			return
@@ -226,8 +230,14 @@ func (v *View) route(s string) {
 	}
 	var sc catalog.Scanned
 	var err error
-	store := v.term.StoreID
-	async.Run(func() { sc, err = v.deps.Catalog.Scan(context.Background(), store, s) }, func() {
+	term := v.term
+	async.Run(func() {
+		ctx := context.Background()
+		var store int64
+		if store, err = v.storeID(ctx, term); err == nil {
+			sc, err = v.deps.Catalog.Scan(ctx, store, s)
+		}
+	}, func() {
 		switch {
 		case err == nil:
 			v.addProduct(sc, qty)
@@ -239,6 +249,16 @@ func (v *View) route(s string) {
 			v.say(i18n.Err(err))
 		}
 	})
+}
+
+// storeID is the terminal's store, read now when the first scan came
+// before the terminal was loaded (off the UI goroutine).
+func (v *View) storeID(ctx context.Context, loaded app.TerminalInfo) (int64, error) {
+	if loaded.ID != 0 || v.deps.Terminal == nil {
+		return loaded.StoreID, nil
+	}
+	t, err := v.deps.Terminal.CurrentTerminal(ctx)
+	return t.StoreID, err
 }
 
 // looksLikePaymentCode: payment codes are long; a short member number or

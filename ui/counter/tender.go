@@ -367,3 +367,12 @@ func stateName(r payment.PayResult) string {
 	}
 	return string(r.State)
 }
+
+// OrderNo is the order the Counter is on: the open one, else the last one
+// sold ("" before the first).
+func (v *View) OrderNo() string {
+	if v.order.OrderNo != "" {
+		return v.order.OrderNo
+	}
+	return v.last.Order.OrderNo
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cashier/app"
+	"cashier/hardware/scanner"
+	"cashier/hardware/sim"
+	"cashier/hardware/speaker"
+	"cashier/localdb"
+	"cashier/ui/async"
+	"cashier/ui/counter"
+	"cashier/ui/i18n"
+	"cashier/ui/shell"
+)
+
+// till is the Counter on the real services: the sandbox gateway for the
+// channels, the demo catalogue, the simulated printer (with its drawer)
+// and speaker, and the headless window a cashier would type into.
+type till struct {
+	t   *testing.T
+	w   *world
+	v   *counter.View
+	win fyne.Window
+}
+
+func newTill(t *testing.T, ch app.ChannelName) *till {
+	require.NoError(t, i18n.Use(i18n.Chinese))
+	w := newWorld(t, routeAllTo(ch), nil)
+	w.close()
+	w.devices = true
+	w.open(nil)
+	test.NewTempApp(t)
+	tl := &till{t: t, w: w}
+	tl.start()
+	return tl
+}
+
+// start builds the Counter as the GUI does, for the demo manager.
+func (tl *till) start() {
+	tl.win = test.NewTempWindow(tl.t, nil)
+	tl.win.Resize(fyne.NewSize(1024, 768))
+	tl.v = counter.New(counterDeps(tl.w.s, shell.Session{Staff: tl.w.staff, Window: tl.win}))
+	tl.win.SetContent(tl.v.Content())
+	tl.win.Canvas().Focus(tl.v.Line)
+	tl.t.Cleanup(tl.v.Stop)
+}
+
+// scan is a code from the scanner (the app's one scan stream).
+func (tl *till) scan(code string) {
+	tl.w.s.Devices.hub.Publish(scanner.Scan{Code: code, Device: "test", At: time.Now()})
+}
+
+// onScreen reads the screen on the UI goroutine.
+func onScreen[T any](f func() T) T {
+	out := make(chan T, 1)
+	fyne.DoAndWait(func() { out <- f() })
+	return <-out
+}
+
+func (tl *till) lines() int {
+	return onScreen(func() int { r, _ := tl.v.Cart.Length(); return r })
+}
+
+func (tl *till) waitBanner(want string) {
+	tl.t.Helper()
+	require.Eventually(tl.t, func() bool { return onScreen(func() string { return tl.v.Banner.Text }) == want },
+		60*time.Second, 20*time.Millisecond, "banner %q; status %q", want, onScreen(func() string { return tl.v.Status.Text }))
+}
+
+func (tl *till) key(k fyne.KeyName) {
+	fyne.DoAndWait(func() {
+		if f := tl.win.Canvas().Focused(); f != nil {
+			f.TypedKey(&fyne.KeyEvent{Name: k})
+			return
+		}
+		tl.v.Line.TypedKey(&fyne.KeyEvent{Name: k})
+	})
+}
+
+// answer types into the prompt that has the focus and presses Enter.
+func (tl *till) answer(text string) {
+	fyne.DoAndWait(func() {
+		f := tl.win.Canvas().Focused()
+		require.NotNil(tl.t, f)
+		if text != "" {
+			test.Type(f.(fyne.Focusable), text)
+		}
+		f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	})
+}
+
+// threeProducts scans the first three demo products (￥2 + ￥2 + ￥3). The
+// headless driver runs the screen's work on the goroutine that asks for
+// it, so the test waits for what the screen shows, never reads it midway.
+func (tl *till) threeProducts() {
+	for i, due := range []string{"应收 ￥2.00", "应收 ￥4.00", "应收 ￥7.00"} {
+		tl.scan(localdb.DemoBarcode(i))
+		require.Eventually(tl.t, func() bool {
+			return tl.lines() == i+1 && onScreen(func() string { return tl.v.Total.Text }) == due
+		}, 10*time.Second, 5*time.Millisecond, "line %d: %q", i+1, onScreen(func() string { return tl.v.Status.Text }))
+	}
+}
+
+// receipt waits for the printer to finish the receipt of order no.
+func (tl *till) receipt(no string) sim.PrinterReceipt {
+	var got sim.PrinterReceipt
+	require.Eventually(tl.t, func() bool {
+		for _, r := range tl.w.s.Devices.emu.Receipts() {
+			if strings.Contains(r.Text, app.ShortNo(no)) {
+				got = r
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "no receipt for %s", no)
+	return got
+}
+
+// lastOrder is the order the Counter is on (or sold last), as stored.
+func (tl *till) lastOrder() app.Order {
+	tl.t.Helper()
+	no := onScreen(tl.v.OrderNo)
+	require.NotEmpty(tl.t, no)
+	o, err := tl.w.db.GetOrder(context.Background(), no)
+	require.NoError(tl.t, err)
+	return o
+}
+
+// A whole sale at the counter: three products scanned, the customer's
+// WeChat code (the customer types the password first: USERPAYING, then
+// paid) pays; the receipt printed has the three lines and the order
+// number as a barcode, the speaker says the amount.
+func TestTill_ScanThreeAndPayByCode(t *testing.T) {
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	tl.scan(codeFor(app.WalletWeChat, "101"))
+	tl.waitBanner("收款成功 ￥7.00")
+
+	o := tl.lastOrder()
+	require.Equal(t, app.OrderPaid, o.Status)
+	require.Len(t, o.Lines, 3)
+	r := tl.receipt(o.OrderNo)
+	for _, l := range o.Lines {
+		assert.Contains(t, r.Text, strings.Fields(l.Name)[0])
+	}
+	assert.Contains(t, r.Barcodes, o.OrderNo)
+	assert.Empty(t, r.Drawer, "no drawer for a wallet sale")
+	require.Eventually(t, func() bool {
+		for _, u := range tl.w.s.Devices.spkSim.Spoken() {
+			if u.Text == speaker.Collected(700) {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond)
+	assert.Equal(t, 0, tl.lines(), "the next customer starts with an empty cart")
+	checkLedger(t, tl.w.gw.Server.Ledger(), tl.w.store, tl.w.db)
+}
+
+// Esc while the customer is still typing the password cancels: the
+// channel is asked, the payment reversed (or found paid, if the customer
+// was quicker), and the order is still the cashier's to settle.
+func TestTill_EscDuringUserPayingCancels(t *testing.T) {
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	async.Synchronous = false
+	t.Cleanup(func() { async.Synchronous = true })
+	tl.scan(codeFor(app.WalletWeChat, "101"))
+	require.Eventually(t, func() bool { return len(tl.w.pay.Active()) == 1 }, 30*time.Second, time.Millisecond)
+	tl.key(fyne.KeyEscape)
+	require.Eventually(t, func() bool { return onScreen(func() string { return tl.v.Banner.Text }) != "" }, 60*time.Second, 20*time.Millisecond)
+	o := tl.lastOrder()
+	if o.Status == app.OrderPaid {
+		t.Log("the customer finished before the cancel reached the channel")
+	} else {
+		assert.Equal(t, "收款失败", onScreen(func() string { return tl.v.Banner.Text }))
+		assert.True(t, o.Status.Open(), "the order stays open for another tender")
+	}
+	checkLedger(t, tl.w.gw.Server.Ledger(), tl.w.store, tl.w.db)
+}
+
+// Cash with change: F7, the customer hands ￥10; the change is shown, the
+// drawer kicked, the receipt says what was received and the change.
+func TestTill_CashWithChangeKicksTheDrawer(t *testing.T) {
+	async.Synchronous = true
+	t.Cleanup(func() { async.Synchronous = false })
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	tl.key(fyne.KeyF7)
+	tl.answer("10")
+	tl.waitBanner("收款成功 ￥7.00")
+	assert.Contains(t, onScreen(func() string { return tl.v.BannerSub.Text }), "找零 ￥3.00")
+	o := tl.lastOrder()
+	require.Len(t, o.Tenders, 1)
+	assert.Equal(t, app.Money(1000), o.Tenders[0].CashReceived)
+	r := tl.receipt(o.OrderNo)
+	assert.Contains(t, r.Text, "现金")
+	assert.Contains(t, r.Text, "3.00")
+	kicked := false
+	require.Eventually(t, func() bool {
+		for _, rc := range tl.w.s.Devices.emu.Receipts() {
+			kicked = kicked || len(rc.Drawer) > 0
+		}
+		return kicked || tl.w.s.Devices.emu.Stats().Receipts > 1
+	}, 30*time.Second, 20*time.Millisecond)
+	assert.True(t, kicked, "the drawer was kicked (ESC p)")
+}
+
+// Cash for part, the customer's WeChat code for the rest: one order, two
+// tenders, both on the receipt.
+func TestTill_CashAndWeChatSplit(t *testing.T) {
+	async.Synchronous = true
+	t.Cleanup(func() { async.Synchronous = false })
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	tl.key(fyne.KeyF7)
+	tl.answer("5")
+	tl.answer("") // yes, take it as part payment
+	require.Eventually(t, func() bool { return onScreen(func() string { return tl.v.Total.Text }) == "应收 ￥2.00" }, 10*time.Second, 10*time.Millisecond)
+	tl.scan(codeFor(app.WalletWeChat, "000"))
+	tl.waitBanner("收款成功 ￥7.00")
+	o := tl.lastOrder()
+	require.Len(t, o.Tenders, 2)
+	assert.Equal(t, app.TenderCash, o.Tenders[0].Kind)
+	assert.Equal(t, app.Money(500), o.Tenders[0].Amount)
+	assert.Equal(t, app.TenderWallet, o.Tenders[1].Kind)
+	assert.Equal(t, app.Money(200), o.Tenders[1].Amount)
+	r := tl.receipt(o.OrderNo)
+	assert.Contains(t, r.Text, "现金")
+	assert.Contains(t, r.Text, "微信")
+	checkLedger(t, tl.w.gw.Server.Ledger(), tl.w.store, tl.w.db)
+}
