@@ -31,7 +31,8 @@ const settledIntent = `('paid','failed','reversed','closed')`
 
 const intentCols = `i.id, i.out_trade_no, COALESCE(i.order_id,0), COALESCE(o.order_no,''), COALESCE(i.tender_id,0), i.kind, i.channel, i.wallet,
 	i.auth_code_masked, i.auth_code_hash, i.amount, i.state, i.transaction_id, i.channel_code, i.channel_msg,
-	i.attempts, COALESCE(i.staff_id,0), i.foreign_no, i.version, i.created_at, i.sent_at, i.updated_at, i.finished_at`
+	i.attempts, COALESCE(i.staff_id,0), i.foreign_no, i.version, i.created_at, i.sent_at, i.updated_at, i.finished_at,
+	i.qr, i.code_url, i.expires_at`
 
 const intentFrom = ` FROM payment_intent i LEFT JOIN orders o ON o.id = i.order_id `
 
@@ -40,17 +41,18 @@ func scanIntent(sc interface{ Scan(...any) error }) (payment.PaymentIntent, erro
 	var kind, ch, wallet, state string
 	var amount, created, updated int64
 	var foreign int
-	var sent, finished sql.NullInt64
+	var sent, finished, expires sql.NullInt64
 	err := sc.Scan(&in.ID, &in.OutTradeNo, &in.OrderID, &in.OrderNo, &in.TenderID, &kind, &ch, &wallet,
 		&in.CodeMasked, &in.CodeHash, &amount, &state, &in.TransactionID, &in.ChannelCode, &in.ChannelMsg,
-		&in.Attempts, &in.StaffID, &foreign, &in.Version, &created, &sent, &updated, &finished)
+		&in.Attempts, &in.StaffID, &foreign, &in.Version, &created, &sent, &updated, &finished,
+		&in.QR, &in.CodeURL, &expires)
 	if err != nil {
 		return in, err
 	}
 	in.Kind, in.Channel, in.Wallet, in.State = payment.IntentKind(kind), app.ChannelName(ch), app.Wallet(wallet), payment.IntentState(state)
 	in.Amount, in.Foreign = app.Money(amount), foreign != 0
 	in.CreatedAt, in.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
-	in.SentAt, in.FinishedAt = fromMS(sent), fromMS(finished)
+	in.SentAt, in.FinishedAt, in.ExpiresAt = fromMS(sent), fromMS(finished), fromMS(expires)
 	return in, nil
 }
 
@@ -127,6 +129,11 @@ func (s *PaymentStore) CreateIntent(ctx context.Context, in *payment.PaymentInte
 				return err
 			}
 		}
+		if in.QR {
+			if err := noOpenPayment(ctx, tx, in.OrderID); err != nil {
+				return err
+			}
+		}
 		if _, err := orderDue(ctx, tx, in.OrderID, app.TenderWallet, in.Amount); err != nil {
 			return err
 		}
@@ -137,10 +144,12 @@ func (s *PaymentStore) CreateIntent(ctx context.Context, in *payment.PaymentInte
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO payment_intent(out_trade_no, order_id, tender_id, kind, channel, wallet,
 			auth_code_masked, auth_code_hash, amount, state, transaction_id, channel_code, channel_msg, attempts,
-			staff_id, foreign_no, version, created_at, sent_at, updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)`,
+			staff_id, foreign_no, version, created_at, sent_at, updated_at, finished_at, qr, code_url, expires_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)`,
 			in.OutTradeNo, in.OrderID, t.ID, string(in.Kind), string(in.Channel), string(in.Wallet), in.CodeMasked, in.CodeHash,
 			int64(in.Amount), string(in.State), in.TransactionID, in.ChannelCode, in.ChannelMsg, in.Attempts,
-			nullID(in.StaffID), in.Foreign, ms(in.CreatedAt), nullMS(in.SentAt), ms(in.UpdatedAt), nullMS(in.FinishedAt))
+			nullID(in.StaffID), in.Foreign, ms(in.CreatedAt), nullMS(in.SentAt), ms(in.UpdatedAt), nullMS(in.FinishedAt),
+			in.QR, in.CodeURL, nullMS(in.ExpiresAt))
 		if err != nil {
 			return err
 		}
@@ -150,13 +159,30 @@ func (s *PaymentStore) CreateIntent(ctx context.Context, in *payment.PaymentInte
 	})
 }
 
+// noOpenPayment refuses a QR payment while the order has a wallet payment
+// that is not settled (a code payment still asking, another QR on show,
+// one a person must check): a customer shown a code while another
+// payment of the same order may still go through could pay twice.
+func noOpenPayment(ctx context.Context, tx *sql.Tx, orderID int64) error {
+	var no, state string
+	err := tx.QueryRowContext(ctx, `SELECT out_trade_no, state FROM payment_intent
+		WHERE order_id=? AND state NOT IN `+settledIntent+` ORDER BY id LIMIT 1`, orderID).Scan(&no, &state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return payment.ErrPaymentPending.With("OutTradeNo", no, "State", state)
+}
+
 // updateIntent writes in if the stored version is still in.Version.
 func updateIntent(ctx context.Context, tx *sql.Tx, in *payment.PaymentIntent) error {
 	res, err := tx.ExecContext(ctx, `UPDATE payment_intent SET state=?, transaction_id=?, channel_code=?, channel_msg=?,
-		attempts=?, sent_at=?, updated_at=?, finished_at=?, foreign_no=?, version=version+1
+		attempts=?, sent_at=?, updated_at=?, finished_at=?, foreign_no=?, code_url=?, version=version+1
 		WHERE id=? AND version=? AND state NOT IN `+settledIntent,
 		string(in.State), in.TransactionID, in.ChannelCode, in.ChannelMsg, in.Attempts, nullMS(in.SentAt),
-		ms(in.UpdatedAt), nullMS(in.FinishedAt), in.Foreign, in.ID, in.Version)
+		ms(in.UpdatedAt), nullMS(in.FinishedAt), in.Foreign, in.CodeURL, in.ID, in.Version)
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,12 @@ type PaymentIntent struct {
 	// Foreign: the channel said this number belongs to another order
 	// (Cloud Pay 407); nothing read under it may settle this intent.
 	Foreign bool
+	// QR: the customer pays by scanning the order's code (qr.go) instead
+	// of showing theirs; CodeURL is the code once the channel gave it,
+	// ExpiresAt when the customer can no longer pay (sent with the order).
+	QR        bool
+	CodeURL   string
+	ExpiresAt time.Time
 	// Version is the stored row's version; every write is conditional on
 	// it (compare-and-set) and moves it on.
 	Version    int64

@@ -16,6 +16,7 @@ type payRun struct {
 	ch      app.PaymentChannel
 	in      PaymentIntent
 	req     *app.PayRequest // the pay call (with the code); nil when resuming
+	qr      *qrDrive        // a QR payment's channel and request (qrrun.go)
 	onEvent EventFunc
 
 	// start and lastSend are read from the service clock in this process
@@ -562,6 +563,9 @@ func (r *payRun) watch(ctx context.Context) (PayResult, error) {
 // recoverIntent settles a stored intent no loop is driving (after a
 // crash, or a cashier's cancel after a restart).
 func (r *payRun) recoverIntent(ctx context.Context) (PayResult, error) {
+	if r.in.QR && r.in.State != IntentCreated && r.in.State != IntentManual {
+		return r.recoverQR(ctx) // closed, not reversed; never waited for
+	}
 	switch r.in.State {
 	case IntentCreated:
 		// Sending is always recorded durably first, so this never left.
