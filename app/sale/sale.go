@@ -38,6 +38,7 @@ type Store interface {
 // Payer is the payment state machine, as the checkout uses it.
 type Payer interface {
 	Pay(ctx context.Context, in payment.PayInput) (payment.PayResult, error)
+	PayByQR(ctx context.Context, in payment.PayQRInput) (payment.PayResult, error)
 	Cancel(ctx context.Context, outTradeNo string) (payment.PayResult, error)
 	RefundForVoid(ctx context.Context, in payment.RefundInput) (payment.RefundResult, error)
 }
