@@ -188,6 +188,7 @@ func runPay(e env, args []string) int {
 	amountS := fs.String("amount", "", i18n.T("cli.flag.amount"))
 	deposit := fs.Bool("deposit", false, i18n.T("cli.flag.deposit"))
 	note := fs.String("note", "", i18n.T("cli.flag.note"))
+	qr := qrFlags{on: fs.Bool("qr", false, i18n.T("cli.flag.qr")), wallet: fs.String("wallet", "", i18n.T("cli.flag.wallet"))}
 	who, gateway := addMoneyFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
@@ -202,6 +203,9 @@ func runPay(e env, args []string) int {
 	amount, err := app.ParsePositiveMoney(*amountS)
 	if err != nil {
 		return e.usageErr(nil, "pay", "cli.bad_flag", "Flag", "--amount", "Err", err)
+	}
+	if *qr.on || *qr.wallet != "" {
+		return e.runPayQR(fs, args, qr, qrPay{amount: amount, code: *code, deposit: *deposit, note: *note, who: who, gateway: *gateway})
 	}
 	wallet, _, err := app.ClassifyCode(*code)
 	if err != nil {

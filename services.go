@@ -76,6 +76,11 @@ type Services struct {
 	Channels     *channel.Channels
 	Sandbox      bool
 	ChannelsInfo app.Message
+	// SandboxPayQR is "the customer" scanning a payment QR code (its code
+	// URL) and paying it, when the sandbox this process runs takes the
+	// payments: the customer display's demo button and `pos pay --qr`'s
+	// hint. Nil with live channels or a sandbox in another process.
+	SandboxPayQR func(codeURL string) error
 
 	Auth     *auth.Auth
 	Permits  auth.Rules // shares Auth's override registry: an approval is used up by the next check
@@ -268,6 +273,7 @@ func (s *Services) startPayments(ctx context.Context) error {
 		}
 		if gw.Server != nil {
 			s.onClose(func() { _ = gw.Server.Close() })
+			s.SandboxPayQR = gw.Server.PayQR
 		}
 		file = gw.File()
 		st = file.Settings()
