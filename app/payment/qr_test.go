@@ -53,14 +53,18 @@ func (r *qrRig) payQR(in payment.PayQRInput) (payment.PayResult, error) {
 	return res, err
 }
 
-// cancelAt cancels the payment in progress once the clock reaches at.
-func (r *qrRig) cancelAt(at time.Duration, done *payment.PayResult) {
+// cancelAt cancels the payment in progress once the clock reaches at; the
+// channel gets what Cancel returned.
+func (r *qrRig) cancelAt(at time.Duration) <-chan payment.PayResult {
+	done := make(chan payment.PayResult, 1)
 	go func() {
 		for r.clock.Now().Sub(t0) < at {
 			time.Sleep(50 * time.Microsecond)
 		}
-		*done, _ = r.pay.Cancel(context.Background(), r.activeNo())
+		res, _ := r.pay.Cancel(context.Background(), r.activeNo())
+		done <- res
 	}()
+	return done
 }
 
 func (r *qrRig) msgs() []string {
@@ -123,21 +127,22 @@ func TestPayByQR_CashierCancelClosesIt(t *testing.T) {
 	r.qc.Script(paytest.MPrecreate, paytest.Created())
 	r.qc.Script(paytest.MQuery, paytest.NotPaid())
 	r.qc.Script(paytest.MCloseQR, paytest.Closed())
-	var res, cres payment.PayResult
+	var res payment.PayResult
 	var err error
+	var cancelled <-chan payment.PayResult
 	r.run(5*time.Minute, func() {
-		r.cancelAt(12*time.Second, &cres)
+		cancelled = r.cancelAt(12 * time.Second)
 		res, err = r.pay.PayByQR(context.Background(), r.qrInput(800, app.WalletWeChat))
 	})
 	require.NoError(t, err)
 	assert.Equal(t, payment.IntentClosed, res.State)
 	assert.Equal(t, "pay.qr_cancelled", res.Msg.Code)
-	r.run(time.Minute, func() {
-		for cres.OutTradeNo == "" {
-			time.Sleep(50 * time.Microsecond)
-		}
-	})
-	assert.Equal(t, res, cres, "Cancel returns the same final result")
+	select {
+	case cres := <-cancelled:
+		assert.Equal(t, res, cres, "Cancel returns the same final result")
+	case <-time.After(30 * time.Second):
+		t.Fatal("Cancel did not return")
+	}
 
 	o := r.getOrder(res.OrderNo)
 	assert.Equal(t, app.OrderOpen, o.Status, "the order waits for another tender")
@@ -159,10 +164,9 @@ func TestPayByQR_CancelButPaidMeanwhile(t *testing.T) {
 	r.qc.Script(paytest.MQuery, paytest.NotPaid(), paytest.NotPaid(), paytest.NotPaid(), paytest.Paid("42"))
 	// WeChat refuses to close a paid order: the query says how much.
 	r.qc.Script(paytest.MCloseQR, paytest.Failed("ORDERPAID", ""))
-	var cres payment.PayResult
 	var res payment.PayResult
 	r.run(5*time.Minute, func() {
-		r.cancelAt(11*time.Second, &cres)
+		r.cancelAt(11 * time.Second)
 		res, _ = r.pay.PayByQR(context.Background(), r.qrInput(500, app.WalletWeChat))
 	})
 	assert.Equal(t, payment.IntentPaid, res.State, "paid at the last moment: kept, never reported as not charged")
@@ -175,10 +179,9 @@ func TestPayByQR_AlipayCancelGaveItBack(t *testing.T) {
 	r.qc.Script(paytest.MPrecreate, paytest.Created())
 	r.qc.Script(paytest.MQuery, paytest.NotFound("ACQ.TRADE_NOT_EXIST"))
 	r.qc.Script(paytest.MCloseQR, paytest.Reply{Res: app.ChannelResult{Outcome: app.OutcomeSuccess, TradeState: "REVOKED", Message: "action=refund"}})
-	var cres payment.PayResult
 	var res payment.PayResult
 	r.run(5*time.Minute, func() {
-		r.cancelAt(30*time.Second, &cres)
+		r.cancelAt(30 * time.Second)
 		res, _ = r.pay.PayByQR(context.Background(), r.qrInput(600, app.WalletAlipay))
 	})
 	assert.Equal(t, payment.IntentReversed, res.State)
