@@ -33,7 +33,7 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		staffWorkspace(s),
-	}, append(shiftWorkspaces(s), productsWorkspace(s), auditWorkspace(s))...)
+	}, append(shiftWorkspaces(s), productsWorkspace(s), auditWorkspace(s), refundWorkspace(s))...)
 }
 
 // scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.

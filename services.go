@@ -89,6 +89,7 @@ type Services struct {
 	Catalog  catalog.Service
 	Payments *payment.Payments
 	Checkout *sale.Checkout
+	Refunds  *sale.Refunds
 	Holds    *sale.Holds // held carts (挂单/取单), with or without payments
 	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line
@@ -228,6 +229,7 @@ func (s *Services) Start(ctx context.Context) error {
 		}
 	}
 	s.Holds = &sale.Holds{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Signals: s.Signals, Terminal: s.DB}
+	s.startRefunds()
 	s.Shifts = &shift.Service{Store: s.DB.ShiftStore(), Summary: summary.Engine{Store: s.DB}, Verifier: s.Auth,
 		Permits: s.Permits, Signals: s.Signals, Clock: s.Clock, Terminal: s.DB, Thresholds: s.Settings,
 		OnDeviceError: func(what string, err error) {
@@ -312,7 +314,9 @@ func (s *Services) startPayments(ctx context.Context) error {
 		Store: localdb.NewPaymentStore(s.DB), Router: router, Clock: s.Clock,
 		Terminal: payment.Terminal{StoreCode: store.Code, TerminalCode: term.Code, NumberPrefix: term.NumberPrefix(),
 			ClientIP: "127.0.0.1", Subject: store.Name},
-		Permits: s.Permits, Signals: s.Signals,
+		// A refund at the counter checks the permission once for all its
+		// tenders (sale.RefundPermits): an override approves the refund.
+		Permits: sale.RefundPermits{Permits: s.Permits}, Signals: s.Signals,
 	})
 	return err
 }
