@@ -34,6 +34,8 @@ type till struct {
 
 func newTill(t *testing.T, ch app.ChannelName) *till {
 	require.NoError(t, i18n.Use(i18n.Chinese))
+	async.Serial = true
+	t.Cleanup(func() { async.Serial = false })
 	w := newWorld(t, routeAllTo(ch), nil)
 	w.close()
 	w.devices = true
@@ -44,14 +46,18 @@ func newTill(t *testing.T, ch app.ChannelName) *till {
 	return tl
 }
 
-// start builds the Counter as the GUI does, for the demo manager.
+// start builds the Counter as the GUI does, for the demo manager, fully
+// loaded before the first scan.
 func (tl *till) start() {
+	sync := async.Synchronous
+	async.Synchronous = true
+	defer func() { async.Synchronous = sync }()
 	tl.win = test.NewTempWindow(tl.t, nil)
 	tl.win.Resize(fyne.NewSize(1024, 768))
 	tl.v = counter.New(counterDeps(tl.w.s, shell.Session{Staff: tl.w.staff, Window: tl.win}))
 	tl.win.SetContent(tl.v.Content())
 	tl.win.Canvas().Focus(tl.v.Line)
-	tl.t.Cleanup(tl.v.Stop)
+	tl.t.Cleanup(func() { async.DoAndWait(tl.v.Stop) })
 }
 
 // scan is a code from the scanner (the app's one scan stream).
@@ -62,7 +68,7 @@ func (tl *till) scan(code string) {
 // onScreen reads the screen on the UI goroutine.
 func onScreen[T any](f func() T) T {
 	out := make(chan T, 1)
-	fyne.DoAndWait(func() { out <- f() })
+	async.DoAndWait(func() { out <- f() })
 	return <-out
 }
 
@@ -77,7 +83,7 @@ func (tl *till) waitBanner(want string) {
 }
 
 func (tl *till) key(k fyne.KeyName) {
-	fyne.DoAndWait(func() {
+	async.DoAndWait(func() {
 		if f := tl.win.Canvas().Focused(); f != nil {
 			f.TypedKey(&fyne.KeyEvent{Name: k})
 			return
@@ -88,7 +94,7 @@ func (tl *till) key(k fyne.KeyName) {
 
 // answer types into the prompt that has the focus and presses Enter.
 func (tl *till) answer(text string) {
-	fyne.DoAndWait(func() {
+	async.DoAndWait(func() {
 		f := tl.win.Canvas().Focused()
 		require.NotNil(tl.t, f)
 		if text != "" {
@@ -238,4 +244,34 @@ func TestTill_CashAndWeChatSplit(t *testing.T) {
 	assert.Contains(t, r.Text, "现金")
 	assert.Contains(t, r.Text, "微信")
 	checkLedger(t, tl.w.gw.Server.Ledger(), tl.w.store, tl.w.db)
+}
+
+// Hold the cart, restart the app (the services closed and opened again),
+// resume it from the list and sell it: held carts live in the database.
+func TestTill_HoldRestartResume(t *testing.T) {
+	async.Synchronous = true
+	t.Cleanup(func() { async.Synchronous = false })
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	tl.key(fyne.KeyF5)
+	tl.answer("红衣服")
+	require.Eventually(t, func() bool { return tl.lines() == 0 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, "已挂单，可以接待下一位顾客", onScreen(func() string { return tl.v.Status.Text }))
+
+	async.DoAndWait(tl.v.Stop)
+	tl.w.close()
+	tl.w.open(nil)
+	tl.start()
+	tl.key(fyne.KeyF6)
+	tl.key(fyne.KeyReturn) // the list has the focus: Enter resumes the one held cart
+	require.Eventually(t, func() bool {
+		return tl.lines() == 3 && onScreen(func() string { return tl.v.Total.Text }) == "应收 ￥7.00"
+	}, 10*time.Second, 5*time.Millisecond, onScreen(func() string { return tl.v.Status.Text }))
+	assert.Equal(t, tl.v.Line, onScreen(tl.win.Canvas().Focused), "back on the scan line")
+	tl.key(fyne.KeyF7)
+	tl.answer("")
+	tl.waitBanner("收款成功 ￥7.00")
+	held, err := tl.w.s.Holds.List(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, held, "a resumed cart is no longer held")
 }

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"cashier/app"
+	"cashier/app/sale"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/printer"
 	"cashier/hardware/printq"
@@ -14,6 +15,7 @@ import (
 	"cashier/localdb"
 	"cashier/ui/counter"
 	"cashier/ui/devices"
+	"cashier/ui/held"
 	"cashier/ui/i18n"
 	"cashier/ui/shell"
 )
@@ -239,7 +241,28 @@ func counterDeps(s *Services, se shell.Session) counter.Deps {
 	if s.Devices != nil {
 		d.Detector, d.Scans = s.Devices.wedge, s.Devices.scanCodes
 	}
+	if s.Holds != nil {
+		d.Held = counterHeld{s: s, se: se}
+	}
 	return d
+}
+
+// counterHeld parks carts through the holds use case and picks them back
+// from the held-orders list (ui/held) over the Counter.
+type counterHeld struct {
+	s  *Services
+	se shell.Session
+}
+
+func (h counterHeld) Hold(ctx context.Context, staff app.Staff, label string, c sale.Cart) error {
+	_, err := h.s.Holds.Hold(ctx, staff, sale.HeldFromCart(c, label))
+	return err
+}
+
+func (h counterHeld) Pick(resume func(sale.Cart), closed func()) {
+	held.Open(h.se.Window, held.Deps{Holds: h.s.Holds, Staff: h.se.Staff, Signals: h.s.Signals,
+		OnResume: func(o app.HeldOrder) { resume(sale.CartFromHeld(o)) }, OnClose: closed,
+		Override: askOverride(h.s, h.se)})
 }
 
 // counterTerminal gives the Counter the terminal and the store's rules.
@@ -254,6 +277,5 @@ func (t counterTerminal) CounterRules(ctx context.Context) (counter.Rules, error
 	if err != nil {
 		return counter.Rules{}, err
 	}
-	_ = st
-	return counter.Rules{Mode: counter.ModeDefault}, nil
+	return counter.Rules{Mode: counter.PayMode(st.PaymentMode.Or()), FloorPct: st.DiscountFloorPct}, nil
 }

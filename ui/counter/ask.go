@@ -402,6 +402,7 @@ func (v *View) resume() {
 		v.say(i18n.T("counter.resume.busy"))
 		return
 	}
+	v.picking = true
 	v.deps.Held.Pick(func(c sale.Cart) {
 		if v.locked() || !v.cart.Empty() {
 			v.say(i18n.T("counter.resume.busy"))
@@ -413,6 +414,8 @@ func (v *View) resume() {
 		v.clearBanner()
 		v.say(i18n.T("counter.resumed", "N", len(c.Lines)))
 		v.show()
+	}, func() {
+		v.picking = false
 		v.refocus()
 	})
 }

@@ -86,8 +86,8 @@ type Terminal interface {
 type Held interface {
 	Hold(ctx context.Context, staff app.Staff, label string, c sale.Cart) error
 	// Pick shows the held orders; the chosen one is taken out of the list
-	// and handed to resume.
-	Pick(resume func(sale.Cart))
+	// and handed to resume; closed runs when the list is gone.
+	Pick(resume func(sale.Cart), closed func())
 }
 
 // CustomerPhase is what the customer display shows.
@@ -186,7 +186,9 @@ type View struct {
 	cancelWanted bool
 	last         sale.Outcome // the last finished sale, for the banner
 
-	modal   *Prompt // the prompt being shown, if any
+	modal *Prompt // the prompt being shown, if any
+	// picking: the held-orders list is open over the Counter.
+	picking bool
 	stops   []func()
 	content fyne.CanvasObject
 }
@@ -365,7 +367,7 @@ func (v *View) installKeys() {
 	for _, k := range v.keys() {
 		fn := k.fn
 		m[k.name] = func() {
-			if v.modal == nil {
+			if !v.covered() {
 				fn()
 			}
 		}
@@ -398,7 +400,7 @@ func (v *View) subscribe() {
 		go func() {
 			defer close(done)
 			for code := range ch {
-				fyne.Do(func() { v.scanned(code) })
+				async.Do(func() { v.scanned(code) })
 			}
 		}()
 	}
@@ -492,8 +494,12 @@ func (v *View) showSide() {
 	v.sideRow.Show()
 }
 
+// covered: a prompt or a list is over the Counter; its keys and scans are
+// not for the cart.
+func (v *View) covered() bool { return v.modal != nil || v.picking }
+
 func (v *View) refocus() {
-	if v.deps.Canvas != nil && v.modal == nil {
+	if v.deps.Canvas != nil && !v.covered() {
 		v.deps.Canvas.Focus(v.Line)
 	}
 }

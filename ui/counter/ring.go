@@ -181,7 +181,7 @@ func (v *View) enter(s string) {
 
 // scanned is a scan from any scanner, wherever the focus is.
 func (v *View) scanned(code string) {
-	if v.modal != nil {
+	if v.covered() {
 		return // a prompt is open: the scan is not for the cart
 	}
 	v.route(strings.TrimSpace(code))

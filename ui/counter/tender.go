@@ -96,7 +96,7 @@ func (v *View) payByCode(code string, w app.Wallet) {
 // onEvent shows a tender's progress: "waiting for the customer's
 // password" with the seconds; an Esc that came early goes out now.
 func (v *View) onEvent(e payment.Event) {
-	fyne.Do(func() {
+	async.Do(func() {
 		if !v.running {
 			return
 		}
@@ -207,7 +207,7 @@ func (v *View) clearBanner() {
 // typed or searched; else give the order or the cart up (asked first).
 func (v *View) escape() {
 	switch {
-	case v.modal != nil:
+	case v.covered():
 		return
 	case v.running:
 		v.cancel()
@@ -322,7 +322,7 @@ func (v *View) qr(w app.Wallet) {
 	var err error
 	var orderNo string
 	onQR := func(url string, expires time.Time) {
-		fyne.Do(func() { v.showQR(url, w, expires) })
+		async.Do(func() { v.showQR(url, w, expires) })
 	}
 	async.Run(func() {
 		ctx := context.Background()
