@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"image"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/makiuchi-d/gozxing"
+	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -274,4 +279,113 @@ func TestTill_HoldRestartResume(t *testing.T) {
 	held, err := tl.w.s.Holds.List(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, held, "a resumed cart is no longer held")
+}
+
+// A dynamic QR sale: F8, WeChat; the QR on the Counter decodes to the
+// channel's code URL, the customer scans it and pays (the sandbox's
+// customer), the Counter sees the payment and the order is paid.
+func TestTill_DynamicQRSale(t *testing.T) {
+	async.Synchronous = true
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	async.Synchronous = false
+	t.Cleanup(func() { async.Synchronous = true })
+	tl.key(fyne.KeyF8)
+	tl.answer("1")
+	var img image.Image
+	require.Eventually(t, func() bool {
+		img = onScreen(func() image.Image {
+			if !tl.v.QRImage.Visible() {
+				return nil
+			}
+			return tl.v.QRImage.Image
+		})
+		return img != nil
+	}, 30*time.Second, 10*time.Millisecond, onScreen(func() string { return tl.v.Status.Text }))
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	require.NoError(t, err)
+	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	require.NoError(t, err)
+	url := res.GetText()
+	require.True(t, strings.HasPrefix(url, "weixin://"), url)
+	assert.Contains(t, onScreen(func() string { return tl.v.Status.Text }), "扫码")
+	require.NoError(t, tl.w.gw.Server.PayQR(url)) // the customer scans and pays
+	tl.waitBanner("收款成功 ￥7.00")
+	o := tl.lastOrder()
+	assert.Equal(t, app.OrderPaid, o.Status)
+	assert.False(t, onScreen(tl.v.QRImage.Visible), "the QR goes once paid")
+	checkLedger(t, tl.w.gw.Server.Ledger(), tl.w.store, tl.w.db)
+}
+
+// texts is every text shown under o (labels, canvas texts, entries), to
+// read a screen the test cannot reach by its fields.
+func texts(o fyne.CanvasObject) string {
+	var b strings.Builder
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *widget.Label:
+			b.WriteString(x.Text + "\n")
+		case *canvas.Text:
+			b.WriteString(x.Text + "\n")
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+			return
+		}
+		if w, ok := o.(fyne.Widget); ok {
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return b.String()
+}
+
+// A refund from the Counter (F9) by the receipt's barcode: the barcode
+// goes to the refund screen, not the cart; everything goes back through
+// WeChat; Esc returns to the Counter, which takes scans again.
+func TestTill_RefundByReceiptBarcode(t *testing.T) {
+	async.Synchronous = true
+	t.Cleanup(func() { async.Synchronous = false })
+	tl := newTill(t, app.ChannelWeChat)
+	tl.threeProducts()
+	tl.scan(codeFor(app.WalletWeChat, "000"))
+	tl.waitBanner("收款成功 ￥7.00")
+	sold := tl.lastOrder()
+
+	tl.key(fyne.KeyF9)
+	screen := func() string {
+		return onScreen(func() string {
+			if top := tl.win.Canvas().Overlays().Top(); top != nil {
+				return texts(top)
+			}
+			return ""
+		})
+	}
+	tl.scan(sold.OrderNo) // the receipt's barcode
+	require.Eventually(t, func() bool { return strings.Contains(screen(), "可口可乐") }, 10*time.Second, 10*time.Millisecond,
+		"the order is on the refund screen: %s", screen())
+	assert.Equal(t, 0, tl.lines(), "the receipt's barcode did not go into the cart")
+	tl.key(fyne.KeyF2)     // everything
+	tl.key(fyne.KeyReturn) // the plan shown: confirm
+	require.Eventually(t, func() bool {
+		o, err := tl.w.db.GetOrder(context.Background(), sold.OrderNo)
+		return err == nil && o.Status == app.OrderRefunded
+	}, 30*time.Second, 20*time.Millisecond, screen())
+	for range 3 {
+		if onScreen(func() bool { return tl.win.Canvas().Overlays().Top() == nil }) {
+			break
+		}
+		tl.key(fyne.KeyEscape)
+	}
+	require.Nil(t, onScreen(tl.win.Canvas().Overlays().Top), "Esc closed the refund screen")
+	assert.Equal(t, tl.v.Line, onScreen(tl.win.Canvas().Focused), "back on the scan line")
+	tl.scan(localdb.DemoBarcode(0))
+	require.Eventually(t, func() bool { return tl.lines() == 1 }, 10*time.Second, 5*time.Millisecond)
 }

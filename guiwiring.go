@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 
 	"cashier/app"
@@ -17,6 +19,7 @@ import (
 	"cashier/ui/devices"
 	"cashier/ui/held"
 	"cashier/ui/i18n"
+	"cashier/ui/refund"
 	"cashier/ui/shell"
 )
 
@@ -244,7 +247,31 @@ func counterDeps(s *Services, se shell.Session) counter.Deps {
 	if s.Holds != nil {
 		d.Held = counterHeld{s: s, se: se}
 	}
+	if s.Checkout != nil {
+		d.QR = s.Checkout
+	}
+	if s.Refunds != nil {
+		d.Refund = func(closed func()) {
+			var hide func()
+			rd := refundDeps(s, se)
+			rd.OnClose = func() { hide() }
+			v := refund.New(rd)
+			hide = overCounter(se.Window, i18n.T("nav.refund"), v.Content(), v.Focus(), func() { v.Stop(); closed() })
+		}
+	}
 	return d
+}
+
+// overCounter shows a screen in a dialog over the Counter with the focus
+// in it; closed runs once it is gone. It returns what closes it.
+func overCounter(win fyne.Window, title string, content fyne.CanvasObject, focus fyne.Focusable, closed func()) (hide func()) {
+	dlg := dialog.NewCustomWithoutButtons(title, content, win)
+	dlg.SetOnClosed(closed)
+	size := win.Canvas().Size()
+	dlg.Resize(fyne.NewSize(size.Width*0.94, size.Height*0.92))
+	dlg.Show()
+	win.Canvas().Focus(focus)
+	return dlg.Hide
 }
 
 // counterHeld parks carts through the holds use case and picks them back

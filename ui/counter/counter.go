@@ -138,10 +138,11 @@ type Deps struct {
 	Scans func() (<-chan string, func())
 	// Override asks a manager to approve one action, then runs then.
 	Override func(perm string, then func())
-	// Refund and Today open those screens; ReprintLast prints the last
-	// receipt again.
-	Refund      func()
-	Today       func()
+	// Refund and Today open those screens over the Counter (their own
+	// keys and scans while open); closed runs when they are gone.
+	// ReprintLast prints the last receipt again.
+	Refund      func(closed func())
+	Today       func(closed func())
 	ReprintLast func() error
 	// Dialogs are shown on this window (nil: the Canvas's window is
 	// unknown, dialogs are skipped in tests that do not need them).
@@ -187,10 +188,13 @@ type View struct {
 	last         sale.Outcome // the last finished sale, for the banner
 
 	modal *Prompt // the prompt being shown, if any
-	// picking: the held-orders list is open over the Counter.
-	picking bool
-	stops   []func()
-	content fyne.CanvasObject
+	// picking: a list or screen is open over the Counter (held orders,
+	// refunds, today's orders).
+	picking      bool
+	canvasKeys   map[fyne.KeyName]func()
+	removeCanvas func()
+	stops        []func()
+	content      fyne.CanvasObject
 }
 
 // New builds the Counter.
@@ -311,10 +315,10 @@ func (v *View) keys() []key {
 		ks = append(ks, key{"qr", i18n.Key("counter.key.qr"), fyne.KeyF8, theme.GridIcon(), v.askQR})
 	}
 	if v.deps.Refund != nil {
-		ks = append(ks, key{"refund", i18n.Key("counter.key.refund"), fyne.KeyF9, theme.MailReplyIcon(), v.deps.Refund})
+		ks = append(ks, key{"refund", i18n.Key("counter.key.refund"), fyne.KeyF9, theme.MailReplyIcon(), func() { v.cover(v.deps.Refund) }})
 	}
 	if v.deps.Today != nil {
-		ks = append(ks, key{"today", i18n.Key("counter.key.today"), fyne.KeyF10, theme.ListIcon(), v.deps.Today})
+		ks = append(ks, key{"today", i18n.Key("counter.key.today"), fyne.KeyF10, theme.ListIcon(), func() { v.cover(v.deps.Today) }})
 	}
 	ks = append(ks, key{"drawer", i18n.Key("counter.key.drawer"), fyne.KeyF11, theme.LoginIcon(), v.openDrawer})
 	if v.deps.ReprintLast != nil {
@@ -373,17 +377,45 @@ func (v *View) installKeys() {
 		}
 	}
 	v.Line.Keys, v.Side.Keys = m, m
-	if v.deps.Canvas != nil && v.deps.Detector != nil {
-		onScan := v.scanned
-		if v.deps.Scans != nil {
-			onScan = nil
-		}
-		canvasKeys := map[fyne.KeyName]func(){fyne.KeyEscape: v.escape}
-		for n, fn := range m {
-			canvasKeys[n] = fn
-		}
-		v.stops = append(v.stops, scaninput.CanvasKeys(v.deps.Canvas, v.deps.Detector, onScan, canvasKeys, nil))
+	v.canvasKeys = map[fyne.KeyName]func(){fyne.KeyEscape: v.escape}
+	for n, fn := range m {
+		v.canvasKeys[n] = fn
 	}
+	v.installCanvas()
+	v.stops = append(v.stops, func() {
+		if v.removeCanvas != nil {
+			v.removeCanvas()
+		}
+	})
+}
+
+// installCanvas takes the keys that reach no widget (after a tap), again
+// after a screen opened over the Counter had them.
+func (v *View) installCanvas() {
+	if v.deps.Canvas == nil || v.deps.Detector == nil {
+		return
+	}
+	onScan := v.scanned
+	if v.deps.Scans != nil {
+		onScan = nil
+	}
+	v.removeCanvas = scaninput.CanvasKeys(v.deps.Canvas, v.deps.Detector, onScan, v.canvasKeys, nil)
+}
+
+// cover opens a screen over the Counter (refunds, today's orders): the
+// Counter lets its keys and scans be until it is closed. Not while a
+// payment is in flight.
+func (v *View) cover(open func(closed func())) {
+	if v.running {
+		v.say(i18n.T("counter.busy"))
+		return
+	}
+	v.picking = true
+	open(func() {
+		v.picking = false
+		v.installCanvas()
+		v.refocus()
+	})
 }
 
 func (v *View) subscribe() {
