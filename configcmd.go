@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"cashier/app"
+	"cashier/app/settings"
 	"cashier/hardware/lockboard"
 	"cashier/hardware/transport"
 	"cashier/localdb"
@@ -32,6 +33,7 @@ var configKeys = map[string]struct {
 	SettingLockProtocol:     {help: i18n.Key("cli.config.lock_protocol"), check: allowed(parseProtocol, "xor", "kerong"), with: boardsSuitProtocol},
 	SettingLockBoards:       {help: i18n.Key("cli.config.lock_boards"), check: checkBoards, with: protocolSuitsBoards},
 	localdb.SettingLanguage: {help: i18n.Key("cli.config.language"), check: oneOf(i18n.Chinese, i18n.English, i18n.System)},
+	SettingCustomerDisplay:  {help: i18n.Key("cli.config.customer_display"), check: oneOf(settings.CustomerDisplays...)},
 }
 
 // ErrConfigValue: a value a setting does not take; Allowed lists them.

@@ -392,6 +392,7 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 	var job []byte
 	var err error
 	kind := printq.KindSale
+	at, again := receiptTimes(r)
 	if o.Kind == app.OrderDeposit {
 		kind = printq.KindDeposit
 		var method, ref string
@@ -400,10 +401,10 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 				method, ref = tenderMethod(t), tenderRef(t)
 			}
 		}
-		job, err = receipt.DepositReceipt(h, receipt.Deposit{DepositNo: o.OrderNo, Time: r.Time, Cashier: r.Cashier,
-			Terminal: r.Terminal.Name, Amount: o.Payable, Method: method, Ref: ref, Note: o.Note}, opt)
+		job, err = receipt.DepositReceipt(h, receipt.Deposit{DepositNo: o.OrderNo, Time: at, Cashier: r.Cashier,
+			Terminal: r.Terminal.Name, Amount: o.Payable, Method: method, Ref: ref, Note: o.Note, ReprintAt: again}, opt)
 	} else {
-		s := receipt.Sale{OrderNo: o.OrderNo, Time: r.Time, Cashier: r.Cashier, Terminal: r.Terminal.Name,
+		s := receipt.Sale{OrderNo: o.OrderNo, Time: at, ReprintAt: again, Cashier: r.Cashier, Terminal: r.Terminal.Name,
 			Total: o.Total, Discount: o.Discount, Payable: o.Payable, Note: o.Note,
 			// No e-receipt service exists yet: the QR carries the order
 			// number, which a scanner at the counter reads back.

@@ -140,10 +140,13 @@ func mainWindow(a fyne.App, s *Services, e env, st started) *shell.Shell {
 			if e.lang == "" {
 				_ = i18n.Use(l)
 			}
+			s.CustomerDisplay.Relanguage() // the display speaks the app's language
 		},
 	}
 	withShifts(s, &d)
-	return shell.New(a, d)
+	sh := shell.New(a, d)
+	startCustomerDisplay(a, s, sh, st.store.Name)
+	return sh
 }
 
 // runFirstStart shows the set-up form; once the folder is set up the

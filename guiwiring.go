@@ -38,7 +38,7 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		staffWorkspace(s),
-	}, append(shiftWorkspaces(s), productsWorkspace(s), auditWorkspace(s), refundWorkspace(s))...)
+	}, append(shiftWorkspaces(s), productsWorkspace(s), auditWorkspace(s), refundWorkspace(s), todayWorkspace(s))...)
 }
 
 // scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.

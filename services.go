@@ -26,6 +26,7 @@ import (
 	"cashier/localdb"
 	"cashier/sync/channel"
 	"cashier/sync/channel/setup"
+	"cashier/ui/custdisplay"
 )
 
 // Options say what a caller (the GUI or one command) needs from a data
@@ -93,6 +94,11 @@ type Services struct {
 	Holds    *sale.Holds // held carts (挂单/取单), with or without payments
 	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line
+	// CustomerDisplay is the second window facing the customer (顾客屏),
+	// made by the GUI (nil elsewhere) and driven by the Counter; its
+	// window is open only while this terminal's setting says so, and its
+	// methods take a nil display quietly.
+	CustomerDisplay *custdisplay.Window
 
 	Devices *Devices
 	Cron    *cron.Cron

@@ -52,6 +52,9 @@ type Receipt struct {
 	Order    app.Order
 	Cashier  string
 	Time     time.Time
+	// Reprint: the receipt is printed again (marked 重打); Time is then
+	// when it is reprinted and the order's PaidAt when it was paid.
+	Reprint bool
 }
 
 // ReceiptPrinter queues a receipt on the store's printer.
@@ -338,26 +341,6 @@ func (c *Checkout) device(what string, err error) {
 	if err != nil && c.OnDeviceError != nil {
 		c.OnDeviceError(what, err)
 	}
-}
-
-// Reprint queues the receipt of a paid order again.
-func (c *Checkout) Reprint(ctx context.Context, orderNo string, staff app.Staff) error {
-	o, err := c.Store.GetOrder(ctx, orderNo)
-	if err != nil {
-		return err
-	}
-	if c.Printer == nil {
-		return nil
-	}
-	st, err := c.Terminal.CurrentStore(ctx)
-	if err != nil {
-		return err
-	}
-	term, err := c.Terminal.CurrentTerminal(ctx)
-	if err != nil {
-		return err
-	}
-	return c.Printer.PrintReceipt(ctx, Receipt{Store: st, Terminal: term, Order: o, Cashier: staff.Name, Time: c.Clock.Now()})
 }
 
 // VoidResult says how a void ended.

@@ -26,6 +26,9 @@ type Sale struct {
 	// with QRCaption under it.
 	QR        string
 	QRCaption string
+	// ReprintAt is set when the receipt is printed again: it is marked
+	// 重打 and this time is printed under Time, the time of the sale.
+	ReprintAt time.Time
 }
 
 // SaleReceipt lays out a sale receipt.
@@ -35,11 +38,13 @@ func SaleReceipt(h Header, s Sale, o Options) ([]byte, error) {
 	}
 	d := start(h, o)
 	d.title("销售小票")
+	d.reprintMark(s.ReprintAt)
 	d.kv("单号", s.OrderNo)
 	// The last digits, to read to a customer on the phone; the whole
 	// number is in the barcode.
 	d.kv("尾号", app.ShortNo(s.OrderNo))
 	d.kv("时间", s.Time.Format(timeLayout))
+	d.kv("重打时间", reprintTime(s.ReprintAt))
 	d.kv("收银员", s.Cashier)
 	d.kv("终端", s.Terminal)
 	d.Rule('-')
@@ -124,6 +129,8 @@ type Deposit struct {
 	// Notices are printed under the barcode; empty means the default
 	// "凭此单办理退押金，请妥善保管".
 	Notices []string
+	// ReprintAt: printed again, marked as Sale.ReprintAt is.
+	ReprintAt time.Time
 }
 
 // DepositReceipt lays out a deposit receipt with the deposit number as a
@@ -134,8 +141,10 @@ func DepositReceipt(h Header, dp Deposit, o Options) ([]byte, error) {
 	}
 	d := start(h, o)
 	d.title("押金单")
+	d.reprintMark(dp.ReprintAt)
 	d.kv("押金单号", dp.DepositNo)
 	d.kv("时间", dp.Time.Format(timeLayout))
+	d.kv("重打时间", reprintTime(dp.ReprintAt))
 	d.kv("收银员", dp.Cashier)
 	d.kv("终端", dp.Terminal)
 	d.kv("支付方式", dp.Method)

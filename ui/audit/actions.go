@@ -21,6 +21,7 @@ var actions = []struct{ code, key string }{
 	{"void", i18n.Key("audit.action.void")},
 	{"refund", i18n.Key("audit.action.refund")},
 	{"void_refund", i18n.Key("audit.action.void_refund")},
+	{"receipt_reprint", i18n.Key("audit.action.receipt_reprint")},
 	{"deposit_consume", i18n.Key("audit.action.deposit_consume")},
 	{"deposit_release", i18n.Key("audit.action.deposit_release")},
 	{"cabinet_open", i18n.Key("audit.action.cabinet_open")},

@@ -57,6 +57,8 @@ type View struct {
 	TermName                     *widget.Entry
 	Mode                         *widget.RadioGroup
 	Language                     *widget.Select
+	Display                      *widget.Select // 顾客屏: this terminal's customer display (nil: not offered)
+	display                      string         // the stored customer display setting, as loaded or last saved
 	Save                         *widget.Button
 	Approve                      *widget.Button // 店长授权: a manager allows one save
 	Status                       *widget.Label
@@ -224,6 +226,9 @@ func New(d Deps) *View {
 		widget.NewFormItem(i18n.T("settings.terminal.mode"), v.Mode),
 		widget.NewFormItem(i18n.T("settings.language"), container.NewBorder(nil, nil, nil, widget.NewLabel(langNote), v.Language)),
 	)
+	if it := v.displayItem(); it != nil {
+		termForm.AppendItem(it)
+	}
 	v.content = container.NewVScroll(container.NewVBox(
 		widget.NewCard(i18n.T("settings.store"), i18n.T("settings.store.sub"), storeForm),
 		widget.NewCard(i18n.T("settings.terminal"), "", termForm),

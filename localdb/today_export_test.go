@@ -1,0 +1,7 @@
+package localdb
+
+// The Today view's queries, for their plan test.
+var (
+	TerminalOrdersQuery = terminalOrdersQuery
+	LastPaidQuery       = lastPaidQuery
+)
