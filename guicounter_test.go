@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"image"
+	"sync/atomic"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cashier/app"
+	"cashier/hardware"
 	"cashier/hardware/scanner"
 	"cashier/hardware/sim"
 	"cashier/hardware/speaker"
@@ -37,14 +39,17 @@ type till struct {
 	win fyne.Window
 }
 
-func newTill(t *testing.T, ch app.ChannelName) *till {
+func newTill(t *testing.T, ch app.ChannelName) *till { return newTillWith(t, ch, nil) }
+
+// newTillWith is newTill with the channels wrapped (faults).
+func newTillWith(t *testing.T, ch app.ChannelName, wrap func(app.PaymentChannel) app.PaymentChannel) *till {
 	require.NoError(t, i18n.Use(i18n.Chinese))
 	async.Serial = true
 	t.Cleanup(func() { async.Serial = false })
 	w := newWorld(t, routeAllTo(ch), nil)
 	w.close()
 	w.devices = true
-	w.open(nil)
+	w.open(wrap)
 	test.NewTempApp(t)
 	tl := &till{t: t, w: w}
 	tl.start()
@@ -388,4 +393,85 @@ func TestTill_RefundByReceiptBarcode(t *testing.T) {
 	assert.Equal(t, tl.v.Line, onScreen(tl.win.Canvas().Focused), "back on the scan line")
 	tl.scan(localdb.DemoBarcode(0))
 	require.Eventually(t, func() bool { return tl.lines() == 1 }, 10*time.Second, 5*time.Millisecond)
+}
+
+// cutChannel is the network going away after a payment was sent: the
+// charge reaches the channel, but neither its answer nor any query's
+// comes back while cut is set.
+type cutChannel struct {
+	app.PaymentChannel
+	cut *atomic.Bool
+}
+
+func (c cutChannel) Pay(ctx context.Context, r app.PayRequest) (app.ChannelResult, error) {
+	res, err := c.PaymentChannel.Pay(ctx, r)
+	if c.cut.Load() && err == nil {
+		return app.ChannelResult{Outcome: app.OutcomeUnknown, Message: "network down"}, nil
+	}
+	return res, err
+}
+
+func (c cutChannel) Query(ctx context.Context, r app.OrderRef) (app.ChannelResult, error) {
+	if c.cut.Load() {
+		return app.ChannelResult{Outcome: app.OutcomeUnknown, Message: "network down"}, nil
+	}
+	return c.PaymentChannel.Query(ctx, r)
+}
+
+func (c cutChannel) Reverse(ctx context.Context, r app.OrderRef) (app.ChannelResult, error) {
+	if c.cut.Load() {
+		return app.ChannelResult{Outcome: app.OutcomeUnknown, Message: "network down"}, nil
+	}
+	return c.PaymentChannel.Reverse(ctx, r)
+}
+
+// The network goes while the customer pays: the Counter does not say
+// "failed" (the customer may have paid); it says the outcome is not
+// confirmed, keeps the order unpaid with the tender pending (nothing can
+// charge it twice) and moves on. Once the network is back, recovery finds
+// the payment and the order is paid.
+func TestTill_NetworkGoneDuringAPayment(t *testing.T) {
+	async.Synchronous = true
+	t.Cleanup(func() { async.Synchronous = false })
+	var cut atomic.Bool
+	tl := newTillWith(t, app.ChannelWeChat, func(ch app.PaymentChannel) app.PaymentChannel { return cutChannel{ch, &cut} })
+	tl.threeProducts()
+	cut.Store(true)
+	tl.scan(codeFor(app.WalletWeChat, "000"))
+	tl.waitBanner("结果未确认")
+	assert.Contains(t, onScreen(func() string { return tl.v.BannerSub.Text }), "请不要让顾客重复付款")
+	o := tl.lastOrder()
+	assert.True(t, o.Status.Open(), "not paid, not failed: %s", o.Status)
+	assert.Equal(t, app.Money(0), o.Due(), "the pending tender holds the amount: no second charge")
+	assert.Equal(t, 0, tl.lines(), "the next customer can be served")
+
+	cut.Store(false)
+	_, err := tl.w.pay.Recover(context.Background())
+	require.NoError(t, err)
+	o, err = tl.w.db.GetOrder(context.Background(), o.OrderNo)
+	require.NoError(t, err)
+	assert.Equal(t, app.OrderPaid, o.Status, "recovery asked the channel: the customer had paid")
+	checkLedger(t, tl.w.gw.Server.Ledger(), tl.w.store, tl.w.db)
+}
+
+// The printer runs out of paper: the sale completes, the receipt waits
+// in the queue, the Counter says so; with paper back it prints.
+func TestTill_PrinterOutOfPaper(t *testing.T) {
+	async.Synchronous = true
+	t.Cleanup(func() { async.Synchronous = false })
+	tl := newTill(t, app.ChannelWeChat)
+	emu := tl.w.s.Devices.emu
+	emu.SetPaperOut(true)
+	require.Eventually(t, func() bool { return tl.w.s.Devices.printer.State().State == hardware.StatePaperOut },
+		30*time.Second, 10*time.Millisecond)
+	tl.threeProducts()
+	tl.key(fyne.KeyF7)
+	tl.answer("")
+	tl.waitBanner("收款成功 ￥7.00")
+	assert.True(t, onScreen(tl.v.Warn.Visible))
+	assert.Contains(t, onScreen(func() string { return tl.v.Warn.Text }), "缺纸")
+	o := tl.lastOrder()
+	assert.Equal(t, app.OrderPaid, o.Status)
+	emu.SetPaperOut(false)
+	tl.receipt(o.OrderNo)
 }

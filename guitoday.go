@@ -19,14 +19,20 @@ import (
 func todayWorkspace(s *Services) shell.Workspace {
 	return shell.Workspace{ID: "today", TitleKey: i18n.Key("nav.today"), Icon: theme.DocumentPrintIcon(),
 		Build: func(se shell.Session) shell.Page {
-			d := today.Deps{Orders: todayOrders{db: s.DB, pay: localdb.NewPaymentStore(s.DB)}, Signals: s.Signals,
-				Staff: se.Staff, Canvas: se.Window.Canvas()}
-			if s.Checkout != nil && s.Checkout.Printer != nil {
-				d.Printer = s.Checkout
-			}
-			v := today.New(d)
+			v := today.New(todayDeps(s, se))
 			return shell.Page{Content: v.Content(), Focus: v.Focus(), Stop: v.Stop}
 		}}
+}
+
+// todayDeps are the Today screen's dependencies for the person logged in
+// (the Counter's F10 opens the same screen over itself).
+func todayDeps(s *Services, se shell.Session) today.Deps {
+	d := today.Deps{Orders: todayOrders{db: s.DB, pay: localdb.NewPaymentStore(s.DB)}, Signals: s.Signals,
+		Staff: se.Staff, Canvas: se.Window.Canvas()}
+	if s.Checkout != nil && s.Checkout.Printer != nil {
+		d.Printer = s.Checkout
+	}
+	return d
 }
 
 // reprintLast prints this terminal's last receipt again for staff

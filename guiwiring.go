@@ -10,6 +10,7 @@ import (
 
 	"cashier/app"
 	"cashier/app/sale"
+	"cashier/hardware"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/printer"
 	"cashier/hardware/printq"
@@ -21,6 +22,7 @@ import (
 	"cashier/ui/i18n"
 	"cashier/ui/refund"
 	"cashier/ui/shell"
+	"cashier/ui/today"
 )
 
 // workspaces are the GUI's workspaces in navigation order, each given the
@@ -247,8 +249,29 @@ func counterDeps(s *Services, se shell.Session) counter.Deps {
 	if s.Holds != nil {
 		d.Held = counterHeld{s: s, se: se}
 	}
+	if s.Devices != nil && s.Devices.printer != nil {
+		p := s.Devices.printer
+		d.PrinterProblem = func() string {
+			switch st := p.State().State; st {
+			case hardware.StatePaperOut, hardware.StateCoverOpen, hardware.StateOffline, hardware.StateDisconnected, hardware.StateError:
+				return i18n.T("counter.printer_problem", "State", i18n.M(devicemsg.State(st)))
+			}
+			return ""
+		}
+	}
 	if s.Checkout != nil {
 		d.QR = s.Checkout
+		if s.Checkout.Printer != nil {
+			d.ReprintLast = reprintLast(s, se.Staff)
+		}
+	}
+	d.Display = customerDisplay(s)
+	d.Today = func(closed func()) {
+		var hide func()
+		td := todayDeps(s, se)
+		td.OnClose = func() { hide() }
+		v := today.New(td)
+		hide = overCounter(se.Window, i18n.T("nav.today"), v.Content(), v.Focus(), func() { v.Stop(); closed() })
 	}
 	if s.Refunds != nil {
 		d.Refund = func(closed func()) {

@@ -144,6 +144,9 @@ type Deps struct {
 	Refund      func(closed func())
 	Today       func(closed func())
 	ReprintLast func() error
+	// PrinterProblem says why the receipt printer cannot print now ("":
+	// it can), for the warning above the totals.
+	PrinterProblem func() string
 	// Dialogs are shown on this window (nil: the Canvas's window is
 	// unknown, dialogs are skipped in tests that do not need them).
 	Window fyne.Window
@@ -166,6 +169,7 @@ type View struct {
 	Sums      *widget.Label
 	TenderBox *widget.Label
 	Status    *widget.Label
+	Warn      *widget.Label // the receipt printer cannot print
 	Seconds   *widget.Label
 	Banner    *canvas.Text
 	BannerSub *widget.Label
@@ -254,6 +258,10 @@ func New(d Deps) *View {
 	v.Status = widget.NewLabel("")
 	v.Status.Wrapping = fyne.TextWrapWord
 	v.Seconds = widget.NewLabel("")
+	v.Warn = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.Warn.Importance = widget.DangerImportance
+	v.Warn.Wrapping = fyne.TextWrapWord
+	v.Warn.Hide()
 	v.Banner = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	v.Banner.TextSize = 30
 	v.Banner.TextStyle = fyne.TextStyle{Bold: true}
@@ -350,7 +358,7 @@ func (v *View) layout() fyne.CanvasObject {
 
 	banner := container.NewStack(v.bannerBG, container.NewVBox(v.Banner, v.BannerSub))
 	due := container.NewVBox(v.Total, v.Sums)
-	status := container.NewVBox(v.Status, v.Seconds, v.TenderBox)
+	status := container.NewVBox(v.Warn, v.Status, v.Seconds, v.TenderBox)
 	right := container.NewBorder(
 		container.NewVBox(due, widget.NewSeparator(), banner),
 		grid, nil, nil,

@@ -128,6 +128,8 @@ func (v *View) finish(orderNo string, out sale.Outcome, err error) {
 		v.sold(out)
 	case err != nil:
 		v.failed(i18n.T("counter.err.failed", "Err", i18n.Err(err)))
+	case out.Payment.State == payment.IntentManual || out.Payment.State != "" && !out.Payment.State.Final():
+		v.unsettled(out)
 	case out.Payment.State != "" && out.Payment.State != payment.IntentPaid:
 		msg := i18n.M(out.Payment.Msg)
 		v.failed(stateName(out.Payment) + i18n.T("list.colon") + msg)
@@ -135,7 +137,22 @@ func (v *View) finish(orderNo string, out sale.Outcome, err error) {
 		v.say(i18n.T("counter.part_paid", "Due", v.order.Due().Display()))
 		v.show()
 	}
+	v.showPrinter()
 	v.refocus()
+}
+
+// showPrinter warns when the receipt printer cannot print (no paper, cover
+// open, offline): the sale is done and its receipt waits in the queue.
+func (v *View) showPrinter() {
+	if v.deps.PrinterProblem == nil {
+		return
+	}
+	if p := v.deps.PrinterProblem(); p != "" {
+		v.Warn.SetText(p)
+		v.Warn.Show()
+	} else {
+		v.Warn.Hide()
+	}
 }
 
 // sold: the order is paid. The next scan starts a new cart.
@@ -150,6 +167,20 @@ func (v *View) sold(out sale.Outcome) {
 	v.BannerSub.SetText(sub)
 	v.say(i18n.T("counter.ready"))
 	v.customer(CustomerView{Phase: CustomerPaid, Order: o, Change: out.Change})
+	v.reset()
+}
+
+// unsettled: the channel has not said whether the customer paid (the
+// network went, or a person must check). The order keeps the tender as
+// pending, so nothing can charge it twice; recovery asks the channel
+// later. The Counter moves on to the next customer and says so plainly.
+func (v *View) unsettled(out sale.Outcome) {
+	no := v.order.OrderNo
+	v.setBanner(i18n.T("counter.banner.unsettled"), colorUnsettled)
+	v.BannerSub.SetText(i18n.T("counter.unsettled", "Short", app.ShortNo(no), "Msg", i18n.M(out.Payment.Msg)))
+	v.say(i18n.T("counter.ready"))
+	v.customer(CustomerView{Phase: CustomerFailed, Order: out.Order, Message: i18n.T("counter.banner.unsettled")})
+	v.last = out
 	v.reset()
 }
 
@@ -185,6 +216,8 @@ func (v *View) reset() {
 var (
 	colorPaid   = color.NRGBA{R: 0x1b, G: 0x8a, B: 0x3c, A: 0xff}
 	colorFailed = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
+	// colorUnsettled: neither paid nor failed, amber.
+	colorUnsettled = color.NRGBA{R: 0xb2, G: 0x6a, B: 0x00, A: 0xff}
 )
 
 func (v *View) setBanner(text string, c color.Color) {

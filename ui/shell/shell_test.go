@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -302,9 +303,9 @@ func TestShell_ClerkChoosesTheLanguage(t *testing.T) {
 	s, _, mem := newShell(t)
 	doLogin(t, s, "1002", "1234")
 	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
-	var pick *widget.Select
+	var pick *widget.Select // the language, among the page's selects
 	walk(s.Window().Content(), func(o fyne.CanvasObject) {
-		if sel, ok := o.(*widget.Select); ok {
+		if sel, ok := o.(*widget.Select); ok && slices.Contains(sel.Options, "English") {
 			pick = sel
 		}
 	})

@@ -89,6 +89,9 @@ type Deps struct {
 	// a button was tapped); nil: only the list takes them.
 	Canvas fyne.Canvas
 	Now    func() time.Time // nil: time.Now
+	// OnClose is Esc with no order chosen: the Counter closes the screen
+	// it opened over itself (nil: nothing, the workspace stays).
+	OnClose func()
 }
 
 // View is the Today workspace.
@@ -242,6 +245,10 @@ func (v *View) enter() {
 
 // back leaves the details: nothing chosen, the list keeps the keyboard.
 func (v *View) back() {
+	if v.chosen == "" && v.deps.OnClose != nil {
+		v.deps.OnClose()
+		return
+	}
 	v.List.UnselectAll()
 	v.chosen = ""
 	v.showDetail(Detail{}, false)
