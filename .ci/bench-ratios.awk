@@ -7,6 +7,7 @@
     if ($(i+1) == "ns/op") { v[name, ++n[name]] = $i }
     if ($(i+1) == "bytes/receipt") { bytes[name] = $i }
     if ($(i+1) == "ms/paid-to-first-byte") { pfb[name, ++np[name]] = $i }
+    if ($(i+1) == "x-floor") { xf[name, ++nxf[name]] = $i }
   }
 }
 function median(arr, key, cnt,   a, i, j, t) {
@@ -24,6 +25,10 @@ END {
   print "== ratios against same-run baselines"
   ratio("barcode lookup, 1M products vs 1K", "BenchmarkBarcodeLookup1M/1M", "BenchmarkBarcodeLookup1M/Baseline1K")
   ratio("sale commit (5 lines + payment) vs single-row durable insert", "BenchmarkDurableCommit/Order5LinesWithPayment", "BenchmarkDurableCommit/SingleRowFloor")
+  ratio("sale, 5 lines + 2 tenders, one commit vs floor (max 1.5)", "BenchmarkDurableCommit/Sale5Lines2Tenders/OneTx", "BenchmarkDurableCommit/SingleRowFloor")
+  ratio("the same sale, both tenders cash (CommitPaidSale)", "BenchmarkDurableCommit/Sale5Lines2Tenders/OneTxCash", "BenchmarkDurableCommit/SingleRowFloor")
+  ratio("the same sale as the app commits it (5 commits)", "BenchmarkDurableCommit/Sale5Lines2Tenders/AppPath", "BenchmarkDurableCommit/SingleRowFloor")
+  for (k in nxf) printf "%-58s %6.2fx  (median of %d runs)\n", "sale, one commit vs floor, interleaved (Paired)", median(xf, k, nxf[k]), nxf[k]
   ratio("clock-off (handover + report queued) vs durable commit", "BenchmarkClockOff/Handover1M", "BenchmarkClockOff/DurableCommitFloor")
   co = md["BenchmarkClockOff/Handover1M"]; fl = md["BenchmarkClockOff/DurableCommitFloor"]
   if (co > 0 && fl > 0) printf "%-58s %6.2f ms above the floor (target < 50 ms)\n", "clock-off", (co - fl) / 1e6

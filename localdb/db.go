@@ -36,7 +36,53 @@ type DB struct {
 	owner bool
 
 	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // hot read queries, prepared once on the read pool
+	stmts  map[string]*sql.Stmt      // hot read queries, prepared once on the read pool
+	wsets  map[*writeSQL][]*sql.Stmt // hot writes, prepared once on the writer (under stmtMu)
+}
+
+// writeSQL is the fixed list of statements one kind of write runs (a
+// sale's commit), prepared together once per database.
+type writeSQL struct{ queries []string }
+
+// writeStmts returns ws's statements prepared on the writer. The writer
+// pool holds one connection, so a transaction's tx.StmtContext finds each
+// already compiled there and SQLite skips compiling it again: a sale's
+// dozen statements used to cost more to compile than to run. Call it
+// before Write, never inside it: preparing needs the connection the
+// transaction holds.
+func (db *DB) writeStmts(ctx context.Context, ws *writeSQL) ([]*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	st, ok := db.wsets[ws]
+	db.stmtMu.Unlock()
+	if ok {
+		return st, nil
+	}
+	// Prepared without the lock: the connection may be busy with a
+	// transaction, and that one may want the lock for its own statements.
+	st = make([]*sql.Stmt, len(ws.queries))
+	for i, q := range ws.queries {
+		s, err := db.writer.PrepareContext(ctx, q)
+		if err != nil {
+			for _, s := range st[:i] {
+				s.Close()
+			}
+			return nil, err
+		}
+		st[i] = s
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if prev, ok := db.wsets[ws]; ok { // another goroutine was first
+		for _, s := range st {
+			s.Close()
+		}
+		return prev, nil
+	}
+	if db.wsets == nil {
+		db.wsets = map[*writeSQL][]*sql.Stmt{}
+	}
+	db.wsets[ws] = st
+	return st, nil
 }
 
 // prepared returns a statement prepared once on the read pool; the pool
@@ -286,6 +332,12 @@ func (db *DB) Close() error {
 		errs = append(errs, st.Close())
 	}
 	db.stmts = nil
+	for _, set := range db.wsets {
+		for _, st := range set {
+			errs = append(errs, st.Close())
+		}
+	}
+	db.wsets = nil
 	db.stmtMu.Unlock()
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())

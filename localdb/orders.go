@@ -46,48 +46,80 @@ func nullID(id int64) any {
 // CreateOrder implements sale.Store: an open order and its lines, on the
 // staff member's open shift.
 func (db *DB) CreateOrder(ctx context.Context, o *app.Order) error {
+	if err := checkOrder(o); err != nil {
+		return err
+	}
+	st, err := db.writeStmts(ctx, &orderSQL)
+	if err != nil {
+		return err
+	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		shift, err := openShift(ctx, tx, o.StaffID)
 		if err != nil {
 			return err
 		}
 		o.ShiftID = shift
-		return InsertOrder(ctx, tx, o)
+		return writeOrder(ctx, tx.StmtContext(ctx, st[0]), tx.StmtContext(ctx, st[1]), o)
 	})
+}
+
+// orderSQL is an order's two inserts, prepared once on the writer.
+var orderSQL = writeSQL{queries: []string{insertOrderSQL, insertLineSQL}}
+
+const (
+	insertOrderSQL = `INSERT INTO orders(order_no, store_id, terminal_id, staff_id, shift_id, kind, status,
+		total, discount, non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	insertLineSQL = `INSERT INTO order_line(order_id, line_no, product_id, barcode, name, qty, unit_price, discount, amount)
+		VALUES (?,?,?,?,?,?,?,?,?)`
+)
+
+func checkOrder(o *app.Order) error {
+	if o.OrderNo == "" || o.Kind == "" || o.Status == "" {
+		return app.ErrOrderInvalid
+	}
+	return nil
 }
 
 // InsertOrder writes o and its lines inside tx and sets o.ID.
 func InsertOrder(ctx context.Context, tx *sql.Tx, o *app.Order) error {
-	if o.OrderNo == "" || o.Kind == "" || o.Status == "" {
-		return app.ErrOrderInvalid
+	if err := checkOrder(o); err != nil {
+		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO orders(order_no, store_id, terminal_id, staff_id, shift_id, kind, status,
-		total, discount, non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		o.OrderNo, o.StoreID, o.TerminalID, o.StaffID, nullID(o.ShiftID), string(o.Kind), string(o.Status),
-		int64(o.Total), int64(o.Discount), int64(o.NonDiscountable), int64(o.DepositPart), int64(o.Payable),
-		int64(o.Paid), int64(o.Refunded), o.Note, ms(o.CreatedAt), nullMS(o.PaidAt))
+	order, err := tx.PrepareContext(ctx, insertOrderSQL)
+	if err != nil {
+		return err
+	}
+	defer order.Close()
+	var line *sql.Stmt
+	if len(o.Lines) > 0 {
+		if line, err = tx.PrepareContext(ctx, insertLineSQL); err != nil {
+			return err
+		}
+		defer line.Close()
+	}
+	return writeOrder(ctx, order, line, o)
+}
+
+// writeOrder writes o and its lines through the transaction's handles on
+// insertOrderSQL and insertLineSQL (line may be nil for an order without
+// lines), and sets o.ID.
+func writeOrder(ctx context.Context, order, line *sql.Stmt, o *app.Order) error {
+	res, err := order.ExecContext(ctx, o.OrderNo, o.StoreID, o.TerminalID, o.StaffID, nullID(o.ShiftID),
+		string(o.Kind), string(o.Status), int64(o.Total), int64(o.Discount), int64(o.NonDiscountable),
+		int64(o.DepositPart), int64(o.Payable), int64(o.Paid), int64(o.Refunded), o.Note, ms(o.CreatedAt), nullMS(o.PaidAt))
 	if err != nil {
 		return err
 	}
 	if o.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if len(o.Lines) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO order_line(order_id, line_no, product_id, barcode, name, qty, unit_price, discount, amount)
-		VALUES (?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
 	for i, l := range o.Lines {
 		no := l.LineNo
 		if no == 0 {
 			no = i + 1
 		}
-		if _, err := stmt.ExecContext(ctx, o.ID, no, nullID(l.ProductID), l.Barcode, l.Name, l.Qty,
+		if _, err := line.ExecContext(ctx, o.ID, no, nullID(l.ProductID), l.Barcode, l.Name, l.Qty,
 			int64(l.UnitPrice), int64(l.Discount), int64(l.Amount)); err != nil {
 			return err
 		}
