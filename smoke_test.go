@@ -333,7 +333,79 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	xdo(display, "key", navTransactions)
 	tx := step("transactions", "the store's transactions open", done)
 	xdo(display, "key", navProducts)
-	step("products", "the Products workspace opens", tx)
+	products := step("products", "the Products workspace opens", tx)
+	counterStates(t, display, dataDir, png, products)
+}
+
+// counterStates rings up a sale as a cashier would, by keyboard and the
+// scanner alone, and keeps each state of the Counter for the docs: the
+// cart, the cash prompt, paid with change, a payment QR (then cancelled),
+// a held cart and the held list, the refund screen over the Counter and
+// today's orders.
+func counterStates(t *testing.T, display, dataDir string, png func(string) string, before image.Image) {
+	step := func(name, what string, prev image.Image) image.Image {
+		return settled(t, display, png(name), what, prev)
+	}
+	scan := func(code string) { // a scanner's burst: far faster than a person types
+		xdo(display, "type", "--delay", "4", code)
+		xdo(display, "key", "--delay", "4", "Return")
+	}
+	threeProducts := func() {
+		for i := range 3 {
+			scan(localdb.DemoBarcode(i))
+		}
+	}
+	xdo(display, "key", navCounter)
+	empty := step("counter-empty", "the Counter opens", before)
+	threeProducts()
+	xdo(display, "type", "--delay", "60", "kl")
+	search := step("counter-search", "the search as you type", empty)
+	xdo(display, "key", "Return")
+	cart := step("counter-cart", "the cart with four lines", search)
+	xdo(display, "key", "F7")
+	xdo(display, "type", "--delay", "60", "50")
+	cash := step("counter-cash", "the cash prompt with the change", cart)
+	xdo(display, "key", "Return")
+	eventually(t, 30*time.Second, "the cash sale is paid", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM tender WHERE kind='cash' AND cash_received = 5000`) == 1
+	})
+	paid := quiet(t, display, png("counter-paid-change"), "paid with the change", cash, time.Second)
+
+	threeProducts()
+	xdo(display, "key", "F8")
+	xdo(display, "key", "Return") // 1: WeChat
+	qr := quiet(t, display, png("counter-qr"), "the payment QR", paid, 1500*time.Millisecond)
+	xdo(display, "key", "Escape")
+	eventually(t, 60*time.Second, "the QR payment is cancelled", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM payment_intent WHERE qr = 1 AND state IN ('closed','reversed','failed')`) == 1
+	})
+	closed := quiet(t, display, png("counter-qr-cancelled"), "the cancelled QR", qr, time.Second)
+	xdo(display, "key", "Escape") // the order: void it
+	xdo(display, "key", "Return")
+	eventually(t, 30*time.Second, "the order is voided", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM orders WHERE status = 'closed'`) >= 1
+	})
+	voided := quiet(t, display, filepath.Join(t.TempDir(), "voided.png"), "the order is voided", closed, time.Second)
+
+	threeProducts()
+	xdo(display, "key", "F5")
+	xdo(display, "type", "--delay", "60", "A")
+	xdo(display, "key", "Return")
+	eventually(t, 30*time.Second, "the cart is held", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM held_order`) == 1
+	})
+	held := quiet(t, display, filepath.Join(t.TempDir(), "held.png"), "the cart is held", voided, time.Second)
+	xdo(display, "key", "F6")
+	list := step("counter-held", "the held carts", held)
+	xdo(display, "key", "Escape")
+	back := step("counter-after-held", "the held list closes", list)
+	xdo(display, "key", "F9")
+	refund := step("counter-refund", "the refund screen over the Counter", back)
+	xdo(display, "key", "Escape")
+	back = settled(t, display, filepath.Join(t.TempDir(), "back.png"), "the refund screen closes", refund)
+	xdo(display, "key", "F10")
+	step("counter-today", "today's orders over the Counter", back)
+	xdo(display, "key", "Escape")
 }
 
 // quiet takes screenshots until one differs from prev and the screen has

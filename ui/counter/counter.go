@@ -176,6 +176,7 @@ type View struct {
 	bannerBG  *canvas.Rectangle
 	QRImage   *canvas.Image
 	Buttons   map[string]*widget.Button
+	grid      *fyne.Container // the buttons; the QR takes their place while shown
 
 	cart     sale.Cart
 	sel      int // selected cart line
@@ -337,6 +338,7 @@ func (v *View) keys() []key {
 
 func (v *View) layout() fyne.CanvasObject {
 	grid := container.NewGridWithColumns(2)
+	v.grid = grid
 	for _, k := range v.keys() {
 		b := widget.NewButtonWithIcon(i18n.T(k.label)+"  "+string(k.name), k.icon, k.fn)
 		b.Alignment = widget.ButtonAlignLeading
@@ -345,7 +347,6 @@ func (v *View) layout() fyne.CanvasObject {
 	}
 	v.Buttons["cancel"] = widget.NewButtonWithIcon(i18n.T("counter.key.cancel")+"  Esc", theme.CancelIcon(), v.escape)
 	v.Buttons["cancel"].Importance = widget.WarningImportance
-	grid.Add(v.Buttons["cancel"])
 
 	v.centre = container.NewStack(v.Cart, v.Results)
 	v.sideRow = container.NewBorder(nil, nil, widget.NewLabel(""), nil, v.Side)
@@ -361,7 +362,7 @@ func (v *View) layout() fyne.CanvasObject {
 	status := container.NewVBox(v.Warn, v.Status, v.Seconds, v.TenderBox)
 	right := container.NewBorder(
 		container.NewVBox(due, widget.NewSeparator(), banner),
-		grid, nil, nil,
+		container.NewVBox(grid, v.Buttons["cancel"]), nil, nil,
 		container.NewVScroll(container.NewVBox(status, container.NewCenter(v.QRImage))),
 	)
 	split := container.NewHSplit(left, right)

@@ -117,6 +117,7 @@ func (v *View) onEvent(e payment.Event) {
 func (v *View) finish(orderNo string, out sale.Outcome, err error) {
 	v.running, v.cancelWanted = false, false
 	v.QRImage.Hide()
+	v.grid.Show()
 	v.Buttons["cancel"].Enable()
 	if out.Order.OrderNo != "" {
 		v.order = out.Order
@@ -374,8 +375,9 @@ func (v *View) showQR(url string, w app.Wallet, expires time.Time) {
 	}
 	if png, err := qrcode.New(url, qrcode.Medium); err == nil {
 		png.DisableBorder = false
-		v.QRImage.Image = png.Image(240)
+		v.QRImage.Image = png.Image(280)
 		v.QRImage.SetMinSize(fyne.NewSize(220, 220))
+		v.grid.Hide() // the keys still work; the QR needs the room on a 1024×768 screen
 		v.QRImage.Show()
 		v.QRImage.Refresh()
 	}

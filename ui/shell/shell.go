@@ -288,7 +288,11 @@ func (s *Shell) enter(st app.Staff, open int) {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Icon).SetResource(s.items[i].Icon)
-			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%s  Ctrl+%d", i18n.T(s.items[i].TitleKey), i+1))
+			text := i18n.T(s.items[i].TitleKey)
+			if k, ok := navKey(i); ok {
+				text += "  Ctrl+" + string(k)
+			}
+			box.Objects[1].(*widget.Label).SetText(text)
 		})
 	s.body = container.NewStack()
 	s.nav.OnSelected = func(i widget.ListItemID) { s.open(i) }
@@ -504,7 +508,19 @@ func (s *Shell) Titles() []string {
 	return out
 }
 
-// installShortcuts binds Ctrl+1…9 and Ctrl+L twice: as main-menu items
+// navKey is the digit key of the i-th workspace, as on the keyboard's
+// top row: 1…9, then 0; the ones after that have none.
+func navKey(i int) (fyne.KeyName, bool) {
+	switch {
+	case i < 9:
+		return fyne.KeyName(fmt.Sprint(i + 1)), true
+	case i == 9:
+		return fyne.Key0, true
+	}
+	return "", false
+}
+
+// installShortcuts binds Ctrl+1…9, Ctrl+0 and Ctrl+L twice: as main-menu items
 // (Fyne gives menu shortcuts priority over a focused Entry, so they work
 // while the cashier is typing) and on the canvas (for drivers without a
 // menu bar, and tests).
@@ -513,8 +529,8 @@ func (s *Shell) installShortcuts() {
 	for i, w := range s.items {
 		i := i
 		it := fyne.NewMenuItem(i18n.T(w.TitleKey), func() { s.nav.Select(i) })
-		if i < 9 {
-			it.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierShortcutDefault}
+		if k, ok := navKey(i); ok {
+			it.Shortcut = &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 		}
 		items = append(items, it)
 	}
@@ -524,12 +540,10 @@ func (s *Shell) installShortcuts() {
 	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("shell.menu"), items...)))
 	c := s.win.Canvas()
 	for i := range s.items {
-		if i >= 9 {
-			break
+		if k, ok := navKey(i); ok {
+			c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault},
+				func(fyne.Shortcut) { s.nav.Select(i) })
 		}
-		i := i
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: fyne.KeyModifierShortcutDefault},
-			func(fyne.Shortcut) { s.nav.Select(i) })
 	}
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { s.ShowLogin() })
@@ -538,8 +552,9 @@ func (s *Shell) installShortcuts() {
 func (s *Shell) clearShortcuts() {
 	s.win.SetMainMenu(nil)
 	c := s.win.Canvas()
-	for i := 1; i <= 9; i++ {
-		c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i)), Modifier: fyne.KeyModifierShortcutDefault})
+	for i := range 10 {
+		k, _ := navKey(i)
+		c.RemoveShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault})
 	}
 	c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault})
 }
