@@ -164,6 +164,9 @@ func (c *fakeCatalog) Scan(_ context.Context, _ int64, code string) (catalog.Sca
 	if r, ok := products[code]; ok {
 		return catalog.Scanned{Record: r}, nil
 	}
+	if strings.HasPrefix(code, "2") && len(code) == 13 { // a scale label of an item nobody has
+		return catalog.Scanned{}, catalog.ErrNoProduct.With("Ref", code[2:7])
+	}
 	for _, p := range c.saved {
 		if p.Barcodes[0] == code {
 			return catalog.Scanned{Record: catalog.Record{ID: 99, Product: p}}, nil
@@ -602,4 +605,15 @@ func TestCounter_ScanFromTheStream(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	v.Stop()
 	require.True(t, stopped)
+}
+
+// A scale label for an item the catalogue lacks is explained, and not
+// offered for adding (the label is not the product's code).
+func TestCounter_ScaleLabelOfAnUnknownItem(t *testing.T) {
+	r := newRig(t, newFake(payment.IntentPaid), nil)
+	r.cat.canManage = true
+	r.enter("2000123012345")
+	assert.Equal(t, "条码秤标签上的商品（货号 00123）不在商品库：请核对秤上的商品编号", r.v.Status.Text)
+	assert.Nil(t, r.v.modal, "no new-product prompt")
+	assert.True(t, r.v.cart.Empty())
 }

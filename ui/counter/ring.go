@@ -262,6 +262,10 @@ func (v *View) route(s string) {
 			v.addProduct(sc, qty)
 		case errors.Is(err, catalog.ErrNoProduct) && isAmount(s) && qty == 1 && len(s) <= 6:
 			v.addAmount(s, false) // "12" Enter in a store whose codes do not include 12
+		case errors.Is(err, catalog.ErrNoProduct) && labelItem(err, s) != "":
+			// A scale label whose item code is nobody's: the label is not a
+			// product's code, so it is not offered for adding.
+			v.say(i18n.T("counter.unknown_label", "Item", labelItem(err, s)))
 		case errors.Is(err, catalog.ErrNoProduct):
 			v.unknownCode(s)
 		default:
@@ -278,6 +282,19 @@ func (v *View) storeID(ctx context.Context, loaded app.TerminalInfo) (int64, err
 	}
 	t, err := v.deps.Terminal.CurrentTerminal(ctx)
 	return t.StoreID, err
+}
+
+// labelItem is the item code a scale label carried when no product has it
+// ("" when the code itself was looked up).
+func labelItem(err error, code string) string {
+	m, ok := app.AsMessage(err)
+	if !ok {
+		return ""
+	}
+	if ref, _ := m.Args["Ref"].(string); ref != "" && ref != code {
+		return ref
+	}
+	return ""
 }
 
 // looksLikePaymentCode: payment codes are long; a short member number or
