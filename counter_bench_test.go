@@ -87,7 +87,11 @@ func BenchmarkCounterScan(b *testing.B) {
 		r := rand.New(rand.NewPCG(1, 2))
 		codes := make([]string, 4096)
 		for i := range codes {
-			codes[i] = fxcatalog.EAN13(1000 + r.IntN(1_000_000))
+			n := 1000 + r.IntN(1_000_000)
+			for !fxcatalog.Product(n).Active { // disabled products are not sold
+				n++
+			}
+			codes[i] = fxcatalog.EAN13(n)
 		}
 		run(b, func(i int) string { return codes[i%len(codes)] })
 	})
