@@ -58,8 +58,9 @@ const insertTakingSQL = `INSERT INTO takings(kind, ref, store_id, staff_id, shif
 
 // CommitPaidSale writes a sale paid in cash at the counter in one durable
 // transaction: the order and its lines, its tenders, their takings rows
-// (each tender's, and each one's share of the discount) and the order
-// paid. It is CreateOrder followed by AddCashTender for each tender, with
+// (one per tender, with its share of the discount: the summaries count
+// it as the separate discount row of the step-by-step path) and the
+// order paid. It is CreateOrder followed by AddCashTender for each tender, with
 // their checks, in one commit instead of one per step: the tenders are
 // cash, each above zero, and together pay exactly what the order costs
 // (app.ErrTenderTooLarge names the first one that goes over,
@@ -218,7 +219,7 @@ func (w *saleTx) commit(o *app.Order, tenders []app.Tender, intents []*payment.P
 		if shares != nil {
 			share = shares[i]
 		}
-		if err := w.tender(o, t, share); err != nil {
+		if err := w.tender(o, t, share, paidAt); err != nil {
 			return err
 		}
 		if t.Kind == app.TenderWallet {
@@ -238,23 +239,17 @@ func (w *saleTx) commit(o *app.Order, tenders []app.Tender, intents []*payment.P
 			t.OutTradeNo, t.TransactionID = in.OutTradeNo, in.TransactionID
 		}
 	}
-	// The discount's rows after every sale row, in the order
-	// recordOrderPaid writes them.
-	for i, t := range tenders {
-		if shares == nil || shares[i] == 0 {
-			continue
-		}
-		if err := w.taking(summary.KindDiscount, t, o.ID, 0, int64(shares[i]), paidAt); err != nil {
-			return err
-		}
-	}
 	o.Tenders = tenders
 	return nil
 }
 
 // tender writes one paid tender with its share of the discount and its
-// sale row in the takings journal.
-func (w *saleTx) tender(o *app.Order, t *app.Tender, share app.Money) error {
+// sale row in the takings journal. The share rides on the sale row (one
+// journal row, the table and five index entries, instead of two) when it
+// falls on the same shift and business day as the order's payment, where
+// the step-by-step path journals it; a tender settled on an earlier day
+// off shift keeps a discount row of its own on the day the order was paid.
+func (w *saleTx) tender(o *app.Order, t *app.Tender, share app.Money, paidAt time.Time) error {
 	sh, err := w.shiftOf(t.StaffID)
 	if err != nil {
 		return err
@@ -268,7 +263,14 @@ func (w *saleTx) tender(o *app.Order, t *app.Tender, share app.Money) error {
 	if t.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	return w.taking(summary.KindSale, *t, o.ID, int64(t.Amount), 0, t.SettledAt)
+	onShift := sh.id != 0 && sh.store == w.store
+	if share == 0 || onShift || summary.DayOf(t.SettledAt, w.loc) == summary.DayOf(paidAt, w.loc) {
+		return w.taking(summary.KindSale, *t, o.ID, int64(t.Amount), int64(share), t.SettledAt)
+	}
+	if err := w.taking(summary.KindSale, *t, o.ID, int64(t.Amount), 0, t.SettledAt); err != nil {
+		return err
+	}
+	return w.taking(summary.KindDiscount, *t, o.ID, 0, int64(share), paidAt)
 }
 
 // taking journals one movement of tender t, as recordTaking does: on the

@@ -21,6 +21,9 @@ type Store interface {
 	// CreateOrder writes an open order and its lines and sets o.ID (the
 	// shift is the staff member's open one, if any).
 	CreateOrder(ctx context.Context, o *app.Order) error
+	// CommitPaidSale writes a new order paid in full by its cash tenders
+	// in one durable transaction, and sets the ids and states written.
+	CommitPaidSale(ctx context.Context, o *app.Order, tenders []app.Tender) error
 	// GetOrder loads an order with its lines and tenders.
 	GetOrder(ctx context.Context, orderNo string) (app.Order, error)
 	// AddCashTender records cash against an open order (paid at once) and,
@@ -135,6 +138,22 @@ type OrderInput struct {
 
 // Open writes a new order (open, nothing paid).
 func (c *Checkout) Open(ctx context.Context, in OrderInput) (app.Order, error) {
+	o, err := c.newOrder(ctx, in)
+	if err != nil {
+		return app.Order{}, err
+	}
+	if err := c.Store.CreateOrder(ctx, &o); err != nil {
+		return app.Order{}, err
+	}
+	c.Signals.Emit(app.SignalOrder, o.OrderNo)
+	if c.Display != nil {
+		c.device("display", c.Display.ShowOrder(ctx, o))
+	}
+	return o, nil
+}
+
+// newOrder checks a new order and works its amounts out (not written).
+func (c *Checkout) newOrder(ctx context.Context, in OrderInput) (app.Order, error) {
 	if in.Staff.ID == 0 {
 		return app.Order{}, payment.ErrNoStaff
 	}
@@ -163,14 +182,34 @@ func (c *Checkout) Open(ctx context.Context, in OrderInput) (app.Order, error) {
 	if o.DepositPart < 0 || o.DepositPart > o.Payable {
 		return app.Order{}, ErrDepositAmount
 	}
-	if err := c.Store.CreateOrder(ctx, &o); err != nil {
-		return app.Order{}, err
-	}
-	c.Signals.Emit(app.SignalOrder, o.OrderNo)
-	if c.Display != nil {
-		c.device("display", c.Display.ShowOrder(ctx, o))
-	}
 	return o, nil
+}
+
+// SellForCash is a sale paid in full in cash at once: the order, its
+// lines and the cash tender written in one durable commit (no open order
+// is ever left between the two), the drawer opened, the post-sale work
+// run. received is what the customer handed over (0: exactly the amount).
+func (c *Checkout) SellForCash(ctx context.Context, in OrderInput, received app.Money, staff app.Staff) (Outcome, error) {
+	if in.Deposit {
+		return Outcome{}, app.ErrDepositOneTender
+	}
+	o, err := c.newOrder(ctx, in)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if received == 0 {
+		received = o.Payable
+	}
+	if received < o.Payable {
+		return Outcome{}, ErrCashShort.With("Received", received, "Amount", o.Payable)
+	}
+	t := app.Tender{Kind: app.TenderCash, Amount: o.Payable, CashReceived: received, StaffID: staff.ID, CreatedAt: o.CreatedAt}
+	tenders := []app.Tender{t}
+	if err := c.Store.CommitPaidSale(ctx, &o, tenders); err != nil {
+		return Outcome{}, err
+	}
+	c.openDrawer(ctx, staff.ID, o.OrderNo, "cash_sale")
+	return c.after(ctx, Outcome{Order: o, Change: tenders[0].Change()}, staff, nil)
 }
 
 // Outcome is where an order stands after a tender.

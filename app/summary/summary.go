@@ -70,7 +70,7 @@ type Kind string
 
 const (
 	KindSale           Kind = "sale"            // a sale tender paid: Amount is what it took
-	KindDiscount       Kind = "discount"        // an order's discount, its share for one method, when the order is paid
+	KindDiscount       Kind = "discount"        // an order's discount, its share for one method, when the order is paid (a sale committed at once carries it on its sale row instead)
 	KindRefund         Kind = "refund"          // money given back: a refund done or cash handed back; Discount is the discount share it carries back
 	KindDepositHold    Kind = "deposit_hold"    // a deposit frozen (a liability, not takings)
 	KindDepositConsume Kind = "deposit_consume" // part of a deposit charged: takings
@@ -227,6 +227,10 @@ func Compute(rows []Row) Summary {
 		case KindSale, KindDepositConsume:
 			f.TxCount += r.Count
 			f.Settlement += r.Amount
+			// A sale committed at once carries its discount share on its
+			// own row (localdb.CommitPaidSale); one paid step by step has a
+			// discount row of its own. Either way it is counted once.
+			f.Discount += r.Discount
 		case KindDiscount:
 			f.Discount += r.Discount
 		case KindRefund:

@@ -36,6 +36,8 @@ type Checkout interface {
 	Open(ctx context.Context, in sale.OrderInput) (app.Order, error)
 	PayByCode(ctx context.Context, orderNo, code string, amount app.Money, staff app.Staff, onEvent payment.EventFunc) (sale.Outcome, error)
 	PayCash(ctx context.Context, orderNo string, amount, received app.Money, staff app.Staff) (sale.Outcome, error)
+	// SellForCash writes a cart paid in full in cash as one commit.
+	SellForCash(ctx context.Context, in sale.OrderInput, received app.Money, staff app.Staff) (sale.Outcome, error)
 	Cancel(ctx context.Context, outTradeNo string) error
 	Void(ctx context.Context, orderNo string, staff app.Staff) (sale.VoidResult, error)
 	// OpenDrawer opens the cash drawer without a sale (permission

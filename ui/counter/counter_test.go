@@ -108,6 +108,14 @@ func (f *fakeCheckout) PayCash(_ context.Context, orderNo string, amount, receiv
 	return sale.Outcome{Order: *o, Change: t.Change()}, nil
 }
 
+func (f *fakeCheckout) SellForCash(ctx context.Context, in sale.OrderInput, received app.Money, staff app.Staff) (sale.Outcome, error) {
+	o, err := f.Open(ctx, in)
+	if err != nil {
+		return sale.Outcome{}, err
+	}
+	return f.PayCash(ctx, o.OrderNo, o.Payable, received, staff)
+}
+
 func (f *fakeCheckout) Cancel(_ context.Context, no string) error {
 	f.mu.Lock()
 	f.cancelled = append(f.cancelled, no)

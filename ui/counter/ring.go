@@ -24,7 +24,7 @@ import (
 
 var (
 	cartHeads = []string{i18n.Key("counter.col.no"), i18n.Key("counter.col.name"), i18n.Key("counter.col.qty"), i18n.Key("counter.col.price"), i18n.Key("counter.col.discount"), i18n.Key("counter.col.amount")}
-	colWidths = []float32{36, 176, 52, 72, 60, 84}
+	colWidths = []float32{34, 168, 48, 70, 56, 80}
 )
 
 // Cells are plain canvas texts: a label with truncation shapes its text

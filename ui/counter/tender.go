@@ -326,6 +326,7 @@ func (v *View) cancel() {
 // cash records cash against the order: amount towards it, received what
 // the customer handed over (the rest is change; the drawer opens).
 func (v *View) cash(amount, received app.Money) {
+	whole := v.order.OrderNo == "" && amount == v.current().Due()
 	in, existing, ok := v.begin()
 	if !ok {
 		return
@@ -337,6 +338,12 @@ func (v *View) cash(amount, received app.Money) {
 	var orderNo string
 	async.Run(func() {
 		ctx := context.Background()
+		if whole {
+			// The whole cart in cash: order and tender in one commit.
+			out, err = v.deps.Checkout.SellForCash(ctx, in, received, staff)
+			orderNo = out.Order.OrderNo
+			return
+		}
 		if orderNo, err = v.ensureOrder(ctx, in, existing); err != nil {
 			return
 		}

@@ -267,7 +267,7 @@ func (v *View) build() {
 		lower = container.NewAppTabs(
 			container.NewTabItem(i18n.T("devices.speaker"), speakerCard),
 			container.NewTabItem(i18n.T("devices.doors"), doorCard))
-		v.cancel = append(v.cancel, d.Cabinet.SubscribeDoors(func() { fyne.Do(v.refreshDoors) }))
+		v.cancel = append(v.cancel, d.Cabinet.SubscribeDoors(func() { async.Do(v.refreshDoors) }))
 		v.refreshDoors()
 	}
 	right := container.NewVSplit(container.NewBorder(statusCard, nil, nil, nil, queueCard), lower)
@@ -278,20 +278,20 @@ func (v *View) build() {
 
 	if d.Printer != nil {
 		v.cancel = append(v.cancel, d.Printer.SubscribeReceipts(func(r Receipt) {
-			fyne.Do(func() { v.addReceipt(r); v.Refresh() })
+			async.Do(func() { v.addReceipt(r); v.Refresh() })
 		}))
 		if rs := d.Printer.Receipts(); len(rs) > 0 {
 			v.addReceipt(rs[len(rs)-1])
 		}
 	}
 	if d.Status != nil {
-		v.cancel = append(v.cancel, d.Status.SubscribeStatus(func() { fyne.Do(v.Refresh) }))
+		v.cancel = append(v.cancel, d.Status.SubscribeStatus(func() { async.Do(v.Refresh) }))
 	}
 	if d.Speaker != nil {
 		// Subscribe first so that nothing said meanwhile is lost; what both
 		// the feed and the list hold is shown once.
 		v.cancel = append(v.cancel, d.Speaker.SubscribeSpoken(func(u Utterance) {
-			fyne.Do(func() {
+			async.Do(func() {
 				if v.addSpoken(u) {
 					v.Spoken.Refresh()
 				}

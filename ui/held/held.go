@@ -93,7 +93,7 @@ func New(d Deps) *View {
 	v.content = container.NewBorder(hint, container.NewVBox(v.Status, v.Confirm, container.NewBorder(nil, nil, nil, buttons)),
 		nil, nil, v.List)
 	if d.Signals != nil {
-		v.stop = d.Signals.Subscribe(app.SignalHeld, func(any) { fyne.Do(v.Reload) })
+		v.stop = d.Signals.Subscribe(app.SignalHeld, func(any) { async.Do(v.Reload) })
 	}
 	v.Reload()
 	return v

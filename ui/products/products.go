@@ -278,7 +278,7 @@ func (v *View) do(f func()) {
 		v.deps.Do(f)
 		return
 	}
-	fyne.Do(f)
+	async.Do(f)
 }
 
 func (v *View) focus(o fyne.Focusable) {

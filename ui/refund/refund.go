@@ -375,7 +375,7 @@ func (v *View) subscribe() {
 	go func() {
 		defer close(done)
 		for code := range ch {
-			fyne.Do(func() { v.scanned(code) })
+			async.Do(func() { v.scanned(code) })
 		}
 	}()
 }
@@ -795,7 +795,7 @@ func (v *View) start(do func(context.Context) (sale.RefundOutcome, error), retry
 
 // onEvent shows a channel's progress with its seconds.
 func (v *View) onEvent(e payment.Event) {
-	fyne.Do(func() {
+	async.Do(func() {
 		if v.st != stRunning {
 			return
 		}

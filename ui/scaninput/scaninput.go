@@ -8,6 +8,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
+
+	"cashier/ui/async"
 )
 
 // Detector is the keyboard-wedge detector (hardware/scanner.Wedge).
@@ -61,7 +63,7 @@ func (e *Entry) FocusGained() {
 	e.focused = true
 	if e.Detector != nil {
 		e.Detector.SetAutoFlush(func() {
-			fyne.Do(func() {
+			async.Do(func() {
 				if e.focused {
 					e.deliver(e.Detector.Flush(e.Now()))
 				}

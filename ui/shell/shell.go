@@ -150,10 +150,10 @@ func New(a fyne.App, d Deps) *Shell {
 		d.Signals.Subscribe(app.SignalTerminal, func(any) { s.reloadDetails() }),
 		d.Signals.Subscribe(app.SignalLanguage, func(v any) {
 			lang, _ := v.(string)
-			fyne.Do(func() { s.relanguage(lang) })
+			async.Do(func() { s.relanguage(lang) })
 		}),
-		d.Signals.Subscribe(app.SignalShift, func(any) { fyne.Do(s.RefreshStatus) }),
-		d.Signals.Subscribe(app.SignalOrder, func(any) { fyne.Do(s.RefreshStatus) }))
+		d.Signals.Subscribe(app.SignalShift, func(any) { async.Do(s.RefreshStatus) }),
+		d.Signals.Subscribe(app.SignalOrder, func(any) { async.Do(s.RefreshStatus) }))
 	s.win.SetOnClosed(s.Stop)
 	s.ShowLogin()
 	return s
@@ -363,7 +363,7 @@ func (s *Shell) startStatus() {
 			case <-done:
 				return
 			case <-t.C:
-				fyne.Do(s.RefreshStatus)
+				async.Do(s.RefreshStatus)
 			}
 		}
 	}()

@@ -143,8 +143,8 @@ func New(d Deps) *View {
 	v.body = container.NewStack(split)
 
 	v.stops = append(v.stops,
-		d.Signals.Subscribe(app.SignalShift, func(any) { fyne.Do(v.reload) }),
-		d.Signals.Subscribe(app.SignalOrder, func(any) { fyne.Do(v.reloadTakings) }))
+		d.Signals.Subscribe(app.SignalShift, func(any) { async.Do(v.reload) }),
+		d.Signals.Subscribe(app.SignalOrder, func(any) { async.Do(v.reloadTakings) }))
 	v.reload()
 	return v
 }

@@ -186,9 +186,9 @@ func New(d Deps) *View {
 	v.Closed.Wrapping = fyne.TextWrapWord
 	v.body = container.NewStack()
 	v.stops = append(v.stops,
-		d.Signals.Subscribe(app.SignalShift, func(any) { fyne.Do(v.check) }),
+		d.Signals.Subscribe(app.SignalShift, func(any) { async.Do(v.check) }),
 		d.Signals.Subscribe(app.SignalOrder, func(any) {
-			fyne.Do(func() {
+			async.Do(func() {
 				if v.open {
 					v.load()
 				}
