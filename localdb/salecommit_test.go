@@ -220,7 +220,7 @@ func TestCommitSaleWithIntents_WalletAndCash(t *testing.T) {
 	assert.Error(t, db.CommitSaleWithIntents(ctx, s.order, s.tenders, s.intents))
 }
 
-// The takings indexes of 0013 keep a day's and a shift's rows in the
+// The takings indexes of 0012 keep a day's and a shift's rows in the
 // order they were written, and the summaries still read them alone.
 func TestTakingsIndexesAppendInWritingOrder(t *testing.T) {
 	db := fxOpen(t)

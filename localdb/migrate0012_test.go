@@ -14,11 +14,11 @@ import (
 	"cashier/localdb"
 )
 
-// 0013 only re-sorts two of the takings journal's indexes: every summary
+// 0012 only re-sorts two of the takings journal's indexes: every summary
 // of a journal written before it reads the same figures after it.
-func TestMigrate0013_SummariesUnchanged(t *testing.T) {
+func TestMigrate0012_SummariesUnchanged(t *testing.T) {
 	ctx := context.Background()
-	db, exec := fxAtVersion(t, 12)
+	db, exec := fxAtVersion(t, 11)
 	exec(fxSeedSQL + `
 		INSERT INTO staff(id, store_id, code, name, role_code, pin_hash, created_at, updated_at) VALUES (2, 1, 'C2', 'Clerk 2', 'clerk', 'x', 0, 0);
 		INSERT INTO shift(id, store_id, terminal_id, staff_id, started_at, ended_at) VALUES
