@@ -481,3 +481,13 @@ func TestCLI_OneLanguage(t *testing.T) {
 		assert.False(t, han.MatchString(l), "Chinese in an English run: %q", l)
 	}
 }
+
+// Nothing touches the Fyne app while the packages load: a command has
+// none, and Fyne would print "Attempt to access current Fyne app" on
+// every run (a button's theme icon read into a package variable did).
+// The test binary loads every package the commands do.
+func TestNoFyneAppAtLoad(t *testing.T) {
+	out, err := exec.Command(os.Args[0], "-test.run=^$").CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.NotContains(t, string(out), "Fyne error")
+}

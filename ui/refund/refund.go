@@ -122,16 +122,16 @@ type View struct {
 type key struct {
 	id, label string
 	name      fyne.KeyName
-	icon      fyne.Resource
+	icon      func() fyne.Resource // read when the button is made: the theme needs the app, which a command has not
 }
 
 var keys = []key{
-	{"whole", i18n.Key("refundview.key.whole"), fyne.KeyF2, theme.ContentUndoIcon()},
-	{"amount", i18n.Key("refundview.key.amount"), fyne.KeyF3, theme.ContentAddIcon()},
-	{"lines", i18n.Key("refundview.key.lines"), fyne.KeyF4, theme.ListIcon()},
-	{"continue", i18n.Key("refundview.key.continue"), fyne.KeyF5, theme.MediaReplayIcon()},
-	{"confirm", i18n.Key("refundview.key.confirm"), fyne.KeyReturn, theme.ConfirmIcon()},
-	{"back", i18n.Key("refundview.key.back"), fyne.KeyEscape, theme.NavigateBackIcon()},
+	{"whole", i18n.Key("refundview.key.whole"), fyne.KeyF2, theme.ContentUndoIcon},
+	{"amount", i18n.Key("refundview.key.amount"), fyne.KeyF3, theme.ContentAddIcon},
+	{"lines", i18n.Key("refundview.key.lines"), fyne.KeyF4, theme.ListIcon},
+	{"continue", i18n.Key("refundview.key.continue"), fyne.KeyF5, theme.MediaReplayIcon},
+	{"confirm", i18n.Key("refundview.key.confirm"), fyne.KeyReturn, theme.ConfirmIcon},
+	{"back", i18n.Key("refundview.key.back"), fyne.KeyEscape, theme.NavigateBackIcon},
 }
 
 // New builds the screen, waiting for a receipt.
@@ -287,7 +287,7 @@ func (v *View) takeOf(row int) int64 {
 func (v *View) layout() {
 	for _, k := range keys {
 		k := k
-		b := widget.NewButtonWithIcon(i18n.T(k.label)+"  "+keyLabel(k.name), k.icon, func() { v.press(k.id) })
+		b := widget.NewButtonWithIcon(i18n.T(k.label)+"  "+keyLabel(k.name), k.icon(), func() { v.press(k.id) })
 		v.Buttons[k.id] = b
 	}
 	v.Buttons["confirm"].Importance = widget.HighImportance
