@@ -345,6 +345,9 @@ func showShift(e env, sh shift.Shift, loc *time.Location) {
 	for _, it := range h.HeldOrders {
 		e.say("cli.shift.show.item", "No", it.No, "Amount", it.Amount, "Note", it.Note)
 	}
+	if c := h.HeldCarts; c.Count > 0 {
+		e.say("cli.shift.show.held_carts", "N", c.Count, "Amount", c.Total, "At", c.Oldest.In(loc).Format("2006-01-02 15:04"))
+	}
 	e.say("cli.shift.show.deposits", "N", len(h.OpenDeposits))
 	for _, it := range h.OpenDeposits {
 		e.say("cli.shift.show.item", "No", it.No, "Amount", it.Amount, "Note", it.Note)

@@ -74,6 +74,12 @@ func handedOverFolder(t *testing.T) (dir string, ended, running int64) {
 	}
 	_, err = co.Open(ctx, sale.OrderInput{Staff: mgr, Total: 2600, Note: "302 房 稍后付"})
 	require.NoError(t, err)
+	// A cart parked at the till (挂单) when the shift ends.
+	var parked sale.Cart
+	_, err = parked.AddAmount("金额", 1850, false)
+	require.NoError(t, err)
+	_, err = s.Holds.Hold(ctx, mgr, sale.HeldFromCart(parked, "红衣服"))
+	require.NoError(t, err)
 	// Expected 500 + 35.50 + 120 = 655.50; counted 595.00.
 	count := shift.CashCount{Notes: map[string]int64{"100": 5, "50": 1, "20": 2, "5": 1}}
 	_, err = s.Shifts.ClockOff(ctx, mgr.ID, count, 30000, nil)
@@ -135,7 +141,8 @@ func TestShiftCLI_ListShowPrint(t *testing.T) {
 		"Total: 3 transactions ￥243.50", "WeChat Pay: 1 transactions ￥88.00", "Cash: 2 transactions ￥155.50",
 		"Deposits (not takings): 1 taken ￥500.00", "100 yuan × 5 = ￥500.00",
 		"Expected ￥655.50, counted ￥595.00, variance -60.50 (limit ￥50.00), float left ￥300.00",
-		"countersigned by 赵经理", "Held orders (1):", "302 房 稍后付", "Open deposits (1):", "1208 房"} {
+		"countersigned by 赵经理", "Held orders (1):", "302 房 稍后付", "Open deposits (1):", "1208 房",
+		"Carts held at this till: 1, ￥18.50, oldest held at "} {
 		assert.Contains(t, out, want)
 	}
 	// In the folder's language (Chinese).
