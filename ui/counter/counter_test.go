@@ -625,3 +625,15 @@ func TestCounter_ScaleLabelOfAnUnknownItem(t *testing.T) {
 	assert.Nil(t, r.v.modal, "no new-product prompt")
 	assert.True(t, r.v.cart.Empty())
 }
+
+// A typed amount's line is named in Chinese whatever the screen speaks:
+// the order keeps it, and the receipt that prints it is Chinese.
+func TestCounter_AmountLinesAreNamedForTheReceipt(t *testing.T) {
+	r := newRig(t, newFake(payment.IntentPaid), nil)
+	require.NoError(t, i18n.Use(i18n.English))
+	t.Cleanup(func() { _ = i18n.Use(i18n.Chinese) })
+	r.enter("12.5")
+	require.Len(t, r.v.cart.Lines, 1)
+	assert.Equal(t, "金额", r.v.cart.Lines[0].Name)
+	assert.Equal(t, "Added: 金额 ￥12.50", r.v.Status.Text)
+}

@@ -333,9 +333,9 @@ func (v *View) addAmount(s string, nonDiscountable bool) {
 		v.say(i18n.T("counter.err.amount", "Err", i18n.Err(err)))
 		return
 	}
-	name := i18n.T("counter.amount_line")
+	name := lineName(app.Msg("counter.amount_line"))
 	if nonDiscountable {
-		name = i18n.T("counter.nondiscount_line")
+		name = lineName(app.Msg("counter.nondiscount_line"))
 	}
 	i, err := v.cart.AddAmount(name, m, nonDiscountable)
 	if err != nil {
@@ -346,6 +346,11 @@ func (v *View) addAmount(s string, nonDiscountable bool) {
 	v.say(i18n.T("counter.added", "Name", name+" "+m.Display()))
 	v.show()
 }
+
+// lineName names a typed-amount line as the order keeps it: in Chinese
+// whatever the screen's language, like the products' names, because the
+// receipt that prints it is Chinese.
+func lineName(m app.Message) string { return i18n.In(i18n.Chinese, m) }
 
 // addSide takes the second amount of the payment modes: a
 // non-discountable part, or a deposit part noted on the order.
@@ -366,7 +371,7 @@ func (v *View) addSide() {
 	}
 	v.Side.SetText("")
 	if v.rule.Mode == ModeConsumeDeposit {
-		name := i18n.T("counter.deposit_line")
+		name := lineName(app.Msg("counter.deposit_line"))
 		i, err := v.cart.AddAmount(name, m, true)
 		if err == nil {
 			if err = v.cart.SetDepositPart(v.cart.DepositPart + m); err != nil {
@@ -399,7 +404,7 @@ func (v *View) depositAmount(s string) {
 		return
 	}
 	v.cart = sale.Cart{FloorPct: v.rule.FloorPct}
-	if _, err := v.cart.AddAmount(i18n.T("counter.kind.deposit"), m, true); err != nil {
+	if _, err := v.cart.AddAmount(lineName(app.Msg("counter.deposit_line")), m, true); err != nil {
 		v.say(i18n.Err(err))
 		return
 	}
