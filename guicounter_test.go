@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"image"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 

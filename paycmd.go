@@ -232,6 +232,13 @@ func runPay(e env, args []string) int {
 	e.say("cli.pay.start", "Kind", kindMsg(*deposit), "Amount", amount, "Wallet", app.WalletName(wallet),
 		"Code", app.MaskCode(*code), "Staff", staff.Code, "Name", staff.Name, "OrderNo", o.OrderNo)
 	out, err := s.Checkout.PayByCode(ctx, o.OrderNo, *code, 0, staff, progress(e.stdout, testEvents))
+	return e.endTender(ctx, s, o, out, staff, err)
+}
+
+// endTender reports a command's one tender on order o and, when it did not
+// get the order paid, gives the order up — unless its payment is still
+// unsettled (manual: a person checks, and the final state says so).
+func (e env) endTender(ctx context.Context, s *Services, o app.Order, out sale.Outcome, staff app.Staff, err error) int {
 	res := out.Payment
 	if res.OutTradeNo != "" {
 		r := result{State: string(res.State), Amount: res.Amount, Msg: res.Msg, Numbers: []app.Message{
@@ -245,9 +252,6 @@ func runPay(e env, args []string) int {
 	if out.Paid() {
 		return exitOK
 	}
-	// The CLI takes one tender: an order it did not get paid is given up,
-	// unless its payment is still unsettled (manual: a person checks, and
-	// the final state above says so).
 	if _, verr := s.Checkout.Void(context.WithoutCancel(ctx), o.OrderNo, staff); verr == nil {
 		e.say("cli.pay.voided", "OrderNo", o.OrderNo)
 	} else if res.State != payment.IntentManual {

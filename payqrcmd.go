@@ -136,28 +136,5 @@ func (e env) runPayQR(fs *flag.FlagSet, args []string, f qrFlags, p qrPay) int {
 		}
 	}
 	out, err := s.Checkout.PayByQR(ctx, o.OrderNo, wallet, 0, staff, onEvent, onQR)
-	res := out.Payment
-	if res.OutTradeNo != "" {
-		r := result{State: string(res.State), Amount: res.Amount, Msg: res.Msg, Numbers: []app.Message{
-			app.Msg("cli.pay.order", "OrderNo", o.OrderNo, "Short", app.ShortNo(o.OrderNo)),
-			app.Msg("cli.pay.out_trade_no", "No", res.OutTradeNo)}}
-		if res.TransactionID != "" {
-			r.Channel = app.Msg("cli.pay.transaction", "Txn", res.TransactionID)
-		}
-		e.sayResult(r)
-	}
-	if out.Paid() {
-		return exitOK
-	}
-	// One tender per command, as `pos pay`: an order not paid is given up
-	// unless its payment waits for a person.
-	if _, verr := s.Checkout.Void(context.WithoutCancel(ctx), o.OrderNo, staff); verr == nil {
-		e.say("cli.pay.voided", "OrderNo", o.OrderNo)
-	} else if res.State != payment.IntentManual {
-		fmt.Fprintf(e.stderr, "pos pay: %s\n", i18n.T("cli.pay.void_failed", "OrderNo", o.OrderNo, "Err", verr))
-	}
-	if err != nil {
-		return e.fail("pay", err)
-	}
-	return exitFailed
+	return e.endTender(ctx, s, o, out, staff, err)
 }

@@ -219,7 +219,14 @@ func (r *payRun) stateMsg(time.Duration) app.Message { return stateMessage(r.in.
 
 // sendPay records the attempt durably, then sends the pay call. neverSent
 // is true only for the first attempt refused by the client before sending.
-func (r *payRun) sendPay(ctx context.Context) (res app.ChannelResult, neverSent bool, err error) {
+func (r *payRun) sendPay(ctx context.Context) (app.ChannelResult, bool, error) {
+	return r.sendOnce(ctx, app.Msg("pay.sending"), func(c context.Context) (app.ChannelResult, error) { return r.ch.Pay(c, *r.req) })
+}
+
+// sendOnce is one attempt of a call that may take money (pay, precreate):
+// the attempt is recorded durably first (sent), then call is made; its
+// error means nothing was sent, trusted only for the first attempt.
+func (r *payRun) sendOnce(ctx context.Context, msg app.Message, call func(context.Context) (app.ChannelResult, error)) (res app.ChannelResult, neverSent bool, err error) {
 	now := r.now()
 	prev := r.in
 	r.in.Attempts++
@@ -234,9 +241,9 @@ func (r *payRun) sendPay(ctx context.Context) (res app.ChannelResult, neverSent 
 		}
 		return app.ChannelResult{}, false, ErrNotSent.Wrap(err)
 	}
-	r.event(StepSending, app.Msg("pay.sending"), app.ChannelResult{})
+	r.event(StepSending, msg, app.ChannelResult{})
 	cctx, cancel := r.s.callCtx(ctx)
-	res, cerr := r.ch.Pay(cctx, *r.req)
+	res, cerr := call(cctx)
 	cancel()
 	// The channel got the request before we got its answer (or gave up):
 	// counting the 15-second rule from here is on the safe side.

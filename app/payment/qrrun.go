@@ -46,35 +46,15 @@ func (r *payRun) qrSave(ctx context.Context, st IntentState, res app.ChannelResu
 // sendPrecreate records the attempt durably, then asks the channel for
 // the code. neverSent is true only for a first attempt the client refused
 // before sending.
-func (r *payRun) sendPrecreate(ctx context.Context) (res app.QRResult, neverSent bool, err error) {
-	now := r.now()
-	prev := r.in
-	r.in.Attempts++
-	r.in.SentAt, r.in.UpdatedAt = now, now
-	if r.in.State == IntentCreated {
-		r.in.State = IntentSent
-	}
-	if err := r.s.store.SaveIntent(ctx, &r.in); err != nil {
-		r.in = prev
-		if errors.Is(err, ErrStale) {
-			return app.QRResult{}, false, errYield
-		}
-		return app.QRResult{}, false, ErrNotSent.Wrap(err)
-	}
-	r.event(StepSending, app.Msg("pay.qr_creating"), app.ChannelResult{})
-	cctx, cancel := r.s.callCtx(ctx)
-	res, cerr := r.qr.ch.Precreate(cctx, *r.qr.req)
-	cancel()
-	r.lastSend = r.now()
-	if cerr != nil {
-		res = app.QRResult{ChannelResult: app.ChannelResult{Outcome: app.OutcomeUnknown, Code: "NOT_SENT", Message: cerr.Error()}}
-		if r.in.Attempts == 1 && ctx.Err() == nil {
-			r.record(res.ChannelResult)
-			return res, true, nil
-		}
-	}
-	r.record(res.ChannelResult)
-	return res, false, nil
+func (r *payRun) sendPrecreate(ctx context.Context) (app.QRResult, bool, error) {
+	var qr app.QRResult
+	res, neverSent, err := r.sendOnce(ctx, app.Msg("pay.qr_creating"), func(c context.Context) (app.ChannelResult, error) {
+		var e error
+		qr, e = r.qr.ch.Precreate(c, *r.qr.req)
+		return qr.ChannelResult, e
+	})
+	qr.ChannelResult = res
+	return qr, neverSent, err
 }
 
 // qrPay creates the code, shows it and waits for the customer.
