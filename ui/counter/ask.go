@@ -416,7 +416,7 @@ func (v *View) resume() {
 		v.show()
 	}, func() {
 		v.picking = false
-		v.refocus()
+		v.retakeFocus()
 	})
 }
 

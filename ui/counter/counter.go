@@ -425,7 +425,7 @@ func (v *View) cover(open func(closed func())) {
 	open(func() {
 		v.picking = false
 		v.installCanvas()
-		v.refocus()
+		v.retakeFocus()
 	})
 }
 
@@ -540,6 +540,18 @@ func (v *View) showSide() {
 // covered: a prompt or a list is over the Counter; its keys and scans are
 // not for the cart.
 func (v *View) covered() bool { return v.modal != nil || v.picking }
+
+// retakeFocus gives the scan line the focus back after a screen over the
+// Counter closed. The window still counts the line as focused (the
+// dialog's focus went with the dialog), so it is unfocused first: gaining
+// the focus again binds the wedge detector's flush back to it, which the
+// dialog's own field had taken.
+func (v *View) retakeFocus() {
+	if v.deps.Canvas != nil {
+		v.deps.Canvas.Unfocus()
+	}
+	v.refocus()
+}
 
 func (v *View) refocus() {
 	if v.deps.Canvas != nil && !v.covered() {

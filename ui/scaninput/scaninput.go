@@ -64,13 +64,27 @@ func (e *Entry) FocusGained() {
 	if e.Detector != nil {
 		e.Detector.SetAutoFlush(func() {
 			async.Do(func() {
-				if e.focused {
+				// A field in a dialog that was closed gets no FocusLost
+				// (the dialog's focus goes with it): it must also still be
+				// its canvas's focused object. Keys not delivered stay held
+				// and come with the next key.
+				if e.focused && e.hasFocus() {
 					e.deliver(e.Detector.Flush(e.Now()))
 				}
 			})
 		})
 	}
 	e.Entry.FocusGained()
+}
+
+// hasFocus reports whether the entry is its canvas's focused object now.
+func (e *Entry) hasFocus() bool {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return false
+	}
+	c := a.Driver().CanvasForObject(e)
+	return c != nil && c.Focused() == e
 }
 
 // FocusLost unbinds the flush timer: keys held after this belong to

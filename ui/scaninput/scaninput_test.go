@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/require"
 
 	"cashier/hardware/scanner"
@@ -148,4 +149,31 @@ func TestEntry_StaleFlushLeavesTheNextFieldsKeys(t *testing.T) {
 	require.Empty(t, amount.Text)
 	d.wake()
 	require.Equal(t, "4", code.Text)
+}
+
+// A field in a dialog that closes gets no FocusLost (the dialog's focus
+// goes with it): the flush it had bound must not deliver there, and the
+// held key comes with the next key into the field that has the focus.
+func TestEntry_FlushSkipsAFieldOfAClosedDialog(t *testing.T) {
+	test.NewTempApp(t)
+	d := &recorder{}
+	line, query := NewEntry(d, nil), NewEntry(d, nil)
+	at := time.Now()
+	line.Now = func() time.Time { return at }
+	query.Now = line.Now
+	win := test.NewTempWindow(t, line)
+	win.Canvas().Focus(line)
+	pop := widget.NewModalPopUp(query, win.Canvas())
+	pop.Show()
+	win.Canvas().Focus(query)
+	pop.Hide() // no FocusLost for query; the window still has line focused
+	require.True(t, query.focused)
+	line.TypedRune('6')
+	at = at.Add(time.Second)
+	d.wake() // the flush query bound when it took the focus
+	require.Empty(t, query.Text, "not into the closed dialog's field")
+	at = at.Add(time.Second)
+	line.TypedRune('9')
+	line.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	require.Equal(t, "69", line.Text)
 }
