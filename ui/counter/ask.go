@@ -29,6 +29,7 @@ type Prompt struct {
 	Back    *keyButton
 	onOK    func(text string) bool // false keeps the prompt open (the message says why)
 	v       *View
+	box     *fyne.Container
 }
 
 // keyButton is a button that Enter presses and Esc backs out of, so a
@@ -67,6 +68,7 @@ func (v *View) ask(title, text, placeholder string, withEntry bool, extra fyne.C
 	p.OK.Importance = widget.HighImportance
 	p.Back = newKeyButton(i18n.T("counter.prompt.back"), theme.CancelIcon(), p.close, p.close)
 	box := container.NewVBox(p.Message)
+	p.box = box
 	if withEntry {
 		p.Entry = scaninput.NewEntry(nil, nil)
 		p.Entry.SetPlaceHolder(placeholder)
@@ -423,9 +425,9 @@ func (v *View) resume() {
 // askNewProduct adds an unknown code to the catalogue on the spot (a
 // person with product_manage), then rings it up.
 func (v *View) askNewProduct(code string) {
-	name := widget.NewEntry()
+	name := scaninput.NewEntry(nil, nil)
 	name.SetPlaceHolder(i18n.T("counter.newproduct.name"))
-	unit := widget.NewEntry()
+	unit := scaninput.NewEntry(nil, nil)
 	unit.SetPlaceHolder(i18n.T("counter.newproduct.unit"))
 	extra := container.NewVBox(name, unit)
 	var p *Prompt
@@ -455,8 +457,10 @@ func (v *View) askNewProduct(code string) {
 		return true
 	})
 	if p != nil {
-		// Name first: the price field answers the prompt.
-		p.Entry.OnSubmitted = func(string) { p.answer() }
+		// Name, unit, then the price, whose Enter answers the prompt.
+		p.box.Objects = []fyne.CanvasObject{p.Message, extra, p.Entry}
+		p.box.Refresh()
+		name.OnEscape, unit.OnEscape = p.close, p.close
 		name.OnSubmitted = func(string) { v.deps.Window.Canvas().Focus(unit) }
 		unit.OnSubmitted = func(string) { v.deps.Window.Canvas().Focus(p.Entry) }
 		v.deps.Window.Canvas().Focus(name)
