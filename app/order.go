@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 )
@@ -129,10 +130,80 @@ type Order struct {
 	Paid            Money
 	Refunded        Money
 	Note            string
-	CreatedAt       time.Time
-	PaidAt          time.Time
-	Lines           []OrderLine
-	Tenders         []Tender // loaded with the order
+	// Guest is who a deposit is held for (the hotel's front desk); empty
+	// on sales.
+	Guest     Guest
+	CreatedAt time.Time
+	PaidAt    time.Time
+	Lines     []OrderLine
+	Tenders   []Tender // loaded with the order
+}
+
+// Guest is the hotel guest a deposit is taken from: the room, the name and
+// a phone number to reach them (printed masked, see MaskPhone).
+type Guest struct {
+	Room  string
+	Name  string
+	Phone string
+}
+
+// Empty reports whether nothing is known of the guest.
+func (g Guest) Empty() bool { return g.Room == "" && g.Name == "" && g.Phone == "" }
+
+// Guest field limits: a receipt line's width, and what a hotel system
+// sends at most.
+const (
+	GuestRoomMax  = 16
+	GuestNameMax  = 32
+	GuestPhoneMax = 20
+)
+
+// ErrGuestInvalid names the guest field that is too long or holds a
+// character a receipt cannot print (a control character). Carries Field.
+var ErrGuestInvalid = NewError("order.guest_invalid")
+
+// Check refuses a guest field that is too long or has control characters;
+// a phone may hold only digits, spaces, +, - and parentheses.
+func (g Guest) Check() error {
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"room", g.Room, GuestRoomMax}, {"name", g.Name, GuestNameMax}, {"phone", g.Phone, GuestPhoneMax}} {
+		if len([]rune(f.v)) > f.max {
+			return ErrGuestInvalid.With("Field", f.name)
+		}
+		for _, r := range f.v {
+			if r < 0x20 || r == 0x7f {
+				return ErrGuestInvalid.With("Field", f.name)
+			}
+			if f.name == "phone" && !(r >= '0' && r <= '9' || r == ' ' || r == '+' || r == '-' || r == '(' || r == ')') {
+				return ErrGuestInvalid.With("Field", f.name)
+			}
+		}
+	}
+	return nil
+}
+
+// MaskPhone hides the middle of a phone number for a receipt or a list a
+// passer-by may read: 138****5678 (the first three and last four digits
+// stay, as Chinese receipts print them); a short number keeps only its
+// last two.
+func MaskPhone(p string) string {
+	var d []rune
+	for _, r := range p {
+		if r >= '0' && r <= '9' {
+			d = append(d, r)
+		}
+	}
+	switch {
+	case len(d) == 0:
+		return ""
+	case len(d) >= 8:
+		return string(d[:3]) + strings.Repeat("*", len(d)-7) + string(d[len(d)-4:])
+	case len(d) > 2:
+		return strings.Repeat("*", len(d)-2) + string(d[len(d)-2:])
+	}
+	return strings.Repeat("*", len(d))
 }
 
 // Due is what is still to pay: the payable amount less every tender that

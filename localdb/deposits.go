@@ -10,16 +10,14 @@ import (
 	"time"
 
 	"cashier/app"
+	"cashier/app/deposit"
 	"cashier/app/payment"
 )
 
+// Errors of the desk's lookup (app/deposit owns them).
 var (
-	// ErrNotADeposit: the number is a sale's, not a deposit's (a sale
-	// receipt scanned at the deposit desk). Carries No.
-	ErrNotADeposit = app.NewError("deposit.not_a_deposit")
-	// ErrDepositOtherStore: the deposit was taken in another store; this
-	// desk must not settle it. Carries No.
-	ErrDepositOtherStore = app.NewError("deposit.other_store")
+	ErrNotADeposit       = deposit.ErrNotADeposit
+	ErrDepositOtherStore = deposit.ErrOtherStore
 )
 
 // ShortNoLen is how many trailing characters of a deposit or transaction
@@ -31,29 +29,14 @@ const (
 	ShortNoWindow = 60 * 24 * time.Hour
 )
 
-// DepositFilter selects deposits for the desk's list. Zero fields select
-// everything; To is exclusive.
-type DepositFilter struct {
-	StoreID              int64
-	Open                 bool // still frozen
-	From, To             time.Time
-	Wallet               app.Wallet
-	MinAmount, MaxAmount app.Money
-	Limit                int // 0 = DefaultDepositLimit
-}
+// The desk's list types are app/deposit's.
+type (
+	DepositFilter = deposit.Filter
+	DepositRow    = deposit.Row
+)
 
 // DefaultDepositLimit caps a list without a Limit.
-const DefaultDepositLimit = 500
-
-// DepositRow is one deposit as the list shows it.
-type DepositRow struct {
-	payment.Deposit
-	StoreID int64
-	Note    string
-}
-
-// Left is what is still held.
-func (r DepositRow) Left() app.Money { return r.Amount - r.Consumed - r.Released }
+const DefaultDepositLimit = deposit.DefaultLimit
 
 const depositRowCols = depositCols + `, o.store_id, o.note`
 
@@ -95,9 +78,8 @@ func (db *DB) FindDepositAt(ctx context.Context, storeID int64, q string, now ti
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
-	// The wallet's transaction number. Deposits are few next to sales, so
-	// the deposit table is walked and each intent read by its key; there
-	// is no index on transaction_id.
+	// The wallet's transaction number, through the partial index on
+	// deposit intents (payment_intent_deposit_txn).
 	found, err := db.depositRows(ctx, depositByTxn, q)
 	if err != nil {
 		return nil, err
@@ -131,8 +113,9 @@ func (db *DB) FindDepositAt(ctx context.Context, storeID int64, q string, now ti
 }
 
 const (
-	depositByTxn = `SELECT ` + depositRowCols + ` FROM deposit d CROSS JOIN payment_intent i ON i.id = d.intent_id
-		CROSS JOIN orders o ON o.id = d.order_id WHERE i.transaction_id=?1 AND i.transaction_id!='' ORDER BY d.id DESC`
+	depositByTxn = `SELECT ` + depositRowCols + ` FROM payment_intent i INDEXED BY payment_intent_deposit_txn
+		CROSS JOIN deposit d ON d.intent_id = i.id CROSS JOIN orders o ON o.id = d.order_id
+		WHERE i.transaction_id=?1 AND i.kind='deposit' AND i.transaction_id!='' ORDER BY d.id DESC`
 	// The store's orders of the window through orders_store_time; the
 	// deposit by its unique order_id.
 	depositByShortNo = `SELECT ` + depositRowCols + ` FROM orders o CROSS JOIN deposit d ON d.order_id = o.id
@@ -216,6 +199,14 @@ func listDepositsQuery(f DepositFilter) (string, []any) {
 		args = append(args, int64(f.MaxAmount))
 		q += ` AND d.amount<=?` + strconv.Itoa(len(args))
 	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		// A room is typed from its start (80 finds 801, not 1801); a
+		// name may be typed in part. LIKE's wildcards are escaped.
+		t = likeEscaper.Replace(t)
+		args = append(args, t+"%", "%"+t+"%")
+		n := strconv.Itoa(len(args))
+		q += ` AND (d.room LIKE ?` + strconv.Itoa(len(args)-1) + ` ESCAPE '\' OR d.guest_name LIKE ?` + n + ` ESCAPE '\')`
+	}
 	if f.Open {
 		q += ` ORDER BY d.created_at DESC`
 	} else {
@@ -225,6 +216,8 @@ func listDepositsQuery(f DepositFilter) (string, []any) {
 	q += ` LIMIT ?` + strconv.Itoa(len(args))
 	return q, args
 }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // DepositOps is every consume and release of a deposit, oldest first.
 func (db *DB) DepositOps(ctx context.Context, depositID int64) ([]payment.DepositOp, error) {

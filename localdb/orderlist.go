@@ -27,7 +27,7 @@ const MaxOrderList = 20000
 // its order (the index ends in the row id, so no sort is needed), and each
 // order's tenders through tender_order.
 const storeOrdersQuery = `SELECT o.id, o.order_no, o.store_id, o.terminal_id, o.staff_id, o.shift_id, o.kind, o.status,
-	o.total, o.discount, o.non_discountable, o.deposit_part, o.payable, o.paid, o.refunded, o.note, o.created_at, o.paid_at,
+	o.total, o.discount, o.non_discountable, o.deposit_part, o.payable, o.paid, o.refunded, o.note, o.created_at, o.paid_at, o.guest_room, o.guest_name, o.guest_phone,
 	COALESCE(s.name, ''),
 	COALESCE((SELECT group_concat(m, ',') FROM (
 		SELECT CASE WHEN t.kind = 'cash' THEN 'cash' WHEN t.kind = 'member' OR t.wallet = 'member' THEN 'member'

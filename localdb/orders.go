@@ -68,8 +68,9 @@ var orderSQL = writeSQL{queries: []string{insertOrderSQL, insertLineSQL}}
 
 const (
 	insertOrderSQL = `INSERT INTO orders(order_no, store_id, terminal_id, staff_id, shift_id, kind, status,
-		total, discount, non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+		total, discount, non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at,
+		guest_room, guest_name, guest_phone)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	insertLineSQL = `INSERT INTO order_line(order_id, line_no, product_id, barcode, name, qty, unit_price, discount, amount)
 		VALUES (?,?,?,?,?,?,?,?,?)`
 )
@@ -107,7 +108,8 @@ func InsertOrder(ctx context.Context, tx *sql.Tx, o *app.Order) error {
 func writeOrder(ctx context.Context, order, line *sql.Stmt, o *app.Order) error {
 	res, err := order.ExecContext(ctx, o.OrderNo, o.StoreID, o.TerminalID, o.StaffID, nullID(o.ShiftID),
 		string(o.Kind), string(o.Status), int64(o.Total), int64(o.Discount), int64(o.NonDiscountable),
-		int64(o.DepositPart), int64(o.Payable), int64(o.Paid), int64(o.Refunded), o.Note, ms(o.CreatedAt), nullMS(o.PaidAt))
+		int64(o.DepositPart), int64(o.Payable), int64(o.Paid), int64(o.Refunded), o.Note, ms(o.CreatedAt), nullMS(o.PaidAt),
+		o.Guest.Room, o.Guest.Name, o.Guest.Phone)
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ func (db *DB) VoidOrder(ctx context.Context, orderID, staffID int64, at time.Tim
 }
 
 const orderCols = `id, order_no, store_id, terminal_id, staff_id, shift_id, kind, status, total, discount,
-	non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at`
+	non_discountable, deposit_part, payable, paid, refunded, note, created_at, paid_at, guest_room, guest_name, guest_phone`
 
 func scanOrder(sc interface{ Scan(...any) error }) (app.Order, error) {
 	var o app.Order
@@ -214,7 +216,8 @@ func scanOrder(sc interface{ Scan(...any) error }) (app.Order, error) {
 	var paidAt sql.NullInt64
 	var total, discount, nd, dp, payable, paid, refunded int64
 	err := sc.Scan(&o.ID, &o.OrderNo, &o.StoreID, &o.TerminalID, &o.StaffID, &shift, &kind, &status,
-		&total, &discount, &nd, &dp, &payable, &paid, &refunded, &o.Note, &created, &paidAt)
+		&total, &discount, &nd, &dp, &payable, &paid, &refunded, &o.Note, &created, &paidAt,
+		&o.Guest.Room, &o.Guest.Name, &o.Guest.Phone)
 	if err != nil {
 		return o, err
 	}

@@ -238,8 +238,8 @@ func (s *PaymentStore) FinishIntent(ctx context.Context, in *payment.PaymentInte
 		if err != nil || !paid || in.Kind != payment.IntentKindDeposit {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO deposit(deposit_no, order_id, intent_id, amount, state, created_at)
-			SELECT order_no, id, ?, ?, 'frozen', ? FROM orders WHERE id=?
+		_, err = tx.ExecContext(ctx, `INSERT INTO deposit(deposit_no, order_id, intent_id, amount, state, created_at, room, guest_name, guest_phone)
+			SELECT order_no, id, ?, ?, 'frozen', ?, guest_room, guest_name, guest_phone FROM orders WHERE id=?
 			ON CONFLICT(order_id) DO NOTHING`, in.ID, int64(in.Amount), ms(in.FinishedAt), in.OrderID)
 		return err
 	})
@@ -519,7 +519,7 @@ func (s *PaymentStore) refunds(ctx context.Context, where string, args ...any) (
 // --- deposits ---
 
 const depositCols = `d.id, d.deposit_no, d.order_id, d.intent_id, i.out_trade_no, i.transaction_id, i.channel, i.wallet,
-	d.amount, d.consumed, d.released, d.state, d.guest_name, d.room, d.created_at, i.finished_at, d.settled_at`
+	d.amount, d.consumed, d.released, d.state, d.guest_name, d.room, d.guest_phone, d.created_at, i.finished_at, d.settled_at`
 
 const depositFrom = ` FROM deposit d JOIN payment_intent i ON i.id = d.intent_id `
 
@@ -529,7 +529,7 @@ func scanDeposit(sc interface{ Scan(...any) error }, extra ...any) (payment.Depo
 	var amount, consumed, released, created int64
 	var paid, settled sql.NullInt64
 	dest := append([]any{&d.ID, &d.DepositNo, &d.OrderID, &d.IntentID, &d.OutTradeNo, &d.TransactionID, &ch, &wallet,
-		&amount, &consumed, &released, &state, &d.GuestName, &d.Room, &created, &paid, &settled}, extra...)
+		&amount, &consumed, &released, &state, &d.GuestName, &d.Room, &d.GuestPhone, &created, &paid, &settled}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return d, err
 	}

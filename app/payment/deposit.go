@@ -51,7 +51,8 @@ func (s *Payments) Release(ctx context.Context, in DepositOpInput) (DepositOpRes
 }
 
 func (s *Payments) depositOp(ctx context.Context, kind app.DepositOpKind, in DepositOpInput) (DepositOpResult, error) {
-	if err := s.authorize(ctx, in.StaffID, app.PermDeposit); err != nil {
+	who, err := s.approve(ctx, in.StaffID, app.PermDeposit)
+	if err != nil {
 		return DepositOpResult{}, err
 	}
 	dep, err := s.store.GetDeposit(ctx, in.DepositNo)
@@ -81,6 +82,12 @@ func (s *Payments) depositOp(ctx context.Context, kind app.DepositOpKind, in Dep
 	}
 	audit := app.AuditEntry{At: now, StaffID: in.StaffID, Action: "deposit_" + string(kind), Subject: dep.DepositNo,
 		Detail: fmt.Sprintf("%s %s", op.OutRequestNo, amount)}
+	if who.ApprovedBy != 0 {
+		audit.Detail += fmt.Sprintf(" approved_by=%s(%d)", who.ApprovedByName, who.ApprovedBy)
+	}
+	if in.Remark != "" {
+		audit.Detail += " remark=" + in.Remark
+	}
 	// Claimed before it is written (see refund).
 	if !s.claim(op.OutRequestNo) {
 		return DepositOpResult{}, ErrDepositBusy

@@ -206,6 +206,7 @@ type Deposit struct {
 	State         DepositState
 	GuestName     string
 	Room          string
+	GuestPhone    string
 	CreatedAt     time.Time
 	PaidAt        time.Time // when the freeze succeeded
 	SettledAt     time.Time

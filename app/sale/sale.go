@@ -134,6 +134,8 @@ type OrderInput struct {
 	// payment mode consumption + deposit), noted on the order.
 	DepositPart app.Money
 	Note        string
+	// Guest is who a deposit is held for (deposits only).
+	Guest app.Guest
 }
 
 // Open writes a new order (open, nothing paid).
@@ -171,7 +173,10 @@ func (c *Checkout) newOrder(ctx context.Context, in OrderInput) (app.Order, erro
 		Total: in.Total, OrderDiscount: in.Discount, DepositPart: in.DepositPart, Note: in.Note, CreatedAt: now,
 	}
 	if in.Deposit {
-		o.Kind = app.OrderDeposit
+		o.Kind, o.Guest = app.OrderDeposit, in.Guest
+		if err := o.Guest.Check(); err != nil {
+			return app.Order{}, err
+		}
 	}
 	if err := o.Recompute(); err != nil {
 		return app.Order{}, err
