@@ -17,6 +17,7 @@ import (
 	"cashier/app/auth"
 	"cashier/app/cabinet"
 	"cashier/app/catalog"
+	"cashier/app/deposit"
 	"cashier/app/payment"
 	"cashier/app/sale"
 	"cashier/app/settings"
@@ -92,6 +93,7 @@ type Services struct {
 	Checkout *sale.Checkout
 	Refunds  *sale.Refunds
 	Holds    *sale.Holds // held carts (挂单/取单), with or without payments
+	Desk     *deposit.Desk // the hotel deposit desk (押金台); nil without payments
 	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line
 	// CustomerDisplay is the second window facing the customer (顾客屏),
@@ -233,6 +235,8 @@ func (s *Services) Start(ctx context.Context) error {
 				s.Checkout.Drawer = s.Devices
 			}
 		}
+		s.Desk = &deposit.Desk{Checkout: s.Checkout, Store: s.DB, Ops: s.Payments, Terminal: s.DB,
+			Clock: s.Clock, Signals: s.Signals, OnDeviceError: s.Checkout.OnDeviceError}
 	}
 	s.Holds = &sale.Holds{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Signals: s.Signals, Terminal: s.DB}
 	s.startRefunds()

@@ -219,6 +219,12 @@ func listDepositsQuery(f DepositFilter) (string, []any) {
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// GetDeposit reads a deposit by its number or the wallet's transaction
+// number (deposit.Store).
+func (db *DB) GetDeposit(ctx context.Context, depositNo string) (payment.Deposit, error) {
+	return NewPaymentStore(db).GetDeposit(ctx, depositNo)
+}
+
 // DepositOps is every consume and release of a deposit, oldest first.
 func (db *DB) DepositOps(ctx context.Context, depositID int64) ([]payment.DepositOp, error) {
 	return NewPaymentStore(db).depositOps(ctx, `WHERE op.deposit_id=? ORDER BY op.id`, depositID)
