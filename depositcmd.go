@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cashier/app"
+	"cashier/app/deposit"
 	"cashier/app/payment"
 	"cashier/localdb"
 	"cashier/ui/i18n"
@@ -36,12 +37,23 @@ func runDeposit(e env, args []string) int {
 	return exitUsage
 }
 
-// openDesk opens the data folder to read deposits, with the store the
-// terminal belongs to.
-func (e env) openDesk(ctx context.Context, args []string) (*Services, app.StoreInfo, int) {
+// openDesk opens the data folder to read deposits (without the folder's
+// lock: reading works beside a running till), with the store the terminal
+// belongs to, for a person with the deposit permission as the rules read
+// it now — the guests' names and phones are not for everyone.
+func (e env) openDesk(ctx context.Context, args []string, who staffFlags) (*Services, app.StoreInfo, int) {
 	s, code := e.open(ctx, "deposit", args, Options{})
 	if s == nil {
 		return nil, app.StoreInfo{}, code
+	}
+	staff, code, ok := e.loginAs(ctx, s, "deposit", i18n.Key("cli.nothing_done_because"), who)
+	if !ok {
+		s.Close()
+		return nil, app.StoreInfo{}, code
+	}
+	if _, err := s.Permits.Check(ctx, staff.ID, app.PermDeposit); err != nil {
+		s.Close()
+		return nil, app.StoreInfo{}, e.fail("deposit", err)
 	}
 	st, err := s.DB.CurrentStore(ctx)
 	if err != nil {
@@ -59,6 +71,8 @@ func runDepositList(e env, args []string) int {
 	to := fs.String("to", "", i18n.T("cli.flag.deposit_to"))
 	wallet := fs.String("wallet", "", i18n.T("cli.flag.deposit_wallet"))
 	limit := fs.Int("limit", localdb.DefaultDepositLimit, i18n.T("cli.flag.deposit_limit"))
+	text := fs.String("guest", "", i18n.T("cli.flag.deposit_guest"))
+	who := addStaffFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
 		return exit
@@ -66,7 +80,7 @@ func runDepositList(e env, args []string) int {
 	if len(pos) != 0 {
 		return e.usageErr(fs, "deposit", "cli.deposit.extra_args", "Args", strings.Join(pos, " "))
 	}
-	f := localdb.DepositFilter{Open: *open, Limit: *limit}
+	f := localdb.DepositFilter{Open: *open, Limit: *limit, Text: *text}
 	switch w := app.Wallet(*wallet); w {
 	case "":
 	case app.WalletWeChat, app.WalletAlipay:
@@ -78,7 +92,7 @@ func runDepositList(e env, args []string) int {
 		return e.usageErr(fs, "deposit", "cli.bad_flag", "Flag", "--limit", "Err", strconv.Itoa(*limit))
 	}
 	ctx := context.Background()
-	s, st, code := e.openDesk(ctx, args)
+	s, st, code := e.openDesk(ctx, args, who)
 	if s == nil {
 		return code
 	}
@@ -108,7 +122,7 @@ func runDepositList(e env, args []string) int {
 		return exitOK
 	}
 	now := s.Clock.Now()
-	table := [][]string{{"", i18n.T("cli.deposit.col.no"), i18n.T("cli.deposit.col.tail"), i18n.T("cli.deposit.col.wallet"),
+	table := [][]string{{"", i18n.T("cli.deposit.col.no"), i18n.T("cli.deposit.col.tail"), i18n.T("cli.deposit.col.room"), i18n.T("cli.deposit.col.guest"), i18n.T("cli.deposit.col.wallet"),
 		i18n.T("cli.deposit.col.amount"), i18n.T("cli.deposit.col.held"), i18n.T("cli.deposit.col.consumed"),
 		i18n.T("cli.deposit.col.released"), i18n.T("cli.deposit.col.state"), i18n.T("cli.deposit.col.age")}}
 	near := 0
@@ -117,7 +131,7 @@ func runDepositList(e env, args []string) int {
 		if payment.DepositNearLimit(r.Deposit, now) {
 			mark, near = "!", near+1
 		}
-		table = append(table, []string{mark, r.DepositNo, tail(r.TransactionID), i18n.M(app.WalletName(r.Wallet)),
+		table = append(table, []string{mark, r.DepositNo, tail(r.TransactionID), r.Room, r.GuestName, i18n.M(app.WalletName(r.Wallet)),
 			r.Amount.String(), r.Left().String(), r.Consumed.String(), r.Released.String(), depositState(r.State),
 			strconv.Itoa(ageDays(r.CreatedAt, now))})
 	}
@@ -204,6 +218,7 @@ func (e env) findOne(ctx context.Context, s *Services, st app.StoreInfo, q strin
 // wallet's transaction number or the last six of either.
 func runDepositShow(e env, args []string) int {
 	fs := e.newFlags("deposit", "cli.deposit.usage")
+	who := addStaffFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
 		return exit
@@ -212,7 +227,7 @@ func runDepositShow(e env, args []string) int {
 		return e.usageErr(fs, "deposit", "cli.deposit.no_needed")
 	}
 	ctx := context.Background()
-	s, st, code := e.openDesk(ctx, args)
+	s, st, code := e.openDesk(ctx, args, who)
 	if s == nil {
 		return code
 	}
@@ -226,8 +241,8 @@ func runDepositShow(e env, args []string) int {
 	e.say("cli.deposit.show.numbers", "Txn", d.TransactionID, "OutTradeNo", d.OutTradeNo)
 	e.say("cli.deposit.show.amounts", "Amount", d.Amount, "Consumed", d.Consumed, "Released", d.Released,
 		"Held", d.Amount-d.Consumed-d.Released)
-	if d.GuestName != "" || d.Room != "" {
-		e.say("cli.deposit.show.guest", "Guest", d.GuestName, "Room", d.Room)
+	if d.GuestName != "" || d.Room != "" || d.GuestPhone != "" {
+		e.say("cli.deposit.show.guest", "Guest", d.GuestName, "Room", d.Room, "Phone", app.MaskPhone(d.GuestPhone))
 	}
 	e.say("cli.deposit.show.taken", "At", d.CreatedAt.In(loc).Format("2006-01-02 15:04"), "Days", ageDays(d.CreatedAt, now))
 	if limit, ok := payment.DepositLimit(d.Wallet); ok && d.State == payment.DepositFrozen {
@@ -308,27 +323,30 @@ func runDepositOp(e env, action string, args []string) int {
 	if !ok {
 		return code
 	}
-	left := d.Amount - d.Consumed - d.Released
-	now := s.Clock.Now()
-	switch {
-	case d.State != payment.DepositFrozen:
-		return e.usageErr(nil, "deposit", "cli.deposit.settled", "No", d.DepositNo, "State", depositState(d.State))
-	case payment.DepositPastLimit(d, now):
-		return e.usageErr(nil, "deposit", "cli.deposit.past_limit", "No", d.DepositNo, "Days", ageDays(d.CreatedAt, now))
-	case action == "consume" && amount > left:
-		return e.usageErr(nil, "deposit", "cli.deposit.too_much", "No", d.DepositNo, "Amount", amount, "Left", left)
-	}
-	in := payment.DepositOpInput{DepositNo: d.DepositNo, Amount: amount, StaffID: staff.ID,
-		Remark: *remark, OnEvent: progress(e.stdout, testEvents)}
-	var res payment.DepositOpResult
+	kind := app.DepositOpRelease
 	if action == "consume" {
-		res, err = s.Payments.Consume(ctx, in)
-	} else {
-		res, err = s.Payments.Release(ctx, in)
+		kind = app.DepositOpConsume
 	}
+	// What the stored deposit already forbids is refused here, before the
+	// channel is asked (the desk checks again).
+	if err := deposit.Check(d, kind, amount, s.Clock.Now()); err != nil {
+		return e.usageErr(nil, "deposit", "cli.nothing_sent_because", "Err", i18n.Err(err))
+	}
+	in := deposit.OpInput{DepositNo: d.DepositNo, Amount: amount, Staff: staff,
+		Remark: *remark, OnEvent: progress(e.stdout, testEvents)}
+	var set deposit.Settlement
+	if action == "consume" {
+		set, err = s.Desk.Consume(ctx, in)
+	} else {
+		set, err = s.Desk.Release(ctx, in)
+	}
+	res := set.Op
 	if res.OutRequestNo != "" {
 		e.sayResult(result{State: string(res.State), Amount: res.Amount, Msg: res.Msg,
 			Numbers: []app.Message{app.Msg("cli.deposit.request_no", "No", res.OutRequestNo)}})
+	}
+	if res.Done() {
+		e.say("cli.deposit.settled_amounts", "Charged", set.Charged, "Returned", set.Returned)
 	}
 	if err != nil {
 		return e.fail("deposit", err)

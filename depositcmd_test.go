@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cashier/app"
 	"cashier/localdb"
 )
 
@@ -113,7 +115,7 @@ func TestDepositCLI_BadInputSendsNothing(t *testing.T) {
 	}{
 		{[]string{"consume", no, "--amount", "0", "--staff", "1001"}, 2, "--amount"},
 		{[]string{"consume", no, "--amount", "-1", "--staff", "1001"}, 2, "--amount"},
-		{[]string{"consume", no, "--amount", "100.01", "--staff", "1001"}, 2, "is more than the ￥100.00 still held"},
+		{[]string{"consume", no, "--amount", "100.01", "--staff", "1001"}, 2, "is more than the ￥100.00 still held; nothing was sent"},
 		{[]string{"consume", sale, "--amount", "1", "--staff", "1001"}, 1, "is a sale's number, not a deposit's"},
 		{[]string{"release", sale, "--staff", "1001"}, 1, "is a sale's number, not a deposit's"},
 		{[]string{"show", sale}, 1, "is a sale's number, not a deposit's"},
@@ -139,7 +141,7 @@ func TestDepositCLI_BadInputSendsNothing(t *testing.T) {
 	for _, args := range [][]string{{"release", no, "--staff", "1001"}, {"consume", no, "--amount", "1", "--staff", "1001"}} {
 		rc, _, errs = dep(args...)
 		assert.Equal(t, 2, rc, errs)
-		assert.Contains(t, errs, "is already consumed: nothing sent", args)
+		assert.Contains(t, errs, "has already been consumed; nothing was sent", args)
 	}
 	// Released: a second release is refused.
 	no2 := payDeposit(t, dir, "134567890123457013", "20.00")
@@ -147,7 +149,7 @@ func TestDepositCLI_BadInputSendsNothing(t *testing.T) {
 	require.Equal(t, 0, rc, out+errs)
 	rc, _, errs = dep("release", no2, "--staff", "1001")
 	assert.Equal(t, 2, rc, errs)
-	assert.Contains(t, errs, "is already released: nothing sent")
+	assert.Contains(t, errs, "has already been returned in full; nothing was sent")
 }
 
 // WeChat refunds an unsettled deposit after 30 days: the list marks those
@@ -178,7 +180,62 @@ func TestDepositCLI_ChannelLimit(t *testing.T) {
 
 	rc, _, errs = dep("release", past, "--staff", "1001")
 	assert.Equal(t, 2, rc, errs)
-	assert.Contains(t, errs, "31 days old: the wallet has already refunded it by itself; nothing sent")
+	assert.Contains(t, errs, "31 days old: the wallet has already returned it by itself; nothing was sent")
 	rc, out, errs = dep("release", near, "--staff", "1001")
 	assert.Equal(t, 0, rc, "still in time: "+out+errs)
+}
+
+// The guest's details go with pos pay --deposit, are searched by
+// pos deposit list --guest, and the phone is masked when shown. Reading
+// deposits needs the deposit permission, as consuming them does.
+func TestDepositCLI_GuestAndPermission(t *testing.T) {
+	dir := demoFolder(t)
+	t.Setenv("POS_PIN", "8888")
+	dep := func(args ...string) (int, string, string) {
+		return runCmd(t, fast, append([]string{"deposit", "--data-dir", dir}, args...)...)
+	}
+	rc, out, errs := runCmd(t, fast, "pay", "--deposit", "--data-dir", dir, "--code", "134567890123457031",
+		"--amount", "300", "--room", "1208", "--guest", "陈静", "--phone", "13812345678")
+	require.Equal(t, 0, rc, out+errs)
+	room := orderNo(out)
+	other := payDeposit(t, dir, "134567890123457032", "20.00")
+
+	rc, out, errs = dep("list", "--guest", "12")
+	require.Equal(t, 0, rc, out+errs)
+	assert.Contains(t, out, room)
+	assert.NotContains(t, out, other)
+	rc, out, _ = dep("list", "--guest", "陈")
+	require.Equal(t, 0, rc)
+	assert.Contains(t, out, room)
+	rc, out, _ = dep("list", "--guest", "208")
+	require.Equal(t, 0, rc)
+	assert.NotContains(t, out, room, "a room is matched from its start")
+
+	rc, out, errs = dep("show", room)
+	require.Equal(t, 0, rc, out+errs)
+	assert.Contains(t, out, "Room: 1208")
+	assert.Contains(t, out, "138****5678")
+	assert.NotContains(t, out, "13812345678", "the phone is never shown whole")
+
+	// A clerk without the deposit permission reads nothing; neither does a
+	// wrong PIN.
+	rc, out, errs = dep("list", "--staff", "1003", "--pin", "5678")
+	assert.Equal(t, 1, rc, out+errs)
+	assert.Contains(t, errs, "deposit")
+	assert.NotContains(t, out, room)
+	rc, out, _ = dep("show", room, "--staff", "1003", "--pin", "5678")
+	assert.Equal(t, 1, rc)
+	assert.NotContains(t, out, "1208")
+
+	// Bad guest details are refused before anything is written.
+	before := folderSums(t, dir)
+	for _, args := range [][]string{
+		{"--room", "1208"},                      // not a deposit
+		{"--deposit", "--phone", "138-call-me"}, // letters in a phone
+		{"--deposit", "--guest", strings.Repeat("名", app.GuestNameMax+1)}, // too long
+	} {
+		rc, _, errs = runCmd(t, fast, append([]string{"pay", "--data-dir", dir, "--code", "134567890123457033", "--amount", "5"}, args...)...)
+		assert.Equal(t, 2, rc, "%v: %s", args, errs)
+	}
+	assert.Equal(t, before, folderSums(t, dir))
 }

@@ -188,6 +188,10 @@ func runPay(e env, args []string) int {
 	amountS := fs.String("amount", "", i18n.T("cli.flag.amount"))
 	deposit := fs.Bool("deposit", false, i18n.T("cli.flag.deposit"))
 	note := fs.String("note", "", i18n.T("cli.flag.note"))
+	guest := app.Guest{}
+	fs.StringVar(&guest.Room, "room", "", i18n.T("cli.flag.guest_room"))
+	fs.StringVar(&guest.Name, "guest", "", i18n.T("cli.flag.guest_name"))
+	fs.StringVar(&guest.Phone, "phone", "", i18n.T("cli.flag.guest_phone"))
 	qr := qrFlags{on: fs.Bool("qr", false, i18n.T("cli.flag.qr")), wallet: fs.String("wallet", "", i18n.T("cli.flag.wallet"))}
 	who, gateway := addMoneyFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
@@ -199,6 +203,12 @@ func runPay(e env, args []string) int {
 	}
 	if *amountS == "" {
 		return e.usageErr(fs, "pay", "cli.flag_required", "Flag", "--amount")
+	}
+	if !guest.Empty() && !*deposit {
+		return e.usageErr(fs, "pay", "cli.pay.guest_needs_deposit")
+	}
+	if err := guest.Check(); err != nil {
+		return e.usageErr(nil, "pay", "cli.nothing_sent_because", "Err", i18n.Err(err))
 	}
 	amount, err := app.ParsePositiveMoney(*amountS)
 	if err != nil {
@@ -225,7 +235,7 @@ func runPay(e env, args []string) int {
 	if !ok {
 		return exit
 	}
-	o, err := s.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Deposit: *deposit, Total: amount, Note: *note})
+	o, err := s.Checkout.Open(ctx, sale.OrderInput{Staff: staff, Deposit: *deposit, Total: amount, Note: *note, Guest: guest})
 	if err != nil {
 		return e.fail("pay", err)
 	}

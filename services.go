@@ -92,7 +92,7 @@ type Services struct {
 	Payments *payment.Payments
 	Checkout *sale.Checkout
 	Refunds  *sale.Refunds
-	Holds    *sale.Holds // held carts (挂单/取单), with or without payments
+	Holds    *sale.Holds   // held carts (挂单/取单), with or without payments
 	Desk     *deposit.Desk // the hotel deposit desk (押金台); nil without payments
 	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line

@@ -158,25 +158,30 @@ const (
 	GuestPhoneMax = 20
 )
 
-// ErrGuestInvalid names the guest field that is too long or holds a
-// character a receipt cannot print (a control character). Carries Field.
-var ErrGuestInvalid = NewError("order.guest_invalid")
+// ErrGuestInvalid names the guest field that holds a character a receipt
+// cannot print (a control character; in a phone, anything but digits,
+// spaces, + - and parentheses); ErrGuestTooLong one longer than Max.
+var (
+	ErrGuestInvalid = NewError("order.guest_invalid")
+	ErrGuestTooLong = ErrGuestInvalid.Sub("order.guest_too_long")
+)
 
 // Check refuses a guest field that is too long or has control characters;
 // a phone may hold only digits, spaces, +, - and parentheses.
 func (g Guest) Check() error {
 	for _, f := range []struct {
-		name, v string
-		max     int
-	}{{"room", g.Room, GuestRoomMax}, {"name", g.Name, GuestNameMax}, {"phone", g.Phone, GuestPhoneMax}} {
+		name  Message
+		v     string
+		max   int
+		phone bool
+	}{{Msg("guest.room"), g.Room, GuestRoomMax, false}, {Msg("guest.name"), g.Name, GuestNameMax, false},
+		{Msg("guest.phone"), g.Phone, GuestPhoneMax, true}} {
 		if len([]rune(f.v)) > f.max {
-			return ErrGuestInvalid.With("Field", f.name)
+			return ErrGuestTooLong.With("Field", f.name, "Max", f.max)
 		}
 		for _, r := range f.v {
-			if r < 0x20 || r == 0x7f {
-				return ErrGuestInvalid.With("Field", f.name)
-			}
-			if f.name == "phone" && !(r >= '0' && r <= '9' || r == ' ' || r == '+' || r == '-' || r == '(' || r == ')') {
+			if r < 0x20 || r == 0x7f ||
+				f.phone && !(r >= '0' && r <= '9' || r == ' ' || r == '+' || r == '-' || r == '(' || r == ')') {
 				return ErrGuestInvalid.With("Field", f.name)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -240,4 +241,19 @@ func TestNewOrderNoUniqueWithinASecond(t *testing.T) {
 	sort.Strings(tails)
 	assert.Less(t, tails[0], "001000")
 	assert.Greater(t, tails[len(tails)-1], "999000")
+}
+
+func TestGuest_CheckAndMaskPhone(t *testing.T) {
+	assert.NoError(t, Guest{Room: "1208", Name: "陈静", Phone: "+86 138-1234-5678"}.Check())
+	assert.ErrorIs(t, Guest{Phone: "138abc"}.Check(), ErrGuestInvalid)
+	assert.ErrorIs(t, Guest{Name: "a\nb"}.Check(), ErrGuestInvalid)
+	assert.ErrorIs(t, Guest{Room: "12345678901234567"}.Check(), ErrGuestTooLong)
+	assert.NoError(t, Guest{Name: strings.Repeat("名", GuestNameMax)}.Check(), "limits count characters, not bytes")
+	assert.True(t, Guest{}.Empty())
+
+	assert.Equal(t, "138****5678", MaskPhone("13812345678"))
+	assert.Equal(t, "861******5678", MaskPhone("+86 138-1234-5678"))
+	assert.Equal(t, "****78", MaskPhone("123478"))
+	assert.Equal(t, "**", MaskPhone("12"))
+	assert.Equal(t, "", MaskPhone(""))
 }
