@@ -156,6 +156,13 @@ func ShiftReportJob(h Header, s ShiftReport, o Options) ([]byte, error) {
 	d.handed(s.HeldOrders)
 	d.title(fmt.Sprintf("未结押金（%d）", len(s.OpenDeposits)))
 	d.handed(s.OpenDeposits)
+	if len(s.OpenDeposits) > 0 {
+		var held app.Money
+		for _, it := range s.OpenDeposits {
+			held += it.Amount
+		}
+		d.Row2("在押押金合计（负债）", held.Display())
+	}
 
 	d.Rule('-')
 	if !s.PrintedAt.IsZero() {

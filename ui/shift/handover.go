@@ -419,7 +419,7 @@ func (h *Handover) showReview(floatLeft app.Money) {
 	h.FloatLeft.SetText(floatLeft.String())
 	h.HeldCarts.SetText(HeldCartsLine(r.HeldCarts, time.Now()))
 	h.Held.SetText(itemLines(i18n.Key("shiftview.review.held"), r.HeldOrders))
-	h.Deposits.SetText(itemLines(i18n.Key("shiftview.review.deposits"), r.OpenDeposits))
+	h.Deposits.SetText(itemLines(i18n.Key("shiftview.review.deposits"), r.OpenDeposits) + depositsHeld(r.OpenDeposits))
 	h.Figures.Show(r.Summary)
 	say(h.CSMsg, "")
 	say(h.ReviewMsg, "")
@@ -472,6 +472,19 @@ func itemLines(key string, items []appshift.ItemRef) string {
 		s += "\n" + i18n.T("shiftview.review.item", "No", it.No, "Amount", Yuan(it.Amount), "Note", it.Note, "Since", since)
 	}
 	return s
+}
+
+// depositsHeld is the liability handed over with the open deposits: the
+// guests' money the next shift answers for (not takings).
+func depositsHeld(items []appshift.ItemRef) string {
+	if len(items) == 0 {
+		return ""
+	}
+	var sum app.Money
+	for _, it := range items {
+		sum += it.Amount
+	}
+	return "\n" + i18n.T("shiftview.review.deposits_held", "Amount", Yuan(sum))
 }
 
 // checkFloat reads the float left: zero up to what was counted.

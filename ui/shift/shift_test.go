@@ -346,6 +346,8 @@ func TestShift_BlindCountThenReview(t *testing.T) {
 	require.Contains(t, h.TakeOut.Text, "￥1,021.50")
 	require.Contains(t, h.Held.Text, "王先生")
 	require.Contains(t, h.Deposits.Text, "302房")
+	require.Contains(t, h.Deposits.Text, "500.00", "the deposits held are handed over as a liability")
+	require.Contains(t, h.Deposits.Text, i18n.T("shiftview.review.deposits_held", "Amount", Yuan(50000)))
 	require.True(t, h.csBox.Hidden, "12.50 short is within the 50.00 limit")
 	require.Contains(t, texts(h.Content()), "营业日", "the screen says whose business day a shift across midnight is")
 
