@@ -12,6 +12,8 @@ import (
 
 	"cashier/app"
 	"cashier/app/cabinet"
+	"cashier/app/deposit"
+	"cashier/app/payment"
 	"cashier/app/sale"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/escpos"
@@ -74,6 +76,7 @@ var (
 	_ sale.Announcer      = (*Devices)(nil)
 	_ sale.CashDrawer     = (*Devices)(nil)
 	_ cabinet.Locks       = (*Devices)(nil)
+	_ deposit.Printer     = (*Devices)(nil)
 )
 
 func (d *Devices) onClose(f func()) { d.closers = append(d.closers, f) }
@@ -395,14 +398,19 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 	at, again := receiptTimes(r)
 	if o.Kind == app.OrderDeposit {
 		kind = printq.KindDeposit
-		var method, ref string
+		loc := r.Store.Location()
+		dp := receipt.Deposit{DepositNo: o.OrderNo, Time: at.In(loc), Cashier: r.Cashier, Terminal: r.Terminal.Name,
+			Amount: o.Payable, Guest: o.Guest, Note: o.Note}
+		if !again.IsZero() {
+			dp.ReprintAt = again.In(loc)
+		}
 		for _, t := range o.Tenders {
 			if t.State == app.TenderPaid {
-				method, ref = tenderMethod(t), tenderRef(t)
+				dp.Method, dp.Ref = tenderMethod(t), tenderRef(t)
+				dp.Limit = depositLimit(t.Wallet, firstTime(o.PaidAt, at), loc)
 			}
 		}
-		job, err = receipt.DepositReceipt(h, receipt.Deposit{DepositNo: o.OrderNo, Time: at, Cashier: r.Cashier,
-			Terminal: r.Terminal.Name, Amount: o.Payable, Method: method, Ref: ref, Note: o.Note, ReprintAt: again}, opt)
+		job, err = receipt.DepositReceipt(h, dp, opt)
 	} else {
 		s := receipt.Sale{OrderNo: o.OrderNo, Time: at, ReprintAt: again, Cashier: r.Cashier, Terminal: r.Terminal.Name,
 			Total: o.Total, Discount: o.Discount, Payable: o.Payable, Note: o.Note,
@@ -428,6 +436,53 @@ func (d *Devices) PrintReceipt(ctx context.Context, r sale.Receipt) error {
 		return err
 	}
 	_, err = d.queue.Enqueue(ctx, "receipt", kind, o.OrderNo, job)
+	return err
+}
+
+// depositLimit is the wallet's automatic return of a deposit frozen at
+// frozen, dated in the store's zone; none for a wallet without a known
+// limit (Alipay).
+func depositLimit(w app.Wallet, frozen time.Time, loc *time.Location) receipt.DepositLimit {
+	limit, ok := payment.DepositLimit(w)
+	if !ok {
+		return receipt.DepositLimit{}
+	}
+	// The wallet as people name it in the sentence: 微信, not 微信支付.
+	name := strings.TrimSuffix(tenderMethod(app.Tender{Kind: app.TenderWallet, Wallet: w}), "支付")
+	return receipt.DepositLimit{Wallet: name, Days: int(limit / (24 * time.Hour)), On: frozen.Add(limit).In(loc)}
+}
+
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// PrintDepositSettlement implements deposit.Printer: the check-out slip
+// (押金结算单), queued durably like every receipt, under the operation's
+// number (the number the slip prints, as a refund's job carries its
+// refund number). It is a deposit's paper, so it is queued as a deposit
+// job.
+func (d *Devices) PrintDepositSettlement(ctx context.Context, s deposit.Settlement) error {
+	dep, loc := s.Deposit, s.Store.Location()
+	out := receipt.Settlement{DepositNo: dep.DepositNo,
+		Guest:  app.Guest{Room: dep.Room, Name: dep.GuestName, Phone: dep.GuestPhone},
+		Method: tenderMethod(app.Tender{Kind: app.TenderWallet, Wallet: dep.Wallet}),
+		Ref:    tenderRef(app.Tender{TransactionID: dep.TransactionID, OutTradeNo: dep.OutTradeNo}),
+		Amount: dep.Amount, Charged: s.Charged, Returned: s.Returned,
+		Release: s.Op.Kind == app.DepositOpRelease, OpNo: s.Op.OutRequestNo,
+		Time: s.Time.In(loc), Cashier: s.Cashier, Terminal: s.Terminal.Name}
+	if taken := firstTime(dep.PaidAt, dep.CreatedAt); !taken.IsZero() {
+		out.TakenAt = taken.In(loc)
+	}
+	job, err := receipt.DepositSettlement(receipt.HeaderFromStore(s.Store), out, receipt.Options{Paper: d.paper})
+	if err != nil {
+		return err
+	}
+	_, err = d.queue.Enqueue(ctx, "receipt", printq.KindDeposit, out.OpNo, job)
 	return err
 }
 
