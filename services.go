@@ -237,6 +237,9 @@ func (s *Services) Start(ctx context.Context) error {
 		}
 		s.Desk = &deposit.Desk{Checkout: s.Checkout, Store: s.DB, Ops: s.Payments, Terminal: s.DB,
 			Clock: s.Clock, Signals: s.Signals, OnDeviceError: s.Checkout.OnDeviceError}
+		if s.Devices != nil && s.Devices.queue != nil {
+			s.Desk.Printer = s.Devices
+		}
 	}
 	s.Holds = &sale.Holds{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Signals: s.Signals, Terminal: s.DB}
 	s.startRefunds()

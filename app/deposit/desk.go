@@ -108,6 +108,9 @@ var (
 	// ErrOtherStore: the deposit was taken in another store; this desk
 	// must not settle it. Carries No.
 	ErrOtherStore = app.NewError("deposit.other_store")
+	// ErrSeveral: a short number several deposits end with. Carries
+	// Count and Q.
+	ErrSeveral = app.NewError("deposit.several")
 )
 
 // TakeInput is a deposit to take at check-in.
@@ -169,9 +172,10 @@ func (d *Desk) Search(ctx context.Context, f Filter) ([]Row, error) {
 	return d.Store.ListDeposits(ctx, f)
 }
 
-// Get reads one deposit by its number, with its operations.
+// Get reads one deposit of this store by its number (or the wallet's
+// transaction number), with its operations.
 func (d *Desk) Get(ctx context.Context, depositNo string) (payment.Deposit, []payment.DepositOp, error) {
-	dep, err := d.Store.GetDeposit(ctx, depositNo)
+	dep, err := d.one(ctx, depositNo)
 	if err != nil {
 		return dep, nil, err
 	}
@@ -248,8 +252,22 @@ func (d *Desk) Release(ctx context.Context, in OpInput) (Settlement, error) {
 	return d.settle(ctx, app.DepositOpRelease, in)
 }
 
+// one is the deposit of this store that no means: a sale's number and
+// another store's deposit are refused by name (Find), and a short number
+// that several deposits end with is not enough to act on.
+func (d *Desk) one(ctx context.Context, no string) (payment.Deposit, error) {
+	found, err := d.Find(ctx, no)
+	if err != nil {
+		return payment.Deposit{}, err
+	}
+	if len(found) != 1 {
+		return payment.Deposit{}, ErrSeveral.With("Count", len(found), "Q", no)
+	}
+	return found[0], nil
+}
+
 func (d *Desk) settle(ctx context.Context, kind app.DepositOpKind, in OpInput) (Settlement, error) {
-	dep, err := d.Store.GetDeposit(ctx, in.DepositNo)
+	dep, err := d.one(ctx, in.DepositNo)
 	if err != nil {
 		return Settlement{}, err
 	}
