@@ -65,6 +65,9 @@ type ShiftStatus struct {
 	// session ends (every permission-checked action is refused in app
 	// already; this ends the rest, like taking payments).
 	Disabled bool
+	// DepositsNearLimit counts the store's frozen deposits near (or past)
+	// their wallet's automatic refund: shown as a warning until settled.
+	DepositsNearLimit int
 }
 
 // Shifts tells the status bar who is on shift.
@@ -127,6 +130,7 @@ type Shell struct {
 	// button, and the ticker that re-reads them (stopStatus ends it).
 	status     *widget.Label
 	others     *widget.Label
+	deposits   *widget.Label // deposits near their wallet's limit
 	clockOn    *widget.Button
 	stopStatus func()
 	endedFor   string // the person whose session ended because they were disabled, said on the login screen
@@ -322,12 +326,16 @@ func (s *Shell) visibleItems() []Workspace {
 // others are on shift, or nil without a shift feed.
 func (s *Shell) statusBar() fyne.CanvasObject {
 	if s.deps.Shifts == nil {
-		s.status, s.others, s.clockOn = nil, nil, nil
+		s.status, s.others, s.deposits, s.clockOn = nil, nil, nil, nil
 		return nil
 	}
 	s.status = widget.NewLabel(i18n.T("shell.shift.loading"))
 	s.others = widget.NewLabel("")
-	right := container.NewHBox(s.others)
+	s.deposits = widget.NewLabel("")
+	s.deposits.Importance = widget.WarningImportance
+	s.deposits.TextStyle = fyne.TextStyle{Bold: true}
+	s.deposits.Hide()
+	right := container.NewHBox(s.deposits, s.others)
 	s.clockOn = nil
 	if s.deps.ClockOn != nil {
 		s.clockOn = widget.NewButtonWithIcon(i18n.T("shell.shift.clock_on"), theme.LoginIcon(), func() {
@@ -419,6 +427,13 @@ func (s *Shell) showStatus(st ShiftStatus, err error) {
 		s.others.SetText(i18n.T("shell.shift.others", "N", st.Others))
 	} else {
 		s.others.SetText("")
+	}
+	if st.DepositsNearLimit > 0 {
+		s.deposits.SetText(i18n.T("shell.deposits_near", "N", st.DepositsNearLimit))
+		s.deposits.Show()
+	} else {
+		s.deposits.SetText("")
+		s.deposits.Hide()
 	}
 	if s.clockOn != nil {
 		if st.On {

@@ -470,6 +470,28 @@ func TestShell_StatusBarFollowsSignalShift(t *testing.T) {
 	require.Equal(t, reads, feed.reads)
 }
 
+// Deposits near their wallet's automatic refund show in the status bar
+// in the warning colour, and go when there are none.
+func TestShell_StatusBarWarnsOfDepositsNearTheirLimit(t *testing.T) {
+	feed := &fakeShiftFeed{st: ShiftStatus{On: true, Since: time.Now(), DepositsNearLimit: 2}}
+	s, _, _ := newShellWith(t, func(d *Deps) { d.Shifts = feed })
+	doLogin(t, s, "1002", "1234")
+	require.True(t, s.deposits.Visible())
+	require.Equal(t, "2 笔押金即将到期", s.deposits.Text)
+	require.Equal(t, widget.WarningImportance, s.deposits.Importance)
+	require.True(t, hasText(s.Window().Content(), "2 笔押金即将到期"))
+
+	feed.set(ShiftStatus{On: true, Since: time.Now()})
+	s.deps.Signals.Emit(app.SignalOrder, "T1")
+	require.False(t, s.deposits.Visible())
+	require.Empty(t, s.deposits.Text)
+
+	require.NoError(t, i18n.Use(i18n.English))
+	feed.set(ShiftStatus{DepositsNearLimit: 1})
+	s.RefreshStatus()
+	require.Equal(t, "Deposits near their limit: 1", s.deposits.Text)
+}
+
 // A person disabled while logged in is logged out at the next status
 // read (a signal or the 30-second tick), and the login screen says why.
 func TestShell_DisabledPersonIsLoggedOut(t *testing.T) {
