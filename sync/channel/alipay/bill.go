@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -71,12 +72,40 @@ func (c *Client) DownloadBill(ctx context.Context, day time.Time) (app.Bill, err
 	if err != nil {
 		return app.Bill{}, fmt.Errorf("下载支付宝账单失败 / downloading the Alipay bill failed: %w", err)
 	}
-	bill, err := ParseBillZip(data)
+	bill, head, err := parseBillZip(data)
 	if err != nil {
+		return app.Bill{}, err
+	}
+	if err := c.ownBill(head, d); err != nil {
 		return app.Bill{}, err
 	}
 	bill.Date = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, channel.Beijing)
 	return bill, nil
+}
+
+// billHead is what the detail file's comment lines say of it.
+type billHead struct {
+	account string // #账号：[…]
+	start   string // #起始日期：[2026年11月21日 00:00:00]
+}
+
+var (
+	accountRe = regexp.MustCompile(`^#\s*账号[:：]\s*\[([^\]]*)\]`)
+	startRe   = regexp.MustCompile(`起始日期[:：]\s*\[(\d{4})年(\d{2})月(\d{2})日`)
+)
+
+// ownBill refuses a bill that says it is another account's or another
+// day's. The account is this app's id, or Alipay's partner id (2088…,
+// which real bills name and this client is not told): the signed answer
+// that gave the URL was for this app, so a partner id is taken as ours.
+func (c *Client) ownBill(h billHead, day time.Time) error {
+	if a := h.account; a != "" && a != c.cfg.AppID && !strings.HasPrefix(a, "2088") {
+		return fmt.Errorf("支付宝账单属于另一个账号（%s，本机应用为 %s）/ the Alipay bill is another account's (%s; our app is %s)", a, c.cfg.AppID, a, c.cfg.AppID)
+	}
+	if h.start != "" && h.start != day.Format("20060102") {
+		return fmt.Errorf("支付宝账单是另一天的（%s，要的是 %s）/ the Alipay bill is another day's (%s, not %s)", h.start, day.Format("20060102"), h.start, day.Format("20060102"))
+	}
+	return nil
 }
 
 func stripQuery(u string) string {
@@ -90,9 +119,15 @@ func stripQuery(u string) string {
 // header starts with 支付宝交易号) and, when present, the summary CSV
 // (汇总) whose 合计 row gives the total.
 func ParseBillZip(data []byte) (app.Bill, error) {
+	b, _, err := parseBillZip(data)
+	return b, err
+}
+
+func parseBillZip(data []byte) (app.Bill, billHead, error) {
+	var head billHead
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return app.Bill{}, errors.New("支付宝账单不是有效的zip文件 / the Alipay bill is not a valid zip file")
+		return app.Bill{}, head, errors.New("支付宝账单不是有效的zip文件（下载不完整？）/ the Alipay bill is not a valid zip file (cut short?)")
 	}
 	var detail, summary string
 	var budget int64 = maxUnzipped
@@ -102,26 +137,26 @@ func ParseBillZip(data []byte) (app.Bill, error) {
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return app.Bill{}, fmt.Errorf("支付宝账单压缩包损坏 / the Alipay bill archive is damaged: %v", err)
+			return app.Bill{}, head, fmt.Errorf("支付宝账单压缩包损坏 / the Alipay bill archive is damaged: %v", err)
 		}
 		raw, err := io.ReadAll(io.LimitReader(rc, budget+1))
 		rc.Close()
 		if err != nil {
-			return app.Bill{}, fmt.Errorf("支付宝账单压缩包损坏 / the Alipay bill archive is damaged: %v", err)
+			return app.Bill{}, head, fmt.Errorf("支付宝账单压缩包损坏 / the Alipay bill archive is damaged: %v", err)
 		}
 		budget -= int64(len(raw))
 		if budget < 0 {
-			return app.Bill{}, errors.New("支付宝账单解压后过大 / the Alipay bill expands to more than allowed")
+			return app.Bill{}, head, errors.New("支付宝账单解压后过大 / the Alipay bill expands to more than allowed")
 		}
-		text, err := simplifiedchinese.GBK.NewDecoder().Bytes(raw)
+		text, err := decodeGBK(raw)
 		if err != nil {
-			return app.Bill{}, errors.New("支付宝账单不是GBK编码 / the Alipay bill is not GBK text")
+			return app.Bill{}, head, err
 		}
 		s := string(text)
 		switch {
 		case strings.Contains(s, "支付宝交易号"):
 			if detail != "" {
-				return app.Bill{}, errors.New("支付宝账单含有多个明细文件 / the Alipay bill archive holds more than one detail file")
+				return app.Bill{}, head, errors.New("支付宝账单含有多个明细文件 / the Alipay bill archive holds more than one detail file")
 			}
 			detail = s
 		case strings.Contains(s, "合计"):
@@ -129,20 +164,52 @@ func ParseBillZip(data []byte) (app.Bill, error) {
 		}
 	}
 	if detail == "" {
-		return app.Bill{}, errors.New("支付宝账单中没有业务明细 / the Alipay bill archive has no detail file")
+		return app.Bill{}, head, errors.New("支付宝账单中没有业务明细 / the Alipay bill archive has no detail file")
+	}
+	for _, l := range strings.SplitN(detail, "\n", 8) {
+		if m := accountRe.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
+			head.account = strings.TrimSpace(m[1])
+		}
+		if m := startRe.FindStringSubmatch(l); m != nil {
+			head.start = m[1] + m[2] + m[3]
+		}
 	}
 	bill, err := parseDetail(detail)
 	if err != nil {
-		return app.Bill{}, err
+		return app.Bill{}, head, err
 	}
 	if summary != "" {
 		total, err := parseSummaryTotal(summary)
 		if err != nil {
-			return app.Bill{}, err
+			return app.Bill{}, head, err
 		}
 		bill.Total = total
 	}
-	return bill, nil
+	return bill, head, nil
+}
+
+// decodeGBK reads a bill file as Alipay writes it. A file that is UTF-8
+// (Chinese text that is valid UTF-8 is never valid GBK for long) or holds
+// bytes GBK does not have is refused: decoded anyway it would only be
+// garbled column names.
+func decodeGBK(raw []byte) ([]byte, error) {
+	if bytes.HasPrefix(raw, []byte("\xef\xbb\xbf")) || (utf8.Valid(raw) && !isASCII(raw)) {
+		return nil, errors.New("支付宝账单不是GBK编码（是UTF-8）/ the Alipay bill is not GBK text (it is UTF-8)")
+	}
+	text, err := simplifiedchinese.GBK.NewDecoder().Bytes(raw)
+	if err != nil || bytes.ContainsRune(text, utf8.RuneError) {
+		return nil, errors.New("支付宝账单不是GBK编码 / the Alipay bill is not GBK text")
+	}
+	return text, nil
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 var trailerRe = regexp.MustCompile(`交易合计[:：]\s*(\d+)\s*笔.*?退款合计[:：]\s*(\d+)\s*笔`)
@@ -191,8 +258,18 @@ func parseDetail(text string) (app.Bill, error) {
 	cTradeNo, cOut, cType := col("支付宝交易号"), col("商户订单号"), col("业务类型")
 	cDone, cCreated := col("完成时间"), col("创建时间")
 	cAmount, cReceived, cRefundNo, cFee := col("订单金额"), col("商家实收"), col("退款批次号"), col("服务费")
-	if cTradeNo < 0 || cOut < 0 || cType < 0 || cAmount < 0 || (cDone < 0 && cCreated < 0) {
-		return bill, billErr("header lacks 支付宝交易号/商户订单号/业务类型/订单金额/完成时间")
+	var missing []string
+	for _, c := range []struct {
+		at   int
+		name string
+	}{{cTradeNo, "支付宝交易号"}, {cOut, "商户订单号"}, {cType, "业务类型"}, {cAmount, "订单金额"}, {max(cDone, cCreated), "完成时间"}} {
+		if c.at < 0 {
+			missing = append(missing, c.name)
+		}
+	}
+	if len(missing) > 0 {
+		return bill, fmt.Errorf("支付宝账单缺少必需的列：%s / the Alipay bill lacks the column(s) %s",
+			strings.Join(missing, "、"), strings.Join(missing, ", "))
 	}
 	if count < 0 {
 		return bill, billErr("the trailer #交易合计…退款合计… is missing (truncated bill?)")
@@ -290,7 +367,7 @@ func parseSummaryTotal(text string) (app.Money, error) {
 	for _, rec := range records[1:] {
 		f := trimAll(rec)
 		if len(f) > cAmount && len(f) > 0 && f[0] == "合计" {
-			m, err := channel.ParseSignedYuan(f[cAmount])
+			m, err := parseTotalYuan(f[cAmount])
 			if err != nil {
 				return 0, billErr("summary total %q", f[cAmount])
 			}
@@ -306,4 +383,30 @@ func trimAll(f []string) []string {
 		out[i] = strings.TrimSpace(s)
 	}
 	return out
+}
+
+// parseTotalYuan reads a bill's summary total: written as an amount is,
+// but a busy day's sum may pass the ceiling of one payment.
+func parseTotalYuan(s string) (app.Money, error) {
+	neg := strings.HasPrefix(s, "-")
+	intPart, frac, dot := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if intPart == "" || len(intPart) > 15 || (dot && (frac == "" || len(frac) > 2)) {
+		return 0, channel.ErrYuan
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	for _, c := range intPart + frac {
+		if c < '0' || c > '9' {
+			return 0, channel.ErrYuan
+		}
+	}
+	v, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return 0, channel.ErrYuan
+	}
+	if neg {
+		v = -v
+	}
+	return app.Money(v), nil
 }

@@ -28,11 +28,32 @@ type orderDetailRequest struct {
 
 type receipt struct {
 	Order *struct {
+		OrderMch     *billMch      `json:"order_mch"`
 		OrderContent *orderContent `json:"order_content"`
 	} `json:"order"`
 	RefundOrder *struct {
+		RefundOrderMch     *billMch       `json:"refund_order_mch"`
 		RefundOrderContent *refundContent `json:"refund_order_content"`
 	} `json:"refund_order"`
+}
+
+// billMch is whose an order or refund of the list is.
+type billMch struct {
+	OutMchID    string `json:"out_mch_id"`
+	OutSubMchID string `json:"out_sub_mch_id"`
+}
+
+// mch is the merchant a receipt names (nil when it names none).
+func (r *receipt) mch() *billMch {
+	switch {
+	case r == nil:
+		return nil
+	case r.Order != nil:
+		return r.Order.OrderMch
+	case r.RefundOrder != nil:
+		return r.RefundOrder.RefundOrderMch
+	}
+	return nil
 }
 
 type orderDetailAnswer struct {
@@ -45,7 +66,8 @@ type orderDetailAnswer struct {
 // DownloadBill implements app.PaymentChannel. Cloud Pay has no bill file:
 // client_order_detail is paged (orders and refunds of the shop created in
 // the Beijing day) until total_count rows are read. Every page is
-// authenticated. The bill's Total is the sum of the orders' total_fee
+// authenticated; an empty list is channel.ErrNoBill, a row of another
+// merchant refuses the whole list. The bill's Total is the sum of the orders' total_fee
 // (Cloud Pay states no total of its own); Count is its total_count.
 func (c *Client) DownloadBill(ctx context.Context, day time.Time) (app.Bill, error) {
 	if day.IsZero() {
@@ -77,7 +99,17 @@ func (c *Client) DownloadBill(ctx context.Context, day time.Time) (app.Bill, err
 			return app.Bill{}, fmt.Errorf("云支付订单明细总数不一致 / the Cloud Pay order list's total_count is missing or changed while paging")
 		}
 		total = *out.TotalCount
+		if total == 0 {
+			// The list is all Cloud Pay has: an empty one is no bill (not
+			// yet, or no sale), never a day with nothing to reconcile.
+			return app.Bill{}, fmt.Errorf("%w: 云支付该日订单明细为空 / Cloud Pay lists no order for the day", channel.ErrNoBill)
+		}
 		for _, od := range out.OrderDetails {
+			if m := od.Receipt.mch(); m != nil && ((m.OutSubMchID != "" && m.OutSubMchID != c.cfg.OutSubMchID) ||
+				(m.OutMchID != "" && m.OutMchID != c.cfg.OutMchID)) {
+				return app.Bill{}, fmt.Errorf("云支付订单明细含有另一个商户的订单（%s / %s，本机为 %s / %s）/ the Cloud Pay order list holds another merchant's orders (%s / %s; ours %s / %s)",
+					m.OutMchID, m.OutSubMchID, c.cfg.OutMchID, c.cfg.OutSubMchID, m.OutMchID, m.OutSubMchID, c.cfg.OutMchID, c.cfg.OutSubMchID)
+			}
 			line, ok := billLine(od.Receipt)
 			if !ok {
 				return app.Bill{}, fmt.Errorf("云支付订单明细含有无法识别的记录 / the Cloud Pay order list has an unreadable row")

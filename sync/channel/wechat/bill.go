@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cashier/app"
 	"cashier/sync/channel"
@@ -49,7 +50,7 @@ func (c *Client) DownloadBill(ctx context.Context, day time.Time) (app.Bill, err
 		}
 		return app.Bill{}, fmt.Errorf("微信支付拒绝下载账单 / WeChat refused the bill download: %s", msg)
 	}
-	bill, err := ParseBill(raw)
+	bill, err := parseBill(raw, c.ownRow)
 	if err != nil {
 		return app.Bill{}, err
 	}
@@ -57,8 +58,30 @@ func (c *Client) DownloadBill(ctx context.Context, day time.Time) (app.Bill, err
 	return bill, nil
 }
 
+// ownRow refuses a row of another merchant: a bill that is not ours must
+// not be matched against our records (the 商户号 is the service
+// provider's, the 特约商户号 this sub-merchant's).
+func (c *Client) ownRow(mch, sub string) error {
+	if (mch != "" && mch != c.cfg.MchID) || (sub != "" && c.cfg.SubMchID != "" && sub != c.cfg.SubMchID) {
+		return fmt.Errorf("微信支付账单属于另一个商户（商户号 %s，特约商户号 %s；本机为 %s / %s）/ the WeChat bill is another merchant's (mch_id %s, sub_mch_id %s; ours %s / %s)",
+			mch, sub, c.cfg.MchID, c.cfg.SubMchID, mch, sub, c.cfg.MchID, c.cfg.SubMchID)
+	}
+	return nil
+}
+
 // ParseBill reads a WeChat downloadbill text (UTF-8, optional BOM).
-func ParseBill(raw []byte) (app.Bill, error) {
+func ParseBill(raw []byte) (app.Bill, error) { return parseBill(raw, nil) }
+
+// billNeeds are the columns a bill cannot be read without, each with the
+// names it goes by in the layouts WeChat has used.
+var billNeeds = [][]string{{"交易时间"}, {"微信订单号"}, {"商户订单号"}, {"交易状态"}, {"订单金额", "应结订单金额", "总金额"}}
+
+// parseBill reads the bill; own, when set, is asked about every row's
+// 商户号 and 特约商户号.
+func parseBill(raw []byte, own func(mch, sub string) error) (app.Bill, error) {
+	if !utf8.Valid(raw) {
+		return app.Bill{}, errors.New("微信支付账单不是UTF-8文本（编码不对）/ the WeChat bill is not UTF-8 text (wrong encoding)")
+	}
 	text := strings.TrimPrefix(string(raw), "\ufeff")
 	var lines []string
 	for _, l := range strings.Split(text, "\n") {
@@ -84,20 +107,40 @@ func ParseBill(raw []byte) (app.Bill, error) {
 		}
 		return -1
 	}
+	var missing []string
+	for _, names := range billNeeds {
+		if col(names...) < 0 {
+			missing = append(missing, strings.Join(names, "/"))
+		}
+	}
+	if len(missing) > 0 {
+		return app.Bill{}, fmt.Errorf("微信支付账单缺少必需的列：%s（或不是微信支付账单）/ the WeChat bill lacks the column(s) %s (or is not a WeChat bill)",
+			strings.Join(missing, "、"), strings.Join(missing, ", "))
+	}
 	cTime, cTx, cOut, cState := col("交易时间"), col("微信订单号"), col("商户订单号"), col("交易状态")
 	cAmount := col("订单金额", "应结订单金额", "总金额")
 	cRefundID, cOutRefund := col("微信退款单号"), col("商户退款单号")
 	cRefund := col("申请退款金额", "退款金额")
 	cFee := col("手续费")
-	if cTime < 0 || cTx < 0 || cOut < 0 || cState < 0 || cAmount < 0 {
-		return app.Bill{}, bad("header lacks 交易时间/微信订单号/商户订单号/交易状态/订单金额")
-	}
+	cMch, cSub := col("商户号"), col("特约商户号", "子商户号")
 	bill := app.Bill{Channel: app.ChannelWeChat}
 	i := 1
 	for ; i < len(lines) && !strings.HasPrefix(lines[i], "总交易单数"); i++ {
 		f, err := splitRow(lines[i])
 		if err != nil || len(f) != len(header) {
 			return app.Bill{}, bad("row %d has %d fields, header has %d", i+1, len(f), len(header))
+		}
+		if own != nil {
+			mch, sub := "", ""
+			if cMch >= 0 {
+				mch = f[cMch]
+			}
+			if cSub >= 0 {
+				sub = f[cSub]
+			}
+			if err := own(mch, sub); err != nil {
+				return app.Bill{}, err
+			}
 		}
 		at, err := time.ParseInLocation("2006-01-02 15:04:05", f[cTime], channel.Beijing)
 		if err != nil {
@@ -156,7 +199,7 @@ func ParseBill(raw []byte) (app.Bill, error) {
 	if !ok {
 		return app.Bill{}, bad("summary lacks the total")
 	}
-	if bill.Total, err = channel.ParseYuan(totalText); err != nil {
+	if bill.Total, err = parseTotalYuan(totalText); err != nil {
 		return app.Bill{}, bad("summary total %q", totalText)
 	}
 	bill.Count = count
@@ -185,4 +228,30 @@ func splitRow(l string) ([]string, error) {
 		f[i] = strings.TrimSpace(f[i])
 	}
 	return f, nil
+}
+
+// parseTotalYuan reads a bill's summary total: written as an amount is,
+// but a busy day's sum may pass the ceiling of one payment.
+func parseTotalYuan(s string) (app.Money, error) {
+	neg := strings.HasPrefix(s, "-")
+	intPart, frac, dot := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if intPart == "" || len(intPart) > 15 || (dot && (frac == "" || len(frac) > 2)) {
+		return 0, channel.ErrYuan
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	for _, c := range intPart + frac {
+		if c < '0' || c > '9' {
+			return 0, channel.ErrYuan
+		}
+	}
+	v, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return 0, channel.ErrYuan
+	}
+	if neg {
+		v = -v
+	}
+	return app.Money(v), nil
 }
