@@ -9,15 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-
-	"github.com/robfig/cron/v3"
 
 	"cashier/app"
 	"cashier/app/auth"
 	"cashier/app/cabinet"
 	"cashier/app/catalog"
 	"cashier/app/deposit"
+	"cashier/app/jobs"
 	"cashier/app/payment"
 	"cashier/app/sale"
 	"cashier/app/settings"
@@ -28,6 +26,7 @@ import (
 	"cashier/sync/channel"
 	"cashier/sync/channel/setup"
 	"cashier/ui/custdisplay"
+	"cashier/ui/i18n"
 )
 
 // Options say what a caller (the GUI or one command) needs from a data
@@ -103,13 +102,14 @@ type Services struct {
 	CustomerDisplay *custdisplay.Window
 
 	Devices *Devices
-	Cron    *cron.Cron
+	// Jobs are the scheduled jobs (Settings → 定时任务, pos jobs): started
+	// with Options.Jobs; loaded without running by pos jobs list.
+	Jobs *jobs.Registry
 
 	// ctx lives until Close; everything started in the background
 	// (devices' watchers, the sandbox, jobs) ends with it.
 	ctx     context.Context
 	cancel  context.CancelFunc
-	jobs    sync.WaitGroup // background jobs not run by the scheduler
 	closers []func()
 }
 
@@ -252,7 +252,9 @@ func (s *Services) Start(ctx context.Context) error {
 		s.Shifts.Printer = s.Devices
 	}
 	if s.opts.Jobs && s.Payments != nil {
-		s.startJobs()
+		if err := s.startJobs(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -382,34 +384,64 @@ func wrapRouter(r *channel.Channels, wrap func(app.PaymentChannel) app.PaymentCh
 	return out
 }
 
-// startJobs settles what a crash left open now (in the background, so the
-// login window is not held up) and every few minutes after, on the cron
-// scheduler later jobs (bills, back-office sync) join.
-func (s *Services) startJobs() {
-	recoverNow := func() {
-		rep, err := s.Payments.Recover(s.ctx)
-		if err != nil && s.ctx.Err() == nil {
-			fmt.Fprintln(s.log(), "recover:", err)
+// startJobs starts the scheduled jobs on cron in the store's time zone,
+// and settles what a crash left open at once (in the background, so the
+// login window is not held up).
+func (s *Services) startJobs(ctx context.Context) error {
+	if err := s.openJobs(ctx); err != nil {
+		return err
+	}
+	if err := s.Jobs.Start(s.ctx, true); err != nil {
+		return err
+	}
+	// Close has cancelled s.ctx by now: the runs end soon, and before the
+	// database they write to is closed.
+	s.onClose(s.Jobs.Stop)
+	return s.Jobs.RunAtStart(jobs.NameSettle)
+}
+
+// openJobs builds the registry of the jobs this folder has, with the
+// saved schedules and last runs, without running anything: pos jobs list
+// reads it beside a running app. A job's work reaches its use case when
+// it runs, so it is listed in a process that has not started payments.
+func (s *Services) openJobs(ctx context.Context) error {
+	store, err := s.DB.CurrentStore(ctx)
+	if err != nil {
+		return err
+	}
+	r := jobs.New(jobs.Config{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Location: store.Location(),
+		Log: func(job string, msg app.Message, err error) {
+			if err != nil && s.ctx.Err() == nil {
+				fmt.Fprintf(s.log(), "job %s: %s: %v\n", job, i18n.M(msg), err)
+			} else if err == nil {
+				fmt.Fprintf(s.log(), "job %s: %s\n", job, i18n.M(msg))
+			}
+		}})
+	add := []jobs.Job{jobs.Settle(func(ctx context.Context) (payment.RecoverReport, error) {
+		if s.Payments == nil {
+			return payment.RecoverReport{}, jobs.ErrNotStarted
 		}
-		if n := len(rep.Payments) + len(rep.Refunds) + len(rep.DepositOps); n > 0 {
-			fmt.Fprintf(s.log(), "recover: %d unfinished payments, refunds and deposit operations checked, %d still open\n", n, rep.Unsettled())
+		return s.Payments.Recover(ctx)
+	})}
+	if day := s.reconcileDay(); day != nil {
+		add = append(add, jobs.Reconcile(day, s.Clock, store.Location()))
+	}
+	for _, j := range add {
+		if err := r.Add(j); err != nil {
+			return err
 		}
 	}
-	s.jobs.Add(1)
-	go func() {
-		defer s.jobs.Done()
-		recoverNow()
-	}()
-	s.Cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	_, _ = s.Cron.AddFunc("@every 5m", recoverNow)
-	s.Cron.Start()
-	// Close has cancelled s.ctx by now: the jobs end soon, and before the
-	// database they write to is closed.
-	s.onClose(func() {
-		<-s.Cron.Stop().Done()
-		s.jobs.Wait()
-	})
+	if err := r.Load(ctx); err != nil {
+		return err
+	}
+	s.Jobs = r
+	return nil
 }
+
+// reconcileDay is the reconcile job's work: download a day's bills and
+// match them against the till (app/reconcile). Nil leaves the job out;
+// it is listed and scheduled once this returns the use case.
+func (s *Services) reconcileDay() jobs.DayReconciler { return nil }
 
 // commandLine is how the lock file names a command; a PIN given on the
 // command line is left out.
