@@ -131,7 +131,7 @@ func mainWindow(a fyne.App, s *Services, e env, st started) *shell.Shell {
 		}
 	}
 	d := shell.Deps{
-		Auth: s.Auth, Overrider: s.Auth, Staff: s.DB, Settings: s.Settings, Signals: s.Signals,
+		Auth: s.Auth, Overrider: s.Auth, Staff: s.DB, Settings: settingsDeps(s), Signals: s.Signals,
 		Store: st.store, Terminal: st.term, DemoPINs: demoPINs, Sandbox: s.Sandbox,
 		Workspace: workspaces(s),
 		About: about.Info{Version: version, DataDir: s.Dir, Database: s.DB.Path(),

@@ -9,7 +9,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"cashier/app"
+	"cashier/app/jobs"
 	"cashier/app/sale"
+	"cashier/app/settings"
 	"cashier/hardware"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/printer"
@@ -21,6 +23,7 @@ import (
 	"cashier/ui/held"
 	"cashier/ui/i18n"
 	"cashier/ui/refund"
+	uisettings "cashier/ui/settings"
 	"cashier/ui/shell"
 	"cashier/ui/today"
 )
@@ -42,6 +45,22 @@ func workspaces(s *Services) []shell.Workspace {
 		staffWorkspace(s),
 	}, append(shiftWorkspaces(s), productsWorkspace(s), auditWorkspace(s), refundWorkspace(s), todayWorkspace(s))...)
 }
+
+// settingsDeps is the Settings workspace's service: the settings use
+// cases, with the scheduled jobs (定时任务) when they run here.
+func settingsDeps(s *Services) uisettings.Service {
+	if s.Jobs == nil {
+		return s.Settings
+	}
+	return settingsWithJobs{Service: s.Settings, jobs: s.Jobs}
+}
+
+type settingsWithJobs struct {
+	settings.Service
+	jobs *jobs.Registry
+}
+
+func (s settingsWithJobs) Jobs() uisettings.Jobs { return s.jobs }
 
 // scanCodes is the scan stream (serial scanners and the keyboard wedge) as codes.
 func (d *Devices) scanCodes() (<-chan string, func()) {

@@ -62,6 +62,7 @@ type View struct {
 	Save                         *widget.Button
 	Approve                      *widget.Button // 店长授权: a manager allows one save
 	Status                       *widget.Label
+	JobsSection                  *JobsSection // 定时任务 (nil: the service has no jobs)
 	content                      fyne.CanvasObject
 }
 
@@ -229,11 +230,13 @@ func New(d Deps) *View {
 	if it := v.displayItem(); it != nil {
 		termForm.AppendItem(it)
 	}
-	v.content = container.NewVScroll(container.NewVBox(
+	box := container.NewVBox(
 		widget.NewCard(i18n.T("settings.store"), i18n.T("settings.store.sub"), storeForm),
 		widget.NewCard(i18n.T("settings.terminal"), "", termForm),
 		container.NewHBox(v.Save, v.Approve), v.Status,
-	))
+	)
+	v.addJobs(box)
+	v.content = container.NewVScroll(box)
 	v.reload()
 	return v
 }
