@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"refund":     {i18n.Key("cli.cmd.refund"), runRefund},
 		"deposit":    {i18n.Key("cli.cmd.deposit"), runDeposit},
 		"payments":   {i18n.Key("cli.cmd.payments"), runPayments},
+		"jobs":       {i18n.Key("cli.cmd.jobs"), runJobs},
 		"products":   {i18n.Key("cli.cmd.products"), runProducts},
 		"report":     {i18n.Key("cli.cmd.report"), runReport},
 		"shift":      {i18n.Key("cli.cmd.shift"), runShift},
