@@ -267,3 +267,57 @@ func BenchmarkReports1M(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDaySumsCommitCost: what the day sums (0016) add to a sale's
+// durable commit. The same one-commit WeChat + cash sale as
+// DurableCommit/Sale5Lines2Tenders/OneTx goes in turn into a database with
+// the day sums' triggers and into one without them, each commit timed on
+// its own so both see the same moments of a shared machine. Reported:
+// each one's mean and x-without, their ratio.
+func BenchmarkDaySumsCommitCost(b *testing.B) {
+	ctx := context.Background()
+	open := func(b *testing.B, sums bool) *localdb.DB {
+		dir, err := os.MkdirTemp(fxBenchDir(), "poscashier-commit-")
+		require.NoError(b, err)
+		b.Cleanup(func() { os.RemoveAll(dir) })
+		db, err := localdb.Open(filepath.Join(dir, "pos.db"))
+		require.NoError(b, err)
+		b.Cleanup(func() { db.Close() })
+		fxSeed(b, db)
+		fxOpenShift(b, db)
+		if !sums {
+			require.NoError(b, db.Write(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `DROP TRIGGER takings_day_insert`)
+				return err
+			}))
+		}
+		return db
+	}
+	with, without := open(b, true), open(b, false)
+	sw, so := fxSales(b.N, "S"), fxSales(b.N, "N")
+	tw, to := make([]float64, b.N), make([]float64, b.N)
+	b.ResetTimer()
+	commit := func(db *localdb.DB, s fxSale) float64 {
+		t0 := time.Now()
+		if err := db.CommitSaleWithIntents(ctx, s.order, s.tenders, s.intents); err != nil {
+			b.Fatal(err)
+		}
+		return float64(time.Since(t0))
+	}
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 { // each first in turn: neither gains from going second
+			to[i], tw[i] = commit(without, so[i]), commit(with, sw[i])
+		} else {
+			tw[i], to[i] = commit(with, sw[i]), commit(without, so[i])
+		}
+	}
+	b.StopTimer()
+	var sw1, so1 float64
+	for i := range tw {
+		sw1, so1 = sw1+tw[i], so1+to[i]
+	}
+	b.ReportMetric(so1/float64(b.N)/1e3, "without-µs")
+	b.ReportMetric(sw1/float64(b.N)/1e3, "with-µs")
+	b.ReportMetric(sw1/so1, "x-without")
+	b.ReportMetric(fxMedian(tw)/fxMedian(to), "x-median")
+}
