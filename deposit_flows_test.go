@@ -862,3 +862,26 @@ func TestDepositDesk_PastChannelLimit(t *testing.T) {
 		})
 	}
 }
+
+// A deposit's order whose freeze was declined is voided when the desk
+// gives it up (the guest walked away): it does not wait at the handover
+// as an unpaid order. A frozen deposit's order is left as it is.
+func TestDepositDesk_AbandonDeclinedOrder(t *testing.T) {
+	d := newDeskWorld(t, app.ChannelWeChat, app.WalletWeChat, speedup)
+	ctx := context.Background()
+	o := d.open(50000)
+	out, err := d.s.Desk.Freeze(ctx, o.OrderNo, codeFor(app.WalletWeChat, "201"), d.staff, nil) // NOTENOUGH
+	require.NoError(t, err)
+	require.False(t, out.Paid())
+	require.NoError(t, d.s.Desk.Abandon(ctx, o.OrderNo, d.staff))
+	got, err := d.s.DB.GetOrder(ctx, o.OrderNo)
+	require.NoError(t, err)
+	assert.Equal(t, app.OrderClosed, got.Status)
+
+	dep, _ := d.take(30000, "000")
+	require.NoError(t, d.s.Desk.Abandon(ctx, dep.DepositNo, d.staff))
+	assert.Equal(t, payment.DepositFrozen, d.find(dep.DepositNo).State, "a frozen deposit is never given up")
+	paid, err := d.s.DB.GetOrder(ctx, dep.DepositNo)
+	require.NoError(t, err)
+	assert.Equal(t, app.OrderPaid, paid.Status)
+}

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2/theme"
 
+	"cashier/app/deposit"
 	"cashier/app/shift"
 	"cashier/localdb"
 	"cashier/ui/i18n"
@@ -42,7 +43,7 @@ func withShifts(s *Services, d *shell.Deps) {
 	if s.Shifts == nil {
 		return
 	}
-	d.Shifts = shiftStatus{s: s.Shifts, db: s.DB}
+	d.Shifts = shiftStatus{s: s.Shifts, db: s.DB, desk: s.Desk}
 	d.ClockOn = func(se shell.Session) { shiftui.ShowClockOn(se.Window, s.Shifts, se.Staff, nil) }
 }
 
@@ -65,6 +66,9 @@ func (v shiftView) Recent(ctx context.Context, staffID int64, store bool) ([]shi
 type shiftStatus struct {
 	s  *shift.Service
 	db *localdb.DB
+	// desk counts the deposits near their wallet's automatic refund
+	// (nil: no deposit desk here).
+	desk *deposit.Desk
 }
 
 func (f shiftStatus) ShiftStatus(ctx context.Context, staffID int64) (shell.ShiftStatus, error) {
@@ -93,6 +97,11 @@ func (f shiftStatus) ShiftStatus(ctx context.Context, staffID int64) (shell.Shif
 			return out, err
 		}
 		out.On, out.Since, out.Received = true, sh.StartedAt, sum.Total.Received
+	}
+	if f.desk != nil {
+		if out.DepositsNearLimit, err = f.desk.NearLimit(ctx); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

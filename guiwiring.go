@@ -32,10 +32,14 @@ import (
 // narrow interfaces it declares.
 func workspaces(s *Services) []shell.Workspace {
 	return append([]shell.Workspace{
-		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(), Build: func(se shell.Session) shell.Page {
-			v := counter.New(counterDeps(s, se))
-			return shell.Page{Content: v.Content(), Focus: v.Line, Stop: v.Stop}
-		}},
+		{ID: "counter", TitleKey: i18n.Key("nav.counter"), Icon: theme.ConfirmIcon(),
+			// 仅押金: the front desk takes no sales.
+			Visible: func(se shell.Session) bool { return se.Terminal.CashierMode.Takes(false) },
+			Build: func(se shell.Session) shell.Page {
+				v := counter.New(counterDeps(s, se))
+				return shell.Page{Content: v.Content(), Focus: v.Line, Stop: v.Stop}
+			}},
+		depositsWorkspace(s),
 		{ID: "devices", TitleKey: i18n.Key("nav.devices"), Icon: theme.ComputerIcon(), Build: func(se shell.Session) shell.Page {
 			d := devicesDeps(s, se.Staff)
 			d.Override = askOverride(s, se)

@@ -148,6 +148,30 @@ func (d *Desk) Freeze(ctx context.Context, orderNo, code string, staff app.Staff
 	return d.Checkout.PayByCode(ctx, orderNo, code, o.Due(), staff, onEvent)
 }
 
+// Abandon gives up a deposit's order whose freeze never succeeded (the
+// guest walked away, or the form was changed and written again): voided,
+// so it does not wait at the handover as an unpaid order. An order that
+// is paid, already closed, or has a freeze in flight is left as it is.
+func (d *Desk) Abandon(ctx context.Context, orderNo string, staff app.Staff) error {
+	o, err := d.Checkout.Store.GetOrder(ctx, orderNo)
+	if err != nil {
+		return err
+	}
+	if o.Kind != app.OrderDeposit {
+		return ErrNotADeposit.With("No", orderNo)
+	}
+	if o.Status != app.OrderOpen {
+		return nil
+	}
+	for _, t := range o.Tenders {
+		if t.State == app.TenderPending || t.State == app.TenderPaid {
+			return nil
+		}
+	}
+	_, err = d.Checkout.Void(ctx, orderNo, staff)
+	return err
+}
+
 // Cancel gives up a freeze still in progress (the customer walked away).
 func (d *Desk) Cancel(ctx context.Context, outTradeNo string) error {
 	return d.Checkout.Cancel(ctx, outTradeNo)

@@ -42,6 +42,7 @@ type Desk interface {
 	Get(ctx context.Context, depositNo string) (payment.Deposit, []payment.DepositOp, error)
 	Consume(ctx context.Context, in deposit.OpInput) (deposit.Settlement, error)
 	Release(ctx context.Context, in deposit.OpInput) (deposit.Settlement, error)
+	Abandon(ctx context.Context, orderNo string, staff app.Staff) error
 }
 
 // Deps is what the workspace needs.
@@ -190,6 +191,7 @@ func (v *View) Focus() fyne.Focusable { return v.Query }
 // Stop leaves the scan stream, the signals and the canvas, and stops
 // waiting for a channel (what was sent goes on; recovery finishes it).
 func (v *View) Stop() {
+	v.abandonTake()
 	v.stopped = true
 	if v.opCancel != nil {
 		v.opCancel()

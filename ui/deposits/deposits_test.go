@@ -333,6 +333,23 @@ func TestDeposits_TakeUnsettledIsAmberDeclinedIsRed(t *testing.T) {
 	r.key(fyne.KeyReturn)
 	require.Equal(t, stCode, r.v.st)
 	assert.Len(t, r.desk.opened, 2)
+	assert.Empty(t, r.desk.abandonedNos(), "the unsettled order is recovery's, never voided")
+
+	// A changed form writes a new order and voids the one whose freeze
+	// failed: an unpaid deposit order must not wait at the handover.
+	second := r.desk.frozeFor[len(r.desk.frozeFor)-1]
+	r.key(fyne.KeyEscape)
+	r.focus(r.v.Amount)
+	r.v.Amount.SetText("900")
+	r.focus(r.v.Note)
+	r.key(fyne.KeyReturn)
+	require.Equal(t, stCode, r.v.st)
+	assert.Len(t, r.desk.opened, 3)
+	assert.Equal(t, []string{second}, r.desk.abandonedNos())
+
+	// Leaving the workspace with a written, unfrozen order voids it too.
+	r.v.Stop()
+	require.Eventually(t, func() bool { return len(r.desk.abandonedNos()) == 2 }, 5*time.Second, 5*time.Millisecond)
 }
 
 func (r *rig) focus(f fyne.Focusable) { r.win.Canvas().Focus(f) }

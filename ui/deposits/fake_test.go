@@ -23,6 +23,7 @@ type fakeDesk struct {
 	codes     []string // payment codes sent to Freeze, in order
 	frozeFor  []string // the order each freeze was for
 	cancelled []string
+	abandoned []string
 	finds     []string
 	searches  []deposit.Filter
 	consumes  []deposit.OpInput
@@ -83,6 +84,19 @@ func (f *fakeDesk) Open(_ context.Context, in deposit.TakeInput) (app.Order, err
 	f.opened = append(f.opened, in)
 	no := "1001T2611200000" + string(rune('0'+len(f.opened))) + "0000" + string(rune('0'+len(f.opened)))
 	return app.Order{OrderNo: no, Kind: app.OrderDeposit, Status: app.OrderOpen, Total: in.Amount, Payable: in.Amount}, nil
+}
+
+func (f *fakeDesk) Abandon(_ context.Context, orderNo string, _ app.Staff) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.abandoned = append(f.abandoned, orderNo)
+	return nil
+}
+
+func (f *fakeDesk) abandonedNos() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string{}, f.abandoned...)
 }
 
 func (f *fakeDesk) Freeze(_ context.Context, orderNo, code string, _ app.Staff, onEvent payment.EventFunc) (sale.Outcome, error) {

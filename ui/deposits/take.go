@@ -208,8 +208,15 @@ func (v *View) submitForm() {
 	v.say(i18n.T("deposits.take.opening"))
 	v.opening = true
 	var o app.Order
-	desk := v.deps.Desk
-	async.Run(func() { o, err = desk.Open(context.Background(), in) }, func() {
+	desk, old := v.deps.Desk, v.takeOrder.OrderNo
+	v.takeOrder = app.Order{}
+	async.Run(func() {
+		if old != "" {
+			// The form changed: the order written for the old one goes.
+			_ = desk.Abandon(context.Background(), old, in.Staff)
+		}
+		o, err = desk.Open(context.Background(), in)
+	}, func() {
 		v.opening = false
 		if err == nil {
 			v.takeOrder, v.takeIn = o, in // written: Enter again pays this one
@@ -361,6 +368,20 @@ func (v *View) frozen(out sale.Outcome, err error) {
 		v.show(stCode)
 		v.say(i18n.T("deposits.take.try_again"))
 	}
+}
+
+// abandonTake voids the order written for the form when the person leaves
+// the workspace before its freeze succeeded: an unpaid deposit order must
+// not wait at the handover (the desk leaves a paid or in-flight one as it
+// is).
+func (v *View) abandonTake() {
+	no := v.takeOrder.OrderNo
+	if no == "" || v.st == stFreezing {
+		return
+	}
+	v.takeOrder = app.Order{}
+	desk, staff := v.deps.Desk, v.deps.Staff
+	go func() { _ = desk.Abandon(context.Background(), no, staff) }()
 }
 
 // endTake forgets the form: the deposit is taken (or on its way), the

@@ -52,6 +52,10 @@ type Session struct {
 	Staff   app.Staff
 	Window  fyne.Window
 	OnShift bool
+	// Terminal is this terminal's settings as last read (its cashier mode
+	// decides which of the Counter and the deposit desk are offered); the
+	// workspaces are offered again when they change.
+	Terminal app.TerminalInfo
 }
 
 // ShiftStatus is what the status bar shows: the shift of the person
@@ -184,6 +188,10 @@ func (s *Shell) reloadDetails() {
 		if err == nil {
 			s.deps.Store, s.deps.Terminal = st, tm
 			s.updateHeader()
+			if s.session != nil && s.session.Terminal != tm {
+				s.session.Terminal = tm
+				s.reoffer()
+			}
 		}
 	})
 }
@@ -272,7 +280,7 @@ func (s *Shell) builtins() []Workspace {
 // when out of range).
 func (s *Shell) enter(st app.Staff, open int) {
 	onShift := s.session != nil && s.session.Staff.ID == st.ID && s.session.OnShift // a rebuild keeps what is known
-	s.session = &Session{Staff: st, Window: s.win, OnShift: onShift}
+	s.session = &Session{Staff: st, Window: s.win, OnShift: onShift, Terminal: s.deps.Terminal}
 	s.items = s.visibleItems()
 	s.header = widget.NewLabel("")
 	s.updateHeader()
