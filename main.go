@@ -63,6 +63,7 @@ func commands() map[string]command {
 		"payments":   {i18n.Key("cli.cmd.payments"), runPayments},
 		"jobs":       {i18n.Key("cli.cmd.jobs"), runJobs},
 		"products":   {i18n.Key("cli.cmd.products"), runProducts},
+		"reconcile":  {i18n.Key("cli.cmd.reconcile"), runReconcile},
 		"report":     {i18n.Key("cli.cmd.report"), runReport},
 		"shift":      {i18n.Key("cli.cmd.shift"), runShift},
 		"sandbox":    {i18n.Key("cli.cmd.sandbox"), runSandbox},

@@ -67,8 +67,8 @@ func kinds(lines []Difference) map[string]Kind {
 
 func TestMatch_EachKindAndOnlyThem(t *testing.T) {
 	bill := []app.BillLine{
-		success(pfx+"01", 1250, at(9, 0, 0)),       // matched
-		success(pfx+"02", 3000, at(9, 5, 0)),       // matched, refunded in part
+		success(pfx+"01", 1250, at(9, 0, 0)), // matched
+		success(pfx+"02", 3000, at(9, 5, 0)), // matched, refunded in part
 		refundLine(pfx+"R1", pfx+"02", 500, at(10, 0, 0)),
 		success(pfx+"03", 800, at(11, 0, 0)),       // only at the channel
 		success(pfx+"05", 1001, at(12, 0, 0)),      // 1 fen more than here
@@ -236,9 +236,9 @@ func TestMatch_CloudPayOrderStates(t *testing.T) {
 		{Time: at(9, 0, 0), OutTradeNo: pfx + "51", TransactionID: "T51", Status: "REFUND", Amount: 1000, RefundAmount: 300}, // refunded in part
 		{Time: at(9, 1, 0), OutRefundNo: pfx + "R51", OutTradeNo: pfx + "51", Status: "REFUND", RefundAmount: 300},
 		{Time: at(9, 2, 0), OutTradeNo: pfx + "52", Status: "CLOSED", Amount: 600, RefundAmount: 600}, // Alipay, refunded in full
-		{Time: at(9, 3, 0), OutTradeNo: pfx + "53", Status: "CLOSED", Amount: 400},                   // never paid
-		{Time: at(9, 4, 0), OutTradeNo: pfx + "54", Status: "REVOKED", Amount: 400},                  // reversed
-		{Time: at(9, 5, 0), OutTradeNo: pfx + "55", Status: "SUCCESS", Amount: 5000},                 // a deposit's freeze
+		{Time: at(9, 3, 0), OutTradeNo: pfx + "53", Status: "CLOSED", Amount: 400},                    // never paid
+		{Time: at(9, 4, 0), OutTradeNo: pfx + "54", Status: "REVOKED", Amount: 400},                   // reversed
+		{Time: at(9, 5, 0), OutTradeNo: pfx + "55", Status: "SUCCESS", Amount: 5000},                  // a deposit's freeze
 	}
 	closed := pay(pfx+"53", 400, at(9, 3, 1))
 	closed.State = LocalNone

@@ -945,7 +945,7 @@ func (s *Server) aliBillURL(c *alipayCall) (alipayFields, Scenario) {
 	if err != nil {
 		return aliBiz("isv.invalid-parameter", "参数无效: bill_date须为yyyy-MM-dd"), ""
 	}
-	if len(alipayBillRows(s.ledger, c.app.AppID, day)) == 0 {
+	if len(alipayBillRows(s.ledger, c.app.AppID, day)) == 0 || s.BillFault() == BillNotReady {
 		return aliBiz("isp.bill_not_exist", "账单不存在"), ""
 	}
 	date := day.Format("20060102")

@@ -182,8 +182,12 @@ func (s *Server) wxDownloadBill(c *wechatCtx) wxAnswer {
 		return fail("invalid tar_type", "20001")
 	}
 	body := renderWeChatBill(wechatBillRows(s.ledger, c.m, p["sub_mch_id"], day), bt)
-	if body == nil {
+	fault := s.BillFault()
+	if body == nil || fault == BillNotReady {
 		return fail("No Bill Exist", "20002")
+	}
+	if fault != BillAsIs {
+		body = faultWeChatBill(body, fault)
 	}
 	if p["tar_type"] == "GZIP" {
 		var z bytes.Buffer
@@ -269,7 +273,7 @@ func cnDate(t time.Time) string { return t.In(beijing).Format("2006年01月02日
 
 // renderAlipayBill builds the zip the bill URL serves: the detail CSV and
 // the summary CSV, both GBK with '#' comment lines, names in GBK.
-func renderAlipayBill(rows []aliRow, appID string, day, now time.Time) ([]byte, error) {
+func renderAlipayBill(rows []aliRow, appID string, day, now time.Time, fault BillFault) ([]byte, error) {
 	date := day.Format("20060102")
 	var detail strings.Builder
 	detail.WriteString("#支付宝业务明细查询\r\n")
@@ -334,11 +338,15 @@ func renderAlipayBill(rows []aliRow, appID string, day, now time.Time) ([]byte, 
 	sum.WriteString("#-----------------------------------------业务汇总列表结束------------------------------------\r\n")
 	fmt.Fprintf(&sum, "#导出时间：[%s]\r\n", cnDate(now))
 
+	detailText := detail.String()
+	if fault != BillAsIs {
+		detailText = faultAlipayDetail(detailText, fault)
+	}
 	gbk := simplifiedchinese.GBK.NewEncoder()
 	var z bytes.Buffer
 	zw := zip.NewWriter(&z)
 	for _, f := range []struct{ name, body string }{
-		{appID + "_" + date + "_业务明细.csv", detail.String()},
+		{appID + "_" + date + "_业务明细.csv", detailText},
 		{appID + "_" + date + "_业务明细(汇总).csv", sum.String()},
 	} {
 		name, err := gbk.String(f.name)
@@ -348,6 +356,9 @@ func renderAlipayBill(rows []aliRow, appID string, day, now time.Time) ([]byte, 
 		body, err := gbk.String(f.body)
 		if err != nil {
 			return nil, err
+		}
+		if fault == BillWrongEncoding {
+			body = f.body
 		}
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, NonUTF8: true, Modified: now})
 		if err != nil {
@@ -387,7 +398,7 @@ func (s *Server) alipayBillFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows := alipayBillRows(s.ledger, appID, day)
-	body, err := renderAlipayBill(rows, appID, day, s.ledger.now())
+	body, err := renderAlipayBill(rows, appID, day, s.ledger.now(), s.BillFault())
 	if err != nil {
 		http.Error(w, "cannot build the bill", http.StatusInternalServerError)
 		return

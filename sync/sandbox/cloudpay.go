@@ -1113,12 +1113,36 @@ func (s *Server) cpOrderDetail(c *cpCall) cpAnswer {
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at > items[j].at })
+	total := len(items)
+	switch s.BillFault() {
+	case BillNotReady:
+		items, total = nil, 0
+	case BillTruncated:
+		total++ // a row the pages never serve
+	case BillDuplicateRow:
+		if len(items) > 0 {
+			items = append(items[:1], items...)
+			total++
+		}
+	case BillForeignMerchant:
+		for _, it := range items {
+			for _, k := range []string{"order", "refund_order"} {
+				if r, ok := it.data["receipt"].(map[string]any)[k].(map[string]any); ok {
+					for _, m := range []string{"order_mch", "refund_order_mch"} {
+						if mch, ok := r[m].(map[string]any); ok {
+							mch["out_sub_mch_id"] = foreignID
+						}
+					}
+				}
+			}
+		}
+	}
 	from := (q.PageNum - 1) * q.PageSize
 	page := []map[string]any{}
 	for i := from; i < len(items) && i < from+q.PageSize; i++ {
 		page = append(page, items[i].data)
 	}
-	return cpAnswer{status: cpOK, key: "order_detail_query", payload: map[string]any{"total_count": len(items), "order_details": page}}
+	return cpAnswer{status: cpOK, key: "order_detail_query", payload: map[string]any{"total_count": total, "order_details": page}}
 }
 
 func (s *Server) cpShopInfo(c *cpCall) cpAnswer {

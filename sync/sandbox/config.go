@@ -170,6 +170,9 @@ type ScenarioConfig struct {
 	SlowAnswerSeconds int `json:"slow_answer_seconds,omitempty"`
 	// RefundSeconds: how long a refund stays PROCESSING. Default 0 (immediate).
 	RefundSeconds int `json:"refund_seconds,omitempty"`
+	// BillFault serves every bill wrong in one way (billfault.go); "" as
+	// they are. Server.SetBillFault changes it while running.
+	BillFault BillFault `json:"bill_fault,omitempty"`
 }
 
 // WalletConfig sets how much money each payment code can spend.
@@ -273,6 +276,9 @@ func (c *Config) prepare(dir string) error {
 	}
 	if c.Scenarios.UserPayingSeconds < 0 || c.Scenarios.SlowAnswerSeconds < 0 || c.Scenarios.RefundSeconds < 0 {
 		return cfgErr("scenarios", "timings must not be negative")
+	}
+	if !validBillFault(c.Scenarios.BillFault) {
+		return cfgErr("scenarios.bill_fault", "unknown fault %q (known: %v)", c.Scenarios.BillFault, BillFaults)
 	}
 	if err := c.Wallets.prepare(); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,7 @@ type Server struct {
 	closeOnce  sync.Once
 	serveErr   chan error
 	billSecret []byte
+	billFault  atomic.Value // BillFault
 }
 
 // Start prepares cfg (when it was built in code rather than loaded) and
@@ -72,6 +74,7 @@ func Start(ctx context.Context, addr string, cfg *Config) (*Server, error) {
 		billSecret: make([]byte, 32),
 	}
 	_, _ = rand.Read(s.billSecret)
+	s.billFault.Store(cfg.Scenarios.BillFault)
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"

@@ -94,7 +94,7 @@ func parseBill(raw []byte, own func(mch, sub string) error) (app.Bill, error) {
 		return fmt.Errorf("微信支付账单格式不对 / the WeChat bill is malformed: "+format, a...)
 	}
 	if len(lines) < 3 {
-		return app.Bill{}, bad("too few lines (%d)", len(lines))
+		return app.Bill{}, bad("only %d lines: a header, rows and the summary are needed (truncated bill?)", len(lines))
 	}
 	header := splitHeader(lines[0])
 	col := func(names ...string) int {

@@ -87,8 +87,8 @@ func TestBill_MissingColumnNamed(t *testing.T) {
 
 func TestBill_TruncatedAndWrongEncodingRefused(t *testing.T) {
 	for name, raw := range map[string]string{
-		"cut in a row":          sampleBill[:strings.Index(sampleBill, "`REFUND")],
-		"cut before the summary": sampleBill[:strings.Index(sampleBill, "总交易单数")],
+		"cut in a row":            sampleBill[:strings.Index(sampleBill, "`REFUND")],
+		"cut before the summary":  sampleBill[:strings.Index(sampleBill, "总交易单数")],
 		"summary without its row": sampleBill[:strings.LastIndex(sampleBill, "`2,")],
 	} {
 		_, err := ParseBill([]byte(raw))
