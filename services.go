@@ -17,6 +17,7 @@ import (
 	"cashier/app/deposit"
 	"cashier/app/jobs"
 	"cashier/app/payment"
+	"cashier/app/report"
 	"cashier/app/sale"
 	"cashier/app/settings"
 	"cashier/app/shift"
@@ -93,6 +94,7 @@ type Services struct {
 	Refunds  *sale.Refunds
 	Holds    *sale.Holds   // held carts (挂单/取单), with or without payments
 	Desk     *deposit.Desk // the hotel deposit desk (押金台); nil without payments
+	Reports  *report.Service
 	Shifts   *shift.Service
 	Cabinet  *cabinet.Service // nil without a lock line
 	// CustomerDisplay is the second window facing the customer (顾客屏),
@@ -241,6 +243,7 @@ func (s *Services) Start(ctx context.Context) error {
 			s.Desk.Printer = s.Devices
 		}
 	}
+	s.Reports = &report.Service{Store: s.DB, People: s.DB, Shifts: s.DB}
 	s.Holds = &sale.Holds{Store: s.DB, Permits: s.Permits, Clock: s.Clock, Signals: s.Signals, Terminal: s.DB}
 	s.startRefunds()
 	s.Shifts = &shift.Service{Store: s.DB.ShiftStore(), Summary: summary.Engine{Store: s.DB}, Verifier: s.Auth,

@@ -372,6 +372,10 @@ func (v *View) scanned(code string) {
 		v.say(i18n.T("deposits.busy"))
 	case v.st == stCode:
 		v.freeze(code)
+	case v.st == stForm && v.opening:
+		// Enter sent the form and the guest's code came before the prompt
+		// did: it is the code, frozen once the order is written.
+		v.take.early = code
 	case v.st == stForm:
 		v.say(i18n.T("deposits.take.scan_in_form"))
 	default:

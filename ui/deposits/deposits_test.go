@@ -276,6 +276,24 @@ func TestDeposits_EscDuringFreezeCancels(t *testing.T) {
 	assert.Contains(t, ui(func() string { return r.v.TakeBanner.Sub.Text }), "已撤销")
 }
 
+// The guest's code scanned right after Enter sent the form, before the
+// prompt for it shows (the order still being written), is the code: it is
+// frozen once the order is written, not lost or typed into the note.
+func TestDeposits_CodeScannedWhileTheOrderIsWritten(t *testing.T) {
+	r := newRig(t)
+	r.desk.openBlock = make(chan struct{})
+	background(t)
+	ui(func() bool { r.fillForm("300", "0806", "王芳", "", ""); return true })
+	r.eventually(func() bool { return r.v.opening }, "the order is being written")
+	ui(func() bool { r.v.scanned("134567890123456789"); return true })
+	close(r.desk.openBlock)
+	r.eventually(func() bool { return r.v.st == stTaken }, "frozen with the early code")
+	r.desk.mu.Lock()
+	defer r.desk.mu.Unlock()
+	assert.Equal(t, []string{"134567890123456789"}, r.desk.codes)
+	assert.Len(t, r.desk.opened, 1)
+}
+
 // Esc at once, before the freeze has its number: the cancel goes out as
 // soon as the number is known.
 func TestDeposits_EscBeforeTheFreezeHasANumber(t *testing.T) {

@@ -40,6 +40,8 @@ type fakeDesk struct {
 	freezeMsg   app.Message
 	freezeErr   error
 	block       chan struct{}
+	// openBlock holds Open until closed (the order being written).
+	openBlock chan struct{}
 	// An operation ends in opState.
 	opState payment.DepositOpState
 	opMsg   app.Message
@@ -79,6 +81,12 @@ func (f *fakeDesk) get(no string) *payment.Deposit {
 }
 
 func (f *fakeDesk) Open(_ context.Context, in deposit.TakeInput) (app.Order, error) {
+	f.mu.Lock()
+	wait := f.openBlock
+	f.mu.Unlock()
+	if wait != nil {
+		<-wait
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.opened = append(f.opened, in)

@@ -45,6 +45,8 @@ type take struct {
 	// cancel goes out as soon as it is known.
 	cancelWanted, cancelling bool
 	opening                  bool // the order is being written: a second Enter writes no second one
+	// early is a code scanned while the order was being written.
+	early string
 }
 
 func (v *View) buildTake() fyne.CanvasObject {
@@ -224,6 +226,8 @@ func (v *View) submitForm() {
 		if v.st != stForm {
 			return
 		}
+		early := v.take.early
+		v.take.early = ""
 		if err != nil {
 			msg := i18n.Err(err)
 			v.FormErr.SetText(msg)
@@ -232,6 +236,9 @@ func (v *View) submitForm() {
 			return
 		}
 		v.askCode()
+		if early != "" {
+			v.freeze(early)
+		}
 	})
 }
 
