@@ -64,27 +64,26 @@ func opLocal(state string) reconcile.LocalState {
 // store and time (takings_store_at; the kind and method filters are read
 // from the index before a row is): a wallet tender paid (a sale's payment
 // or a deposit's freeze), a refund done, a consumption done. Each leads to
-// its record by primary key or payment_intent_tender.
+// its record by primary key or payment_intent_tender. The order's number
+// is not read here (a lookup per record, for the few that are kept):
+// SaveRun fills it for the lines it keeps.
 const (
-	recPaidSQL = `SELECT i.kind, i.out_trade_no, COALESCE(o.order_no,''), i.transaction_id, i.state, i.amount, t.at
+	recPaidSQL = `SELECT i.kind, i.out_trade_no, '', i.transaction_id, i.state, i.amount, t.at
 		FROM takings t
 		JOIN payment_intent i ON i.tender_id = CAST(substr(t.ref, 8) AS INTEGER)
-		LEFT JOIN orders o ON o.id = i.order_id
 		WHERE t.store_id = ? AND t.at >= ? AND t.at < ? AND t.kind IN ('sale','deposit_hold') AND t.method != 'cash'
 		  AND i.channel = ?`
-	recRefundSQL = `SELECT r.out_refund_no, i.out_trade_no, COALESCE(o.order_no,''), r.refund_id, r.state, r.amount, t.at
+	recRefundSQL = `SELECT r.out_refund_no, i.out_trade_no, '', r.refund_id, r.state, r.amount, t.at
 		FROM takings t
 		JOIN refund r ON r.id = CAST(substr(t.ref, 8) AS INTEGER)
 		JOIN payment_intent i ON i.id = r.intent_id
-		LEFT JOIN orders o ON o.id = r.order_id
 		WHERE t.store_id = ? AND t.at >= ? AND t.at < ? AND t.kind = 'refund' AND t.method != 'cash'
 		  AND t.ref LIKE 'refund:%' AND i.channel = ?`
-	recConsumeSQL = `SELECT op.out_request_no, i.out_trade_no, COALESCE(o.order_no,''), op.transaction_id, op.state, op.amount, t.at
+	recConsumeSQL = `SELECT op.out_request_no, i.out_trade_no, '', op.transaction_id, op.state, op.amount, t.at
 		FROM takings t
 		JOIN deposit_operation op ON op.id = CAST(substr(t.ref, 4) AS INTEGER)
 		JOIN deposit d ON d.id = op.deposit_id
 		JOIN payment_intent i ON i.id = d.intent_id
-		LEFT JOIN orders o ON o.id = d.order_id
 		WHERE t.store_id = ? AND t.at >= ? AND t.at < ? AND t.kind = 'deposit_consume' AND i.channel = ?`
 	// Not settled: each from its partial index (payment_intent_open's
 	// condition is the one written here, or SQLite will not use it).
@@ -391,6 +390,11 @@ func (s *ReconcileStore) SaveRun(ctx context.Context, run *reconcile.Run, lines 
 			if sameAsKept(kept, d) {
 				continue
 			}
+			if d.OrderNo == "" && d.LocalState != reconcile.LocalAbsent {
+				if d.OrderNo, err = orderNoOf(ctx, tx, d.Record, d.Ref); err != nil {
+					return err
+				}
+			}
 			var resolvedAt any
 			if d.Resolved() {
 				resolvedAt = ms(run.AttemptedAt)
@@ -432,6 +436,24 @@ func (s *ReconcileStore) SaveRun(ctx context.Context, run *reconcile.Run, lines 
 		}
 		return tx.QueryRowContext(ctx, `SELECT open, status FROM reconcile_run WHERE id=?`, id).Scan(&run.Open, (*string)(&run.Status))
 	})
+}
+
+// orderNoOf is the number of the order a record belongs to ("" none).
+func orderNoOf(ctx context.Context, tx *sql.Tx, rec reconcile.Record, ref string) (string, error) {
+	q := `SELECT o.order_no FROM payment_intent i JOIN orders o ON o.id = i.order_id WHERE i.out_trade_no = ?`
+	switch rec {
+	case reconcile.RecordRefund:
+		q = `SELECT o.order_no FROM refund r JOIN orders o ON o.id = r.order_id WHERE r.out_refund_no = ?`
+	case reconcile.RecordConsume, reconcile.RecordRelease:
+		q = `SELECT o.order_no FROM deposit_operation op JOIN deposit d ON d.id = op.deposit_id JOIN orders o ON o.id = d.order_id
+			WHERE op.out_request_no = ?`
+	}
+	var no string
+	err := tx.QueryRowContext(ctx, q, ref).Scan(&no)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return no, err
 }
 
 func statusOrDone(st reconcile.Status) reconcile.Status {

@@ -25,7 +25,7 @@ func TestReconcilePlans(t *testing.T) {
 		want []string
 	}{
 		{recPaidSQL, []any{1, 0, 1, "wechat"}, []string{"t USING INDEX takings_store_at (store_id=? AND at>? AND at<?)",
-			"i USING INDEX payment_intent_tender (tender_id=?)", "o USING INTEGER PRIMARY KEY"}},
+			"i USING INDEX payment_intent_tender (tender_id=?)"}},
 		{recRefundSQL, []any{1, 0, 1, "wechat"}, []string{"takings_store_at (store_id=? AND at>? AND at<?)",
 			"r USING INTEGER PRIMARY KEY", "i USING INTEGER PRIMARY KEY"}},
 		{recConsumeSQL, []any{1, 0, 1, "wechat"}, []string{"takings_store_at (store_id=? AND at>? AND at<?)",

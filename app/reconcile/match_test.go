@@ -40,20 +40,21 @@ func refundLine(no, order string, amount app.Money, when time.Time) app.BillLine
 func match(ch app.ChannelName, bill []app.BillLine, locals []Local, lookup []Local, elsewhere map[string]summary.Day) (Run, []Difference) {
 	m := newMatcher(ch, day, pfx)
 	m.addBill(app.Bill{Channel: ch, Lines: bill})
-	for _, l := range locals {
-		m.addLocal(l)
+	for i := range locals {
+		m.addLocal(&locals[i])
 	}
 	charges, refunds := m.wanted()
 	want := map[string]bool{}
 	for _, n := range append(charges, refunds...) {
 		want[n] = true
 	}
-	for _, l := range lookup {
-		k, _ := billKey(ch, l)
+	for i := range lookup {
+		k, _ := billKey(ch, lookup[i])
 		if want[k.no] {
-			m.addLocal(l)
+			m.addLocal(&lookup[i])
 		}
 	}
+	m.byTransaction()
 	return m.finish(elsewhere)
 }
 
@@ -131,7 +132,7 @@ func TestMatch_AroundMidnight(t *testing.T) {
 	// The next day: the record is in its day, the bill not; the day before matched it.
 	next := summary.Day{Year: 2026, Month: time.December, D: 1}
 	m := newMatcher(app.ChannelWeChat, next, pfx)
-	m.addLocal(late)
+	m.addLocal(&late)
 	assert.Equal(t, []string{pfx + "11"}, m.lonely())
 	run, lines := m.finish(map[string]summary.Day{pfx + "11": day})
 	assert.Empty(t, lines)
@@ -139,7 +140,7 @@ func TestMatch_AroundMidnight(t *testing.T) {
 
 	// Without that, it is missing from the bill.
 	m = newMatcher(app.ChannelWeChat, next, pfx)
-	m.addLocal(late)
+	m.addLocal(&late)
 	_, lines = m.finish(nil)
 	require.Len(t, lines, 1)
 	assert.Equal(t, MissingChannel, lines[0].Kind)
@@ -274,6 +275,27 @@ func TestMatch_Deposits(t *testing.T) {
 	// WeChat's consumption found by the deposit's number outside the day.
 	_, lines = match(app.ChannelWeChat, []app.BillLine{success(pfx+"61", 3000, at(12, 0, 0))}, nil, []Local{freeze, consume}, nil)
 	assert.Equal(t, map[string]Kind{}, kinds(lines))
+}
+
+// A row under another number than ours is matched by the channel's
+// transaction number (a payment's transaction_id, a refund's refund_id).
+func TestMatch_ByTransactionNumber(t *testing.T) {
+	l := pay(pfx+"71", 600, at(11, 0, 0))
+	l.TransactionID = "4200071"
+	row := success(pfx+"71-BILL", 600, at(11, 0, 0))
+	row.TransactionID = "4200071"
+	r := refund(pfx+"R72", pfx+"71", 100, at(11, 5, 0))
+	r.TransactionID = "5000072"
+	rrow := refundLine(pfx+"R72-BILL", pfx+"71-BILL", 100, at(11, 5, 0))
+	rrow.RefundID = "5000072"
+	run, lines := match(app.ChannelWeChat, []app.BillLine{row, rrow}, []Local{l, r}, nil, nil)
+	assert.Empty(t, lines)
+	assert.Equal(t, 2, run.Matched)
+
+	// Another amount under the same transaction is still a difference.
+	row.Amount = 601
+	_, lines = match(app.ChannelWeChat, []app.BillLine{row}, []Local{l}, nil, nil)
+	assert.Equal(t, map[string]Kind{pfx + "71": AmountDiffers}, kinds(lines))
 }
 
 func TestMatch_NoPrefixTakesEveryRowAsOurs(t *testing.T) {

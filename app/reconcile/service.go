@@ -116,18 +116,19 @@ func (s *Service) run(ctx context.Context, staffID int64, day summary.Day, ch ap
 	if lerr != nil {
 		return Result{}, lerr
 	}
-	for _, l := range locals {
-		m.addLocal(l)
+	for i := range locals {
+		m.addLocal(&locals[i])
 	}
 	if charges, refunds := m.wanted(); len(charges)+len(refunds) > 0 {
 		found, err := s.Store.Lookup(ctx, ch, charges, refunds)
 		if err != nil {
 			return Result{}, err
 		}
-		for _, l := range found {
-			m.addLocal(l)
+		for i := range found {
+			m.addLocal(&found[i])
 		}
 	}
+	m.byTransaction()
 	var elsewhere map[string]summary.Day
 	if lonely := m.lonely(); len(lonely) > 0 {
 		if elsewhere, err = s.Store.BilledElsewhere(ctx, ch, day, lonely); err != nil {
