@@ -457,3 +457,39 @@ func TestReconcileCLI(t *testing.T) {
 		t.Log(errs)
 	}
 }
+
+// The scheduled job's work: every configured channel's bill of the day,
+// and again each earlier day (within six) whose bill was not ready; a bill
+// still missing fails the run, to be tried again next time.
+func TestReconcileJob_DayAndCatchUp(t *testing.T) {
+	w, _ := newReconcileWorld(t, app.ChannelWeChat)
+	ctx := context.Background()
+	p, err := w.payCode(codeFor(app.WalletWeChat, "000"), 1250)
+	require.NoError(t, err)
+	require.True(t, p.Payment.Paid())
+	now := w.clock.Now().In(app.ChinaTime)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, app.ChinaTime)
+	yesterday := summary.DayOf(today.Add(-time.Hour), app.ChinaTime)
+	store := w.db.ReconcileStore()
+	require.NoError(t, store.SaveAttempt(ctx, &reconcile.Run{Day: yesterday, Channel: app.ChannelWeChat,
+		Status: reconcile.StatusNotReady, AttemptedAt: now}))
+
+	var steps []float64
+	progress := func(f float64, _ app.Message) { steps = append(steps, f) }
+	w.gw.Server.SetBillFault(sandbox.BillNotReady)
+	res, err := w.s.reconcileJob(ctx, today, progress)
+	require.ErrorIs(t, err, reconcile.ErrBillNotReady, "today's bill is not there yet")
+	assert.Equal(t, "reconcile.job.summary", res.Summary.Code)
+	assert.Equal(t, 2, res.Summary.Args["Days"], "today and the day left not ready")
+	assert.Equal(t, []float64{0, 0.5, 1}, steps)
+	run, err := store.Run(ctx, yesterday, app.ChannelWeChat)
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.StatusEmpty, run.Status, "tried again: nothing was due that day")
+
+	w.gw.Server.SetBillFault(sandbox.BillAsIs)
+	res, err = w.s.reconcileJob(ctx, today, func(float64, app.Message) {})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Done)
+	assert.Zero(t, res.Open)
+	assert.Equal(t, 1, res.Summary.Args["Days"])
+}

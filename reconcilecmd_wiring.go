@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cashier/app"
+	"cashier/app/jobs"
 	"cashier/app/reconcile"
 	"cashier/app/summary"
 	"cashier/sync/channel"
@@ -62,4 +63,62 @@ func (b channelBills) Download(ctx context.Context, ch app.ChannelName, day summ
 		}
 	}
 	return bill, nil
+}
+
+// catchUpDays is how far back the scheduled job looks for days whose bill
+// was not ready or not usable when last tried.
+const catchUpDays = 6
+
+// reconcileJob is the reconcile job's work (jobs.DayReconciler): every
+// configured channel's bill of day (the store's yesterday; its date is
+// the bill day, which the channels cut in China time) and, again, each of
+// the six days before it whose bill was not ready or not usable. A bill
+// still missing fails the run (it is shown, and tried again next time);
+// Done counts what matched, Open what waits for a person.
+func (s *Services) reconcileJob(ctx context.Context, day time.Time, progress jobs.Progress) (jobs.Result, error) {
+	svc := s.Reconciler()
+	d := summary.DayOf(day, day.Location())
+	back := func(n int) summary.Day {
+		return summary.DayOf(time.Date(d.Year, d.Month, d.D-n, 12, 0, 0, 0, time.UTC), time.UTC)
+	}
+	type task struct {
+		day summary.Day
+		ch  app.ChannelName
+	}
+	chans := svc.Channels()
+	var tasks []task
+	for _, ch := range chans {
+		tasks = append(tasks, task{d, ch})
+	}
+	due, err := svc.Due(ctx, back(catchUpDays), back(1))
+	if err != nil {
+		return jobs.Result{}, err
+	}
+	for _, r := range due {
+		for _, ch := range chans {
+			if ch == r.Channel {
+				tasks = append(tasks, task{r.Day, r.Channel})
+			}
+		}
+	}
+	var res jobs.Result
+	var errs []error
+	days := map[summary.Day]bool{}
+	for i, t := range tasks {
+		progress(float64(i)/float64(len(tasks)), app.Msg("reconcile.job.channel", "Channel", app.ChannelTitle(t.ch), "Day", t.day.String()))
+		r, err := svc.Day(ctx, t.day, t.ch)
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		days[t.day] = true
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		res.Done += r.Run.Matched
+		res.Open += r.Run.Open
+	}
+	progress(1, app.Msg("reconcile.job.done"))
+	res.Summary = app.Msg("reconcile.job.summary", "Days", len(days), "Channels", len(chans), "Matched", res.Done, "Open", res.Open)
+	return res, errors.Join(errs...)
 }

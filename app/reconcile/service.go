@@ -212,6 +212,23 @@ func (s *Service) Runs(ctx context.Context, staffID int64, from, to summary.Day)
 	return s.Store.Runs(ctx, from, to)
 }
 
+// Due lists the kept runs from day from to day to (inclusive) whose last
+// attempt found no usable bill (not ready, refused): the scheduled job
+// tries them again, so a bill that came late is not left behind.
+func (s *Service) Due(ctx context.Context, from, to summary.Day) ([]Run, error) {
+	runs, err := s.Store.Runs(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []Run
+	for _, r := range runs {
+		if r.Status == StatusNotReady || r.Status == StatusFailed {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // Find is the line of day and ch about ref (ours or the bill's number, or
 // the order's number): the unresolved one when there are several.
 func (s *Service) Find(ctx context.Context, staffID int64, day summary.Day, ch app.ChannelName, ref string) (Difference, error) {
