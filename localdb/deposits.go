@@ -43,6 +43,7 @@ const depositRowCols = depositCols + `, o.store_id, o.note`
 func scanDepositRow(sc interface{ Scan(...any) error }) (DepositRow, error) {
 	var r DepositRow
 	d, err := scanDeposit(sc, &r.StoreID, &r.Note)
+	d.Note = r.Note
 	r.Deposit = d
 	return r, err
 }

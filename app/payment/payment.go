@@ -207,6 +207,7 @@ type Deposit struct {
 	GuestName     string
 	Room          string
 	GuestPhone    string
+	Note          string // the deposit order's note (read with the order; empty where not joined)
 	CreatedAt     time.Time
 	PaidAt        time.Time // when the freeze succeeded
 	SettledAt     time.Time

@@ -192,7 +192,7 @@ func (v *View) showDetail() {
 		row(i18n.Key("deposits.d.txn"), dash(d.TransactionID), widget.MediumImportance).Selectable = true
 		row(i18n.Key("deposits.d.method"), i18n.M(app.WalletName(d.Wallet)), widget.MediumImportance)
 		row(i18n.Key("deposits.d.guest"), dash(guestFull(d)), widget.MediumImportance)
-		row(i18n.Key("deposits.d.note"), dash(v.notes[d.DepositNo]), widget.MediumImportance)
+		row(i18n.Key("deposits.d.note"), dash(noteOf(d, v.notes)), widget.MediumImportance)
 		row(i18n.Key("deposits.d.taken"), i18n.T("deposits.d.taken_value", "At", d.CreatedAt.In(v.deps.Location).Format(dateTime),
 			"Days", ageDays(d, now)), widget.MediumImportance)
 		if limit, ok := payment.DepositLimit(d.Wallet); ok && d.State == payment.DepositFrozen {
@@ -444,4 +444,13 @@ func (v *View) opDone(kind app.DepositOpKind, amount app.Money, res deposit.Sett
 	}
 	v.say(i18n.T("deposits.op.next"))
 	v.reloadDetail()
+}
+
+// noteOf is the deposit's note as read with it, else as its list row had
+// it.
+func noteOf(d payment.Deposit, notes map[string]string) string {
+	if d.Note != "" {
+		return d.Note
+	}
+	return notes[d.DepositNo]
 }
