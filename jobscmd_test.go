@@ -37,7 +37,9 @@ func TestJobsCLI_ListAndRun(t *testing.T) {
 	require.NotEmpty(t, line, out)
 	assert.Contains(t, line, "Settle unfinished payments")
 	assert.Contains(t, line, "@every 5m")
-	assert.NotContains(t, out, "reconcile", "not registered until app/reconcile is connected")
+	rline := lineStarting(out, "reconcile")
+	require.NotEmpty(t, rline, "the reconcile job is listed: "+out)
+	assert.Contains(t, rline, "30 3 * * *")
 
 	rc, out, errs = runCmd(t, fast, "jobs", "run", "settle", "--data-dir", dir)
 	require.Equal(t, exitOK, rc, out+errs)
@@ -78,7 +80,7 @@ func TestJobsCLI_RefusesAndLocked(t *testing.T) {
 	}
 	rc, _, errs := runCmd(t, nil, "jobs", "run", "nope", "--data-dir", dir)
 	assert.Equal(t, exitUsage, rc, errs)
-	assert.Contains(t, errs, "No scheduled job named nope (there are: settle)")
+	assert.Contains(t, errs, "No scheduled job named nope (there are: settle, reconcile)")
 
 	t.Setenv("POS_PIN", "5678")
 	rc, _, errs = runCmd(t, fast, "jobs", "run", "settle", "--staff", "1003", "--data-dir", dir)
@@ -125,5 +127,8 @@ func TestServices_JobsStartWithTheApp(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(5*time.Minute), st.Next, 5*time.Second, "the scheduler's own next time")
 	js, ok := settingsDeps(s).(uisettings.JobsSettings)
 	require.True(t, ok, "Settings is given the jobs")
-	assert.Len(t, js.Jobs().Statuses(), 1)
+	assert.Len(t, js.Jobs().Statuses(), 2, "settle and reconcile")
+	rec, err := s.Jobs.Status(jobs.NameReconcile)
+	require.NoError(t, err)
+	assert.Zero(t, rec.Last.ID, "reconcile waits for its time (03:30), not the start")
 }

@@ -441,10 +441,10 @@ func (s *Services) openJobs(ctx context.Context) error {
 	return nil
 }
 
-// reconcileDay is the reconcile job's work: download a day's bills and
-// match them against the till (app/reconcile). Nil leaves the job out;
-// it is listed and scheduled once this returns the use case.
-func (s *Services) reconcileDay() jobs.DayReconciler { return nil }
+// reconcileDay is the reconcile job's work: download yesterday's bills
+// (and any of the days before whose bill was not ready) and match them
+// against the till (app/reconcile, reconcilecmd_wiring.go).
+func (s *Services) reconcileDay() jobs.DayReconciler { return s.reconcileJob }
 
 // commandLine is how the lock file names a command; a PIN given on the
 // command line is left out.

@@ -24,6 +24,7 @@ var actions = []struct{ code, key string }{
 	{"receipt_reprint", i18n.Key("audit.action.receipt_reprint")},
 	{"deposit_consume", i18n.Key("audit.action.deposit_consume")},
 	{"deposit_release", i18n.Key("audit.action.deposit_release")},
+	{"reconcile_explain", i18n.Key("audit.action.reconcile_explain")},
 	{"cabinet_open", i18n.Key("audit.action.cabinet_open")},
 	{"cabinet_open_refused", i18n.Key("audit.action.cabinet_open_refused")},
 	{"clock_on", i18n.Key("audit.action.clock_on")},
