@@ -15,6 +15,7 @@ import (
 	"cashier/app/deposit"
 	"cashier/app/payment"
 	"cashier/app/sale"
+	"cashier/app/summary"
 	"cashier/hardware/devicemsg"
 	"cashier/hardware/escpos"
 	"cashier/hardware/lockboard"
@@ -27,6 +28,7 @@ import (
 	"cashier/hardware/transport"
 	"cashier/localdb"
 	"cashier/ui/i18n"
+	reportsui "cashier/ui/reports"
 )
 
 // Device settings (pos config set KEY VALUE). Empty means simulated: the
@@ -483,6 +485,65 @@ func (d *Devices) PrintDepositSettlement(ctx context.Context, s deposit.Settleme
 		return err
 	}
 	_, err = d.queue.Enqueue(ctx, "receipt", printq.KindDeposit, out.OpNo, job)
+	return err
+}
+
+// summaryJobKind is the print queue's kind of a printed transaction
+// summary.
+const summaryJobKind = "report"
+
+var _ reportsui.Printer = (*Devices)(nil)
+
+// PrintSummary implements reportsui.Printer: the transaction summary the
+// Reports workspace shows (交易汇总: the day, range or shift, the person
+// when narrowed to one, the eight figures in total and per method that
+// moved money, the deposits apart), laid out in Chinese whatever the
+// screen's language and queued durably like the shift report.
+func (d *Devices) PrintSummary(ctx context.Context, p reportsui.SummaryPrint) error {
+	if d.queue == nil {
+		return sale.ErrNoPrinter
+	}
+	loc := p.Store.Location()
+	sum, f := p.Summary, p.Summary.Filter
+	out := receipt.Summary{Store: p.Store.Name, Total: shiftFigures(sum.Total), PrintedBy: p.PrintedBy.Name, PrintedAt: p.PrintedAt.In(loc)}
+	if p.Store.Code != "" {
+		out.Store += "（" + p.Store.Code + "）"
+	}
+	ref := "summary:" + p.Store.Code + ":"
+	switch {
+	case f.ShiftID != 0:
+		end := "在班"
+		if !p.Shift.End.IsZero() {
+			end = p.Shift.End.In(loc).Format("01-02 15:04")
+		}
+		out.Shift = fmt.Sprintf("#%d %s %s – %s", f.ShiftID, p.Shift.StaffName, p.Shift.Start.In(loc).Format("01-02 15:04"), end)
+		ref += "shift" + strconv.FormatInt(f.ShiftID, 10)
+	case !f.Day.IsZero():
+		out.Day = f.Day.String()
+		ref += out.Day
+	default:
+		out.From, out.To = f.From.In(loc), f.To.In(loc)
+		ref += out.From.Format("20060102150405") + "-" + out.To.Format("20060102150405")
+	}
+	if p.Staff.ID != 0 {
+		out.Staff = p.Staff.Name
+		if p.Staff.Code != "" {
+			out.Staff += "（" + p.Staff.Code + "）"
+		}
+	}
+	for _, m := range summary.Methods {
+		if fg, ok := sum.ByMethod[m]; ok && fg != (summary.Figures{}) {
+			out.Methods = append(out.Methods, receipt.MethodFigures{Method: i18n.In(i18n.Chinese, m.Name()), Figures: shiftFigures(fg)})
+		}
+	}
+	dep := sum.Deposits
+	out.Deposits = receipt.SummaryDeposits{TakenCount: dep.TakenCount, Taken: dep.Taken, Consumed: dep.Consumed, Released: dep.Released,
+		HeldKnown: p.HeldKnown, HeldCount: dep.HeldCount, Held: dep.Held}
+	job, err := receipt.SummaryJob(receipt.HeaderFromStore(p.Store), out, receipt.Options{Paper: d.paper})
+	if err != nil {
+		return err
+	}
+	_, err = d.queue.Enqueue(ctx, "receipt", summaryJobKind, ref, job)
 	return err
 }
 
