@@ -38,6 +38,15 @@ END {
     ratio("summary (" sums[c] "): 1M-order store vs a one-day store", "BenchmarkSummary1M/" sums[c] "/1M", "BenchmarkSummary1M/" sums[c] "/Baseline1Day")
     if (md["BenchmarkSummary1M/" sums[c] "/1M"] > 0) printf "%-58s %6.2f ms (target < 10 ms)\n", "summary (" sums[c] ") in the 1M-order store", md["BenchmarkSummary1M/" sums[c] "/1M"] / 1e6
   }
+  split("DaySummary MonthByDay YearByMonth DayByHour DetailsPage", reps, " ")
+  for (c = 1; c <= 5; c++) {
+    ratio("report (" reps[c] "): 1M orders in the month vs one day", "BenchmarkReports1M/" reps[c] "/1M", "BenchmarkReports1M/" reps[c] "/Baseline1Day")
+    if (md["BenchmarkReports1M/" reps[c] "/1M"] > 0) printf "%-58s %6.2f ms (target < 100 ms)\n", "report (" reps[c] ") over 1M orders", md["BenchmarkReports1M/" reps[c] "/1M"] / 1e6
+  }
+  ratio("100,000 details to XLSX vs reading them", "BenchmarkExport100k/ExportXLSX100k", "BenchmarkExport100k/ExportReadOnly100k")
+  if (md["BenchmarkExport100k/ExportXLSX100k"] > 0) printf "%-58s %6.2f s (target < 5 s)\n", "100,000 details to XLSX", md["BenchmarkExport100k/ExportXLSX100k"] / 1e9
+  ratio("reconcile 100k bill (parse + match) vs reading the day", "BenchmarkReconcile100k/ParseAndDay", "BenchmarkReconcile100k/ReadLocal")
+  if (md["BenchmarkReconcile100k/ParseAndDay"] > 0) printf "%-58s %6.2f s (target < 1 s)\n", "reconcile a 100,000-line bill", md["BenchmarkReconcile100k/ParseAndDay"] / 1e9
   split("wechat alipay cloudpay", chs, " ")
   for (c = 1; c <= 3; c++) {
     ch = chs[c]
