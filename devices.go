@@ -490,7 +490,7 @@ func (d *Devices) PrintDepositSettlement(ctx context.Context, s deposit.Settleme
 
 // summaryJobKind is the print queue's kind of a printed transaction
 // summary.
-const summaryJobKind = "report"
+const summaryJobKind = printq.KindReport
 
 var _ reportsui.Printer = (*Devices)(nil)
 

@@ -262,14 +262,14 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 
 // The demo manager's navigation (guiwiring.go's order, every workspace
 // offered to a manager on a 收银+押金 terminal): Counter, Deposits,
-// Devices, Staff, Shift, Store transactions, Products.
+// Devices, Staff, Shift, Store transactions, Reports, Products.
 const (
 	navCounter      = "ctrl+1"
 	navDeposits     = "ctrl+2"
 	navDevices      = "ctrl+3"
 	navShift        = "ctrl+5"
 	navTransactions = "ctrl+6"
-	navProducts     = "ctrl+7"
+	navProducts     = "ctrl+8"
 )
 
 // shiftHandover clocks the demo manager on and off again by keyboard

@@ -72,6 +72,7 @@ const (
 	KindRefund  = "refund"
 	KindDeposit = "deposit"
 	KindShift   = "shift"
+	KindReport  = "report" // a summary printed from Reports
 	KindTest    = "test"
 	KindReprint = "reprint"
 )

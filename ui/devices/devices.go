@@ -518,6 +518,10 @@ func jobKind(s string) string {
 		return i18n.T("devices.kind.test")
 	case "label":
 		return i18n.T("devices.kind.label")
+	case "report":
+		return i18n.T("devices.kind.report")
+	case "reprint":
+		return i18n.T("devices.kind.reprint")
 	}
 	return s
 }

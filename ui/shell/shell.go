@@ -301,8 +301,8 @@ func (s *Shell) enter(st app.Staff, open int) {
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Icon).SetResource(s.items[i].Icon)
 			text := i18n.T(s.items[i].TitleKey)
-			if k, ok := navKey(i); ok {
-				text += "  Ctrl+" + string(k)
+			if sc, ok := navShortcut(i); ok {
+				text += "  " + navLabel(sc)
 			}
 			box.Objects[1].(*widget.Label).SetText(text)
 		})
@@ -531,19 +531,33 @@ func (s *Shell) Titles() []string {
 	return out
 }
 
-// navKey is the digit key of the i-th workspace, as on the keyboard's
-// top row: 1…9, then 0; the ones after that have none.
-func navKey(i int) (fyne.KeyName, bool) {
+// navShortcut is the i-th workspace's shortcut: Ctrl with the digits of
+// the keyboard's top row, 1…9 then 0, and for the next ten Ctrl+Shift with
+// them; the ones after that have none.
+func navShortcut(i int) (*desktop.CustomShortcut, bool) {
+	mod := fyne.KeyModifierShortcutDefault
+	if i >= 10 {
+		i -= 10
+		mod |= fyne.KeyModifierShift
+	}
 	switch {
 	case i < 9:
-		return fyne.KeyName(fmt.Sprint(i + 1)), true
+		return &desktop.CustomShortcut{KeyName: fyne.KeyName(fmt.Sprint(i + 1)), Modifier: mod}, true
 	case i == 9:
-		return fyne.Key0, true
+		return &desktop.CustomShortcut{KeyName: fyne.Key0, Modifier: mod}, true
 	}
-	return "", false
+	return nil, false
 }
 
-// installShortcuts binds Ctrl+1…9, Ctrl+0 and Ctrl+L twice: as main-menu items
+// navLabel is how the navigation bar writes a shortcut.
+func navLabel(sc *desktop.CustomShortcut) string {
+	if sc.Modifier&fyne.KeyModifierShift != 0 {
+		return "Ctrl+Shift+" + string(sc.KeyName)
+	}
+	return "Ctrl+" + string(sc.KeyName)
+}
+
+// installShortcuts binds Ctrl+1…9, Ctrl+0, Ctrl+Shift+1…0 and Ctrl+L twice: as main-menu items
 // (Fyne gives menu shortcuts priority over a focused Entry, so they work
 // while the cashier is typing) and on the canvas (for drivers without a
 // menu bar, and tests).
@@ -552,8 +566,8 @@ func (s *Shell) installShortcuts() {
 	for i, w := range s.items {
 		i := i
 		it := fyne.NewMenuItem(i18n.T(w.TitleKey), func() { s.nav.Select(i) })
-		if k, ok := navKey(i); ok {
-			it.Shortcut = &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+		if sc, ok := navShortcut(i); ok {
+			it.Shortcut = sc
 		}
 		items = append(items, it)
 	}
@@ -563,9 +577,8 @@ func (s *Shell) installShortcuts() {
 	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("shell.menu"), items...)))
 	c := s.win.Canvas()
 	for i := range s.items {
-		if k, ok := navKey(i); ok {
-			c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault},
-				func(fyne.Shortcut) { s.nav.Select(i) })
+		if sc, ok := navShortcut(i); ok {
+			c.AddShortcut(sc, func(fyne.Shortcut) { s.nav.Select(i) })
 		}
 	}
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
@@ -575,9 +588,9 @@ func (s *Shell) installShortcuts() {
 func (s *Shell) clearShortcuts() {
 	s.win.SetMainMenu(nil)
 	c := s.win.Canvas()
-	for i := range 10 {
-		k, _ := navKey(i)
-		c.RemoveShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault})
+	for i := range 20 {
+		sc, _ := navShortcut(i)
+		c.RemoveShortcut(sc)
 	}
 	c.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault})
 }

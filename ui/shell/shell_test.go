@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -540,4 +541,24 @@ func TestShell_WorkspaceOfferedOnlyOnShift(t *testing.T) {
 	s.Window().Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.Key2, Modifier: fyne.KeyModifierShortcutDefault})
 	require.Equal(t, 1, stops)
 	require.NotNil(t, findButton(s.Window().Content(), "保存"))
+}
+
+// Past the tenth workspace the shortcuts go on with Ctrl+Shift and the
+// digits; the bar says so.
+func TestShell_ShortcutsPastTheTenth(t *testing.T) {
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		for i := range 11 {
+			id := fmt.Sprint("w", i)
+			d.Workspace = append(d.Workspace, Workspace{ID: id, TitleKey: i18n.Key("nav.about"),
+				Build: func(Session) Page { return Page{Content: widget.NewLabel(id)} }})
+		}
+	})
+	doLogin(t, s, "1001", "8888")
+	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
+	require.True(t, hasText(s.Window().Content(), "关于  Ctrl+Shift+1"), "the eleventh")
+	s.Window().Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(
+		&desktop.CustomShortcut{KeyName: fyne.Key2, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift})
+	require.True(t, hasText(s.Window().Content(), "设置  Ctrl+Shift+2"), "Settings comes twelfth")
+	require.Eventually(t, func() bool { return findButton(s.Window().Content(), "保存") != nil }, 5*time.Second,
+		10*time.Millisecond, "Ctrl+Shift+2 opens the twelfth: Settings")
 }
