@@ -47,7 +47,7 @@ func workspaces(s *Services) []shell.Workspace {
 			return shell.Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		staffWorkspace(s),
-	}, append(append(shiftWorkspaces(s), reportsWorkspace(s)), productsWorkspace(s), auditWorkspace(s), refundWorkspace(s), todayWorkspace(s))...)
+	}, append(append(shiftWorkspaces(s), reportsWorkspace(s), reconcileWorkspace(s)), productsWorkspace(s), auditWorkspace(s), refundWorkspace(s), todayWorkspace(s))...)
 }
 
 // settingsDeps is the Settings workspace's service: the settings use

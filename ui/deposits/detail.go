@@ -83,10 +83,15 @@ func (v *View) buildDetail() fyne.CanvasObject {
 	opsHead := container.NewVBox(widget.NewSeparator(),
 		widget.NewLabelWithStyle(i18n.T("deposits.ops.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		opHeader(), d.OpsEmpty)
-	split := container.NewHSplit(left, container.NewPadded(right))
+	// Both halves scroll and the operations sit below a divider: on a
+	// 1024×768 till the deposit, its check-out and its operations share
+	// the height the title and status bars leave, none pushing the window
+	// taller than the screen.
+	split := container.NewHSplit(container.NewVScroll(left), container.NewVScroll(container.NewPadded(right)))
 	split.Offset = 0.55
-	return container.NewBorder(split, nil, nil, nil,
-		container.NewBorder(opsHead, nil, nil, nil, d.Ops))
+	all := container.NewVSplit(split, container.NewBorder(opsHead, nil, nil, nil, d.Ops))
+	all.Offset = 0.75
+	return all
 }
 
 // Operation columns: time, kind, amount, state.

@@ -17,6 +17,7 @@ import (
 	"cashier/app/reconcile"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
+	"cashier/ui/postheme"
 )
 
 // The view through the fyne test driver, by keyboard, against a fake
@@ -34,7 +35,7 @@ func newRig(t *testing.T, change ...func(*Deps)) *rig {
 	t.Helper()
 	async.Synchronous = true
 	require.NoError(t, i18n.Use(i18n.Chinese))
-	test.NewTempApp(t)
+	test.NewTempApp(t).Settings().SetTheme(postheme.New()) // the app's sizes: the fit check measures them
 	r := &rig{t: t, rec: newFake()}
 	r.win = test.NewTempWindow(t, nil)
 	r.win.Resize(fyne.NewSize(1024, 768))
@@ -468,9 +469,11 @@ func TestReconcileView_FitsTheScreen(t *testing.T) {
 			defer v.Stop()
 			v.press(KeyRun)
 			min := v.Content().MinSize()
-			assert.LessOrEqual(t, min.Width, float32(1024-200), fmt.Sprint(min))
-			assert.LessOrEqual(t, min.Height, float32(768-120), fmt.Sprint(min))
-			for _, size := range []fyne.Size{{Width: 1024 - 200, Height: 768 - 120}, {Width: 1920 - 200, Height: 1080 - 120}} {
+			// The workspace of the 1024×720 main window: right of the
+			// navigation bar, between the title bar and the status bar.
+			assert.LessOrEqual(t, min.Width, float32(830), fmt.Sprint(min))
+			assert.LessOrEqual(t, min.Height, float32(590), fmt.Sprint(min))
+			for _, size := range []fyne.Size{{Width: 830, Height: 590}, {Width: 1920 - 200, Height: 1080 - 120}} {
 				r.win.SetContent(v.Content())
 				r.win.Resize(size)
 				assert.Greater(t, v.Lines.Size().Height, float32(120), "room for the lines at %v", size)

@@ -305,6 +305,7 @@ func (v *View) build(all []app.StoreInfo) {
 	v.Tabs.OnSelected = func(*container.TabItem) { v.focusTab() }
 	v.body.Objects = []fyne.CanvasObject{v.Tabs}
 	v.body.Refresh()
+	v.focusTab() // the tabs came after the workspace opened: its first field takes the keyboard now
 	v.loadPeople(v.store.ID)
 	v.Summary.apply()
 	v.Details.apply()

@@ -501,6 +501,10 @@ func (s *Shell) open(i int) {
 	s.body.Refresh()
 	if s.page.Focus != nil {
 		s.win.Canvas().Focus(s.page.Focus)
+	} else {
+		// The field of the page just left keeps the focus otherwise, and
+		// with it the keys meant for this one.
+		s.win.Canvas().Unfocus()
 	}
 }
 

@@ -562,3 +562,21 @@ func TestShell_ShortcutsPastTheTenth(t *testing.T) {
 	require.Eventually(t, func() bool { return findButton(s.Window().Content(), "保存") != nil }, 5*time.Second,
 		10*time.Millisecond, "Ctrl+Shift+2 opens the twelfth: Settings")
 }
+
+// A workspace that names no field to focus takes the keys from the
+// canvas: the field of the page left keeps none of them.
+func TestShell_PageWithoutFocusTakesTheKeys(t *testing.T) {
+	entry := widget.NewEntry()
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		d.Workspace = []Workspace{
+			{ID: "typed", TitleKey: i18n.Key("nav.about"), Build: func(Session) Page { return Page{Content: entry, Focus: entry} }},
+			{ID: "plain", TitleKey: i18n.Key("nav.about"), Build: func(Session) Page { return Page{Content: widget.NewLabel("plain")} }},
+		}
+	})
+	doLogin(t, s, "1001", "8888")
+	require.Eventually(t, func() bool { return s.Session() != nil }, 5*time.Second, 10*time.Millisecond)
+	require.True(t, s.OpenID("typed"))
+	require.True(t, s.Window().Canvas().Focused() == entry)
+	require.True(t, s.OpenID("plain"))
+	require.Nil(t, s.Window().Canvas().Focused(), "the entry of the page left has no keys")
+}
