@@ -262,14 +262,17 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 
 // The demo manager's navigation (guiwiring.go's order, every workspace
 // offered to a manager on a 收银+押金 terminal): Counter, Deposits,
-// Devices, Staff, Shift, Store transactions, Reports, Products.
+// Devices, Staff, Shift, Store transactions, Reports, Reconciliation,
+// Products.
 const (
 	navCounter      = "ctrl+1"
 	navDeposits     = "ctrl+2"
 	navDevices      = "ctrl+3"
 	navShift        = "ctrl+5"
 	navTransactions = "ctrl+6"
-	navProducts     = "ctrl+8"
+	navReports      = "ctrl+7"
+	navReconcile    = "ctrl+8"
+	navProducts     = "ctrl+9"
 )
 
 // shiftHandover clocks the demo manager on and off again by keyboard
@@ -340,8 +343,22 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	done := step("handover-done", "the handover is done", review)
 	xdo(display, "key", navTransactions)
 	tx := step("transactions", "the store's transactions open", done)
+	xdo(display, "key", navReports)
+	summary := step("reports-summary", "today's summary with its chart", tx)
+	xdo(display, "key", "F3")
+	details := step("reports-details", "the transaction details", summary)
+	xdo(display, "key", "F4")
+	bills := step("reports-bills", "the month by day with its chart", details)
+	xdo(display, "key", navReconcile)
+	recon := step("reconcile", "the reconciliation view opens on yesterday", bills)
+	xdo(display, "key", "Next") // today: the day's sales and deposits are in the sandbox's bill
+	xdo(display, "key", "F5")
+	eventually(t, 60*time.Second, "today is reconciled", func() bool {
+		return count(t, dataDir, `SELECT count(*) FROM reconcile_run`) >= 1
+	})
+	recon = quiet(t, display, png("reconcile-run"), "the day's result", recon, 1500*time.Millisecond)
 	xdo(display, "key", navProducts)
-	products := step("products", "the Products workspace opens", tx)
+	products := step("products", "the Products workspace opens", recon)
 	counterStates(t, display, dataDir, png, products)
 }
 
@@ -436,9 +453,14 @@ func counterStates(t *testing.T, display, dataDir string, png func(string) strin
 	search := step("counter-search", "the search as you type", empty)
 	xdo(display, "key", "Return")
 	cart := step("counter-cart", "the cart with four lines", search)
+	// A key that opens a prompt is followed by the next keys only once the
+	// prompt is on screen: typed sooner (a loaded machine), they go to
+	// the scan line.
+	scratch := t.TempDir()
 	xdo(display, "key", "F7")
+	prompt := settled(t, display, filepath.Join(scratch, "cash-prompt.png"), "the cash prompt", cart)
 	xdo(display, "type", "--delay", "60", "50")
-	cash := step("counter-cash", "the cash prompt with the change", cart)
+	cash := step("counter-cash", "the cash prompt with the change", prompt)
 	xdo(display, "key", "Return")
 	eventually(t, 30*time.Second, "the cash sale is paid", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM tender WHERE kind='cash' AND cash_received = 5000`) == 1
@@ -446,9 +468,11 @@ func counterStates(t *testing.T, display, dataDir string, png func(string) strin
 	paid := quiet(t, display, png("counter-paid-change"), "paid with the change", cash, time.Second)
 
 	threeProducts()
+	rung := settled(t, display, filepath.Join(scratch, "rung.png"), "three products rung up", paid)
 	xdo(display, "key", "F8")
+	chooser := settled(t, display, filepath.Join(scratch, "qr-chooser.png"), "the wallet chooser", rung)
 	xdo(display, "key", "Return") // 1: WeChat
-	qr := quiet(t, display, png("counter-qr"), "the payment QR", paid, 1500*time.Millisecond)
+	qr := quiet(t, display, png("counter-qr"), "the payment QR", chooser, 1500*time.Millisecond)
 	xdo(display, "key", "Escape")
 	eventually(t, 60*time.Second, "the QR payment is cancelled", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM payment_intent WHERE qr = 1 AND state IN ('closed','reversed','failed')`) == 1
@@ -462,7 +486,9 @@ func counterStates(t *testing.T, display, dataDir string, png func(string) strin
 	voided := quiet(t, display, filepath.Join(t.TempDir(), "voided.png"), "the order is voided", closed, time.Second)
 
 	threeProducts()
+	rung = settled(t, display, filepath.Join(scratch, "rung-again.png"), "three products rung up again", voided)
 	xdo(display, "key", "F5")
+	settled(t, display, filepath.Join(scratch, "hold-prompt.png"), "the hold prompt", rung)
 	xdo(display, "type", "--delay", "60", "A")
 	xdo(display, "key", "Return")
 	eventually(t, 30*time.Second, "the cart is held", func() bool {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"cashier/app"
 
@@ -137,11 +136,9 @@ func TestRead_RefusesWhatIsNotText(t *testing.T) {
 		"latin-1":         []byte("name,barcode,price\ncaf\xe9,1,2\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			start := time.Now()
 			s, err := read(t, b, "x.csv")
 			require.ErrorIs(t, err, ErrEncoding)
 			require.Nil(t, s)
-			require.Less(t, time.Since(start), time.Second)
 		})
 	}
 	_, err := read(t, []byte{0xD0, 0xCF, 0x11, 0xE0, 0, 0}, "old.xls")

