@@ -10,67 +10,13 @@ import (
 // the ones `pos reconcile` prints (reconcile.*), so the screen and the
 // command line say the same.
 
-func kindName(k reconcile.Kind) string {
-	switch k {
-	case reconcile.Matched:
-		return i18n.T("reconcile.kind.matched")
-	case reconcile.MissingLocal:
-		return i18n.T("reconcile.kind.missing_local")
-	case reconcile.MissingChannel:
-		return i18n.T("reconcile.kind.missing_channel")
-	case reconcile.AmountDiffers:
-		return i18n.T("reconcile.kind.amount_differs")
-	case reconcile.StateDiffers:
-		return i18n.T("reconcile.kind.state_differs")
-	}
-	return string(k)
-}
+func kindName(k reconcile.Kind) string { return i18n.M(k.Name()) }
 
-func recordName(r reconcile.Record) string {
-	switch r {
-	case reconcile.RecordPayment:
-		return i18n.T("reconcile.record.payment")
-	case reconcile.RecordDeposit:
-		return i18n.T("reconcile.record.deposit")
-	case reconcile.RecordConsume:
-		return i18n.T("reconcile.record.consume")
-	case reconcile.RecordRelease:
-		return i18n.T("reconcile.record.release")
-	case reconcile.RecordRefund:
-		return i18n.T("reconcile.record.refund")
-	}
-	return string(r)
-}
+func recordName(r reconcile.Record) string { return i18n.M(r.Name()) }
 
-func localName(s reconcile.LocalState) string {
-	switch s {
-	case reconcile.LocalMoved:
-		return i18n.T("reconcile.local.moved")
-	case reconcile.LocalNone:
-		return i18n.T("reconcile.local.none")
-	case reconcile.LocalOpen:
-		return i18n.T("reconcile.local.open")
-	case reconcile.LocalManual:
-		return i18n.T("reconcile.local.manual")
-	}
-	return i18n.T("reconcile.local.absent")
-}
+func localName(s reconcile.LocalState) string { return i18n.M(s.Name()) }
 
-func seenName(s reconcile.SeenState) string {
-	switch s {
-	case reconcile.SeenPaid:
-		return i18n.T("reconcile.seen.paid")
-	case reconcile.SeenReversed:
-		return i18n.T("reconcile.seen.reversed")
-	case reconcile.SeenClosed:
-		return i18n.T("reconcile.seen.closed")
-	case reconcile.SeenPending:
-		return i18n.T("reconcile.seen.pending")
-	case reconcile.SeenRefunded:
-		return i18n.T("reconcile.seen.refunded")
-	}
-	return i18n.T("reconcile.seen.absent")
-}
+func seenName(s reconcile.SeenState) string { return i18n.M(s.Name()) }
 
 func statusName(r reconcile.Run) string {
 	var s string
