@@ -156,6 +156,8 @@ const (
 	GuestRoomMax  = 16
 	GuestNameMax  = 32
 	GuestPhoneMax = 20
+	// DepositNoteMax: a deposit's note is one line of its receipt.
+	DepositNoteMax = 60
 )
 
 // ErrGuestInvalid names the guest field that holds a character a receipt

@@ -130,6 +130,9 @@ func (d *Desk) Open(ctx context.Context, in TakeInput) (app.Order, error) {
 	if in.Guest.Room == "" && in.Guest.Name == "" {
 		return app.Order{}, ErrNoGuest
 	}
+	if err := app.CheckText(app.Msg("field.deposit_note"), in.Note, false, app.DepositNoteMax); err != nil {
+		return app.Order{}, err
+	}
 	return d.Checkout.Open(ctx, sale.OrderInput{Staff: in.Staff, Deposit: true, Total: in.Amount,
 		Guest: in.Guest, Note: in.Note})
 }

@@ -1,6 +1,8 @@
 package deposit_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +53,23 @@ func TestCheck(t *testing.T) {
 		} else {
 			assert.ErrorIs(t, err, c.want, c.name)
 		}
+	}
+}
+
+// What the desk refuses before writing a deposit's order: no room nor
+// name, a guest field it cannot print, a note longer than a receipt line.
+func TestOpen_RefusesBeforeWriting(t *testing.T) {
+	d := &deposit.Desk{} // nothing behind it: a refusal must come first
+	for _, c := range []struct {
+		name string
+		in   deposit.TakeInput
+		want error
+	}{
+		{"no guest", deposit.TakeInput{Amount: 100}, deposit.ErrNoGuest},
+		{"phone with letters", deposit.TakeInput{Amount: 100, Guest: app.Guest{Room: "1", Phone: "abc"}}, app.ErrGuestInvalid},
+		{"note too long", deposit.TakeInput{Amount: 100, Guest: app.Guest{Room: "1"}, Note: strings.Repeat("晚", app.DepositNoteMax+1)}, app.ErrFieldTooLong},
+	} {
+		_, err := d.Open(context.Background(), c.in)
+		assert.ErrorIs(t, err, c.want, c.name)
 	}
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // NoteMax is the longest note a deposit takes: one line of the receipt.
-const NoteMax = 60
+const NoteMax = app.DepositNoteMax
 
 // take is the check-in: the form, the guest's code, the freeze.
 type take struct {
