@@ -6,8 +6,9 @@ BIN      := pos
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 # Debian/Ubuntu packages the build, tests and simulators need (sqlite3:
-# the audit tests tamper with a closed database through the command-line tool).
-APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat sqlite3
+# the audit tests tamper with a closed database through the command-line tool;
+# postgresql: the back-office tests start a throwaway cluster of their own).
+APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat sqlite3 postgresql
 export CGO_ENABLED := 1
 
 .PHONY: deps build build-windows run test screenshots bench fuzz vet clean package-linux
