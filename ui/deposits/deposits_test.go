@@ -612,7 +612,7 @@ func TestDeposits_Release(t *testing.T) {
 	require.Len(t, r.desk.releases, 1)
 	assert.Equal(t, "押金已退还 ￥500.00", r.v.OpBanner.Text.Text)
 	assert.Equal(t, colorDone, r.v.OpBanner.Colour)
-	assert.Contains(t, texts(r.v.Content()), "冻结中 ￥0.00")
+	assert.Equal(t, "已退还", r.v.HeldText.Text, "where it ended, not what is held (nothing)")
 
 	r.key(KeyRelease)
 	assert.Equal(t, "押金 1001T261118000001234567 已全额退还", r.v.Status.Text)

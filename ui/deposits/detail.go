@@ -221,6 +221,8 @@ func (v *View) showDetail() {
 	v.HeldText.Text = i18n.T("deposits.d.held", "Amount", left.Display())
 	v.HeldText.Color = theme.Color(theme.ColorNamePrimary)
 	if d.State != payment.DepositFrozen {
+		// Settled: where it ended, not "冻结中 ￥0.00".
+		v.HeldText.Text = stateWords(d)
 		v.HeldText.Color = theme.Color(theme.ColorNameDisabled)
 	}
 	v.HeldText.Refresh()
