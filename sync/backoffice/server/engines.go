@@ -38,7 +38,11 @@ func OpenSQLite(ctx context.Context, path string, sealKey []byte) (Store, error)
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, db, dialect{name: "sqlite"}, sealKey)
+	st, err := open(ctx, db, dialect{name: "sqlite"}, sealKey)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // OpenPostgres opens (migrating) a chain's back office in PostgreSQL; dsn is a
@@ -50,10 +54,14 @@ func OpenPostgres(ctx context.Context, dsn string, sealKey []byte) (Store, error
 	}
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
-	return open(ctx, db, dialect{name: "postgres", dollar: true, lockMigrations: `SELECT pg_advisory_xact_lock(7270001)`}, sealKey)
+	st, err := open(ctx, db, dialect{name: "postgres", dollar: true, lockMigrations: `SELECT pg_advisory_xact_lock(7270001)`}, sealKey)
+	if err != nil {
+		return nil, err
+	}
+	return pgStore{st}, nil
 }
 
-func open(ctx context.Context, db *sql.DB, d dialect, sealKey []byte) (Store, error) {
+func open(ctx context.Context, db *sql.DB, d dialect, sealKey []byte) (*sqlStore, error) {
 	s, err := newSealer(sealKey)
 	if err != nil {
 		db.Close()

@@ -110,6 +110,7 @@ func startPG() error {
 	if err := asPG(dir, "pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start"); err != nil {
 		return err
 	}
+	watchdog(dir, data)
 	pg.admin, err = sql.Open("pgx", pgDSN("postgres"))
 	if err != nil {
 		return err
@@ -133,7 +134,7 @@ func pgDSN(db string) string {
 }
 
 // pgDatabase returns the DSN of a fresh database in the shared cluster.
-func pgDatabase(t *testing.T) string {
+func pgDatabase(t testing.TB) string {
 	t.Helper()
 	pg.once.Do(func() { pg.err = startPG() })
 	if pg.err != nil {

@@ -134,10 +134,18 @@ func (s *sqlStore) CleanNonces(ctx context.Context, now time.Time) (int64, error
 	return res.RowsAffected()
 }
 
-func (s *sqlStore) Ingest(ctx context.Context, recs []protocol.Record, now time.Time) (protocol.PushResult, error) {
-	res := protocol.PushResult{Accepted: len(recs)}
-	// One lock order for every batch: two batches sharing records then wait for each
-	// other instead of deadlocking (PostgreSQL row locks).
+// upsertRecord is the one statement per record: a new record is inserted, a held one
+// replaced only by a higher version.
+const upsertRecord = `INSERT INTO records (terminal, topic, id, version, payload, received_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (terminal, topic, id) DO UPDATE
+SET version = excluded.version, payload = excluded.payload, received_at = excluded.received_at
+WHERE excluded.version > records.version`
+
+// lockOrder sorts a copy of a batch by (terminal, topic, id): with one lock order for
+// every batch, two batches sharing records wait for each other instead of
+// deadlocking on PostgreSQL's row locks.
+func lockOrder(recs []protocol.Record) []protocol.Record {
 	sorted := append([]protocol.Record(nil), recs...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -149,16 +157,18 @@ func (s *sqlStore) Ingest(ctx context.Context, recs []protocol.Record, now time.
 		}
 		return a.ID < b.ID
 	})
+	return sorted
+}
+
+func (s *sqlStore) Ingest(ctx context.Context, recs []protocol.Record, now time.Time) (protocol.PushResult, error) {
+	res := protocol.PushResult{Accepted: len(recs)}
+	sorted := lockOrder(recs)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return res, err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.d.q(`INSERT INTO records (terminal, topic, id, version, payload, received_at)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (terminal, topic, id) DO UPDATE
-SET version = excluded.version, payload = excluded.payload, received_at = excluded.received_at
-WHERE excluded.version > records.version`))
+	stmt, err := tx.PrepareContext(ctx, s.d.q(upsertRecord))
 	if err != nil {
 		return res, err
 	}
