@@ -233,8 +233,8 @@ func TestPush_OlderVersionNeverOverwrites(t *testing.T) {
 	})
 }
 
-// Two server processes (two Stores, two handlers) on one database; goroutines push
-// overlapping batches to both at once.
+// Two server processes (two Stores, two handlers) on one database; two terminals'
+// goroutines push overlapping batches to both at once.
 func TestPush_ConcurrentOverlappingBatches(t *testing.T) {
 	engines(t, func(t *testing.T, open opener) {
 		e := newEnv(t, open)
@@ -243,15 +243,16 @@ func TestPush_ConcurrentOverlappingBatches(t *testing.T) {
 		e2 := &env{st: e.st, url: other.URL}
 		const workers, width, step = 8, 100, 25
 		var wg sync.WaitGroup
-		errs := make(chan string, workers*2)
+		errs := make(chan string, workers*4)
 		for g := 0; g < workers; g++ {
-			for _, target := range []*env{e, e2} {
+			for i, target := range []*env{e, e2, e, e2} {
+				c := []protocol.Credentials{e.t1, e.t2}[i/2]
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					body, _ := json.Marshal(protocol.Batch{Records: recs(e.t1, g*step, g*step+width, int64(1+g%3))})
+					body, _ := json.Marshal(protocol.Batch{Records: recs(c, g*step, g*step+width, int64(1+g%3))})
 					req, _ := http.NewRequest("POST", target.url+"/v1/push", bytes.NewReader(body))
-					_ = protocol.Sign(req, body, e.t1, time.Now())
+					_ = protocol.Sign(req, body, c, time.Now())
 					resp, err := http.DefaultClient.Do(req)
 					if err != nil {
 						errs <- err.Error()
@@ -270,8 +271,10 @@ func TestPush_ConcurrentOverlappingBatches(t *testing.T) {
 		for msg := range errs {
 			t.Error(msg)
 		}
-		if got, want := e.ids(t, e.t1.Terminal), wantIDs(e.t1, 0, (workers-1)*step+width); !slices.Equal(got, want) {
-			t.Fatalf("stored %d ids, want %d", len(got), len(want))
+		for _, c := range []protocol.Credentials{e.t1, e.t2} {
+			if got, want := e.ids(t, c.Terminal), wantIDs(c, 0, (workers-1)*step+width); !slices.Equal(got, want) {
+				t.Fatalf("%s: stored %d ids, want %d", c.Terminal, len(got), len(want))
+			}
 		}
 	})
 }
