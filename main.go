@@ -54,6 +54,7 @@ func commands() map[string]command {
 		}},
 		"init":       {i18n.Key("cli.cmd.init"), runInit},
 		"audit":      {i18n.Key("cli.cmd.audit"), runAudit},
+		"backoffice": {i18n.Key("cli.cmd.backoffice"), runBackoffice},
 		"db":         {i18n.Key("cli.cmd.db"), runDB},
 		"config":     {i18n.Key("cli.cmd.config"), runConfig},
 		"devices":    {i18n.Key("cli.cmd.devices"), runDevices},
