@@ -56,7 +56,9 @@ func TestBackofficeCLI_EnrolAndServe(t *testing.T) {
 	t.Cleanup(func() { serveContext = signalContext })
 	var sout, serr lockedBuffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{"--lang", "en", "backoffice", "serve", "--db", db, "--listen", "127.0.0.1:0"}, &sout, &serr) }()
+	go func() {
+		done <- run([]string{"--lang", "en", "backoffice", "serve", "--db", db, "--listen", "127.0.0.1:0"}, &sout, &serr)
+	}()
 	var url string
 	require.Eventually(t, func() bool {
 		m := regexp.MustCompile(`serving at (http://\S+)`).FindStringSubmatch(sout.String())
@@ -92,12 +94,12 @@ func TestBackofficeCLI_EnrolAndServe(t *testing.T) {
 
 	// Refused before anything is written.
 	for _, args := range [][]string{
-		{"backoffice", "enrol", "--db", filepath.Join(dir, "x.db"), "--url", "http://h"},                    // no store
-		{"backoffice", "enrol", "--db", filepath.Join(dir, "x.db"), "--store", "S", "--url", "ftp://h"},     // bad url
+		{"backoffice", "enrol", "--db", filepath.Join(dir, "x.db"), "--url", "http://h"},                // no store
+		{"backoffice", "enrol", "--db", filepath.Join(dir, "x.db"), "--store", "S", "--url", "ftp://h"}, // bad url
 		{"backoffice", "enrol", "--db", filepath.Join(dir, "x.db"), "--store", "S", "--url", "http://h", "--valid", "0s"},
 		{"backoffice", "enrol", "--db", filepath.Join(dir, "x.db"), "--store", "S", "--url", "http://h", "--qr", "a.jpg"},
-		{"backoffice", "enrol", "--db", "postgres://u@h/db", "--store", "S", "--url", "http://h"},           // no --key
-		{"backoffice", "serve", "--db", filepath.Join(dir, "x.db"), "--cert", "c.pem"},                      // no cert key
+		{"backoffice", "enrol", "--db", "postgres://u@h/db", "--store", "S", "--url", "http://h"}, // no --key
+		{"backoffice", "serve", "--db", filepath.Join(dir, "x.db"), "--cert", "c.pem"},            // no cert key
 		{"backoffice", "frobnicate"},
 	} {
 		rc, _, errs := runCmd(t, nil, args...)

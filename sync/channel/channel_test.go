@@ -182,3 +182,16 @@ func TestCheckBaseURL(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// A bill's summary total is signed and may pass one payment's ceiling.
+func TestParseTotalYuan(t *testing.T) {
+	for in, want := range map[string]app.Money{"1250000.00": 125_000_000, "-3.5": -350, "0": 0} {
+		got, err := channel.ParseTotalYuan(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "-", "1.", "1.234", "1e5", "１２", "--1"} {
+		_, err := channel.ParseTotalYuan(bad)
+		assert.ErrorIs(t, err, channel.ErrYuan, bad)
+	}
+}

@@ -44,6 +44,20 @@ func ParseSignedYuan(s string) (app.Money, error) {
 	return m, nil
 }
 
+// ParseTotalYuan reads a bill's summary total: written as an amount is,
+// signed, but without one payment's ceiling (a busy day's sum passes it).
+func ParseTotalYuan(s string) (app.Money, error) {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	m, err := parseYuan(s, 2)
+	if neg {
+		m = -m
+	}
+	return m, err
+}
+
 // ParseFeeYuan reads a service fee written with up to six decimals
 // ("0.00600", WeChat bills write five) and rounds it half away from zero to
 // whole fen: a fee is the one place a channel states sub-fen amounts.

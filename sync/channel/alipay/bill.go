@@ -367,7 +367,7 @@ func parseSummaryTotal(text string) (app.Money, error) {
 	for _, rec := range records[1:] {
 		f := trimAll(rec)
 		if len(f) > cAmount && len(f) > 0 && f[0] == "合计" {
-			m, err := parseTotalYuan(f[cAmount])
+			m, err := channel.ParseTotalYuan(f[cAmount])
 			if err != nil {
 				return 0, billErr("summary total %q", f[cAmount])
 			}
@@ -383,30 +383,4 @@ func trimAll(f []string) []string {
 		out[i] = strings.TrimSpace(s)
 	}
 	return out
-}
-
-// parseTotalYuan reads a bill's summary total: written as an amount is,
-// but a busy day's sum may pass the ceiling of one payment.
-func parseTotalYuan(s string) (app.Money, error) {
-	neg := strings.HasPrefix(s, "-")
-	intPart, frac, dot := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	if intPart == "" || len(intPart) > 15 || (dot && (frac == "" || len(frac) > 2)) {
-		return 0, channel.ErrYuan
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	for _, c := range intPart + frac {
-		if c < '0' || c > '9' {
-			return 0, channel.ErrYuan
-		}
-	}
-	v, err := strconv.ParseInt(intPart+frac, 10, 64)
-	if err != nil {
-		return 0, channel.ErrYuan
-	}
-	if neg {
-		v = -v
-	}
-	return app.Money(v), nil
 }

@@ -201,7 +201,7 @@ func parseBill(raw []byte, own func(mch, sub string) error) (app.Bill, error) {
 	if !ok {
 		return app.Bill{}, bad("summary lacks the total")
 	}
-	if bill.Total, err = parseTotalYuan(totalText); err != nil {
+	if bill.Total, err = channel.ParseTotalYuan(totalText); err != nil {
 		return app.Bill{}, bad("summary total %q", totalText)
 	}
 	bill.Count = count
@@ -246,30 +246,4 @@ func splitRow(l string) ([]string, error) {
 		f[i] = strings.TrimSpace(f[i])
 	}
 	return f, nil
-}
-
-// parseTotalYuan reads a bill's summary total: written as an amount is,
-// but a busy day's sum may pass the ceiling of one payment.
-func parseTotalYuan(s string) (app.Money, error) {
-	neg := strings.HasPrefix(s, "-")
-	intPart, frac, dot := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	if intPart == "" || len(intPart) > 15 || (dot && (frac == "" || len(frac) > 2)) {
-		return 0, channel.ErrYuan
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	for _, c := range intPart + frac {
-		if c < '0' || c > '9' {
-			return 0, channel.ErrYuan
-		}
-	}
-	v, err := strconv.ParseInt(intPart+frac, 10, 64)
-	if err != nil {
-		return 0, channel.ErrYuan
-	}
-	if neg {
-		v = -v
-	}
-	return app.Money(v), nil
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"cashier/app"
+	"cashier/sync/channel"
 )
 
 // billRows splits sampleBill into its header, detail rows and summary.
@@ -149,7 +150,7 @@ func TestBill_BigDayTotal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, app.Money(125_000_000), b.Total)
 	for _, bad := range []string{"1.", "1.234", "-", "1e5", "１２"} {
-		_, err := parseTotalYuan(bad)
+		_, err := channel.ParseTotalYuan(bad)
 		assert.Error(t, err, bad)
 	}
 }
