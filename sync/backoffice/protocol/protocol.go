@@ -46,8 +46,10 @@ const (
 	MaxPull = 1000
 )
 
-// PushTopics are the record kinds a terminal pushes.
-var PushTopics = []string{"orders", "order_lines", "tenders", "refunds", "deposits", "deposit_ops", "shifts", "audit"}
+// PushTopics are the record kinds a terminal pushes. "takings" is the summary
+// engine's journal (one row per settled money movement), so the chain's figures are
+// the terminals' own figures, not a second reading of orders.
+var PushTopics = []string{"orders", "order_lines", "tenders", "refunds", "deposits", "deposit_ops", "shifts", "audit", "takings"}
 
 // MasterTopics are the kinds of master data a terminal pulls.
 var MasterTopics = []string{"stores", "terminals", "staff", "permissions", "products", "barcodes", "prices", "settings"}
