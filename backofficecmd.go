@@ -17,6 +17,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"cashier/sync/backoffice/protocol"
 	"cashier/sync/backoffice/server"
 	"cashier/ui/i18n"
 )
@@ -175,13 +176,9 @@ func runBackofficeServe(e env, args []string) int {
 // cancels it instead).
 var serveContext = signalContext
 
-// EnrolQR is what the enrolment QR holds: the back office's address and
-// the one-time code, for the terminal to scan in Settings → 后台同步.
-type EnrolQR struct {
-	V    int    `json:"v"`
-	URL  string `json:"url"`
-	Code string `json:"code"`
-}
+// EnrolQR is what the enrolment QR holds (defined with the protocol, as the
+// terminal's client reads it).
+type EnrolQR = protocol.EnrolQR
 
 // runBackofficeEnrol is `pos backoffice enrol --store S --db … --url URL
 // [--qr FILE.png] [--valid 24h]`: a one-time enrolment code for a new

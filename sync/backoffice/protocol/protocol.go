@@ -110,6 +110,14 @@ type Enrolment struct {
 	Secret   string `json:"secret"`
 }
 
+// EnrolQR is what the enrolment QR holds: the back office's address as terminals
+// reach it and the one-time code, for the terminal to scan in Settings → 后台同步.
+type EnrolQR struct {
+	V    int    `json:"v"`
+	URL  string `json:"url"`
+	Code string `json:"code"`
+}
+
 // Health is the answer to GET /v1/health.
 type Health struct {
 	Status    string `json:"status"`
