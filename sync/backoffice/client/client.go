@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -243,6 +244,14 @@ func normaliseCode(s string) (string, bool) {
 // 15 s doubling to at most 15 minutes, with ±20 % jitter so terminals that
 // lost the server together do not come back together.
 func Backoff(failures int) time.Duration {
+	d := backoffBase(failures)
+	if d == 0 {
+		return 0
+	}
+	return d + time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
+}
+
+func backoffBase(failures int) time.Duration {
 	if failures <= 0 {
 		return 0
 	}
@@ -250,7 +259,19 @@ func Backoff(failures int) time.Duration {
 	for i := 1; i < failures && d < 15*time.Minute; i++ {
 		d *= 2
 	}
-	d = min(d, 15*time.Minute)
-	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
-	return d + jitter
+	return min(d, 15*time.Minute)
+}
+
+// NextTry is when a scheduled attempt may run again after failures in a
+// row, the last at last: Backoff's wait, with its jitter fixed by the
+// terminal id, so every look at the same state gives the same time and
+// terminals that failed together still spread out.
+func NextTry(last time.Time, failures int, terminal string) time.Time {
+	d := backoffBase(failures)
+	if d == 0 {
+		return last
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", terminal, failures)
+	return last.Add(d + time.Duration(h.Sum64()%uint64(int64(d)/5*2+1)) - d/5)
 }

@@ -149,3 +149,17 @@ func TestBackoff_GrowsAndIsCapped(t *testing.T) {
 		assert.True(t, d >= 12*time.Minute && d <= 18*time.Minute, "%v", d)
 	}
 }
+
+func TestNextTry_StableAndSpread(t *testing.T) {
+	last := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	assert.Equal(t, last, client.NextTry(last, 0, "t-1"))
+	a := client.NextTry(last, 2, "t-0000000000000001")
+	assert.Equal(t, a, client.NextTry(last, 2, "t-0000000000000001"), "the same state, the same answer")
+	assert.True(t, a.Sub(last) >= 24*time.Second && a.Sub(last) <= 36*time.Second, "%v", a.Sub(last))
+	spread := map[time.Time]bool{}
+	for i := 0; i < 20; i++ {
+		spread[client.NextTry(last, 2, fmt.Sprintf("t-%016x", i))] = true
+	}
+	assert.Greater(t, len(spread), 10, "terminals that failed together come back apart")
+	assert.True(t, client.NextTry(last, 99, "t-1").Sub(last) <= 18*time.Minute)
+}
