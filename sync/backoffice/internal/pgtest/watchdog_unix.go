@@ -1,6 +1,6 @@
 //go:build unix
 
-package server
+package pgtest
 
 import (
 	"fmt"
@@ -10,8 +10,9 @@ import (
 	"syscall"
 )
 
-// watchdog stops and removes the cluster if this test binary dies without TestMain
-// cleaning up (a -timeout panic, a kill): a detached shell polls our pid.
+// watchdog stops and removes the cluster if this test binary ends without
+// Stop (a -timeout panic, a kill, a package without a TestMain that stops
+// it): a detached shell polls our pid.
 func watchdog(dir, data string) {
 	stop := fmt.Sprintf("%q -D %q -m immediate -w stop", filepath.Join(pg.bin, "pg_ctl"), data)
 	if os.Geteuid() == 0 {
