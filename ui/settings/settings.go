@@ -18,6 +18,7 @@ import (
 	"cashier/app"
 	appsettings "cashier/app/settings"
 	"cashier/ui/async"
+	"cashier/ui/backofficesync"
 	"cashier/ui/i18n"
 )
 
@@ -40,6 +41,11 @@ type Deps struct {
 	// Override asks a manager to allow one save for someone without the
 	// permission (ui/override); nil: not offered.
 	Override func(perm string, then func())
+	// Sync is the back-office sync: with it the page shows 后台同步
+	// (ui/backofficesync), given Window and Scans. Nil: not shown.
+	Sync   backofficesync.Sync
+	Window fyne.Window
+	Scans  func() (<-chan string, func())
 }
 
 // View is the Settings workspace.
@@ -62,7 +68,8 @@ type View struct {
 	Save                         *widget.Button
 	Approve                      *widget.Button // 店长授权: a manager allows one save
 	Status                       *widget.Label
-	JobsSection                  *JobsSection // 定时任务 (nil: the service has no jobs)
+	JobsSection                  *JobsSection         // 定时任务 (nil: the service has no jobs)
+	SyncSection                  *backofficesync.View // 后台同步 (nil: no sync)
 	content                      fyne.CanvasObject
 }
 
@@ -235,6 +242,10 @@ func New(d Deps) *View {
 		widget.NewCard(i18n.T("settings.terminal"), "", termForm),
 		container.NewHBox(v.Save, v.Approve), v.Status,
 	)
+	if d.Sync != nil {
+		v.SyncSection = backofficesync.New(backofficesync.Deps{Sync: d.Sync, Staff: d.Staff, Window: d.Window, Scans: d.Scans})
+		box.Add(v.SyncSection.Content())
+	}
 	v.addJobs(box)
 	v.content = container.NewVScroll(box)
 	v.reload()
@@ -243,6 +254,15 @@ func New(d Deps) *View {
 
 // Content is the workspace's root object.
 func (v *View) Content() fyne.CanvasObject { return v.content }
+
+// Stop ends what the page listens to (the 后台同步 section's
+// subscriptions and the keys it takes); the shell calls it when the page
+// is left.
+func (v *View) Stop() {
+	if v.SyncSection != nil {
+		v.SyncSection.Stop()
+	}
+}
 
 func (v *View) reload() {
 	var st app.StoreInfo

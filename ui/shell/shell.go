@@ -16,9 +16,11 @@ import (
 	"cashier/app"
 	"cashier/ui/about"
 	"cashier/ui/async"
+	"cashier/ui/backofficesync"
 	"cashier/ui/i18n"
 	"cashier/ui/login"
 	"cashier/ui/override"
+	"cashier/ui/products"
 	"cashier/ui/settings"
 	shiftui "cashier/ui/shift"
 )
@@ -114,6 +116,17 @@ type Deps struct {
 	// ClockOn opens the clock-on dialog from the status bar (nil: no
 	// button there).
 	ClockOn func(Session)
+	// Sync is the back-office sync (nil: none). The status bar shows what
+	// waits to go up (read with the shifts, and when Sync says it
+	// changed), Settings shows 后台同步, and logging out or closing the
+	// window (ConfirmQuit) asks first while records are unsynced.
+	Sync backofficesync.Sync
+	// SyncLeaveDeadline bounds 先同步再退出 (0:
+	// backofficesync.DefaultLeaveDeadline).
+	SyncLeaveDeadline time.Duration
+	// Scans is the app's scan stream, for the enrolment QR in Settings →
+	// 后台同步 (nil: a keyboard-wedge scanner typing into the field).
+	Scans func() (<-chan string, func())
 }
 
 // Shell owns the main window.
@@ -136,7 +149,9 @@ type Shell struct {
 	others     *widget.Label
 	deposits   *widget.Label // deposits near their wallet's limit
 	clockOn    *widget.Button
+	syncState  *widget.Label // what waits to go up to the back office
 	stopStatus func()
+	leaving    bool   // the question before logging out or quitting is open
 	endedFor   string // the person whose session ended because they were disabled, said on the login screen
 }
 
@@ -264,11 +279,12 @@ func (s *Shell) showLoginWith(staff []app.Staff) {
 func (s *Shell) builtins() []Workspace {
 	return []Workspace{
 		{ID: "settings", TitleKey: i18n.Key("nav.settings"), Icon: theme.SettingsIcon(), Build: func(se Session) Page {
-			d := settings.Deps{Settings: s.deps.Settings, Staff: se.Staff}
+			d := settings.Deps{Settings: s.deps.Settings, Staff: se.Staff, Sync: s.deps.Sync, Window: se.Window, Scans: s.deps.Scans}
 			if o := s.deps.Overrider; o != nil {
 				d.Override = func(perm string, then func()) { override.Ask(se.Window, perm, se.Staff, o, then) }
 			}
-			return Page{Content: settings.New(d).Content()}
+			v := settings.New(d)
+			return Page{Content: v.Content(), Stop: v.Stop}
 		}},
 		{ID: "about", TitleKey: i18n.Key("nav.about"), Icon: theme.InfoIcon(), Build: func(Session) Page {
 			return Page{Content: about.New(s.deps.About)}
@@ -284,7 +300,7 @@ func (s *Shell) enter(st app.Staff, open int) {
 	s.items = s.visibleItems()
 	s.header = widget.NewLabel("")
 	s.updateHeader()
-	s.logout = widget.NewButtonWithIcon(i18n.T("shell.logout"), theme.LogoutIcon(), s.ShowLogin)
+	s.logout = widget.NewButtonWithIcon(i18n.T("shell.logout"), theme.LogoutIcon(), s.askLogout)
 	top := []fyne.CanvasObject{s.header}
 	if s.deps.Sandbox {
 		b := widget.NewLabelWithStyle(i18n.T("shell.sandbox.badge"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
@@ -331,37 +347,52 @@ func (s *Shell) visibleItems() []Workspace {
 }
 
 // statusBar is the line at the bottom: the person's shift and how many
-// others are on shift, or nil without a shift feed.
+// others are on shift, and what waits to go up to the back office; nil
+// without a shift feed or a sync.
 func (s *Shell) statusBar() fyne.CanvasObject {
-	if s.deps.Shifts == nil {
-		s.status, s.others, s.deposits, s.clockOn = nil, nil, nil, nil
+	s.status, s.others, s.deposits, s.clockOn, s.syncState = nil, nil, nil, nil, nil
+	if s.deps.Shifts == nil && s.deps.Sync == nil {
 		return nil
 	}
-	s.status = widget.NewLabel(i18n.T("shell.shift.loading"))
-	s.others = widget.NewLabel("")
-	s.deposits = widget.NewLabel("")
-	s.deposits.Importance = widget.WarningImportance
-	s.deposits.TextStyle = fyne.TextStyle{Bold: true}
-	s.deposits.Hide()
-	right := container.NewHBox(s.deposits, s.others)
-	s.clockOn = nil
-	if s.deps.ClockOn != nil {
-		s.clockOn = widget.NewButtonWithIcon(i18n.T("shell.shift.clock_on"), theme.LoginIcon(), func() {
-			if s.session != nil {
-				s.deps.ClockOn(*s.session)
-			}
-		})
-		s.clockOn.Hide()
-		right.Add(s.clockOn)
+	var left fyne.CanvasObject
+	right := container.NewHBox()
+	if s.deps.Shifts != nil {
+		s.status = widget.NewLabel(i18n.T("shell.shift.loading"))
+		s.others = widget.NewLabel("")
+		s.deposits = widget.NewLabel("")
+		s.deposits.Importance = widget.WarningImportance
+		s.deposits.TextStyle = fyne.TextStyle{Bold: true}
+		s.deposits.Hide()
+		left = s.status
+		right.Add(s.deposits)
+		right.Add(s.others)
+		if s.deps.ClockOn != nil {
+			s.clockOn = widget.NewButtonWithIcon(i18n.T("shell.shift.clock_on"), theme.LoginIcon(), func() {
+				if s.session != nil {
+					s.deps.ClockOn(*s.session)
+				}
+			})
+			s.clockOn.Hide()
+			right.Add(s.clockOn)
+		}
 	}
-	return container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, s.status, right))
+	var center []fyne.CanvasObject
+	if s.deps.Sync != nil {
+		// Between the shift and the others, cut short rather than widen
+		// the window.
+		s.syncState = widget.NewLabel("")
+		s.syncState.Alignment = fyne.TextAlignTrailing
+		s.syncState.Truncation = fyne.TextTruncateEllipsis
+		center = append(center, s.syncState)
+	}
+	return container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, left, right, center...))
 }
 
 // startStatus reads the status now and every StatusEvery until the person
 // logs out.
 func (s *Shell) startStatus() {
 	s.endStatus()
-	if s.deps.Shifts == nil {
+	if s.deps.Shifts == nil && s.deps.Sync == nil {
 		return
 	}
 	s.RefreshStatus()
@@ -370,7 +401,11 @@ func (s *Shell) startStatus() {
 		every = 30 * time.Second
 	}
 	done := make(chan struct{})
-	s.stopStatus = func() { close(done) }
+	unsubscribe := func() {}
+	if s.deps.Sync != nil {
+		unsubscribe = s.deps.Sync.Subscribe(func() { async.Do(s.refreshSync) })
+	}
+	s.stopStatus = func() { unsubscribe(); close(done) }
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -392,10 +427,11 @@ func (s *Shell) endStatus() {
 	}
 }
 
-// RefreshStatus reads the shifts again (off the UI goroutine) and shows
-// them; when the person clocked on or off, the workspaces offered follow.
-// It runs on the UI goroutine.
+// RefreshStatus reads the shifts and the sync again (off the UI
+// goroutine) and shows them; when the person clocked on or off, the
+// workspaces offered follow. It runs on the UI goroutine.
 func (s *Shell) RefreshStatus() {
+	s.refreshSync()
 	if s.session == nil || s.deps.Shifts == nil || s.status == nil {
 		return
 	}
@@ -454,6 +490,86 @@ func (s *Shell) showStatus(st ShiftStatus, err error) {
 		s.session.OnShift = st.On
 		s.reoffer()
 	}
+}
+
+// refreshSync reads the sync's status (off the UI goroutine) into the
+// status bar.
+func (s *Shell) refreshSync() {
+	if s.session == nil || s.deps.Sync == nil || s.syncState == nil {
+		return
+	}
+	label, feed := s.syncState, s.deps.Sync
+	var st backofficesync.Status
+	var err error
+	async.Run(func() { st, err = feed.Status(context.Background()) }, func() {
+		if s.syncState != label {
+			return // logged out or rebuilt meanwhile
+		}
+		showSync(label, st, err, time.Now())
+	})
+}
+
+// showSync writes the sync's line: nothing before the terminal is
+// enrolled (a cashier has nothing to do about it); what waits to go up and
+// when the records last went, or that all went; in the warning colour,
+// saying so, when the last attempt failed.
+func showSync(l *widget.Label, st backofficesync.Status, err error, now time.Time) {
+	if err == nil && !st.Enrolled {
+		l.SetText("") // shown empty, not hidden: the bar's layout keeps its place
+		return
+	}
+	var text string
+	last := i18n.T("shell.sync.never")
+	if !st.LastPush.IsZero() {
+		last = shiftui.Clock(st.LastPush, now)
+	}
+	switch {
+	case err != nil:
+		text = i18n.T("shell.sync.error")
+	case st.Unsynced > 0:
+		text = i18n.T("shell.sync.pending", "N", products.Thousands(st.Unsynced), "At", last)
+	case st.LastPush.IsZero():
+		text = i18n.T("shell.sync.done")
+	default:
+		text = i18n.T("shell.sync.done_at", "At", last)
+	}
+	l.Importance = widget.MediumImportance
+	if err != nil || st.Failing() {
+		if err == nil {
+			text = i18n.T("shell.sync.failing", "Text", text)
+		}
+		l.Importance = widget.WarningImportance
+	}
+	l.SetText(text)
+	l.Refresh()
+}
+
+// askLogout logs out; while records wait to go up to the back office it
+// asks first (backofficesync.ConfirmLeave).
+func (s *Shell) askLogout() {
+	se := s.session
+	s.confirmLeave(func() {
+		if s.session == se { // not already ended (disabled) meanwhile
+			s.ShowLogin()
+		}
+	})
+}
+
+// ConfirmQuit runs quit, asking first while records wait to go up to the
+// back office: the window's close intercept calls it.
+func (s *Shell) ConfirmQuit(quit func()) { s.confirmLeave(quit) }
+
+func (s *Shell) confirmLeave(leave func()) {
+	if s.deps.Sync == nil {
+		leave()
+		return
+	}
+	if s.leaving {
+		return // the question is open already
+	}
+	s.leaving = true
+	backofficesync.ConfirmLeave(s.win, s.deps.Sync, s.deps.SyncLeaveDeadline,
+		func() { s.leaving = false; leave() }, func() { s.leaving = false })
 }
 
 // reoffer lists the workspaces again after a clock-on or clock-off. The
@@ -575,7 +691,7 @@ func (s *Shell) installShortcuts() {
 		}
 		items = append(items, it)
 	}
-	logout := fyne.NewMenuItem(i18n.T("shell.logout"), s.ShowLogin)
+	logout := fyne.NewMenuItem(i18n.T("shell.logout"), s.askLogout)
 	logout.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
 	items = append(items, fyne.NewMenuItemSeparator(), logout)
 	s.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("shell.menu"), items...)))
@@ -586,7 +702,7 @@ func (s *Shell) installShortcuts() {
 		}
 	}
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { s.ShowLogin() })
+		func(fyne.Shortcut) { s.askLogout() })
 }
 
 func (s *Shell) clearShortcuts() {

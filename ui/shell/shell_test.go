@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,12 +14,14 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"cashier/app"
 	"cashier/app/auth"
 	appsettings "cashier/app/settings"
 	"cashier/ui/async"
+	"cashier/ui/backofficesync"
 	"cashier/ui/i18n"
 	"cashier/ui/postheme"
 )
@@ -579,4 +582,285 @@ func TestShell_PageWithoutFocusTakesTheKeys(t *testing.T) {
 	require.True(t, s.Window().Canvas().Focused() == entry)
 	require.True(t, s.OpenID("plain"))
 	require.Nil(t, s.Window().Canvas().Focused(), "the entry of the page left has no keys")
+}
+
+// fakeSync is the back-office sync as the test sets it; with gate set,
+// PushNow waits for it (or its context).
+type fakeSync struct {
+	mu     sync.Mutex
+	st     backofficesync.Status
+	err    error
+	gate   chan error
+	pushes int
+	subs   map[int]func()
+	next   int
+}
+
+func (f *fakeSync) Status(context.Context) (backofficesync.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st, f.err
+}
+
+func (f *fakeSync) SyncNow(ctx context.Context, p func(backofficesync.Progress)) error {
+	return f.PushNow(ctx, p)
+}
+
+func (f *fakeSync) PushNow(ctx context.Context, p func(backofficesync.Progress)) error {
+	f.mu.Lock()
+	f.pushes++
+	gate := f.gate
+	f.mu.Unlock()
+	p(backofficesync.Progress{Phase: backofficesync.PhasePush, Done: 3, Total: 12})
+	if gate == nil {
+		f.set(func(st *backofficesync.Status) { st.Unsynced = 0 })
+		return nil
+	}
+	select {
+	case err := <-gate:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (f *fakeSync) Enrol(context.Context, int64, string, string) error { return nil }
+
+func (f *fakeSync) Subscribe(fn func()) func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subs == nil {
+		f.subs = map[int]func(){}
+	}
+	id := f.next
+	f.next++
+	f.subs[id] = fn
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.subs, id)
+	}
+}
+
+func (f *fakeSync) set(change func(*backofficesync.Status)) {
+	f.mu.Lock()
+	change(&f.st)
+	f.mu.Unlock()
+}
+
+func (f *fakeSync) notify() {
+	f.mu.Lock()
+	var fns []func()
+	for _, fn := range f.subs {
+		fns = append(fns, fn)
+	}
+	f.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+func (f *fakeSync) subscribers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs)
+}
+
+func (f *fakeSync) pushCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pushes
+}
+
+func today(h, m int) time.Time {
+	now := time.Now()
+	return time.Date(now.Year(), now.Month(), now.Day(), h, m, 0, 0, time.Local)
+}
+
+func newSyncShell(t *testing.T, st backofficesync.Status, shifts bool) (*Shell, *fakeSync) {
+	fs := &fakeSync{st: st}
+	s, _, _ := newShellWith(t, func(d *Deps) {
+		d.Sync = fs
+		if shifts {
+			d.Shifts = &fakeShiftFeed{st: ShiftStatus{On: true, Since: time.Now()}}
+		}
+	})
+	return s, fs
+}
+
+// The status bar's sync line: nothing before the terminal is enrolled;
+// what waits and when the records last went; all sent; in the warning
+// colour when the last attempt failed; following the sync's notices.
+func TestShell_StatusBarShowsSync(t *testing.T) {
+	for _, shifts := range []bool{true, false} {
+		s, fs := newSyncShell(t, backofficesync.Status{Unsynced: 5}, shifts)
+		doLogin(t, s, "1002", "1234")
+		require.NotNil(t, s.Session())
+		require.NotNil(t, s.syncState)
+		assert.Empty(t, s.syncState.Text, "not enrolled: nothing to say")
+
+		fs.set(func(st *backofficesync.Status) {
+			*st = backofficesync.Status{Enrolled: true, Unsynced: 12, LastPush: today(10, 42)}
+		})
+		fs.notify()
+		assert.Equal(t, "未同步 12 条 · 上次同步 10:42", s.syncState.Text)
+		assert.Equal(t, widget.MediumImportance, s.syncState.Importance)
+		assert.True(t, hasText(s.Window().Content(), "未同步 12 条 · 上次同步 10:42"))
+
+		fs.set(func(st *backofficesync.Status) { st.LastError = errors.New("network: dial tcp: refused") })
+		fs.notify()
+		assert.Equal(t, "未同步 12 条 · 上次同步 10:42 · 同步失败", s.syncState.Text)
+		assert.Equal(t, widget.WarningImportance, s.syncState.Importance)
+
+		fs.set(func(st *backofficesync.Status) { st.LastError, st.Unsynced = nil, 0 })
+		s.deps.Signals.Emit(app.SignalOrder, "T1") // read with the shifts too
+		assert.Equal(t, "已同步 · 10:42", s.syncState.Text)
+		assert.Equal(t, widget.MediumImportance, s.syncState.Importance)
+
+		fs.set(func(st *backofficesync.Status) { st.LastPush = time.Time{}; st.Unsynced = 1500 })
+		fs.notify()
+		assert.Equal(t, "未同步 1,500 条 · 上次同步 从未", s.syncState.Text)
+
+		fs.mu.Lock()
+		fs.err = errors.New("disk I/O error")
+		fs.mu.Unlock()
+		fs.notify()
+		assert.Equal(t, "同步状态未知", s.syncState.Text)
+		assert.Equal(t, widget.WarningImportance, s.syncState.Importance)
+
+		// Logged out: the bar no longer listens.
+		fs.mu.Lock()
+		fs.err = nil
+		fs.st.Unsynced = 0
+		fs.mu.Unlock()
+		s.ShowLogin()
+		assert.Zero(t, fs.subscribers(), "shifts %v", shifts)
+	}
+}
+
+func TestShell_StatusBarSyncInEnglish(t *testing.T) {
+	s, _ := newSyncShell(t, backofficesync.Status{Enrolled: true, Unsynced: 2, LastPush: today(9, 5),
+		LastError: errors.New("x")}, true)
+	require.NoError(t, i18n.Use(i18n.English))
+	doLogin(t, s, "1002", "1234")
+	assert.Equal(t, "Unsynced: 2 · last sync 09:05 · sync failed", s.syncState.Text)
+}
+
+// leaveQuestion is the open question before leaving: its text and its
+// answers by label.
+func leaveQuestion(s *Shell) (string, map[string]*backofficesync.KeyButton) {
+	top := s.Window().Canvas().Overlays().Top()
+	if top == nil {
+		return "", nil
+	}
+	text := ""
+	bs := map[string]*backofficesync.KeyButton{}
+	walk(top, func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *backofficesync.KeyButton:
+			bs[w.Text] = w
+		case *widget.Label:
+			if strings.Contains(w.Text, "条记录") {
+				text = w.Text
+			}
+		}
+	})
+	return text, bs
+}
+
+// Logging out asks only while records wait to go up; each answer does
+// what it says.
+func TestShell_LogoutAsksWhileUnsynced(t *testing.T) {
+	s, fs := newSyncShell(t, backofficesync.Status{Enrolled: true}, true)
+	doLogin(t, s, "1002", "1234")
+	test.Tap(s.logout)
+	assert.Nil(t, s.Session(), "nothing unsynced: no question")
+
+	fs.set(func(st *backofficesync.Status) { *st = backofficesync.Status{Unsynced: 12} })
+	doLogin(t, s, "1002", "1234")
+	test.Tap(s.logout)
+	assert.Nil(t, s.Session(), "not enrolled: no question")
+
+	fs.set(func(st *backofficesync.Status) { *st = backofficesync.Status{Enrolled: true, Unsynced: 12} })
+	doLogin(t, s, "1002", "1234")
+	test.Tap(s.logout)
+	require.NotNil(t, s.Session(), "asked first")
+	text, bs := leaveQuestion(s)
+	assert.Equal(t, "还有 12 条记录未上传到后台。它们保存在本机，下次联网时会自动上传。", text)
+	require.Len(t, bs, 3)
+	assert.True(t, s.Window().Canvas().Focused() == bs["先同步再退出"], "Enter syncs first")
+
+	// 取消: still logged in, nothing sent.
+	test.Tap(bs["取消"])
+	assert.NotNil(t, s.Session())
+	assert.Nil(t, s.Window().Canvas().Overlays().Top())
+	assert.Zero(t, fs.pushCount())
+
+	// Esc cancels too; Ctrl+L asks as the button does.
+	s.Window().Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault})
+	_, bs = leaveQuestion(s)
+	require.Len(t, bs, 3)
+	bs["先同步再退出"].TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	assert.NotNil(t, s.Session())
+
+	// 仍然退出: out at once, nothing sent.
+	test.Tap(s.logout)
+	_, bs = leaveQuestion(s)
+	test.Tap(bs["仍然退出"])
+	assert.Nil(t, s.Session())
+	assert.Zero(t, fs.pushCount())
+
+	// 先同步再退出: pushed, then out.
+	doLogin(t, s, "1002", "1234")
+	test.Tap(s.logout)
+	_, bs = leaveQuestion(s)
+	bs["先同步再退出"].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	assert.Equal(t, 1, fs.pushCount())
+	assert.Nil(t, s.Session())
+	assert.Nil(t, s.Window().Canvas().Overlays().Top())
+}
+
+// Closing the window asks the same; a push that does not end within the
+// deadline does not hold the window open.
+func TestShell_ConfirmQuit(t *testing.T) {
+	s, fs := newSyncShell(t, backofficesync.Status{Enrolled: true}, false)
+	s.deps.SyncLeaveDeadline = 50 * time.Millisecond
+	quits := 0
+	s.ConfirmQuit(func() { quits++ })
+	assert.Equal(t, 1, quits, "nothing unsynced: closed at once")
+
+	fs.set(func(st *backofficesync.Status) { st.Unsynced = 3 })
+	fs.mu.Lock()
+	fs.gate = make(chan error) // never answers
+	fs.mu.Unlock()
+	s.ConfirmQuit(func() { quits++ })
+	text, bs := leaveQuestion(s)
+	assert.Contains(t, text, "还有 3 条记录未上传到后台")
+	s.ConfirmQuit(func() { quits++ }) // a second close while asking asks nothing more
+	test.Tap(bs["先同步再退出"])
+	assert.Equal(t, 2, quits, "closed after the deadline")
+	assert.Equal(t, 1, fs.pushCount())
+
+	s.ConfirmQuit(func() { quits++ })
+	_, bs = leaveQuestion(s)
+	test.Tap(bs["仍然退出"])
+	assert.Equal(t, 3, quits)
+}
+
+// Settings shows 后台同步 when the sync is wired, and leaving the page
+// stops what it listens to.
+func TestShell_SettingsShowsBackOfficeSync(t *testing.T) {
+	s, fs := newSyncShell(t, backofficesync.Status{Enrolled: true, URL: "http://127.0.0.1:8700", Terminal: "t-1"}, false)
+	s.deps.Workspace = []Workspace{{ID: "other", TitleKey: i18n.Key("nav.about"), Build: func(Session) Page {
+		return Page{Content: widget.NewLabel("other")}
+	}}}
+	doLogin(t, s, "1001", "8888")
+	require.True(t, s.OpenID("settings"))
+	assert.True(t, hasText(s.Window().Content(), "后台同步") || findButton(s.Window().Content(), "立即同步") != nil)
+	assert.NotNil(t, findButton(s.Window().Content(), "立即同步"))
+	assert.True(t, hasText(s.Window().Content(), "t-1"))
+	assert.Equal(t, 2, fs.subscribers(), "the status bar and the page")
+	require.True(t, s.OpenID("other"))
+	assert.Equal(t, 1, fs.subscribers(), "the page left")
+	assert.Nil(t, s.Window().Canvas().OnTypedRune(), "the page's keys given back")
 }
