@@ -8,7 +8,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Debian/Ubuntu packages the build, tests and simulators need (sqlite3:
 # the audit tests tamper with a closed database through the command-line tool;
 # postgresql: the back-office tests start a throwaway cluster of their own).
-APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat sqlite3 postgresql
+APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat sqlite3 postgresql chromium
 export CGO_ENABLED := 1
 
 .PHONY: deps build build-windows run test screenshots bench fuzz vet clean package-linux

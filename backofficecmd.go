@@ -122,6 +122,8 @@ func runBackofficeServe(e env, args []string) int {
 	listen := fs.String("listen", "127.0.0.1:8700", i18n.T("cli.flag.backoffice_listen"))
 	cert := fs.String("cert", "", i18n.T("cli.flag.backoffice_cert"))
 	certKey := fs.String("cert-key", "", i18n.T("cli.flag.backoffice_cert_key"))
+	viewPass := fs.String("view-password-file", "", i18n.T("cli.flag.backoffice_view_password_file"))
+	viewZone := fs.String("view-zone", "", i18n.T("cli.flag.backoffice_view_zone"))
 	bf := addBackofficeFlags(fs)
 	pos, exit, ok := parseFlags(fs, args)
 	if !ok {
@@ -132,6 +134,25 @@ func runBackofficeServe(e env, args []string) int {
 	}
 	if (*cert == "") != (*certKey == "") {
 		return e.usageErr(fs, "backoffice", "cli.backoffice.cert_pair")
+	}
+	// The chain view (docs/sync.md): this machine only, unless given a password.
+	var opts server.Options
+	if *viewPass != "" {
+		pw, err := server.ReadViewPassword(*viewPass)
+		if errors.Is(err, server.ErrEmptyViewPassword) {
+			return e.usageErr(fs, "backoffice", "cli.backoffice.view_password_empty", "File", *viewPass)
+		}
+		if err != nil {
+			return e.usageErr(fs, "backoffice", "cli.backoffice.bad_view_password", "File", *viewPass, "Err", err)
+		}
+		opts.ViewPassword = pw
+	}
+	if *viewZone != "" {
+		loc, err := time.LoadLocation(*viewZone)
+		if err != nil {
+			return e.usageErr(fs, "backoffice", "cli.backoffice.bad_zone", "Zone", *viewZone)
+		}
+		opts.Zone = loc
 	}
 	ctx, stop := serveContext()
 	defer stop()
@@ -144,13 +165,18 @@ func runBackofficeServe(e env, args []string) int {
 	if err != nil {
 		return e.fail("backoffice", err)
 	}
-	srv := &http.Server{Handler: server.New(s, server.Options{}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: server.New(s, opts), ReadHeaderTimeout: 10 * time.Second}
 	scheme := "http"
 	if *cert != "" {
 		scheme = "https"
 	}
 	// The address actually bound (a port 0 is chosen by the system).
 	e.say("cli.backoffice.serving", "URL", scheme+"://"+ln.Addr().String())
+	if opts.ViewPassword != nil {
+		e.say("cli.backoffice.view_password", "URL", scheme+"://"+ln.Addr().String()+"/")
+	} else {
+		e.say("cli.backoffice.view_local", "URL", scheme+"://"+ln.Addr().String()+"/")
+	}
 	done := make(chan error, 1)
 	go func() {
 		if *cert != "" {

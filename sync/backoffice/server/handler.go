@@ -26,6 +26,13 @@ type Options struct {
 	Log *slog.Logger
 	// CleanEvery is how often expired nonces are dropped (1 minute when zero).
 	CleanEvery time.Duration
+	// Zone is the chain view's time zone: its "today" and the times it shows
+	// (time.Local when nil).
+	Zone *time.Location
+	// ViewPassword opens the chain view (GET /, /chain, /v1/reports/summary) to any
+	// client that gives it with Basic auth as user "view"; empty keeps the view to
+	// clients on this machine.
+	ViewPassword []byte
 }
 
 // Handler serves /v1/push, /v1/pull, /v1/enrol and /v1/health.
@@ -54,6 +61,7 @@ func New(store Store, o Options) *Handler {
 	h.mux.HandleFunc("GET /v1/pull", h.pull)
 	h.mux.HandleFunc("POST /v1/enrol", h.enrol)
 	h.mux.HandleFunc("GET /v1/health", h.health)
+	h.chainRoutes(o)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, &protocol.Error{Status: http.StatusNotFound, Code: "not_found", Message: r.Method + " " + r.URL.Path + " is not served"})
 	})
