@@ -67,6 +67,7 @@ func commands() map[string]command {
 		"reconcile":  {i18n.Key("cli.cmd.reconcile"), runReconcile},
 		"report":     {i18n.Key("cli.cmd.report"), runReport},
 		"shift":      {i18n.Key("cli.cmd.shift"), runShift},
+		"sync":       {i18n.Key("cli.sync.summary"), runSync},
 		"sandbox":    {i18n.Key("cli.cmd.sandbox"), runSandbox},
 		"scan-image": {i18n.Key("cli.cmd.scan_image"), runScanImage},
 		"gui":        {i18n.Key("cli.cmd.gui"), runGUI},
