@@ -4,10 +4,10 @@ import (
 	"os"
 	"testing"
 
-	"cashier/sync/backoffice/internal/pgtest"
+	"cashier/internal/pgtest"
 )
 
-// One throwaway PostgreSQL cluster per test binary (sync/backoffice/internal/pgtest),
+// One throwaway PostgreSQL cluster per test binary (internal/pgtest),
 // started on first use and removed by TestMain; each test gets a database of its own.
 
 func TestMain(m *testing.M) {
