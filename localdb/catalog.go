@@ -247,6 +247,17 @@ type catalogTx struct {
 	tx     *sql.Tx
 	stmts  map[string]*sql.Stmt // an import runs the same few statements 100,000 times
 	writes int
+	// lateTerms holds search terms back until flushTerms: FTS5 writes its
+	// pending terms out as a new index segment whenever another statement
+	// of the transaction opens a savepoint, so terms written between other
+	// writes (a pull's bookkeeping) would make thousands of tiny segments.
+	lateTerms bool
+	terms     []pendingTerms
+}
+
+type pendingTerms struct {
+	id    int64
+	terms string
 }
 
 func (t *catalogTx) stmt(q string) (*sql.Stmt, error) {
@@ -402,8 +413,31 @@ func (t *catalogTx) writeCodes(storeID, id int64, codes []string) error {
 }
 
 func (t *catalogTx) writeTerms(id int64, terms []string) error {
+	if t.lateTerms {
+		t.terms = append(t.terms, pendingTerms{id, strings.Join(terms, " ")})
+		return nil
+	}
 	_, err := t.exec(`INSERT INTO product_search(rowid, terms) VALUES (?,?)`, id, strings.Join(terms, " "))
 	return err
+}
+
+// flushTerms writes the terms held back (lateTerms), one after another;
+// a product's latest terms only, if it was written twice.
+func (t *catalogTx) flushTerms() error {
+	last := make(map[int64]int, len(t.terms))
+	for i, p := range t.terms {
+		last[p.id] = i
+	}
+	for i, p := range t.terms {
+		if last[p.id] != i {
+			continue
+		}
+		if _, err := t.exec(`INSERT INTO product_search(rowid, terms) VALUES (?,?)`, p.id, p.terms); err != nil {
+			return err
+		}
+	}
+	t.terms = nil
+	return nil
 }
 
 func (t *catalogTx) Audit(e app.AuditEntry) error { return InsertAudit(t.ctx, t.tx, e) }

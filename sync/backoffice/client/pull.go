@@ -1,0 +1,176 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"cashier/sync/backoffice/master"
+	"cashier/sync/backoffice/protocol"
+)
+
+// Applier keeps the pulled master data (localdb.DB): each page applied in
+// one transaction with its cursor.
+type Applier interface {
+	// PrepareMasterPull makes the stored cursors scope's (after an
+	// enrolment anew every topic starts again from 0).
+	PrepareMasterPull(ctx context.Context, scope master.Scope) error
+	PullCursor(ctx context.Context, topic string) (int64, error)
+	ApplyMasterPage(ctx context.Context, scope master.Scope, p *master.Page) (master.Outcome, error)
+}
+
+// Pages is where pages come from (Client).
+type Pages interface {
+	Pull(ctx context.Context, topic string, cursor int64, limit int) (protocol.PullPage, error)
+}
+
+// PullProgress is how far a pull has got in one topic.
+type PullProgress struct {
+	Topic  string
+	Done   master.Outcome // this topic's items so far (Refused not kept here)
+	Cursor int64          // the cursor applied
+	More   bool           // another page of the topic waits
+}
+
+// PullResult is what a whole pull did.
+type PullResult struct {
+	master.Outcome
+	Pages  int
+	Topics []PullProgress // each topic as it ended
+}
+
+// Puller brings every master topic up to date: topic by topic in
+// master.Order, page by page until the back office says there is no more,
+// each page applied with its cursor in one transaction. The next page is
+// fetched and read while one is applied. A page that fails is asked for
+// again from the old cursor next time; an error ends the pull (Retryable
+// says whether to try later).
+type Puller struct {
+	Pages  Pages
+	Store  Applier
+	Scope  master.Scope
+	Limit  int      // items a page; 0 is the back office's default (1,000)
+	Topics []string // nil: master.Order
+	// Progress hears of every page applied (called on the pulling
+	// goroutine); nil: none.
+	Progress func(PullProgress)
+}
+
+// fetched is one page read, or why not.
+type fetched struct {
+	page *master.Page
+	err  error
+}
+
+// Run pulls every topic. A cancelled ctx stops it between pages: the page
+// being applied is finished (it is one transaction either way).
+func (p *Puller) Run(ctx context.Context) (PullResult, error) {
+	var res PullResult
+	if err := p.Store.PrepareMasterPull(ctx, p.Scope); err != nil {
+		return res, err
+	}
+	topics := p.Topics
+	if topics == nil {
+		topics = master.Order
+	}
+	for _, topic := range topics {
+		prog, err := p.topic(ctx, topic, &res)
+		res.Topics = append(res.Topics, prog)
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (p *Puller) topic(ctx context.Context, topic string, res *PullResult) (PullProgress, error) {
+	prog := PullProgress{Topic: topic}
+	from, err := p.Store.PullCursor(ctx, topic)
+	if err != nil {
+		return prog, err
+	}
+	prog.Cursor = from
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	pages := make(chan fetched, 1)
+	go p.fetch(fctx, topic, from, pages)
+	for f := range pages {
+		if f.err != nil {
+			return prog, f.err
+		}
+		if err := ctx.Err(); err != nil {
+			return prog, err
+		}
+		// A page begun is finished: it is one transaction, and an
+		// interrupted one would only be asked for again.
+		done, err := p.Store.ApplyMasterPage(context.WithoutCancel(ctx), p.Scope, f.page)
+		if err != nil {
+			return prog, err
+		}
+		res.Pages++
+		res.Add(done)
+		done.Refused = nil
+		prog.Done.Add(done)
+		prog.Cursor, prog.More = f.page.Next, f.page.More
+		if p.Progress != nil {
+			p.Progress(prog)
+		}
+		if !f.page.More {
+			return prog, nil
+		}
+	}
+	return prog, ctx.Err()
+}
+
+// fetch asks for the pages of topic from cursor on and reads them, one
+// ahead of the apply, until the last page or an error.
+func (p *Puller) fetch(ctx context.Context, topic string, cursor int64, out chan<- fetched) {
+	defer close(out)
+	for {
+		pg, err := p.Pages.Pull(ctx, topic, cursor, p.Limit)
+		if err == nil {
+			err = checkPage(pg, cursor)
+		}
+		if err != nil {
+			select {
+			case out <- fetched{err: err}:
+			case <-ctx.Done():
+			}
+			return
+		}
+		raws := make([]master.Raw, len(pg.Items))
+		for i, it := range pg.Items {
+			raws[i] = master.Raw{Cursor: it.Cursor, ID: it.ID, Deleted: it.Deleted, Payload: it.Payload}
+		}
+		f := fetched{page: master.DecodePage(topic, cursor, pg.Next, pg.More, raws)}
+		select {
+		case out <- f:
+		case <-ctx.Done():
+			return
+		}
+		if !pg.More {
+			return
+		}
+		cursor = pg.Next
+	}
+}
+
+// checkPage refuses a page that is not the protocol's: items out of
+// cursor order or beyond its next, or "more" without moving on (which
+// would ask for the same page for ever). Such an answer is retried later,
+// the cursor where it was.
+func checkPage(pg protocol.PullPage, from int64) error {
+	last := from
+	for _, it := range pg.Items {
+		if it.Cursor <= last || it.Cursor > pg.Next {
+			return &Error{Status: http.StatusOK, Code: "bad_answer", Retry: true,
+				Message: fmt.Sprintf("item %q at cursor %d out of order in a page after %d up to %d", it.ID, it.Cursor, from, pg.Next)}
+		}
+		last = it.Cursor
+	}
+	if pg.More && pg.Next <= from {
+		return &Error{Status: http.StatusOK, Code: "bad_answer", Retry: true,
+			Message: fmt.Sprintf("a page after %d says more but does not move on", from)}
+	}
+	return nil
+}
