@@ -150,12 +150,12 @@ func TestSyncCLI_BadInput(t *testing.T) {
 		{"sync", "frobnicate"},
 		{"sync", "enrol"},
 		{"sync", "enrol", "--url", "http://127.0.0.1:1"},
-		{"sync", "enrol", "--code", "ABCD-EFGH-JKLM-NPQR"},                                      // no address
-		{"sync", "enrol", "--code", "ABCD-EFGH", "--url", "http://127.0.0.1:1"},                  // short code
-		{"sync", "enrol", "--code", "ABCD-EFGH-JKLM-NPQR", "--url", "ftp://h"},                   // not http
-		{"sync", "enrol", "--code", "ABCD-EFGH-JKLM-NPQR", "--qr", "ABCD-EFGH-JKLM-NPQR"},        // both
-		{"sync", "enrol", "--qr", `{"v":2,"url":"http://h","code":"ABCDEFGHJKLMNPQR"}`},          // unknown QR version
-		{"sync", "enrol", "--qr", "hello"},                                                       // not a QR
+		{"sync", "enrol", "--code", "ABCD-EFGH-JKLM-NPQR"},                                                     // no address
+		{"sync", "enrol", "--code", "ABCD-EFGH", "--url", "http://127.0.0.1:1"},                                // short code
+		{"sync", "enrol", "--code", "ABCD-EFGH-JKLM-NPQR", "--url", "ftp://h"},                                 // not http
+		{"sync", "enrol", "--code", "ABCD-EFGH-JKLM-NPQR", "--qr", "ABCD-EFGH-JKLM-NPQR"},                      // both
+		{"sync", "enrol", "--qr", `{"v":2,"url":"http://h","code":"ABCDEFGHJKLMNPQR"}`},                        // unknown QR version
+		{"sync", "enrol", "--qr", "hello"},                                                                     // not a QR
 		{"sync", "enrol", "--code", `{"v":1,"url":"http://h","code":"ABCDEFGHJKLMNPQR"}`, "--url", "http://h"}, // a QR is not a code
 		{"sync", "push", "extra"},
 		{"sync", "status", "extra"},
