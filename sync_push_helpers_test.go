@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -63,11 +60,17 @@ func spTerminalDB(t testing.TB, path string) *localdb.DB {
 // own. It returns the records written.
 func spWriteSales(t testing.TB, db *localdb.DB, prefix string, n int, at time.Time, step time.Duration) int {
 	t.Helper()
+	records, err := spWriteSalesErr(db, prefix, n, at, step)
+	require.NoError(t, err)
+	return records
+}
+
+func spWriteSalesErr(db *localdb.DB, prefix string, n int, at time.Time, step time.Duration) (int, error) {
 	ctx := context.Background()
 	records := 0
 	for from := 0; from < n; from += 500 {
 		to := min(n, from+500)
-		require.NoError(t, db.Write(ctx, func(tx *sql.Tx) error {
+		err := db.Write(ctx, func(tx *sql.Tx) error {
 			var store, term, staff int64
 			if err := tx.QueryRow(`SELECT (SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'store_id'),
 				(SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'terminal_id'), (SELECT min(id) FROM staff)`).Scan(&store, &term, &staff); err != nil {
@@ -92,9 +95,10 @@ func spWriteSales(t testing.TB, db *localdb.DB, prefix string, n int, at time.Ti
 					return err
 				}
 				tid, _ := res.LastInsertId()
+				local := when.In(app.ChinaTime)
 				if _, err := tx.Exec(`INSERT INTO takings(kind, ref, store_id, staff_id, order_id, method, amount, at, business_day)
 					VALUES ('sale', ?, ?, ?, ?, 'cash', 1250, ?, ?)`, fmt.Sprintf("tender:%d", tid), store, staff, oid, ms,
-					when.In(app.ChinaTime).Year()*10000+int(when.In(app.ChinaTime).Month())*100+when.In(app.ChinaTime).Day()); err != nil {
+					local.Year()*10000+int(local.Month())*100+local.Day()); err != nil {
 					return err
 				}
 				records += 5
@@ -106,9 +110,12 @@ func spWriteSales(t testing.TB, db *localdb.DB, prefix string, n int, at time.Ti
 				}
 			}
 			return nil
-		}))
+		})
+		if err != nil {
+			return records, err
+		}
 	}
-	return records
+	return records, nil
 }
 
 // spTerminalIDs reads every record the terminal holds straight from the
@@ -330,19 +337,6 @@ func spServe(t testing.TB, db, keyFile, addr string) (*spChild, string) {
 	}
 }
 
-// spLines follows a reader line by line on a channel (closed at its end).
-func spLines(r io.Reader) <-chan string {
-	ch := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			ch <- sc.Text()
-		}
-		close(ch)
-	}()
-	return ch
-}
-
 // spWait polls cond every few milliseconds until it holds or the deadline passes.
 func spWait(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -351,10 +345,4 @@ func spWait(t testing.TB, within time.Duration, what string, cond func() bool) {
 		require.True(t, time.Now().Before(deadline), "timed out waiting for %s", what)
 		time.Sleep(2 * time.Millisecond)
 	}
-}
-
-func spSecret(t testing.TB, s string) []byte {
-	b, err := base64.StdEncoding.DecodeString(s)
-	require.NoError(t, err)
-	return b
 }

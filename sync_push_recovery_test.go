@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cashier/internal/pgtest"
 	"cashier/localdb"
 	"cashier/sync/backoffice/client"
-	"cashier/internal/pgtest"
 	"cashier/sync/backoffice/server"
 )
 
