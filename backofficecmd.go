@@ -33,6 +33,8 @@ func runBackoffice(e env, args []string) int {
 			return runBackofficeServe(e, rest)
 		case "enrol":
 			return runBackofficeEnrol(e, rest)
+		case "publish":
+			return runBackofficePublish(e, rest)
 		}
 	}
 	fmt.Fprintln(e.stderr, i18n.T("cli.backoffice.usage"))

@@ -31,6 +31,8 @@ func runSync(e env, args []string) int {
 			return runSyncStatus(e, rest)
 		case "push":
 			return runSyncPush(e, rest)
+		case "pull":
+			return runSyncPull(e, rest)
 		}
 	}
 	e.peekLanguage(context.Background())
