@@ -417,3 +417,23 @@ func TestOutbox_ReadsThePendingIndex(t *testing.T) {
 		assert.NotContains(t, joined, "TEMP B-TREE", q)
 	}
 }
+
+// Past 10,000 changes waiting to be folded the count stops looking for
+// records changed twice (an upper bound) and stays cheap; the fold makes
+// it exact again.
+func TestOutbox_UnsyncedWithALongLog(t *testing.T) {
+	ctx := context.Background()
+	db := fxOutboxDB(t)
+	fxExec(t, db, `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 12000)
+		INSERT INTO sync_outbox_log(topic, key, at) SELECT 'orders', 'orders:' || (i % 11000), 0 FROM c`)
+	n, err := db.Unsynced(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1+12000, n, "the shift, and every change")
+	require.NoError(t, db.FoldOutbox(ctx))
+	n, err = db.Unsynced(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1+11000, n)
+	var versions int
+	require.NoError(t, db.Read().QueryRow(`SELECT count(*) FROM sync_outbox WHERE version = 2`).Scan(&versions))
+	assert.Equal(t, 1000, versions, "changed twice: version 2")
+}
