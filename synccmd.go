@@ -257,9 +257,9 @@ func runSyncStatus(e env, args []string) int {
 		return e.fail("sync", err)
 	}
 	if enrolled {
-		key := "cli.sync.status.enrolled"
+		key := i18n.Key("cli.sync.status.enrolled")
 		if peer.Demo {
-			key = "cli.sync.status.enrolled_demo"
+			key = i18n.Key("cli.sync.status.enrolled_demo")
 		}
 		e.say(key, "URL", peer.URL, "Terminal", peer.Terminal, "Store", peer.StoreCode, "Since", when(peer.EnrolledAt))
 	} else {
