@@ -144,7 +144,13 @@ func mainWindow(a fyne.App, s *Services, e env, st started) *shell.Shell {
 		},
 	}
 	withShifts(s, &d)
+	d.Sync = syncScreens{b: s.Sync, name: st.store.Name + " " + st.term.Name}
+	if s.Devices != nil {
+		d.Scans = s.Devices.scanCodes
+	}
 	sh := shell.New(a, d)
+	// Closing the window asks first while records wait to go up.
+	sh.Window().SetCloseIntercept(func() { sh.ConfirmQuit(sh.Window().Close) })
 	startCustomerDisplay(a, s, sh, st.store.Name)
 	return sh
 }

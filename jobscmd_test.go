@@ -80,7 +80,7 @@ func TestJobsCLI_RefusesAndLocked(t *testing.T) {
 	}
 	rc, _, errs := runCmd(t, nil, "jobs", "run", "nope", "--data-dir", dir)
 	assert.Equal(t, exitUsage, rc, errs)
-	assert.Contains(t, errs, "No scheduled job named nope (there are: settle, reconcile)")
+	assert.Contains(t, errs, "No scheduled job named nope (there are: settle, reconcile, backoffice_push, backoffice_pull)")
 
 	t.Setenv("POS_PIN", "5678")
 	rc, _, errs = runCmd(t, fast, "jobs", "run", "settle", "--staff", "1003", "--data-dir", dir)
@@ -127,7 +127,7 @@ func TestServices_JobsStartWithTheApp(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(5*time.Minute), st.Next, 5*time.Second, "the scheduler's own next time")
 	js, ok := settingsDeps(s).(uisettings.JobsSettings)
 	require.True(t, ok, "Settings is given the jobs")
-	assert.Len(t, js.Jobs().Statuses(), 2, "settle and reconcile")
+	assert.Len(t, js.Jobs().Statuses(), 4, "settle, reconcile, back-office push and pull")
 	rec, err := s.Jobs.Status(jobs.NameReconcile)
 	require.NoError(t, err)
 	assert.Zero(t, rec.Last.ID, "reconcile waits for its time (03:30), not the start")

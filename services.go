@@ -107,6 +107,12 @@ type Services struct {
 	// Jobs are the scheduled jobs (Settings → 定时任务, pos jobs): started
 	// with Options.Jobs; loaded without running by pos jobs list.
 	Jobs *jobs.Registry
+	// Sync is this terminal's side of the back office: enrolment, the push
+	// and pull runs (the jobs, 立即同步, pos sync), their last results.
+	Sync *backofficeSync
+	// DemoBackoffice is the address of the demo folder's embedded back
+	// office ("" when this process runs none).
+	DemoBackoffice string
 
 	// ctx lives until Close; everything started in the background
 	// (devices' watchers, the sandbox, jobs) ends with it.
@@ -185,6 +191,7 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	s.Staff = staff.Service{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
 	s.Settings = settings.Service{Store: s.DB, Permits: s.Permits, Signals: s.Signals}
 	s.Catalog = catalog.Service{Store: s.DB, Permits: s.Permits, Clock: o.Clock}
+	s.Sync = &backofficeSync{db: s.DB, clock: o.Clock, permits: &s.Permits, push: pushOutbox(s.DB), pull: pullMaster(s.DB)}
 	return s, nil
 }
 
@@ -391,6 +398,13 @@ func wrapRouter(r *channel.Channels, wrap func(app.PaymentChannel) app.PaymentCh
 // and settles what a crash left open at once (in the background, so the
 // login window is not held up).
 func (s *Services) startJobs(ctx context.Context) error {
+	if s.Demo {
+		// The counter sells without a back office: a demo one that does not
+		// start is a line in the log, and sync waits for the next start.
+		if err := s.startDemoBackoffice(ctx); err != nil {
+			fmt.Fprintf(s.log(), "demo back office: %v\n", err)
+		}
+	}
 	if err := s.openJobs(ctx); err != nil {
 		return err
 	}
@@ -429,6 +443,7 @@ func (s *Services) openJobs(ctx context.Context) error {
 	if day := s.reconcileDay(); day != nil {
 		add = append(add, jobs.Reconcile(day, s.Clock, store.Location()))
 	}
+	add = append(add, s.Sync.Jobs()...)
 	for _, j := range add {
 		if err := r.Add(j); err != nil {
 			return err

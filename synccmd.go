@@ -325,6 +325,9 @@ func runSyncPush(e env, args []string) int {
 	if err := s.NeedConfigured(ctx); err != nil {
 		return e.fail("sync", err)
 	}
+	if err := s.demoBackofficeForCLI(ctx); err != nil {
+		return e.fail("sync", err)
+	}
 	c, peer, err := syncClient(ctx, s.DB, s.Clock)
 	if err != nil {
 		return e.fail("sync", err)

@@ -106,3 +106,12 @@ func (db *DB) RecordSyncResult(ctx context.Context, direction string, at time.Ti
 		return err
 	})
 }
+
+// SetSyncPeerURL moves the enrolment to a new address of the same back
+// office (the embedded demo one listens on a new port at every start).
+func (db *DB) SetSyncPeerURL(ctx context.Context, url string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sync_peer SET url = ? WHERE one = 1`, url)
+		return err
+	})
+}

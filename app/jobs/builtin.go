@@ -12,12 +12,18 @@ import (
 const (
 	NameSettle    = "settle"
 	NameReconcile = "reconcile"
+	NamePush      = "backoffice_push" // records to the back office
+	NamePull      = "backoffice_pull" // master data from it
 )
 
 // Their default schedules, in the store's time zone.
 const (
 	DefaultSettle    = "@every 5m"
 	DefaultReconcile = "30 3 * * *" // 03:30: the channels publish yesterday's bill by then
+	// A sale reaches the back office within a minute or two; prices and
+	// staff changes reach the counter within ten.
+	DefaultPush = "@every 1m"
+	DefaultPull = "@every 10m"
 )
 
 // RecoverFunc settles every unfinished payment, refund and deposit
@@ -69,4 +75,17 @@ func Reconcile(day DayReconciler, clock app.Clock, loc *time.Location) Job {
 func Yesterday(now time.Time, loc *time.Location) time.Time {
 	d := now.In(loc)
 	return time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, loc)
+}
+
+// Push is the job that sends the records written since the last push to
+// the back office; Pull is the one that brings its master data. Both are
+// no-ops on a terminal that is not enrolled, and wait out their backoff
+// after failures (the work decides; the schedule stays as set).
+func Push(work Work) Job {
+	return Job{Name: NamePush, Title: app.Msg("jobs.push.title"), Default: DefaultPush, Work: work}
+}
+
+// Pull: see Push.
+func Pull(work Work) Job {
+	return Job{Name: NamePull, Title: app.Msg("jobs.pull.title"), Default: DefaultPull, Work: work}
 }
