@@ -1,10 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"cashier/app"
 )
 
 // appID is the reverse-DNS id from FyneApp.toml; it names the data folder.
@@ -28,10 +29,13 @@ func defaultDataDir() (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("找不到用户目录，请用 --data-dir 指定数据目录 / no home folder, pass --data-dir: %w", err)
+		return "", ErrNoHome.Wrap(err)
 	}
 	return filepath.Join(home, ".local", "share", appID), nil
 }
+
+// ErrNoHome: no home folder to keep the default data folder in.
+var ErrNoHome = app.NewError("datadir.no_home")
 
 func resolveDataDir(flagValue string) (string, error) {
 	if flagValue != "" {

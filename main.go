@@ -31,6 +31,7 @@ const (
 	exitFailed = 1
 	exitUsage  = 2
 	exitLocked = 3 // another process drives the data folder
+	exitNewer  = 4 // the database is a newer version's: install that version or restore its backup
 )
 
 // env is what every command gets: the global flags, resolved.
@@ -239,6 +240,9 @@ func (e env) fail(cmd string, err error) int {
 	fmt.Fprintf(e.stderr, "pos %s: %s\n", cmd, i18n.Err(err))
 	if errors.Is(err, localdb.ErrDirLocked) {
 		return exitLocked
+	}
+	if errors.Is(err, localdb.ErrSchemaNewer) {
+		return exitNewer
 	}
 	return exitFailed
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -132,6 +133,7 @@ var (
 	ErrDBMissing         = app.NewError("db.missing")
 	ErrDirNotWritable    = app.NewError("db.dir_not_writable")
 	ErrCannotOpen        = app.NewError("db.cannot_open")
+	ErrDBReadOnly        = app.NewError("db.file_read_only")
 )
 
 func dsn(path string, readOnly bool) string {
@@ -170,13 +172,27 @@ func Open(path string) (*DB, error) {
 	return OpenContext(context.Background(), path)
 }
 
-// OpenContext is Open with a context.
+// OpenContext is Open with a context. A database a newer app has
+// migrated is refused (*SchemaNewerError) and a file that cannot be
+// written (ErrDBReadOnly) too, both before anything is written to it.
 func OpenContext(ctx context.Context, path string) (*DB, error) {
+	if err := refuseNewer(ctx, path); err != nil {
+		return nil, err
+	}
+	if err := checkFileWritable(path); err != nil {
+		return nil, err
+	}
 	db, err := openNoMigrate(path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Migrate(ctx, Migrations(), true); err != nil {
+	hadAudit, err := db.hasTable(ctx, "audit_head")
+	if err != nil {
+		db.Close()
+		return nil, classifyOpenError(path, filepath.Dir(path), err)
+	}
+	res, err := db.Migrate(ctx, Migrations(), true)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -190,6 +206,7 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db.owner = true
+	db.recordUpgrade(ctx, res, hadAudit)
 	return db, nil
 }
 
@@ -279,6 +296,23 @@ func checkHeader(path string) error {
 		return errors.New("not an SQLite header")
 	}
 	return nil
+}
+
+// checkFileWritable refuses an existing database file this process may
+// not write (read-only attribute or permissions, a read-only disk):
+// SQLite would open it read-only without a word and fail at the first
+// sale with "attempt to write a readonly database". It runs before
+// SQLite opens the file: closing another descriptor of a file drops the
+// process's POSIX locks on it, SQLite's included.
+func checkFileWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err == nil {
+		return f.Close()
+	}
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return ErrDBReadOnly.With("Path", path, "Dir", filepath.Dir(path)).Wrap(err)
+	}
+	return nil // missing (a new database), or a problem the opening names
 }
 
 func checkWritable(dir string) error {

@@ -8,7 +8,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,18 +103,26 @@ var (
 // Migrate applies pending migrations from fsys, each file together with its
 // version row in one transaction, so a failing file leaves the previous
 // version intact. With backup set, a database that already holds data is
-// copied with the SQLite online backup API before the first change.
+// copied with the SQLite online backup API before the first change, to
+// BackupDir as <name>-<time>-v<version before>.db. A database at a
+// version above every file in fsys (a newer app's) is refused with a
+// *SchemaNewerError before anything is written.
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResult, error) {
 	ms, err := LoadMigrations(fsys)
 	if err != nil {
 		return MigrateResult{}, err
 	}
-	if _, err := db.writer.ExecContext(ctx, versionTable); err != nil {
-		return MigrateResult{}, ErrMigrateFailed.With("Name", "schema_version", "Version", 0).Wrap(err)
-	}
+	// Read before anything is written: a database a newer app has
+	// migrated is refused untouched, not given a version table or a backup.
 	cur, err := db.Version(ctx)
 	if err != nil {
 		return MigrateResult{}, err
+	}
+	if latest := latestVersion(ms); cur > latest {
+		return MigrateResult{From: cur, To: cur}, newSchemaNewer(db.path, cur, latest)
+	}
+	if _, err := db.writer.ExecContext(ctx, versionTable); err != nil {
+		return MigrateResult{}, ErrMigrateFailed.With("Name", "schema_version", "Version", 0).Wrap(err)
 	}
 	res := MigrateResult{From: cur, To: cur}
 	var pending []Migration
@@ -124,7 +135,10 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResu
 		return res, nil
 	}
 	if backup && cur > 0 {
-		p, err := db.Backup(ctx, "")
+		p, err := "", os.MkdirAll(BackupDir(db.path), 0o700)
+		if err == nil {
+			p, err = db.Backup(ctx, upgradeBackupPath(db.path, cur, time.Now()))
+		}
 		if err != nil {
 			return res, ErrMigrateBackup.Wrap(err)
 		}
@@ -146,4 +160,145 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, backup bool) (MigrateResu
 		res.Applied = append(res.Applied, m.Name)
 	}
 	return res, nil
+}
+
+func latestVersion(ms []Migration) int {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+// LatestVersion is the newest embedded migration: the schema this build
+// writes.
+func LatestVersion() int {
+	ms, _ := LoadMigrations(Migrations())
+	return latestVersion(ms)
+}
+
+// Errors of a database newer than this build (db.schema_newer, with or
+// without a backup to name); both are ErrSchemaNewer to errors.Is.
+var (
+	ErrSchemaNewer         = app.NewError("db.schema_newer")
+	ErrSchemaNewerNoBackup = ErrSchemaNewer.Sub("db.schema_newer_no_backup")
+)
+
+// SchemaNewerError: the database is at Version, above Latest, the newest
+// migration this build has — a newer app upgraded it. Nothing was
+// written. Backup is the newest backup taken before an upgrade from a
+// version this build can open ("" if none is found).
+type SchemaNewerError struct {
+	Path            string
+	Version, Latest int
+	Backup          string
+}
+
+func newSchemaNewer(path string, version, latest int) *SchemaNewerError {
+	return &SchemaNewerError{Path: path, Version: version, Latest: latest, Backup: UpgradeBackup(path, latest)}
+}
+
+func (e *SchemaNewerError) Error() string {
+	return fmt.Sprintf("database %s is at schema version %d, newer than this build's %d; backup before the upgrade %q",
+		e.Path, e.Version, e.Latest, e.Backup)
+}
+
+// Unwrap gives the translated message, so the UI and the CLI put it into
+// words and errors.Is(err, ErrSchemaNewer) holds.
+func (e *SchemaNewerError) Unwrap() error {
+	if e.Backup != "" {
+		return ErrSchemaNewer.With("Path", e.Path, "Version", e.Version, "Latest", e.Latest, "Backup", e.Backup)
+	}
+	return ErrSchemaNewerNoBackup.With("Path", e.Path, "Version", e.Version, "Latest", e.Latest, "Dir", BackupDir(e.Path))
+}
+
+// backupStamp is the time in a backup's name: fixed width, so names sort
+// in time order whatever follows it.
+const backupStamp = "20060102T150405.000000000Z"
+
+// upgradeBackupPath names the backup taken before migrating a database
+// at version from: <name>-<time>-v<from>.db, so a person (and an older
+// build refusing a newer database) can tell which version it holds.
+func upgradeBackupPath(dbPath string, from int, now time.Time) string {
+	base := strings.TrimSuffix(filepath.Base(dbPath), filepath.Ext(dbPath))
+	return filepath.Join(BackupDir(dbPath), fmt.Sprintf("%s-%s-v%d.db", base, now.UTC().Format(backupStamp), from))
+}
+
+// UpgradeBackup is the newest backup taken before an upgrade from a
+// schema version at most latest (one a build with that latest migration
+// can open), or "". It goes by the names alone: nothing is opened.
+func UpgradeBackup(dbPath string, latest int) string {
+	base := strings.TrimSuffix(filepath.Base(dbPath), filepath.Ext(dbPath))
+	matches, _ := filepath.Glob(filepath.Join(BackupDir(dbPath), base+"-*-v*.db"))
+	sort.Sort(sort.Reverse(sort.StringSlice(matches))) // newest first
+	for _, m := range matches {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), base+"-"), ".db")
+		stamp, v, ok := strings.Cut(name, "-v")
+		n, err := strconv.Atoi(v)
+		if _, terr := time.Parse(backupStamp, stamp); !ok || err != nil || terr != nil || n <= 0 {
+			continue
+		}
+		if n <= latest {
+			return m
+		}
+	}
+	return ""
+}
+
+// refuseNewer reads the schema version of an existing file through a
+// read-only connection that sets no pragmas (the writer's DSN switches
+// the journal to WAL, a write on a file that is not in WAL), and refuses
+// a version above this build's. A file it cannot read is left to the
+// usual opening, which names the problem. Being read-only, the connection
+// never checkpoints a log a newer app left; on a file in WAL it may leave
+// an empty -wal and its -shm index behind, as any reader does.
+func refuseNewer(ctx context.Context, path string) error {
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 || checkHeader(path) != nil {
+		return nil
+	}
+	ro, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?mode=ro&_query_only=1")
+	if err != nil {
+		return nil
+	}
+	defer ro.Close()
+	var exists, v int
+	if err := ro.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'`).Scan(&exists); err != nil || exists == 0 {
+		return nil
+	}
+	if err := ro.QueryRowContext(ctx, `SELECT COALESCE(max(version), 0) FROM schema_version`).Scan(&v); err != nil {
+		return nil
+	}
+	if latest := LatestVersion(); v > latest {
+		return newSchemaNewer(path, v, latest)
+	}
+	return nil
+}
+
+// actionUpgraded is the audit line of a database migrated by a new
+// version of the app.
+const actionUpgraded = "db_upgrade"
+
+// recordUpgrade logs a migration of a database that held data, and puts
+// it in the audit log when the database had one before (a file from
+// before the chain gets its sealing line instead). A failure to audit is
+// logged: the upgrade itself is done and kept.
+func (db *DB) recordUpgrade(ctx context.Context, res MigrateResult, hadAudit bool) {
+	if res.From == 0 || len(res.Applied) == 0 {
+		return
+	}
+	slog.Info("database upgraded", "path", db.path, "from", res.From, "to", res.To, "backup", res.Backup)
+	if !hadAudit {
+		return
+	}
+	detail := fmt.Sprintf("from=%d to=%d backup=%s", res.From, res.To, res.Backup)
+	if err := db.Audit(ctx, app.AuditEntry{Action: actionUpgraded, Subject: filepath.Base(db.path), Detail: detail}); err != nil {
+		slog.Warn("database upgraded: cannot write the audit line", "path", db.path, "err", err)
+	}
+}
+
+// hasTable reports whether the database has the table (read on the
+// writer: the read pool may not see a table made a moment ago).
+func (db *DB) hasTable(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := db.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?`, name).Scan(&n)
+	return n > 0, err
 }
