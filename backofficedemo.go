@@ -91,7 +91,7 @@ func (s *Services) startDemoBackoffice(ctx context.Context) error {
 // auditEnrolment is the audit line of binding this terminal to a back office.
 func auditEnrolment(at time.Time, staffID int64, url, terminal string, demo bool) func(tx *sql.Tx) error {
 	return func(tx *sql.Tx) error {
-		return localdb.InsertAudit(context.Background(), tx, app.AuditEntry{At: at, StaffID: staffID, Action: "backoffice.enrol",
+		return localdb.InsertAudit(context.Background(), tx, app.AuditEntry{At: at, StaffID: staffID, Action: "backoffice_enrol",
 			Subject: terminal, Detail: fmt.Sprintf("url=%s demo=%t", url, demo)})
 	}
 }

@@ -16,7 +16,6 @@ import (
 // Errors of back-office sync as the terminal sees them.
 var (
 	ErrNotEnrolled = app.NewError("sync.not_enrolled")
-	ErrSyncBusy    = app.NewError("sync.busy")
 )
 
 // PushProgress and PullProgress tell how far a sync is.
@@ -52,17 +51,8 @@ func (b *backofficeSync) client(ctx context.Context) (*client.Client, localdb.Sy
 	return c, peer, err
 }
 
-// Push sends what is pending now and records how it went; ErrSyncBusy
-// while another run goes on (a job then has nothing to do).
-func (b *backofficeSync) Push(ctx context.Context, progress PushProgress) (sent, left int, err error) {
-	if !b.mu.TryLock() {
-		return 0, 0, ErrSyncBusy
-	}
-	defer b.mu.Unlock()
-	return b.pushLocked(ctx, progress)
-}
-
-// PushWait is Push for a person who asked: a run going on is waited for.
+// PushWait sends what is pending now and records how it went; a run going
+// on (the other job, 立即同步) is waited for.
 func (b *backofficeSync) PushWait(ctx context.Context, progress PushProgress) (sent, left int, err error) {
 	if err := b.lock(ctx); err != nil {
 		return 0, 0, err
@@ -96,10 +86,11 @@ func (b *backofficeSync) pushLocked(ctx context.Context, progress PushProgress) 
 	return sent, left, err
 }
 
-// Pull brings the master data up to date and records how it went.
-func (b *backofficeSync) Pull(ctx context.Context, progress PullProgress) (applied, quarantined int, err error) {
-	if !b.mu.TryLock() {
-		return 0, 0, ErrSyncBusy
+// PullWait brings the master data up to date and records how it went; a
+// run going on is waited for.
+func (b *backofficeSync) PullWait(ctx context.Context, progress PullProgress) (applied, quarantined int, err error) {
+	if err := b.lock(ctx); err != nil {
+		return 0, 0, err
 	}
 	defer b.mu.Unlock()
 	return b.pullLocked(ctx, progress)
@@ -234,23 +225,17 @@ func (b *backofficeSync) job(direction string, run func(ctx context.Context, pro
 // Jobs are the push and pull jobs for the registry.
 func (b *backofficeSync) Jobs() []jobs.Job {
 	push := b.job(localdb.SyncPush, func(ctx context.Context, progress jobs.Progress) (jobs.Result, error) {
-		sent, left, err := b.Push(ctx, func(sent, left int) {
+		sent, left, err := b.PushWait(ctx, func(sent, left int) {
 			if total := sent + left; total > 0 {
 				progress(float64(sent)/float64(total), app.Msg("jobs.push.summary", "Done", sent, "Open", left))
 			}
 		})
-		if errors.Is(err, ErrSyncBusy) {
-			return jobs.Result{Summary: app.Msg("sync.busy")}, nil
-		}
 		return jobs.Result{Done: sent, Open: left, Summary: app.Msg("jobs.push.summary", "Done", sent, "Open", left)}, err
 	})
 	pull := b.job(localdb.SyncPull, func(ctx context.Context, progress jobs.Progress) (jobs.Result, error) {
-		applied, quarantined, err := b.Pull(ctx, func(topic string, n int) {
+		applied, quarantined, err := b.PullWait(ctx, func(topic string, n int) {
 			progress(-1, app.Msg("jobs.pull.summary", "Done", n, "Open", 0))
 		})
-		if errors.Is(err, ErrSyncBusy) {
-			return jobs.Result{Summary: app.Msg("sync.busy")}, nil
-		}
 		return jobs.Result{Done: applied, Open: quarantined, Summary: app.Msg("jobs.pull.summary", "Done", applied, "Open", quarantined)}, err
 	})
 	return []jobs.Job{jobs.Push(push), jobs.Pull(pull)}

@@ -414,6 +414,13 @@ func (s *Services) startJobs(ctx context.Context) error {
 	// Close has cancelled s.ctx by now: the runs end soon, and before the
 	// database they write to is closed.
 	s.onClose(s.Jobs.Stop)
+	// What was written while the app was closed goes up now, and prices
+	// changed meanwhile come down (one after the other: one run lock).
+	for _, name := range []string{jobs.NamePush, jobs.NamePull} {
+		if err := s.Jobs.RunAtStart(name); err != nil {
+			return err
+		}
+	}
 	return s.Jobs.RunAtStart(jobs.NameSettle)
 }
 

@@ -216,7 +216,7 @@ func runSyncEnrol(e env, args []string) int {
 	now := s.Clock.Now()
 	peer := localdb.SyncPeer{URL: u, Terminal: en.Terminal, StoreCode: en.Store, Secret: en.Secret, EnrolledAt: now}
 	err = s.DB.SetSyncPeer(ctx, peer, func(tx *sql.Tx) error {
-		return localdb.InsertAudit(ctx, tx, app.AuditEntry{At: now, StaffID: staff.ID, Action: "backoffice.enrol",
+		return localdb.InsertAudit(ctx, tx, app.AuditEntry{At: now, StaffID: staff.ID, Action: "backoffice_enrol",
 			Subject: en.Terminal, Detail: fmt.Sprintf("url=%s demo=false", u)})
 	})
 	if err != nil {

@@ -131,7 +131,7 @@ func TestSyncCLI_EnrolStatusPush(t *testing.T) {
 	require.NotNil(t, m, out)
 	assert.NotEqual(t, terminal, m[1])
 	spWithDB(t, dir, func(db *localdb.DB) {
-		rows, err := db.ListAudit(context.Background(), localdb.AuditFilter{Action: "backoffice.enrol", Limit: 10})
+		rows, err := db.ListAudit(context.Background(), localdb.AuditFilter{Action: "backoffice_enrol", Limit: 10})
 		require.NoError(t, err)
 		assert.Len(t, rows, 2, "each enrolment audited")
 	})

@@ -51,6 +51,9 @@ var actions = []struct{ code, key string }{
 	{"audit_sealed", i18n.Key("audit.action.audit_sealed")},
 	{"audit_resealed", i18n.Key("audit.action.audit_resealed")},
 	{"audit_key_changed", i18n.Key("audit.action.audit_key_changed")},
+	{"db_upgrade", i18n.Key("audit.action.db_upgrade")},
+	{"backoffice_enrol", i18n.Key("audit.action.backoffice_enrol")},
+	{"sync_quarantine", i18n.Key("audit.action.sync_quarantine")},
 }
 
 // ActionName is an action code in words; an unknown code as it is.
