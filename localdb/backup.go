@@ -40,7 +40,10 @@ func (db *DB) Backup(ctx context.Context, dest string) (string, error) {
 			return "", err
 		}
 		base := strings.TrimSuffix(filepath.Base(db.path), filepath.Ext(db.path))
-		dest = filepath.Join(dir, fmt.Sprintf("%s-%s.db", base, time.Now().UTC().Format("20060102T150405.000000000Z")))
+		dest = filepath.Join(dir, fmt.Sprintf("%s-%s.db", base, time.Now().UTC().Format(backupStamp)))
+	} else if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+		// pos db backup --out onto a folder not made yet (a USB stick's subfolder).
+		return "", err
 	}
 	if fileExists(dest) {
 		return "", ErrBackupExists.With("Path", dest)

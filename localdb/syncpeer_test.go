@@ -3,6 +3,8 @@ package localdb_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -50,4 +52,19 @@ func TestSyncPeerAndState(t *testing.T) {
 	assert.Equal(t, p, got)
 	s, _ = db.SyncState(ctx, localdb.SyncPull)
 	assert.Zero(t, s.Failures)
+}
+
+// A backup onto a folder not made yet (pos db backup --out on a new USB
+// folder) makes the folder, and never overwrites a file already there.
+func TestBackup_MakesTheFolderAndKeepsAnExistingFile(t *testing.T) {
+	ctx := context.Background()
+	db := fxOpen(t)
+	dest := filepath.Join(t.TempDir(), "usb", "pos-backups", "today.db")
+	got, err := db.Backup(ctx, dest)
+	require.NoError(t, err)
+	assert.Equal(t, dest, got)
+	_, err = os.Stat(dest)
+	require.NoError(t, err)
+	_, err = db.Backup(ctx, dest)
+	assert.ErrorIs(t, err, localdb.ErrBackupExists)
 }
