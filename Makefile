@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 APT_PKGS := gcc pkg-config libc6-dev libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick socat sqlite3 postgresql chromium
 export CGO_ENABLED := 1
 
-.PHONY: deps build build-windows run test screenshots bench fuzz vet clean package-linux
+.PHONY: deps build build-windows run test screenshots bench fuzz vet clean package package-linux package-check android-check
 
 ## deps: install missing system packages (apt-get as root, else sudo, else print the command) and Go modules
 deps:
@@ -63,16 +63,27 @@ fuzz: deps
 vet:
 	$(GO) vet $(GOFLAGS) ./...
 
-## build-windows: cross-compile pos.exe for Windows installers (installs the MinGW-w64 compiler when missing)
+## build-windows: cross-compile a bare pos.exe for trying out (installs the MinGW-w64 compiler when missing); `make package` makes the installer
 build-windows: deps
-	@command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64; \
-	  else sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64; fi; }
+	@assets/packaging/need.sh x86_64-w64-mingw32-gcc=gcc-mingw-w64-x86-64
 	CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 $(GO) build $(GOFLAGS) -ldflags "$(LDFLAGS) -H windowsgui" -o $(BIN).exe .
 
-## package-linux: a .tar.xz with the binary, icon and desktop entry (fyne package)
+## package: every installer artifact into dist/ (Linux .deb and .tar.xz, Windows pos.exe and NSIS installer; docs/PACKAGING.md); installs MinGW-w64 and NSIS when missing
+package: deps
+	GO=$(GO) TAGS=$(TAGS) assets/packaging/package.sh dist all
+
+## package-linux: only the Linux .deb and .tar.xz, into dist/
 package-linux: deps
-	$(GO) tool fyne package -os linux -tags $(TAGS) -release -name pos
+	GO=$(GO) TAGS=$(TAGS) assets/packaging/package.sh dist linux
+
+## package-check: make package, then check every artifact: the .deb's files, installed into a temporary root and opened under Xvfb (screenshot), PE32+ Windows files (minutes: not part of make test)
+package-check: package
+	POS_PACKAGE_DIST=$(CURDIR)/dist $(GO) test $(GOFLAGS) -count=1 -timeout 10m -run '^TestPackage_' -v ./assets/packaging/
+
+## android-check: go vet and go build for android/arm64, without the NDK, of every package that needs no cgo (rule in assets/packaging/android-check.sh; make test runs it too)
+android-check:
+	GO=$(GO) TAGS=$(TAGS) assets/packaging/android-check.sh
 
 clean:
-	rm -f $(BIN) *.tar.xz
+	rm -f $(BIN) $(BIN).exe *.tar.xz
+	rm -rf dist
