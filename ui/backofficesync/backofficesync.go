@@ -181,7 +181,7 @@ func New(d Deps) *View {
 		v.ProgressMsg, v.Result)
 	hint := widget.NewLabel(i18n.T("backofficesync.enrol.hint"))
 	hint.Wrapping = fyne.TextWrapWord
-	hint.Importance = widget.LowImportance
+	hint.SizeName = theme.SizeNameCaptionText
 	enrolForm := widget.NewForm(
 		widget.NewFormItem(i18n.T("backofficesync.code"), container.NewVBox(v.Code, v.CodeErr)),
 		widget.NewFormItem(i18n.T("backofficesync.url"), container.NewVBox(container.NewBorder(nil, nil, nil, v.Enrol, v.URL), v.URLErr)),
@@ -192,7 +192,7 @@ func New(d Deps) *View {
 	// The card's subtitle would not wrap: the line under it does.
 	sub := widget.NewLabel(i18n.T("backofficesync.sub"))
 	sub.Wrapping = fyne.TextWrapWord
-	sub.Importance = widget.LowImportance
+	sub.SizeName = theme.SizeNameCaptionText
 	// The binding beside the enrolment, the run under both at full width,
 	// where its messages take one line.
 	v.content = widget.NewCard(i18n.T("backofficesync.title"), "",
