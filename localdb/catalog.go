@@ -3,6 +3,7 @@ package localdb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -253,6 +254,7 @@ type catalogTx struct {
 	// writes (a pull's bookkeeping) would make thousands of tiny segments.
 	lateTerms bool
 	terms     []pendingTerms
+	held      map[int64]bool // products with terms in terms
 }
 
 type pendingTerms struct {
@@ -370,8 +372,10 @@ func (t *catalogTx) Update(r catalog.Record, terms []string) error {
 	if terms == nil {
 		return nil
 	}
-	if _, err := t.exec(`DELETE FROM product_search WHERE rowid = ?`, r.ID); err != nil {
-		return err
+	if !t.held[r.ID] { // terms held back are not in the index yet
+		if _, err := t.exec(`DELETE FROM product_search WHERE rowid = ?`, r.ID); err != nil {
+			return err
+		}
 	}
 	return t.writeTerms(r.ID, terms)
 }
@@ -414,6 +418,10 @@ func (t *catalogTx) writeCodes(storeID, id int64, codes []string) error {
 
 func (t *catalogTx) writeTerms(id int64, terms []string) error {
 	if t.lateTerms {
+		if t.held == nil {
+			t.held = map[int64]bool{}
+		}
+		t.held[id] = true
 		t.terms = append(t.terms, pendingTerms{id, strings.Join(terms, " ")})
 		return nil
 	}
@@ -421,23 +429,29 @@ func (t *catalogTx) writeTerms(id int64, terms []string) error {
 	return err
 }
 
-// flushTerms writes the terms held back (lateTerms), one after another;
-// a product's latest terms only, if it was written twice.
+// flushTerms writes the terms held back (lateTerms) in one statement; a
+// product's latest terms only, if it was written twice.
 func (t *catalogTx) flushTerms() error {
+	if len(t.terms) == 0 {
+		return nil
+	}
 	last := make(map[int64]int, len(t.terms))
 	for i, p := range t.terms {
 		last[p.id] = i
 	}
+	rows := make([][2]any, 0, len(last))
 	for i, p := range t.terms {
-		if last[p.id] != i {
-			continue
-		}
-		if _, err := t.exec(`INSERT INTO product_search(rowid, terms) VALUES (?,?)`, p.id, p.terms); err != nil {
-			return err
+		if last[p.id] == i {
+			rows = append(rows, [2]any{p.id, p.terms})
 		}
 	}
-	t.terms = nil
-	return nil
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO product_search(rowid, terms) SELECT value->>0, value->>1 FROM json_each(?)`, string(b))
+	t.terms, t.held = nil, nil
+	return err
 }
 
 func (t *catalogTx) Audit(e app.AuditEntry) error { return InsertAudit(t.ctx, t.tx, e) }

@@ -92,19 +92,45 @@ func (db *DB) MasterQuarantine(ctx context.Context) ([]QuarantinedItem, error) {
 // ApplyMasterPage applies one pulled page and stores its cursor, in one
 // transaction. ErrPullRaced when the topic's cursor is not p.From.
 func (db *DB) ApplyMasterPage(ctx context.Context, scope master.Scope, p *master.Page) (master.Outcome, error) {
-	var res master.Outcome
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		res = master.Outcome{}
-		a := &masterTx{ctx: ctx, tx: tx, scope: scope, now: time.Now(), topic: p.Topic, res: &res,
-			cat: &catalogTx{ctx: ctx, tx: tx, lateTerms: true}, affected: map[string]bool{}, terms: map[string][]string{},
-			visiting: map[string]bool{}, done: map[string]bool{}}
-		defer a.cat.close()
-		return a.page(p)
-	})
+	res, err := db.ApplyMasterPages(ctx, scope, []*master.Page{p})
 	if err != nil {
 		return master.Outcome{}, err
 	}
-	return res, nil
+	return res[0], nil
+}
+
+// ApplyMasterPages applies pages of one topic that follow each other, each
+// with its cursor, in one transaction: all of them or none. A puller that
+// has fallen behind (a fresh terminal, a day offline) hands over the pages
+// it has already fetched, so a catch-up commits, and writes the search
+// index's segments, a few times rather than once a page.
+func (db *DB) ApplyMasterPages(ctx context.Context, scope master.Scope, pages []*master.Page) ([]master.Outcome, error) {
+	out := make([]master.Outcome, len(pages))
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		cat := &catalogTx{ctx: ctx, tx: tx, lateTerms: true}
+		defer cat.close()
+		now := time.Now()
+		for i, p := range pages {
+			out[i] = master.Outcome{}
+			a := &masterTx{ctx: ctx, tx: tx, scope: scope, now: now, topic: p.Topic, res: &out[i], cat: cat,
+				affected: map[string]bool{}, terms: map[string][]string{}, visiting: map[string]bool{}, done: map[string]bool{},
+				newIDs: map[string]int64{}, skuByID: map[int64]string{}}
+			if err := a.page(p); err != nil {
+				return err
+			}
+		}
+		// The search terms last, after every other write of the
+		// transaction: FTS5 writes its pending terms out as a segment
+		// whenever a later statement opens a savepoint.
+		if err := cat.flushTerms(); err != nil {
+			return err
+		}
+		return cat.done()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // masterTx applies one page inside its transaction.
@@ -125,7 +151,9 @@ type masterTx struct {
 	order    []string
 	terms    map[string][]string // a product's search terms, worked out with the page
 	visiting map[string]bool
-	done     map[string]bool // written this page
+	done     map[string]bool  // written this page
+	newIDs   map[string]int64 // SKU → the product it became this page, not yet in master_product
+	skuByID  map[int64]string
 	added    int
 	updated  int
 	withdrew int
@@ -158,9 +186,6 @@ func (a *masterTx) page(p *master.Page) error {
 			}
 		}
 	}
-	if err := a.cat.flushTerms(); err != nil {
-		return err
-	}
 	if a.added+a.updated+a.withdrew > 0 {
 		// One line a page, as an import writes one: a catalogue of a
 		// million products is not a million audit lines.
@@ -173,7 +198,7 @@ func (a *masterTx) page(p *master.Page) error {
 		ON CONFLICT(topic) DO UPDATE SET cursor=excluded.cursor, updated_at=excluded.updated_at`, p.Topic, p.Next, a.now.UnixMilli()); err != nil {
 		return err
 	}
-	return a.cat.done()
+	return nil
 }
 
 // resolve finds this terminal's store: the one whose code the back

@@ -174,6 +174,9 @@ func (a *masterTx) states(skus []string) (map[string]*productState, error) {
 			return err
 		}
 		s.pid, s.deleted = pid.Int64, deleted != 0
+		if id, ok := a.newIDs[s.sku]; ok && s.pid == 0 {
+			s.pid = id
+		}
 		s.product.NonDiscountable = nd != 0
 		on := active != 0
 		s.product.Active = &on
@@ -225,7 +228,21 @@ func (a *masterTx) writeAffected() error {
 			}
 		}
 	}
-	return nil
+	return a.linkNew()
+}
+
+// linkNew records which product each SKU written anew this page became.
+func (a *masterTx) linkNew() error {
+	if len(a.newIDs) == 0 {
+		return nil
+	}
+	pairs := make([]any, 0, len(a.newIDs))
+	for sku, id := range a.newIDs {
+		pairs = append(pairs, []any{sku, id})
+	}
+	_, err := a.exec(`UPDATE master_product SET product_id = j.value->>1 FROM json_each(?) AS j WHERE master_product.sku = j.value->>0`, jsonArg(pairs))
+	clear(a.newIDs)
+	return err
 }
 
 // materialise writes sku's product as the back office has it now, read
@@ -294,9 +311,9 @@ func (a *masterTx) write(s *productState, owners map[string]int64) error {
 		if err != nil {
 			return err
 		}
-		if _, err := a.exec(`UPDATE master_product SET product_id=? WHERE sku=?`, id, s.sku); err != nil {
-			return err
-		}
+		// Which product it became is written for the whole page at once
+		// (linkNew); until then these maps say it.
+		a.newIDs[s.sku], a.skuByID[id] = id, s.sku
 		a.added++
 		return a.cleared(master.TopicProducts, s.sku, "apply")
 	}
@@ -345,8 +362,10 @@ func (a *masterTx) claim(s *productState, id int64) (int64, error) {
 		if owner == 0 || owner == id {
 			continue
 		}
-		var other string
-		err = a.row(`SELECT sku FROM master_product WHERE product_id=?`, owner).Scan(&other)
+		other, ok := a.skuByID[owner]
+		if !ok {
+			err = a.row(`SELECT sku FROM master_product WHERE product_id=?`, owner).Scan(&other)
+		}
 		switch {
 		case err == nil && !a.visiting[other]:
 			if err := a.materialise(other); err != nil {

@@ -16,7 +16,9 @@ type Applier interface {
 	// enrolment anew every topic starts again from 0).
 	PrepareMasterPull(ctx context.Context, scope master.Scope) error
 	PullCursor(ctx context.Context, topic string) (int64, error)
-	ApplyMasterPage(ctx context.Context, scope master.Scope, p *master.Page) (master.Outcome, error)
+	// ApplyMasterPages applies pages of one topic, in order, each with
+	// its cursor, in one transaction.
+	ApplyMasterPages(ctx context.Context, scope master.Scope, pages []*master.Page) ([]master.Outcome, error)
 }
 
 // Pages is where pages come from (Client).
@@ -41,20 +43,30 @@ type PullResult struct {
 
 // Puller brings every master topic up to date: topic by topic in
 // master.Order, page by page until the back office says there is no more,
-// each page applied with its cursor in one transaction. The next page is
-// fetched and read while one is applied. A page that fails is asked for
-// again from the old cursor next time; an error ends the pull (Retryable
-// says whether to try later).
+// each page applied with its cursor in one transaction. The next pages are
+// fetched and read while one is applied; when the apply has fallen behind
+// (a fresh terminal, a day offline) the pages already fetched, up to
+// Batch, are applied together in one transaction, each still with its
+// cursor. A page that fails is asked for again from the old cursor next
+// time; an error ends the pull (Retryable says whether to try later).
 type Puller struct {
 	Pages  Pages
 	Store  Applier
 	Scope  master.Scope
 	Limit  int      // items a page; 0 is the back office's default (1,000)
 	Topics []string // nil: master.Order
+	// Batch bounds the pages applied in one transaction (0: DefaultBatch);
+	// it bounds how long a catch-up holds the database's writer, which the
+	// counter's sales wait for.
+	Batch int
 	// Progress hears of every page applied (called on the pulling
 	// goroutine); nil: none.
 	Progress func(PullProgress)
 }
+
+// DefaultBatch is Puller.Batch's default: five pages of a thousand items
+// hold the writer for a few tenths of a second.
+const DefaultBatch = 5
 
 // fetched is one page read, or why not.
 type fetched struct {
@@ -90,36 +102,66 @@ func (p *Puller) topic(ctx context.Context, topic string, res *PullResult) (Pull
 		return prog, err
 	}
 	prog.Cursor = from
+	batch := p.Batch
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
-	pages := make(chan fetched, 1)
+	pages := make(chan fetched, batch)
 	go p.fetch(fctx, topic, from, pages)
-	for f := range pages {
+	for {
+		f, ok := <-pages
+		if !ok {
+			return prog, ctx.Err()
+		}
 		if f.err != nil {
 			return prog, f.err
+		}
+		todo := []*master.Page{f.page}
+		var later error // a fetch failed after pages that are here
+	more:
+		for len(todo) < batch && todo[len(todo)-1].More {
+			select {
+			case g, ok := <-pages:
+				if !ok {
+					break more
+				}
+				if g.err != nil {
+					later = g.err
+					break more
+				}
+				todo = append(todo, g.page)
+			default:
+				break more
+			}
 		}
 		if err := ctx.Err(); err != nil {
 			return prog, err
 		}
-		// A page begun is finished: it is one transaction, and an
+		// Pages begun are finished: they are one transaction, and an
 		// interrupted one would only be asked for again.
-		done, err := p.Store.ApplyMasterPage(context.WithoutCancel(ctx), p.Scope, f.page)
+		done, err := p.Store.ApplyMasterPages(context.WithoutCancel(ctx), p.Scope, todo)
 		if err != nil {
 			return prog, err
 		}
-		res.Pages++
-		res.Add(done)
-		done.Refused = nil
-		prog.Done.Add(done)
-		prog.Cursor, prog.More = f.page.Next, f.page.More
-		if p.Progress != nil {
-			p.Progress(prog)
+		for i, pg := range todo {
+			res.Pages++
+			res.Add(done[i])
+			done[i].Refused = nil
+			prog.Done.Add(done[i])
+			prog.Cursor, prog.More = pg.Next, pg.More
+			if p.Progress != nil {
+				p.Progress(prog)
+			}
 		}
-		if !f.page.More {
+		if later != nil {
+			return prog, later
+		}
+		if !prog.More {
 			return prog, nil
 		}
 	}
-	return prog, ctx.Err()
 }
 
 // fetch asks for the pages of topic from cursor on and reads them, one

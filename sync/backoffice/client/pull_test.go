@@ -50,10 +50,16 @@ INSERT INTO setting(key, value, updated_at) VALUES ('store_id', '1', 0), ('termi
 // server, and a terminal of store S01 enrolled with it.
 func backOfficeTB(tb testing.TB) (server.Store, *client.Client) {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := server.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "bo.db"), make([]byte, 32))
+	st, err := server.OpenSQLite(context.Background(), filepath.Join(tb.TempDir(), "bo.db"), make([]byte, 32))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { st.Close() })
+	return st, enrolTB(tb, st)
+}
+
+// enrolTB serves st on loopback and enrols a terminal of store S01.
+func enrolTB(tb testing.TB, st server.Store) *client.Client {
+	tb.Helper()
+	ctx := context.Background()
 	ts := httptest.NewServer(server.New(st, server.Options{}))
 	tb.Cleanup(ts.Close)
 	code, err := st.NewEnrolCode(ctx, "S01", time.Now(), time.Now().Add(time.Hour))
@@ -62,7 +68,7 @@ func backOfficeTB(tb testing.TB) (server.Store, *client.Client) {
 	require.NoError(tb, err)
 	secret, err := base64.StdEncoding.DecodeString(en.Secret)
 	require.NoError(tb, err)
-	return st, &client.Client{URL: ts.URL, Terminal: en.Terminal, Secret: secret}
+	return &client.Client{URL: ts.URL, Terminal: en.Terminal, Secret: secret}
 }
 
 // put is one master item to publish.
@@ -325,6 +331,7 @@ func TestPuller_CancelBetweenPages(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := puller(c, db)
 	p.Limit = 10
+	p.Batch = 1
 	pages := 0
 	p.Progress = func(pr client.PullProgress) {
 		pages++
@@ -363,6 +370,13 @@ func TestApply_StaleCursorRefused(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.ApplyMasterPage(ctx, scope, page(0, 6))
 	require.True(t, errors.Is(err, localdb.ErrPullRaced), "%v", err)
-	assert.Equal(t, int64(5), cursor(t, db, master.TopicPrices))
 	assert.True(t, strings.HasPrefix(err.Error(), "sync.master.raced"))
+	assert.Equal(t, int64(5), cursor(t, db, master.TopicPrices))
+	// Pages applied together: all or none.
+	_, err = db.ApplyMasterPages(ctx, scope, []*master.Page{page(5, 7), page(6, 8)})
+	require.True(t, errors.Is(err, localdb.ErrPullRaced), "%v", err)
+	assert.Equal(t, int64(5), cursor(t, db, master.TopicPrices), "the first page is not kept when the second fails")
+	_, err = db.ApplyMasterPages(ctx, scope, []*master.Page{page(5, 7), page(7, 8)})
+	require.NoError(t, err)
+	assert.Equal(t, int64(8), cursor(t, db, master.TopicPrices))
 }
