@@ -40,9 +40,9 @@ func (db *DB) PullCursor(ctx context.Context, topic string) (int64, error) {
 
 // PrepareMasterPull makes the cursors those of scope's enrolment: after an
 // enrolment anew (another terminal id or store) every topic is pulled from
-// the start, and the prices and settings kept for the old store are
-// dropped. The products already written stay (and are matched again by
-// SKU).
+// the start and the copy of the old back office's rows is dropped. The
+// products already written stay; pulled again, each is matched again by
+// its codes (as a product the terminal made is).
 func (db *DB) PrepareMasterPull(ctx context.Context, scope master.Scope) error {
 	want := scope.Terminal + "/" + scope.StoreCode
 	have, err := db.GetSetting(ctx, settingPullScope, "")
@@ -51,7 +51,7 @@ func (db *DB) PrepareMasterPull(ctx context.Context, scope master.Scope) error {
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{`DELETE FROM sync_cursor`, `DELETE FROM sync_quarantine`,
-			`DELETE FROM master_barcode`, `DELETE FROM master_price`, `DELETE FROM master_setting`} {
+			`DELETE FROM master_barcode`, `DELETE FROM master_price`, `DELETE FROM master_setting`, `DELETE FROM master_product`} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}

@@ -295,11 +295,27 @@ func (a *masterTx) write(s *productState, owners map[string]int64) error {
 		return a.refuse(master.TopicProducts, s.sku, "apply", 0, nil, err)
 	}
 	id := s.pid
-	if owners == nil || !ownsOrFree(owners, s.codes, id) {
+	var old catalog.Record
+	if id != 0 {
 		var err error
-		if id, err = a.claim(s, id); err != nil || id < 0 {
+		old, err = a.cat.Product(a.storeID, id)
+		if errors.Is(err, catalog.ErrNoProduct) {
+			id = 0 // not this store's (another enrolment's mark): written anew
+		} else if err != nil {
 			return err
 		}
+	}
+	if owners == nil || !ownsOrFree(owners, s.codes, id) {
+		claimed, err := a.claim(s, id)
+		if err != nil || claimed < 0 {
+			return err
+		}
+		if claimed != id && claimed != 0 {
+			if old, err = a.cat.Product(a.storeID, claimed); err != nil {
+				return err
+			}
+		}
+		id = claimed
 	}
 	rec := catalog.Record{ID: id, StoreID: a.storeID, Product: p, UpdatedAt: a.now}
 	if id == 0 {
@@ -316,10 +332,6 @@ func (a *masterTx) write(s *productState, owners map[string]int64) error {
 		a.newIDs[s.sku], a.skuByID[id] = id, s.sku
 		a.added++
 		return a.cleared(master.TopicProducts, s.sku, "apply")
-	}
-	old, err := a.cat.Product(a.storeID, id)
-	if err != nil {
-		return err
 	}
 	rec.Stock = old.Stock // the store counts its own stock
 	if catalog.Changes(old.Product, rec.Product) != "" {

@@ -419,4 +419,16 @@ func TestMasterApply_NewEnrolmentStartsAgain(t *testing.T) {
 	var n int
 	require.NoError(t, r.db.Read().QueryRow(`SELECT count(*) FROM master_price`).Scan(&n))
 	assert.Zero(t, n)
+	// Pulled again from the start, the product is matched by its code:
+	// the same product, not a second one.
+	first := r.mustScan("6901234567892").ID
+	r.cursor = map[string]int64{}
+	r.product("SKU1", "雪碧 500ml", 380, "6901234567892")
+	p := r.mustScan("6901234567892")
+	assert.Equal(t, first, p.ID)
+	assert.Equal(t, app.Money(380), p.Price)
+	assert.Equal(t, "雪碧 500ml", p.Name)
+	cnt, err := r.db.CountProducts(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 1, cnt)
 }
