@@ -303,6 +303,15 @@ func runSyncStatus(e env, args []string) int {
 // everything went (a held record is said, not failed), 1 when the back
 // office could not be reached or refused.
 func runSyncPush(e env, args []string) int {
+	return e.syncRun(args, func(ctx context.Context, s *Services, c *client.Client, peer localdb.SyncPeer) int {
+		return syncPush(ctx, e, s, c, peer)
+	})
+}
+
+// syncRun is what pos sync push and pull share: no arguments, the
+// folder's lock, a set-up folder, the demo folder's back office started
+// for the command, the enrolment's signed client; then run.
+func (e env) syncRun(args []string, run func(ctx context.Context, s *Services, c *client.Client, peer localdb.SyncPeer) int) int {
 	e.peekLanguage(context.Background())
 	fs := e.newFlags("sync", "cli.sync.usage")
 	pos, exit, ok := parseFlags(fs, args)
@@ -332,6 +341,10 @@ func runSyncPush(e env, args []string) int {
 	if err != nil {
 		return e.fail("sync", err)
 	}
+	return run(ctx, s, c, peer)
+}
+
+func syncPush(ctx context.Context, e env, s *Services, c *client.Client, peer localdb.SyncPeer) int {
 	p := client.NewPusher(c, syncOutbox{s.DB})
 	p.Progress = func(pp client.PushProgress) {
 		if pp.Batches == 0 && pp.Pushed == 0 {

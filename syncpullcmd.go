@@ -59,35 +59,12 @@ const pullEvery = 2 * time.Second
 // not fail the pull. Exit 1 when the back office could not be reached or
 // refused.
 func runSyncPull(e env, args []string) int {
-	e.peekLanguage(context.Background())
-	fs := e.newFlags("sync", "cli.sync.usage")
-	pos, exit, ok := parseFlags(fs, args)
-	if !ok {
-		return exit
-	}
-	if len(pos) > 0 {
-		return e.usageErr(fs, "sync", "cli.unexpected_arg", "Arg", pos[0])
-	}
-	ctx, stop := signalContext()
-	defer stop()
-	s, code := e.open(ctx, "sync", args, Options{Lock: true})
-	if s == nil {
-		if code == exitLocked {
-			fmt.Fprintf(e.stderr, "pos sync: %s\n", i18n.T("cli.sync.locked_hint"))
-		}
-		return code
-	}
-	defer s.Close()
-	if err := s.NeedConfigured(ctx); err != nil {
-		return e.fail("sync", err)
-	}
-	if err := s.demoBackofficeForCLI(ctx); err != nil {
-		return e.fail("sync", err)
-	}
-	c, peer, err := syncClient(ctx, s.DB, s.Clock)
-	if err != nil {
-		return e.fail("sync", err)
-	}
+	return e.syncRun(args, func(ctx context.Context, s *Services, c *client.Client, peer localdb.SyncPeer) int {
+		return syncPull(ctx, e, s, c, peer)
+	})
+}
+
+func syncPull(ctx context.Context, e env, s *Services, c *client.Client, peer localdb.SyncPeer) int {
 	e.say("cli.sync.pull.start", "URL", peer.URL, "Store", peer.StoreCode)
 	last := time.Now()
 	p := &client.Puller{Pages: c, Store: s.DB, Scope: master.Scope{StoreCode: peer.StoreCode, Terminal: peer.Terminal}}
