@@ -90,16 +90,28 @@ func TestPull_20kProductsIntoAFreshTerminal(t *testing.T) {
 // (3,000,000 items, 3,000 pages) into a fresh terminal from a back office
 // on loopback, on SQLite and on PostgreSQL, and reports the time, the rate
 // and how much of it the terminal spent applying; the target is
-// under 60 s. The back office's rows are written straight into its master
-// table (Publish, one statement per item, would take minutes to set up a
-// million products; TestPull_20kProductsIntoAFreshTerminal publishes).
-// POS_PULL_BENCH_N sets another size, POS_PULL_PROF a CPU profile of the
-// pull.
+// under 60 s. It takes minutes, so make bench skips it unless
+// POS_BENCH_PULL1M is set (POS_PULL_BENCH_N sets another size);
+// BenchmarkPull100k is the same at a tenth. The back office's rows are
+// written straight into its master table (Publish, one statement per
+// item, would take minutes to set up a million products;
+// TestPull_20kProductsIntoAFreshTerminal publishes). POS_PULL_PROF writes
+// a CPU profile of the pull.
 func BenchmarkPull1M(b *testing.B) {
+	if os.Getenv("POS_BENCH_PULL1M") == "" {
+		b.Skip("minutes long: set POS_BENCH_PULL1M=1")
+	}
 	n := 1_000_000
 	if v, err := strconv.Atoi(os.Getenv("POS_PULL_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
+	benchPullEngines(b, n)
+}
+
+// BenchmarkPull100k is BenchmarkPull1M with 100,000 products.
+func BenchmarkPull100k(b *testing.B) { benchPullEngines(b, 100_000) }
+
+func benchPullEngines(b *testing.B, n int) {
 	b.Run("SQLite", func(b *testing.B) {
 		path := filepath.Join(b.TempDir(), "bo.db")
 		st, err := server.OpenSQLite(context.Background(), path, make([]byte, 32))
