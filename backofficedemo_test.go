@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"cashier/app"
 	"cashier/app/jobs"
 	"cashier/sync/backoffice/server"
 )
@@ -88,4 +91,33 @@ func TestDemoBackoffice_CLIReachesIt(t *testing.T) {
 	rc, out, errs = runCmd(t, nil, "sync", "status", "--data-dir", dir)
 	require.Equal(t, exitOK, rc, "%s\n%s", out, errs)
 	t.Log(out)
+}
+
+// A pull that changes something tells the open screens (SignalTerminal):
+// a receipt footer set in the back office reaches Settings and the next
+// receipt without a restart.
+func TestDemoBackoffice_PullTellsTheScreens(t *testing.T) {
+	ctx := context.Background()
+	dir := demoFolder(t)
+	s, err := Open(ctx, Options{DataDir: dir, Command: "test", Lock: true, Seed: true, Payments: true, Jobs: true})
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Start(ctx))
+	told := make(chan struct{}, 8)
+	defer s.Signals.Subscribe(app.SignalTerminal, func(any) { told <- struct{}{} })()
+
+	items := filepath.Join(t.TempDir(), "items.jsonl")
+	require.NoError(t, os.WriteFile(items, []byte(`{"topic":"settings","id":"*/receipt.footer","payload":{"value":"总部通知：周末八折"}}`+"\n"), 0o600))
+	rc, out, errs := runCmd(t, nil, "backoffice", "publish", "--db", filepath.Join(BackofficeDir(dir), "backoffice.db"), "--file", items)
+	require.Equal(t, exitOK, rc, "%s\n%s", out, errs)
+
+	require.NoError(t, s.Sync.SyncNow(ctx, nil, nil))
+	select {
+	case <-told:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no SignalTerminal after a pull that changed the footer")
+	}
+	store, err := s.DB.CurrentStore(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "总部通知：周末八折", store.ReceiptFooter)
 }

@@ -32,6 +32,9 @@ type backofficeSync struct {
 	db      *localdb.DB
 	clock   app.Clock
 	permits *auth.Rules // who may enrol; nil in tests of the runs alone
+	// signals hears SignalTerminal after a pull changed anything, so open
+	// screens read the store's name, settings and prices again.
+	signals *app.Signals
 	// push drains the outbox; pull brings every master topic up to date.
 	push func(ctx context.Context, c *client.Client, progress PushProgress) (sent, left int, err error)
 	pull func(ctx context.Context, c *client.Client, storeCode string, progress PullProgress) (applied, quarantined int, err error)
@@ -106,6 +109,9 @@ func (b *backofficeSync) pullLocked(ctx context.Context, progress PullProgress) 
 	}
 	applied, quarantined, err = b.pull(ctx, c, peer.StoreCode, progress)
 	b.record(localdb.SyncPull, err)
+	if applied > 0 && b.signals != nil {
+		b.signals.Emit(app.SignalTerminal, nil)
+	}
 	return applied, quarantined, err
 }
 
