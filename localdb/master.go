@@ -106,7 +106,18 @@ func (db *DB) ApplyMasterPage(ctx context.Context, scope master.Scope, p *master
 // index's segments, a few times rather than once a page.
 func (db *DB) ApplyMasterPages(ctx context.Context, scope master.Scope, pages []*master.Page) ([]master.Outcome, error) {
 	out := make([]master.Outcome, len(pages))
+	items := 0
+	for _, p := range pages {
+		items += len(p.Items)
+	}
 	err := db.Write(ctx, func(tx *sql.Tx) error {
+		if items >= bulkItems {
+			restore, err := bulkCache(ctx, tx)
+			if err != nil {
+				return err
+			}
+			defer restore()
+		}
 		cat := &catalogTx{ctx: ctx, tx: tx, lateTerms: true}
 		defer cat.close()
 		now := time.Now()
@@ -131,6 +142,31 @@ func (db *DB) ApplyMasterPages(ctx context.Context, scope master.Scope, pages []
 		return nil, err
 	}
 	return out, nil
+}
+
+// bulkItems is how many items make a transaction a bulk one (a fresh
+// terminal filling its catalogue): one that gets bulkCacheKiB of page
+// cache for itself.
+const (
+	bulkItems    = 10_000
+	bulkCacheKiB = 256 << 10
+)
+
+// bulkCache gives the writer a larger page cache for this transaction and
+// returns what puts the usual one back. A million products' tables and
+// indexes are hundreds of megabytes, written in name and code order, not
+// in the order they come: with the usual 32 MB the same index pages are
+// read back and written out again many times a transaction. The cache is
+// memory only, nothing of durability: commits sync as always.
+func bulkCache(ctx context.Context, tx *sql.Tx) (func(), error) {
+	var was int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&was); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(bulkCacheKiB)); err != nil {
+		return nil, err
+	}
+	return func() { _, _ = tx.ExecContext(ctx, `PRAGMA cache_size = `+strconv.FormatInt(was, 10)) }, nil
 }
 
 // masterTx applies one page inside its transaction.

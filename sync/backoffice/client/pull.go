@@ -46,9 +46,9 @@ type PullResult struct {
 // each page applied with its cursor in one transaction. The next pages are
 // fetched and read while one is applied; when the apply has fallen behind
 // (a fresh terminal, a day offline) the pages already fetched, up to
-// Batch, are applied together in one transaction, each still with its
-// cursor. A page that fails is asked for again from the old cursor next
-// time; an error ends the pull (Retryable says whether to try later).
+// Batch (BulkBatch for a topic never pulled before), are applied together
+// in one transaction, each still with its cursor. A page that fails is
+// asked for again from the old cursor next time; an error ends the pull (Retryable says whether to try later).
 type Puller struct {
 	Pages  Pages
 	Store  Applier
@@ -59,6 +59,11 @@ type Puller struct {
 	// it bounds how long a catch-up holds the database's writer, which the
 	// counter's sales wait for.
 	Batch int
+	// BulkBatch is Batch for a topic this terminal has never pulled
+	// (cursor 0: a fresh terminal filling its catalogue, none of which it
+	// can sell yet), where fewer, larger transactions matter more than
+	// the writer's latency (0: DefaultBulkBatch).
+	BulkBatch int
 	// Progress hears of every page applied (called on the pulling
 	// goroutine); nil: none.
 	Progress func(PullProgress)
@@ -67,6 +72,13 @@ type Puller struct {
 // DefaultBatch is Puller.Batch's default: five pages of a thousand items
 // hold the writer for a few tenths of a second.
 const DefaultBatch = 5
+
+// DefaultBulkBatch is Puller.BulkBatch's default: fifty pages of a
+// thousand items, a few seconds of the writer, commit a million products
+// in some sixty transactions instead of six hundred; each page's cursor
+// is still written with it, so a pull killed midway asks again from the
+// last transaction committed.
+const DefaultBulkBatch = 50
 
 // fetched is one page read, or why not.
 type fetched struct {
@@ -106,10 +118,20 @@ func (p *Puller) topic(ctx context.Context, topic string, res *PullResult) (Pull
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
+	if from == 0 {
+		batch = p.BulkBatch
+		if batch <= 0 {
+			batch = DefaultBulkBatch
+		}
+	}
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
+	// Fetching and reading are two stages beside the apply: the next
+	// page is asked for while one is read (its search terms worked out).
+	raw := make(chan fetchedRaw, 2)
 	pages := make(chan fetched, batch)
-	go p.fetch(fctx, topic, from, pages)
+	go p.fetch(fctx, topic, from, raw)
+	go decode(fctx, topic, raw, pages)
 	for {
 		f, ok := <-pages
 		if !ok {
@@ -164,36 +186,55 @@ func (p *Puller) topic(ctx context.Context, topic string, res *PullResult) (Pull
 	}
 }
 
-// fetch asks for the pages of topic from cursor on and reads them, one
-// ahead of the apply, until the last page or an error.
-func (p *Puller) fetch(ctx context.Context, topic string, cursor int64, out chan<- fetched) {
+// fetchedRaw is one page as answered, from cursor, or why not.
+type fetchedRaw struct {
+	page   protocol.PullPage
+	cursor int64
+	err    error
+}
+
+// fetch asks for the pages of topic from cursor on, ahead of their
+// reading, until the last page or an error.
+func (p *Puller) fetch(ctx context.Context, topic string, cursor int64, out chan<- fetchedRaw) {
 	defer close(out)
 	for {
 		pg, err := p.Pages.Pull(ctx, topic, cursor, p.Limit)
 		if err == nil {
 			err = checkPage(pg, cursor)
 		}
-		if err != nil {
-			select {
-			case out <- fetched{err: err}:
-			case <-ctx.Done():
-			}
+		select {
+		case out <- fetchedRaw{page: pg, cursor: cursor, err: err}:
+		case <-ctx.Done():
 			return
 		}
-		raws := make([]master.Raw, len(pg.Items))
-		for i, it := range pg.Items {
-			raws[i] = master.Raw{Cursor: it.Cursor, ID: it.ID, Deleted: it.Deleted, Payload: it.Payload}
+		if err != nil || !pg.More {
+			return
 		}
-		f := fetched{page: master.DecodePage(topic, cursor, pg.Next, pg.More, raws)}
+		cursor = pg.Next
+	}
+}
+
+// decode reads the pages fetch answers, in order, for the apply.
+func decode(ctx context.Context, topic string, in <-chan fetchedRaw, out chan<- fetched) {
+	defer close(out)
+	for r := range in {
+		f := fetched{err: r.err}
+		if r.err == nil {
+			pg := r.page
+			raws := make([]master.Raw, len(pg.Items))
+			for i, it := range pg.Items {
+				raws[i] = master.Raw{Cursor: it.Cursor, ID: it.ID, Deleted: it.Deleted, Payload: it.Payload}
+			}
+			f.page = master.DecodePage(topic, r.cursor, pg.Next, pg.More, raws)
+		}
 		select {
 		case out <- f:
 		case <-ctx.Done():
 			return
 		}
-		if !pg.More {
+		if f.err != nil {
 			return
 		}
-		cursor = pg.Next
 	}
 }
 

@@ -96,7 +96,8 @@ func TestPull_20kProductsIntoAFreshTerminal(t *testing.T) {
 // written straight into its master table (Publish, one statement per
 // item, would take minutes to set up a million products;
 // TestPull_20kProductsIntoAFreshTerminal publishes). POS_PULL_PROF writes
-// a CPU profile of the pull.
+// a CPU profile of the pull; POS_PULL_BATCH sets the pages a transaction
+// (Batch and BulkBatch).
 func BenchmarkPull1M(b *testing.B) {
 	if os.Getenv("POS_BENCH_PULL1M") == "" {
 		b.Skip("minutes long: set POS_BENCH_PULL1M=1")
@@ -212,6 +213,9 @@ func benchPull(b *testing.B, st server.Store, n int) {
 		start := time.Now()
 		last := start
 		p := puller(c, db)
+		if v, err := strconv.Atoi(os.Getenv("POS_PULL_BATCH")); err == nil {
+			p.Batch, p.BulkBatch = v, v
+		}
 		p.Progress = func(pr client.PullProgress) {
 			if time.Since(last) > 5*time.Second || !pr.More {
 				last = time.Now()

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"cashier/localdb"
 	"cashier/sync/backoffice/client"
 	"cashier/sync/backoffice/master"
+	"cashier/sync/backoffice/protocol"
 	"cashier/sync/backoffice/server"
 )
 
@@ -379,4 +382,89 @@ func TestApply_StaleCursorRefused(t *testing.T) {
 	_, err = db.ApplyMasterPages(ctx, scope, []*master.Page{page(5, 7), page(7, 8)})
 	require.NoError(t, err)
 	assert.Equal(t, int64(8), cursor(t, db, master.TopicPrices))
+}
+
+// countingPages counts the pages the back office answered per topic, and
+// whether a topic's last one has been answered.
+type countingPages struct {
+	client.Pages
+	mu   sync.Mutex
+	last map[string]bool
+}
+
+func (c *countingPages) Pull(ctx context.Context, topic string, cursor int64, limit int) (protocol.PullPage, error) {
+	pg, err := c.Pages.Pull(ctx, topic, cursor, limit)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && !pg.More {
+		c.last[topic] = true
+	}
+	return pg, err
+}
+
+func (c *countingPages) done(topic string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last[topic]
+}
+
+// batchApplier records how many pages each transaction held, per topic;
+// the first transaction of a topic waits until its pages have all been
+// fetched, as when the apply is the slow end of a big pull.
+type batchApplier struct {
+	client.Applier
+	pages *countingPages
+	sizes map[string][]int
+}
+
+func (b *batchApplier) ApplyMasterPages(ctx context.Context, scope master.Scope, pages []*master.Page) ([]master.Outcome, error) {
+	topic := pages[0].Topic
+	if len(b.sizes[topic]) == 0 {
+		deadline := time.Now().Add(10 * time.Second)
+		for !b.pages.done(topic) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	b.sizes[topic] = append(b.sizes[topic], len(pages))
+	return b.Applier.ApplyMasterPages(ctx, scope, pages)
+}
+
+// A topic pulled from cursor 0 is applied in transactions of up to
+// BulkBatch pages; one pulled before, in transactions of up to Batch —
+// each page still with its cursor, so what a pull did is whole pages.
+func TestPuller_FreshTopicsInLargerTransactions(t *testing.T) {
+	st, c := backOfficeTB(t)
+	db := terminalDB(t)
+	var puts []server.MasterPut
+	for i := range 60 {
+		puts = append(puts, product(t, fmt.Sprintf("SKU%02d", i), fmt.Sprintf("商品%02d", i), fmt.Sprintf("C%05d", i), 100+int64(i))...)
+	}
+	publish(t, st, puts...)
+	src := &countingPages{Pages: c, last: map[string]bool{}}
+	ba := &batchApplier{Applier: db, pages: src, sizes: map[string][]int{}}
+	p := puller(c, db)
+	p.Pages, p.Store, p.Limit, p.Batch, p.BulkBatch = src, ba, 5, 2, 8
+	res, err := p.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 3*60, res.Applied)
+	sizes := ba.sizes[master.TopicBarcodes]
+	assert.LessOrEqual(t, slices.Max(sizes), 8)
+	assert.Greater(t, slices.Max(sizes), 2, "a fresh topic's pages fetched ahead go in together: %v", sizes)
+	n, err := db.CountProducts(context.Background(), 1)
+	require.NoError(t, err)
+	assert.Equal(t, 60, n)
+
+	// The same topics again, now from their cursors: Batch bounds them.
+	for i := range 60 {
+		puts = append(puts[:0], put(t, master.TopicPrices, master.PriceID(master.AllStores, fmt.Sprintf("SKU%02d", i)), master.Price{Price: 200 + int64(i)}))
+		publish(t, st, puts...)
+	}
+	src.last, ba.sizes = map[string]bool{}, map[string][]int{}
+	res, err = p.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 60, res.Applied)
+	assert.LessOrEqual(t, slices.Max(ba.sizes[master.TopicPrices]), 2, "%v", ba.sizes[master.TopicPrices])
+	got, err := catalogue(db).Scan(context.Background(), 1, "C00059")
+	require.NoError(t, err)
+	assert.Equal(t, app.Money(259), got.Price)
 }
