@@ -95,8 +95,14 @@ func TestClient_ErrorsSayWhetherToRetry(t *testing.T) {
 	assert.False(t, e.Retry)
 
 	for name, h := range map[string]http.HandlerFunc{
-		"5xx":     func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503); fmt.Fprint(w, `{"code":"internal","message":"internal error"}`) },
-		"html":    func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502); fmt.Fprint(w, `<html>bad gateway</html>`) },
+		"5xx": func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(503)
+			fmt.Fprint(w, `{"code":"internal","message":"internal error"}`)
+		},
+		"html": func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(502)
+			fmt.Fprint(w, `<html>bad gateway</html>`)
+		},
 		"garbage": func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `{"accepted":`) },
 		"short":   func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `{"accepted":0}`) },
 	} {
