@@ -119,9 +119,20 @@ func pushOutbox(db *localdb.DB) func(ctx context.Context, c *client.Client, prog
 	}
 }
 
+// syncErrWords are the words a direction's failures differ in: what the
+// back office kept or applied, and what happens next.
+type syncErrWords struct{ server, refused, retry, noRetry string }
+
+var (
+	pushErrWords = syncErrWords{i18n.Key("cli.sync.err.server"), i18n.Key("cli.sync.err.refused"),
+		i18n.Key("cli.sync.err.retry"), i18n.Key("cli.sync.err.no_retry")}
+	pullErrWords = syncErrWords{i18n.Key("cli.sync.pull.err.server"), i18n.Key("cli.sync.pull.err.refused"),
+		i18n.Key("cli.sync.pull.err.retry"), i18n.Key("cli.sync.pull.err.no_retry")}
+)
+
 // syncErrText puts a sync failure into words: what the back office (or
 // the way to it) said, and whether trying again later can help.
-func syncErrText(err error) string {
+func syncErrText(err error, w syncErrWords) string {
 	var ce *client.Error
 	if !errors.As(err, &ce) {
 		return i18n.Err(err)
@@ -133,16 +144,16 @@ func syncErrText(err error) string {
 	case ce.Code == "bad_answer":
 		s = i18n.T("cli.sync.err.bad_answer", "Status", ce.Status, "Detail", ce.Message)
 	case ce.Status >= 500 || ce.Status == http.StatusTooManyRequests:
-		s = i18n.T("cli.sync.err.server", "Status", ce.Status, "Code", ce.Code)
+		s = i18n.T(w.server, "Status", ce.Status, "Code", ce.Code)
 	case ce.Status == http.StatusUnauthorized:
 		s = i18n.T("cli.sync.err.unauthorized", "Code", ce.Code, "Detail", ce.Message)
 	default:
-		s = i18n.T("cli.sync.err.refused", "Status", ce.Status, "Code", ce.Code, "Detail", ce.Message)
+		s = i18n.T(w.refused, "Status", ce.Status, "Code", ce.Code, "Detail", ce.Message)
 	}
 	if ce.Retry {
-		return s + " " + i18n.T("cli.sync.err.retry")
+		return s + " " + i18n.T(w.retry)
 	}
-	return s + " " + i18n.T("cli.sync.err.no_retry")
+	return s + " " + i18n.T(w.noRetry)
 }
 
 // runSyncEnrol is `pos sync enrol --url URL --code CODE` or `pos sync enrol
@@ -207,7 +218,7 @@ func runSyncEnrol(e env, args []string) int {
 	}
 	en, err := client.Enrol(ctx, nil, u, c, *name)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pos sync: %s\n", syncErrText(err))
+		fmt.Fprintf(e.stderr, "pos sync: %s\n", syncErrText(err, pushErrWords))
 		return exitFailed
 	}
 	if _, err := base64.StdEncoding.DecodeString(en.Secret); err != nil {
@@ -371,7 +382,7 @@ func syncPush(ctx context.Context, e env, s *Services, c *client.Client, peer lo
 		e.say("cli.sync.push.stopped")
 		return exitFailed
 	case err != nil:
-		fmt.Fprintf(e.stderr, "pos sync: %s\n", syncErrText(err))
+		fmt.Fprintf(e.stderr, "pos sync: %s\n", syncErrText(err, pushErrWords))
 		return exitFailed
 	}
 	return exitOK

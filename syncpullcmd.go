@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"cashier/localdb"
@@ -105,34 +104,8 @@ func syncPull(ctx context.Context, e env, s *Services, c *client.Client, peer lo
 		e.say("cli.sync.pull.stopped")
 		return exitFailed
 	case err != nil:
-		fmt.Fprintf(e.stderr, "pos sync: %s\n", pullErrText(err))
+		fmt.Fprintf(e.stderr, "pos sync: %s\n", syncErrText(err, pullErrWords))
 		return exitFailed
 	}
 	return exitOK
-}
-
-// pullErrText puts a failed pull into words: what the back office (or
-// the way to it) said, and that the pull goes on from where it stopped.
-func pullErrText(err error) string {
-	var ce *client.Error
-	if !errors.As(err, &ce) {
-		return i18n.Err(err)
-	}
-	var s string
-	switch {
-	case ce.Code == "network":
-		s = i18n.T("cli.sync.err.network", "Detail", ce.Message)
-	case ce.Code == "bad_answer":
-		s = i18n.T("cli.sync.err.bad_answer", "Status", ce.Status, "Detail", ce.Message)
-	case ce.Status >= 500 || ce.Status == http.StatusTooManyRequests:
-		s = i18n.T("cli.sync.pull.err.server", "Status", ce.Status, "Code", ce.Code)
-	case ce.Status == http.StatusUnauthorized:
-		s = i18n.T("cli.sync.err.unauthorized", "Code", ce.Code, "Detail", ce.Message)
-	default:
-		s = i18n.T("cli.sync.pull.err.refused", "Status", ce.Status, "Code", ce.Code, "Detail", ce.Message)
-	}
-	if ce.Retry {
-		return s + " " + i18n.T("cli.sync.pull.err.retry")
-	}
-	return s + " " + i18n.T("cli.sync.pull.err.no_retry")
 }
