@@ -22,6 +22,7 @@ import (
 	"cashier/sync/backoffice/client"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
+	"cashier/ui/keybutton"
 	"cashier/ui/postheme"
 )
 
@@ -434,14 +435,14 @@ func TestView_ClerkMayNotEnrol(t *testing.T) {
 	assert.False(t, v.SyncNow.Disabled(), "anyone may sync now")
 }
 
-func overlayButtons(w fyne.Window) map[string]*KeyButton {
-	out := map[string]*KeyButton{}
+func overlayButtons(w fyne.Window) map[string]*keybutton.Button {
+	out := map[string]*keybutton.Button{}
 	top := w.Canvas().Overlays().Top()
 	if top == nil {
 		return out
 	}
 	walk(top, func(o fyne.CanvasObject) {
-		if b, ok := o.(*KeyButton); ok && b.Visible() {
+		if b, ok := o.(*keybutton.Button); ok && b.Visible() {
 			out[b.Text] = b
 		}
 	})

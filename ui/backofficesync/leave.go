@@ -13,6 +13,7 @@ import (
 
 	"cashier/ui/async"
 	"cashier/ui/i18n"
+	"cashier/ui/keybutton"
 	"cashier/ui/products"
 )
 
@@ -29,7 +30,7 @@ type Choice struct {
 // between them and Esc cancels.
 type Question struct {
 	Text    *widget.Label
-	Buttons []*KeyButton
+	Buttons []*keybutton.Button
 	dlg     *dialog.CustomDialog
 	cancel  func()
 	win     fyne.Window
@@ -43,7 +44,7 @@ func NewQuestion(win fyne.Window, title, text string, cancel func(), choices ...
 	q.Text.Wrapping = fyne.TextWrapWord
 	var buttons []fyne.CanvasObject
 	for _, c := range choices {
-		b := NewKeyButton(c.Label, c.Icon, nil, q.Cancel)
+		b := keybutton.New(c.Label, c.Icon, nil, q.Cancel)
 		b.OnTapped = func() { c.Do(q) }
 		if c.Important {
 			b.Importance = widget.HighImportance
@@ -83,37 +84,6 @@ func (q *Question) Cancel() {
 
 // Closed reports whether the question is gone.
 func (q *Question) Closed() bool { return q.closed }
-
-// KeyButton is a button Enter presses and Esc backs out of, so a question
-// without a field answers to the keyboard.
-type KeyButton struct {
-	widget.Button
-	onEsc func()
-}
-
-// NewKeyButton makes a KeyButton.
-func NewKeyButton(label string, icon fyne.Resource, tap, esc func()) *KeyButton {
-	b := &KeyButton{onEsc: esc}
-	b.Text, b.Icon, b.OnTapped = label, icon, tap
-	b.ExtendBaseWidget(b)
-	return b
-}
-
-// TypedKey presses the button on Enter and backs out on Esc.
-func (b *KeyButton) TypedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		if !b.Disabled() {
-			b.Tapped(nil)
-		}
-	case fyne.KeyEscape:
-		if b.onEsc != nil {
-			b.onEsc()
-		}
-	default:
-		b.Button.TypedKey(k)
-	}
-}
 
 // Leaver is what the question before leaving needs of the sync.
 type Leaver interface {

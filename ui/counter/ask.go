@@ -16,6 +16,7 @@ import (
 	"cashier/app/sale"
 	"cashier/ui/async"
 	"cashier/ui/i18n"
+	"cashier/ui/keybutton"
 	"cashier/ui/scaninput"
 )
 
@@ -25,38 +26,11 @@ type Prompt struct {
 	Dialog  *dialog.CustomDialog
 	Entry   *scaninput.Entry // nil for a yes/no question
 	Message *widget.Label
-	OK      *keyButton
-	Back    *keyButton
+	OK      *keybutton.Button
+	Back    *keybutton.Button
 	onOK    func(text string) bool // false keeps the prompt open (the message says why)
 	v       *View
 	box     *fyne.Container
-}
-
-// keyButton is a button that Enter presses and Esc backs out of, so a
-// question without a field still answers to the keyboard.
-type keyButton struct {
-	widget.Button
-	onEsc func()
-}
-
-func newKeyButton(label string, icon fyne.Resource, tap, esc func()) *keyButton {
-	b := &keyButton{onEsc: esc}
-	b.Text, b.Icon, b.OnTapped = label, icon, tap
-	b.ExtendBaseWidget(b)
-	return b
-}
-
-func (b *keyButton) TypedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		b.Tapped(nil)
-	case fyne.KeyEscape:
-		if b.onEsc != nil {
-			b.onEsc()
-		}
-	default:
-		b.Button.TypedKey(k)
-	}
 }
 
 // ask shows a prompt. With a field, Enter in it answers; without, the OK
@@ -64,9 +38,9 @@ func (b *keyButton) TypedKey(k *fyne.KeyEvent) {
 func (v *View) ask(title, text, placeholder string, withEntry bool, extra fyne.CanvasObject, onOK func(string) bool) *Prompt {
 	p := &Prompt{v: v, onOK: onOK, Message: widget.NewLabel(text)}
 	p.Message.Wrapping = fyne.TextWrapWord
-	p.OK = newKeyButton(i18n.T("counter.prompt.ok"), theme.ConfirmIcon(), p.answer, p.close)
+	p.OK = keybutton.New(i18n.T("counter.prompt.ok"), theme.ConfirmIcon(), p.answer, p.close)
 	p.OK.Importance = widget.HighImportance
-	p.Back = newKeyButton(i18n.T("counter.prompt.back"), theme.CancelIcon(), p.close, p.close)
+	p.Back = keybutton.New(i18n.T("counter.prompt.back"), theme.CancelIcon(), p.close, p.close)
 	box := container.NewVBox(p.Message)
 	p.box = box
 	if withEntry {

@@ -23,6 +23,7 @@ import (
 	"cashier/ui/async"
 	"cashier/ui/backofficesync"
 	"cashier/ui/i18n"
+	"cashier/ui/keybutton"
 	"cashier/ui/postheme"
 )
 
@@ -748,16 +749,16 @@ func TestShell_StatusBarSyncInEnglish(t *testing.T) {
 
 // leaveQuestion is the open question before leaving: its text and its
 // answers by label.
-func leaveQuestion(s *Shell) (string, map[string]*backofficesync.KeyButton) {
+func leaveQuestion(s *Shell) (string, map[string]*keybutton.Button) {
 	top := s.Window().Canvas().Overlays().Top()
 	if top == nil {
 		return "", nil
 	}
 	text := ""
-	bs := map[string]*backofficesync.KeyButton{}
+	bs := map[string]*keybutton.Button{}
 	walk(top, func(o fyne.CanvasObject) {
 		switch w := o.(type) {
-		case *backofficesync.KeyButton:
+		case *keybutton.Button:
 			bs[w.Text] = w
 		case *widget.Label:
 			if strings.Contains(w.Text, "条记录") {
