@@ -39,7 +39,9 @@ type backofficeSync struct {
 	push func(ctx context.Context, c *client.Client, progress PushProgress) (sent, left int, err error)
 	pull func(ctx context.Context, c *client.Client, storeCode string, progress PullProgress) (applied, quarantined int, err error)
 
-	mu      sync.Mutex // held for a whole run
+	// running holds a token for a whole run: one run at a time, waited
+	// for as long as the caller's context lets it.
+	running chan struct{}
 	subsMu  sync.Mutex
 	subs    map[int]func()
 	nextSub int
@@ -60,21 +62,21 @@ func (b *backofficeSync) PushWait(ctx context.Context, progress PushProgress) (s
 	if err := b.lock(ctx); err != nil {
 		return 0, 0, err
 	}
-	defer b.mu.Unlock()
+	defer b.unlock()
 	return b.pushLocked(ctx, progress)
 }
 
-// lock waits for the run lock as long as ctx lets it.
+// lock waits for the run lock as long as ctx lets it; unlock gives it back.
 func (b *backofficeSync) lock(ctx context.Context) error {
-	for !b.mu.TryLock() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+	select {
+	case b.running <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }
+
+func (b *backofficeSync) unlock() { <-b.running }
 
 func (b *backofficeSync) pushLocked(ctx context.Context, progress PushProgress) (sent, left int, err error) {
 	c, _, err := b.client(ctx)
@@ -95,7 +97,7 @@ func (b *backofficeSync) PullWait(ctx context.Context, progress PullProgress) (a
 	if err := b.lock(ctx); err != nil {
 		return 0, 0, err
 	}
-	defer b.mu.Unlock()
+	defer b.unlock()
 	return b.pullLocked(ctx, progress)
 }
 
@@ -120,7 +122,7 @@ func (b *backofficeSync) SyncNow(ctx context.Context, push PushProgress, pull Pu
 	if err := b.lock(ctx); err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.unlock()
 	_, _, perr := b.pushLocked(ctx, push)
 	if errors.Is(perr, ErrNotEnrolled) {
 		return perr
@@ -183,7 +185,7 @@ func (b *backofficeSync) Enrol(ctx context.Context, staffID int64, url, code, na
 	if err := b.lock(ctx); err != nil {
 		return localdb.SyncPeer{}, err
 	}
-	defer b.mu.Unlock()
+	defer b.unlock()
 	en, err := client.Enrol(ctx, nil, url, code, name)
 	if err != nil {
 		return localdb.SyncPeer{}, err

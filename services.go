@@ -191,7 +191,7 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	s.Staff = staff.Service{Store: s.DB, Clock: o.Clock, Hasher: auth.DefaultPINHasher}
 	s.Settings = settings.Service{Store: s.DB, Permits: s.Permits, Signals: s.Signals}
 	s.Catalog = catalog.Service{Store: s.DB, Permits: s.Permits, Clock: o.Clock}
-	s.Sync = &backofficeSync{db: s.DB, clock: o.Clock, permits: &s.Permits, signals: s.Signals,
+	s.Sync = &backofficeSync{db: s.DB, clock: o.Clock, permits: &s.Permits, signals: s.Signals, running: make(chan struct{}, 1),
 		push: pushOutbox(s.DB), pull: pullMaster(s.DB)}
 	return s, nil
 }
