@@ -30,6 +30,9 @@ func (v syncScreens) Status(ctx context.Context) (backofficesync.Status, error) 
 	if !ok {
 		return st, nil
 	}
+	if st.SearchPending, err = v.b.db.SearchPending(ctx); err != nil {
+		return st, err
+	}
 	st.Enrolled, st.URL, st.Terminal, st.Store, st.Demo = true, peer.URL, peer.Terminal, peer.StoreCode, peer.Demo
 	push, err := v.b.db.SyncState(ctx, localdb.SyncPush)
 	if err != nil {

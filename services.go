@@ -193,6 +193,9 @@ func Open(ctx context.Context, o Options) (_ *Services, err error) {
 	s.Catalog = catalog.Service{Store: s.DB, Permits: s.Permits, Clock: o.Clock}
 	s.Sync = &backofficeSync{db: s.DB, clock: o.Clock, permits: &s.Permits, signals: s.Signals, running: make(chan struct{}, 1),
 		push: pushOutbox(s.DB), pull: pullMaster(s.DB)}
+	// The status bar and Settings → 后台同步 count the products still
+	// waiting for their search terms after a first pull.
+	s.DB.OnSearchIndex(s.Sync.changed)
 	return s, nil
 }
 

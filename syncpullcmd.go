@@ -107,5 +107,41 @@ func syncPull(ctx context.Context, e env, s *Services, c *client.Client, peer lo
 		fmt.Fprintf(e.stderr, "pos sync: %s\n", syncErrText(err, pullErrWords))
 		return exitFailed
 	}
+	waitSearchIndex(ctx, e, s.DB)
 	return exitOK
+}
+
+// waitSearchIndex stays until the products a first pull wrote are found
+// by name too (localdb's search builder, which runs after the products
+// topic), saying how many are left every few seconds. Ctrl+C, or a
+// failure, leaves the rest to the app's next start; the pull itself went
+// through either way.
+func waitSearchIndex(ctx context.Context, e env, db *localdb.DB) {
+	n, err := db.SearchPending(ctx)
+	if err != nil || n == 0 {
+		return
+	}
+	e.say("cli.sync.pull.indexing", "N", n)
+	done := make(chan error, 1)
+	go func() { done <- db.BuildSearchIndex(ctx) }()
+	tick := time.NewTicker(pullEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			switch {
+			case ctx.Err() != nil:
+				e.say("cli.sync.pull.index_later")
+			case err != nil:
+				e.say("cli.sync.pull.index_failed", "Err", i18n.Err(err))
+			default:
+				e.say("cli.sync.pull.indexed", "N", n)
+			}
+			return
+		case <-tick.C:
+			if left, err := db.SearchPending(ctx); err == nil {
+				e.say("cli.sync.pull.indexing_left", "N", left)
+			}
+		}
+	}
 }

@@ -255,6 +255,15 @@ type catalogTx struct {
 	lateTerms bool
 	terms     []pendingTerms
 	held      map[int64]bool // products with terms in terms
+	// deferTerms leaves the terms out of the index: the products go into
+	// search_pending (flushTerms) and the search builder writes their
+	// terms after the transaction (searchbuild.go). A terminal filling its
+	// catalogue from the back office spent half its time in FTS5 between
+	// its other writes.
+	deferTerms bool
+	deferred   []int64        // written this transaction, for search_pending
+	deferredIn map[int64]bool // the same, as a set
+	pendingAny int8           // search_pending holds rows: 0 not looked yet, 1 no, 2 yes
 }
 
 type pendingTerms struct {
@@ -372,12 +381,43 @@ func (t *catalogTx) Update(r catalog.Record, terms []string) error {
 	if terms == nil {
 		return nil
 	}
-	if !t.held[r.ID] { // terms held back are not in the index yet
+	// Terms held back or left to the search builder are not in the index
+	// yet; a product the builder has not reached gets its terms here.
+	wasPending, err := t.unpend(r.ID)
+	if err != nil {
+		return err
+	}
+	if !t.held[r.ID] && !t.deferredIn[r.ID] && !wasPending {
 		if _, err := t.exec(`DELETE FROM product_search WHERE rowid = ?`, r.ID); err != nil {
 			return err
 		}
 	}
 	return t.writeTerms(r.ID, terms)
+}
+
+// unpend takes id out of search_pending, reporting whether it was there
+// (its terms not in the index). One look a transaction while the table is
+// empty, as it is but for a while after a bulk pull.
+func (t *catalogTx) unpend(id int64) (bool, error) {
+	if t.pendingAny == 0 {
+		var any bool
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT EXISTS (SELECT 1 FROM search_pending)`).Scan(&any); err != nil {
+			return false, err
+		}
+		t.pendingAny = 1
+		if any {
+			t.pendingAny = 2
+		}
+	}
+	if t.pendingAny == 1 {
+		return false, nil
+	}
+	res, err := t.exec(`DELETE FROM search_pending WHERE product_id = ?`, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // bulkAfter is how many writes make a transaction an import: from there
@@ -417,6 +457,16 @@ func (t *catalogTx) writeCodes(storeID, id int64, codes []string) error {
 }
 
 func (t *catalogTx) writeTerms(id int64, terms []string) error {
+	if t.deferTerms {
+		if !t.deferredIn[id] {
+			if t.deferredIn == nil {
+				t.deferredIn = map[int64]bool{}
+			}
+			t.deferredIn[id] = true
+			t.deferred = append(t.deferred, id)
+		}
+		return nil
+	}
 	if t.lateTerms {
 		if t.held == nil {
 			t.held = map[int64]bool{}
@@ -430,8 +480,19 @@ func (t *catalogTx) writeTerms(id int64, terms []string) error {
 }
 
 // flushTerms writes the terms held back (lateTerms) in one statement; a
-// product's latest terms only, if it was written twice.
+// product's latest terms only, if it was written twice. Products left to
+// the search builder (deferTerms) are written into search_pending.
 func (t *catalogTx) flushTerms() error {
+	if len(t.deferred) > 0 {
+		b, err := json.Marshal(t.deferred)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(`INSERT OR IGNORE INTO search_pending(product_id) SELECT value FROM json_each(?)`, string(b)); err != nil {
+			return err
+		}
+		t.deferred, t.deferredIn, t.pendingAny = nil, nil, 2
+	}
 	if len(t.terms) == 0 {
 		return nil
 	}
@@ -476,6 +537,9 @@ func (db *DB) ensureSearchIndex(ctx context.Context) error {
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO product_search(product_search) VALUES ('delete-all')`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_pending`); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, name FROM product`)

@@ -39,6 +39,8 @@ type DB struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt      // hot read queries, prepared once on the read pool
 	wsets  map[*writeSQL][]*sql.Stmt // hot writes, prepared once on the writer (under stmtMu)
+
+	search searchBuild // writes the search terms a bulk pull left (searchbuild.go)
 }
 
 // writeSQL is the fixed list of statements one kind of write runs (a
@@ -207,6 +209,9 @@ func OpenContext(ctx context.Context, path string) (*DB, error) {
 	}
 	db.owner = true
 	db.recordUpgrade(ctx, res, hadAudit)
+	// A pull stopped before its products topic ended left products
+	// without their search terms: they are found by name once this ends.
+	db.kickPendingSearch(ctx)
 	return db, nil
 }
 
@@ -360,6 +365,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 
 // Close closes both pools, checkpointing the WAL.
 func (db *DB) Close() error {
+	db.stopSearchBuild()
 	var errs []error
 	db.stmtMu.Lock()
 	for _, st := range db.stmts {

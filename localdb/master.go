@@ -118,7 +118,10 @@ func (db *DB) ApplyMasterPages(ctx context.Context, scope master.Scope, pages []
 			}
 			defer restore()
 		}
-		cat := &catalogTx{ctx: ctx, tx: tx, lateTerms: true}
+		// A bulk transaction (a fresh terminal filling its catalogue)
+		// leaves its search terms to the builder, which writes them
+		// when the topic has ended.
+		cat := &catalogTx{ctx: ctx, tx: tx, lateTerms: true, deferTerms: items >= deferItems}
 		defer cat.close()
 		now := time.Now()
 		for i, p := range pages {
@@ -141,6 +144,9 @@ func (db *DB) ApplyMasterPages(ctx context.Context, scope master.Scope, pages []
 	if err != nil {
 		return nil, err
 	}
+	if !pages[len(pages)-1].More {
+		db.kickPendingSearch(ctx)
+	}
 	return out, nil
 }
 
@@ -151,6 +157,10 @@ const (
 	bulkItems    = 10_000
 	bulkCacheKiB = 256 << 10
 )
+
+// deferItems is how many items make a transaction leave its products'
+// search terms to the search builder (a variable for the tests).
+var deferItems = bulkItems
 
 // bulkCache gives the writer a larger page cache for this transaction and
 // returns what puts the usual one back. A million products' tables and

@@ -319,11 +319,7 @@ func (a *masterTx) write(s *productState, owners map[string]int64) error {
 	}
 	rec := catalog.Record{ID: id, StoreID: a.storeID, Product: p, UpdatedAt: a.now}
 	if id == 0 {
-		terms := a.terms[s.sku]
-		if terms == nil {
-			terms = catalog.IndexTerms(p.Name)
-		}
-		id, err := a.cat.Insert(rec, terms)
+		id, err := a.cat.Insert(rec, a.termsOf(s.sku, p.Name))
 		if err != nil {
 			return err
 		}
@@ -337,9 +333,7 @@ func (a *masterTx) write(s *productState, owners map[string]int64) error {
 	if catalog.Changes(old.Product, rec.Product) != "" {
 		var terms []string
 		if old.Name != p.Name {
-			if terms = a.terms[s.sku]; terms == nil {
-				terms = catalog.IndexTerms(p.Name)
-			}
+			terms = a.termsOf(s.sku, p.Name)
 		}
 		if err := a.cat.Update(rec, terms); err != nil {
 			return err
@@ -347,6 +341,19 @@ func (a *masterTx) write(s *productState, owners map[string]int64) error {
 		a.updated++
 	}
 	return a.cleared(master.TopicProducts, s.sku, "apply")
+}
+
+// termsOf is the search terms of sku's product named name: none (but
+// not nil: the name changed) in a transaction that leaves them to the
+// search builder, else those the page's reading worked out.
+func (a *masterTx) termsOf(sku, name string) []string {
+	if a.cat.deferTerms {
+		return []string{}
+	}
+	if t := a.terms[sku]; t != nil {
+		return t
+	}
+	return catalog.IndexTerms(name)
 }
 
 // ownsOrFree reports whether every code is free or id's.

@@ -27,7 +27,10 @@ type pullRig struct {
 }
 
 func newPullRig(t *testing.T) *pullRig {
-	db := fxOpen(t)
+	return newPullRigOn(t, fxOpen(t))
+}
+
+func newPullRigOn(t *testing.T, db *localdb.DB) *pullRig {
 	require.NoError(t, db.Write(context.Background(), func(tx *sql.Tx) error {
 		_, err := tx.Exec(fxSeedSQL + `
 			INSERT INTO setting(key, value, updated_at) VALUES ('store_id', '1', 0), ('terminal_id', '1', 0);`)
@@ -47,6 +50,13 @@ type item struct {
 
 func (r *pullRig) apply(topic string, items ...item) master.Outcome {
 	r.t.Helper()
+	return r.applyPage(topic, false, items...)
+}
+
+// applyPage applies items as a page of topic that more pages follow
+// (more) or that ends the topic.
+func (r *pullRig) applyPage(topic string, more bool, items ...item) master.Outcome {
+	r.t.Helper()
 	from := r.cursor[topic]
 	raws := make([]master.Raw, len(items))
 	for i, it := range items {
@@ -62,7 +72,7 @@ func (r *pullRig) apply(topic string, items ...item) master.Outcome {
 			raws[i].Payload = b
 		}
 	}
-	res, err := r.db.ApplyMasterPage(context.Background(), r.scope, master.DecodePage(topic, from, r.cursor[topic], false, raws))
+	res, err := r.db.ApplyMasterPage(context.Background(), r.scope, master.DecodePage(topic, from, r.cursor[topic], more, raws))
 	require.NoError(r.t, err)
 	return res
 }

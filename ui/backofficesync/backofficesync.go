@@ -49,6 +49,10 @@ type Status struct {
 	// text come back through StoredError.
 	LastError error
 	LastTry   time.Time // when that attempt was (zero: never)
+	// SearchPending counts the products a first pull brought that sell by
+	// their codes but are not found by name until the terminal has
+	// indexed them, which it does after the pull.
+	SearchPending int
 }
 
 // Failing says the latest sync attempt failed.
@@ -314,7 +318,11 @@ func (v *View) show(st Status) {
 	}
 	v.Unsynced.Refresh()
 	v.LastPush.SetText(When(st.LastPush))
-	v.LastPull.SetText(When(st.LastPull))
+	pull := When(st.LastPull)
+	if st.SearchPending > 0 {
+		pull += i18n.T("backofficesync.indexing", "N", products.Thousands(st.SearchPending))
+	}
+	v.LastPull.SetText(pull)
 	if st.Failing() {
 		say(v.LastError, i18n.T("backofficesync.last_error", "At", When(st.LastTry), "Err", ErrorText(st.LastError)), widget.DangerImportance)
 	} else {

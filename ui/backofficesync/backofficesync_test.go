@@ -247,6 +247,18 @@ func TestView_ShowsStatusInBothLanguages(t *testing.T) {
 	})
 }
 
+// After a first pull the products sell by code while the terminal indexes
+// them for search: the last pull says how many are left.
+func TestView_SearchIndexLeft(t *testing.T) {
+	st := enrolled()
+	st.SearchPending = 812_000
+	x := newWorld(t, st, manager)
+	assert.Equal(t, "2025-03-10 10:41:00（已可扫码销售，名称搜索索引还剩 812,000 个商品）", x.v.LastPull.Text)
+	x.sync.set(func(f *fakeSync) { f.st.SearchPending = 0 })
+	x.sync.notify()
+	assert.Equal(t, "2025-03-10 10:41:00", x.v.LastPull.Text)
+}
+
 // Not enrolled: said so, nothing to sync with, never pushed or pulled.
 func TestView_NotEnrolled(t *testing.T) {
 	x := newWorld(t, Status{Unsynced: 3}, manager)

@@ -533,6 +533,9 @@ func showSync(l *widget.Label, st backofficesync.Status, err error, now time.Tim
 	default:
 		text = i18n.T("shell.sync.done_at", "At", last)
 	}
+	if err == nil && st.SearchPending > 0 {
+		text += " · " + i18n.T("shell.sync.indexing", "N", products.Thousands(st.SearchPending))
+	}
 	l.Importance = widget.MediumImportance
 	if err != nil || st.Failing() {
 		if err == nil {

@@ -718,6 +718,12 @@ func TestShell_StatusBarShowsSync(t *testing.T) {
 		assert.Equal(t, "已同步 · 10:42", s.syncState.Text)
 		assert.Equal(t, widget.MediumImportance, s.syncState.Importance)
 
+		// After a first pull: products found by code, not yet by name.
+		fs.set(func(st *backofficesync.Status) { st.SearchPending = 250_000 })
+		fs.notify()
+		assert.Equal(t, "已同步 · 10:42 · 商品索引中 还剩 250,000", s.syncState.Text)
+		fs.set(func(st *backofficesync.Status) { st.SearchPending = 0 })
+
 		fs.set(func(st *backofficesync.Status) { st.LastPush = time.Time{}; st.Unsynced = 1500 })
 		fs.notify()
 		assert.Equal(t, "未同步 1,500 条 · 上次同步 从未", s.syncState.Text)

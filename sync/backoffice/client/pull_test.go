@@ -334,7 +334,7 @@ func TestPuller_CancelBetweenPages(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := puller(c, db)
 	p.Limit = 10
-	p.Batch = 1
+	p.Batch, p.BulkBatch = 1, 1
 	pages := 0
 	p.Progress = func(pr client.PullProgress) {
 		pages++

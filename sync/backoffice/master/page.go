@@ -42,12 +42,23 @@ type Page struct {
 // large page: a page of a thousand products is mostly the work of their
 // search terms.
 func DecodePage(topic string, from, next int64, more bool, raws []Raw) *Page {
+	return decodePage(topic, from, next, more, raws, true)
+}
+
+// DecodeBulkPage is DecodePage without the search terms: a page of a
+// topic a terminal pulls for the first time, whose products the terminal
+// writes in bulk and indexes for search afterwards.
+func DecodeBulkPage(topic string, from, next int64, more bool, raws []Raw) *Page {
+	return decodePage(topic, from, next, more, raws, false)
+}
+
+func decodePage(topic string, from, next int64, more bool, raws []Raw, terms bool) *Page {
 	p := &Page{Topic: topic, From: from, Next: next, More: more, Items: make([]Entry, len(raws))}
 	one := func(i int) {
 		r := raws[i]
 		e := Entry{Raw: r}
 		e.Item, e.Err = Decode(topic, r.ID, r.Deleted, r.Payload)
-		if e.Err == nil && topic == TopicProducts && !r.Deleted {
+		if terms && e.Err == nil && topic == TopicProducts && !r.Deleted {
 			prod := e.Item.Value.(Product)
 			e.Terms = catalog.IndexTerms(prod.Catalogue(nil, 1).Name)
 		}
