@@ -190,6 +190,7 @@ func (db *DB) buildPendingTerms(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// What is left names a product renamed meanwhile: another pass.
 		var left bool
 		if err := db.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_pending s JOIN product p ON p.id = s.product_id)`).Scan(&left); err != nil || !left {
 			return err

@@ -174,3 +174,30 @@ func TestSearchBuild_CloseStopsTheBuilder(t *testing.T) {
 	assert.Equal(t, rows, distinct)
 	assert.Equal(t, n, distinct)
 }
+
+// A waiting product deleted (a product never sold) takes its row with it,
+// so it is not counted as waiting for ever.
+func TestSearchBuild_ProductDeletedWhileItWaits(t *testing.T) {
+	defer localdb.SetDeferItems(1)()
+	r := newPullRig(t)
+	pullBulk(r)
+	ctx := context.Background()
+	require.NoError(t, r.db.Write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		if err := tx.QueryRow(`SELECT max(product_id) FROM search_pending`).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE master_product SET product_id = NULL WHERE product_id = ?`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM product WHERE id = ?`, id)
+		return err
+	}))
+	n, err := r.db.SearchPending(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, len(bulkNames)-1, n)
+	require.NoError(t, r.db.BuildSearchIndex(ctx))
+	n, err = r.db.SearchPending(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
