@@ -135,8 +135,9 @@ func (db *DB) SearchPending(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// stopSearchBuild ends the builder (Close): a pass stops between its
-// transactions, what it has not reached stays pending for the next start.
+// stopSearchBuild ends the builder (Close): a pass stops where it is (a
+// chunk under way is rolled back), and what it has not indexed stays
+// listed for the next start.
 func (db *DB) stopSearchBuild() {
 	b := &db.search
 	b.mu.Lock()
