@@ -49,6 +49,11 @@ func (g *pkGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // pkName is the i-th product's name: found by "k" and its number alone.
 func pkName(i int) string { return fmt.Sprintf("K%05d号%s", i, fxcatalog.Product(i).Name) }
 
+// pkCatalogue is the catalogue the counter searches, on db.
+func pkCatalogue(db *localdb.DB) catalog.Service {
+	return catalog.Service{Store: db, Permits: auth.Rules{Store: db}, Clock: app.SystemClock{}}
+}
+
 // pkFound reports whether the catalogue's search finds product i by its
 // number.
 func pkFound(t testing.TB, svc catalog.Service, i int) bool {
@@ -138,7 +143,7 @@ func TestSyncPull_KilledMidBulkPullIndexedAtNextStart(t *testing.T) {
 	var i int
 	_, err = fmt.Sscanf(p.Name, "K%05d", &i)
 	require.NoError(t, err, p.Name)
-	svc := catalog.Service{Store: ro, Permits: auth.Rules{Store: ro}, Clock: app.SystemClock{}}
+	svc := pkCatalogue(ro)
 	got, err := svc.Scan(context.Background(), 1, fxcatalog.EAN13(700_000+i))
 	require.NoError(t, err, "sold by its code at once")
 	assert.Equal(t, pkName(i), got.Name)
@@ -154,7 +159,7 @@ func TestSyncPull_KilledMidBulkPullIndexedAtNextStart(t *testing.T) {
 		left, err := db.SearchPending(ctx)
 		require.NoError(t, err)
 		assert.Zero(t, left)
-		svc := catalog.Service{Store: db, Permits: auth.Rules{Store: db}, Clock: app.SystemClock{}}
+		svc := pkCatalogue(db)
 		assert.True(t, pkFound(t, svc, i))
 	})
 
@@ -166,7 +171,7 @@ func TestSyncPull_KilledMidBulkPullIndexedAtNextStart(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		require.NoError(t, db.WaitSearchIndex(ctx))
-		svc := catalog.Service{Store: db, Permits: auth.Rules{Store: db}, Clock: app.SystemClock{}}
+		svc := pkCatalogue(db)
 		for i := range n {
 			got, err := svc.Scan(ctx, 1, fxcatalog.EAN13(700_000+i))
 			require.NoError(t, err, i)
@@ -213,7 +218,7 @@ func TestSyncPull_CLIWaitsForTheSearchIndex(t *testing.T) {
 		left, err := db.SearchPending(context.Background())
 		require.NoError(t, err)
 		assert.Zero(t, left)
-		svc := catalog.Service{Store: db, Permits: auth.Rules{Store: db}, Clock: app.SystemClock{}}
+		svc := pkCatalogue(db)
 		assert.True(t, pkFound(t, svc, n-1))
 		rows, distinct, products := pkIndexed(t, db)
 		assert.Equal(t, rows, distinct)
