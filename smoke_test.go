@@ -104,7 +104,7 @@ func startXvfb(t *testing.T, w, h int) string {
 	line, err := bufio.NewReader(r).ReadString('\n')
 	require.NoError(t, err, "Xvfb did not report its display: %s", errb.String())
 	display := ":" + strings.TrimSpace(line)
-	eventually(t, 60*time.Second, "Xvfb answers on "+display, func() bool {
+	eventually(t, 120*time.Second, "Xvfb answers on "+display, func() bool {
 		_, err := xdo(display, "getdisplaygeometry")
 		return err == nil
 	})
@@ -150,7 +150,7 @@ func grab(display, path string) (image.Image, error) {
 func shotWhen(t *testing.T, display, path, what string, cond func(image.Image) bool) image.Image {
 	t.Helper()
 	var img image.Image
-	eventually(t, 60*time.Second, what, func() bool {
+	eventually(t, 120*time.Second, what, func() bool {
 		var err error
 		img, err = grab(display, path)
 		return err == nil && cond(img)
@@ -202,7 +202,7 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 			require.NoError(t, cmd.Start())
 			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 			var win string
-			eventually(t, 90*time.Second, "the login window appears; stderr: "+stderr.String(), func() bool {
+			eventually(t, 180*time.Second, "the login window appears; stderr: "+stderr.String(), func() bool {
 				id, err := xdo(display, "search", "--name", "智能收银台")
 				if err == nil && id != "" {
 					win = strings.Fields(id)[0]
@@ -215,7 +215,7 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 
 			// The app reports when its login window was shown.
 			var m []string
-			eventually(t, 30*time.Second, "the start-up line", func() bool {
+			eventually(t, 90*time.Second, "the start-up line", func() bool {
 				m = regexp.MustCompile(`login window shown (\d+) ms`).FindStringSubmatch(stderr.String())
 				return m != nil
 			})
@@ -243,7 +243,7 @@ func TestSmoke_RealWindowUnderXvfb(t *testing.T) {
 			xdo(display, "key", "Return")
 			xdo(display, "type", "--delay", "4", "134567890123456789")
 			xdo(display, "key", "--delay", "4", "Return")
-			eventually(t, 60*time.Second, "the order is paid and its receipt printed", func() bool {
+			eventually(t, 120*time.Second, "the order is paid and its receipt printed", func() bool {
 				return count(t, dataDir, `SELECT count(*) FROM orders WHERE status='paid'`) == 1 &&
 					count(t, dataDir, `SELECT count(*) FROM print_jobs WHERE state='printed'`) == 1
 			})
@@ -297,7 +297,7 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	xdo(display, "key", "ctrl+a")
 	xdo(display, "type", "--delay", "40", "200")
 	xdo(display, "key", "Return")
-	eventually(t, 30*time.Second, "the manager is on shift", func() bool {
+	eventually(t, 90*time.Second, "the manager is on shift", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM shift WHERE ended_at IS NULL AND opening_float = 20000`) == 1
 	})
 	on := step("shift-on", "the dialog closes on the open shift", off)
@@ -309,7 +309,7 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	xdo(display, "key", "Return")
 	xdo(display, "type", "--delay", "4", "134567890123456790")
 	xdo(display, "key", "--delay", "4", "Return")
-	eventually(t, 60*time.Second, "the sale on the shift is paid", func() bool {
+	eventually(t, 120*time.Second, "the sale on the shift is paid", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM takings WHERE shift_id IS NOT NULL AND kind='sale'`) == 1
 	})
 	paid := between("shift-counter-paid", "the sale shows on the Counter", counter)
@@ -337,7 +337,7 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	xdo(display, "key", "Return")
 	review := step("handover-review", "the handover review", count1)
 	xdo(display, "key", "Return")
-	eventually(t, 30*time.Second, "the shift is closed with its handover", func() bool {
+	eventually(t, 90*time.Second, "the shift is closed with its handover", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM shift WHERE ended_at IS NOT NULL AND counted = 19550 AND expected = 20000`) == 1
 	})
 	done := step("handover-done", "the handover is done", review)
@@ -353,7 +353,7 @@ func shiftHandover(t *testing.T, display, dataDir string, png func(string) strin
 	recon := step("reconcile", "the reconciliation view opens on yesterday", bills)
 	xdo(display, "key", "Next") // today: the day's sales and deposits are in the sandbox's bill
 	xdo(display, "key", "F5")
-	eventually(t, 60*time.Second, "today is reconciled", func() bool {
+	eventually(t, 120*time.Second, "today is reconciled", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM reconcile_run`) >= 1
 	})
 	recon = quiet(t, display, png("reconcile-run"), "the day's result", recon, 1500*time.Millisecond)
@@ -398,13 +398,13 @@ func depositDesk(t *testing.T, display, dataDir string, png func(string) string,
 		typeText(fields[len(fields)-1])
 		filled := settled(t, display, filepath.Join(scratch, "filled.png"), "the form filled in", form)
 		xdo(display, "key", "Return")
-		eventually(t, 30*time.Second, "the deposit's order is written", func() bool {
+		eventually(t, 90*time.Second, "the deposit's order is written", func() bool {
 			return count(t, dataDir, `SELECT count(*) FROM orders WHERE kind='deposit'`) == n
 		})
 		settled(t, display, filepath.Join(scratch, "prompt.png"), "the code prompt", filled)
 		xdo(display, "type", "--delay", "4", code)
 		xdo(display, "key", "--delay", "4", "Return")
-		eventually(t, 60*time.Second, "the deposit is frozen", func() bool {
+		eventually(t, 120*time.Second, "the deposit is frozen", func() bool {
 			return count(t, dataDir, `SELECT count(*) FROM deposit WHERE state='frozen'`) == n
 		})
 	}
@@ -422,7 +422,7 @@ func depositDesk(t *testing.T, display, dataDir string, png func(string) string,
 	xdo(display, "type", "--delay", "60", "120")
 	consume := step("deposits-consume", "the amount to charge and what goes back", detail)
 	xdo(display, "key", "Return")
-	eventually(t, 60*time.Second, "the deposit is consumed", func() bool {
+	eventually(t, 120*time.Second, "the deposit is consumed", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM deposit WHERE state='consumed' AND consumed=12000`) == 1
 	})
 	return quiet(t, display, png("deposits-settled"), "charged and returned", consume, 1500*time.Millisecond)
@@ -462,7 +462,7 @@ func counterStates(t *testing.T, display, dataDir string, png func(string) strin
 	xdo(display, "type", "--delay", "60", "50")
 	cash := step("counter-cash", "the cash prompt with the change", prompt)
 	xdo(display, "key", "Return")
-	eventually(t, 30*time.Second, "the cash sale is paid", func() bool {
+	eventually(t, 90*time.Second, "the cash sale is paid", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM tender WHERE kind='cash' AND cash_received = 5000`) == 1
 	})
 	paid := quiet(t, display, png("counter-paid-change"), "paid with the change", cash, time.Second)
@@ -474,13 +474,13 @@ func counterStates(t *testing.T, display, dataDir string, png func(string) strin
 	xdo(display, "key", "Return") // 1: WeChat
 	qr := quiet(t, display, png("counter-qr"), "the payment QR", chooser, 1500*time.Millisecond)
 	xdo(display, "key", "Escape")
-	eventually(t, 60*time.Second, "the QR payment is cancelled", func() bool {
+	eventually(t, 120*time.Second, "the QR payment is cancelled", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM payment_intent WHERE qr = 1 AND state IN ('closed','reversed','failed')`) == 1
 	})
 	closed := quiet(t, display, png("counter-qr-cancelled"), "the cancelled QR", qr, time.Second)
 	xdo(display, "key", "Escape") // the order: void it
 	xdo(display, "key", "Return")
-	eventually(t, 30*time.Second, "the order is voided", func() bool {
+	eventually(t, 90*time.Second, "the order is voided", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM orders WHERE status = 'closed'`) >= 1
 	})
 	voided := quiet(t, display, filepath.Join(t.TempDir(), "voided.png"), "the order is voided", closed, time.Second)
@@ -491,7 +491,7 @@ func counterStates(t *testing.T, display, dataDir string, png func(string) strin
 	settled(t, display, filepath.Join(scratch, "hold-prompt.png"), "the hold prompt", rung)
 	xdo(display, "type", "--delay", "60", "A")
 	xdo(display, "key", "Return")
-	eventually(t, 30*time.Second, "the cart is held", func() bool {
+	eventually(t, 90*time.Second, "the cart is held", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM held_order`) == 1
 	})
 	held := quiet(t, display, filepath.Join(t.TempDir(), "held.png"), "the cart is held", voided, time.Second)
@@ -514,7 +514,7 @@ func quiet(t *testing.T, display, path, what string, prev image.Image, still tim
 	t.Helper()
 	var last image.Image
 	var since time.Time
-	eventually(t, 60*time.Second, what, func() bool {
+	eventually(t, 120*time.Second, what, func() bool {
 		img, err := grab(display, path)
 		if err != nil || !drawn(img) || sameImage(prev, img) {
 			last = nil
@@ -534,7 +534,7 @@ func quiet(t *testing.T, display, path, what string, prev image.Image, still tim
 func settled(t *testing.T, display, path, what string, prev image.Image) image.Image {
 	t.Helper()
 	var last image.Image
-	eventually(t, 60*time.Second, what, func() bool {
+	eventually(t, 120*time.Second, what, func() bool {
 		img, err := grab(display, path)
 		if err != nil || !drawn(img) || sameImage(prev, img) {
 			last = nil
@@ -630,7 +630,7 @@ func TestSmoke_FirstStartOnALiveFolder(t *testing.T) {
 		return strings.Fields(id)[0]
 	}
 	var win string
-	eventually(t, 90*time.Second, "the set-up window appears; stderr: "+stderr.String(), func() bool {
+	eventually(t, 180*time.Second, "the set-up window appears; stderr: "+stderr.String(), func() bool {
 		win = findWin()
 		return win != ""
 	})
@@ -645,7 +645,7 @@ func TestSmoke_FirstStartOnALiveFolder(t *testing.T) {
 		}
 		xdo(display, "key", "Return")
 	}
-	eventually(t, 60*time.Second, "the folder is set up; stderr: "+stderr.String(), func() bool {
+	eventually(t, 120*time.Second, "the folder is set up; stderr: "+stderr.String(), func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM staff WHERE code='9001'`) == 1
 	})
 	// Settled, not just changed: the staff number field takes the
@@ -655,7 +655,7 @@ func TestSmoke_FirstStartOnALiveFolder(t *testing.T) {
 	require.Equal(t, 1, count(t, dataDir, `SELECT count(*) FROM staff`), "only the administrator")
 	require.Zero(t, count(t, dataDir, `SELECT count(*) FROM product`), "no demo products")
 
-	eventually(t, 30*time.Second, "the main window", func() bool {
+	eventually(t, 90*time.Second, "the main window", func() bool {
 		win = findWin()
 		return win != ""
 	})
@@ -665,7 +665,7 @@ func TestSmoke_FirstStartOnALiveFolder(t *testing.T) {
 	xdo(display, "key", "Return")
 	xdo(display, "type", "--delay", "40", "246810")
 	xdo(display, "key", "Return")
-	eventually(t, 30*time.Second, "the administrator is logged in", func() bool {
+	eventually(t, 90*time.Second, "the administrator is logged in", func() bool {
 		return count(t, dataDir, `SELECT count(*) FROM audit_log WHERE action='login'`) == 1
 	})
 	shotWhen(t, display, filepath.Join(shots, "setup-counter-1024x768.png"), "the administrator reaches the Counter", func(img image.Image) bool {
@@ -677,7 +677,7 @@ func TestSmoke_FirstStartOnALiveFolder(t *testing.T) {
 	xdo(display, "type", "--delay", "4", "134567890123456001")
 	xdo(display, "key", "--delay", "4", "Return")
 	var outTrade string
-	eventually(t, 60*time.Second, "the order is paid", func() bool {
+	eventually(t, 120*time.Second, "the order is paid", func() bool {
 		db, err := localdb.OpenExisting(dbPath(dataDir))
 		if err != nil {
 			return false
