@@ -135,7 +135,7 @@ func (p *Puller) topic(ctx context.Context, topic string, res *PullResult) (Pull
 		}
 		// A first pull reads millions of small JSON values, and the
 		// collector ran on a third of the time the two cores of a POS
-		// had for it (a million products: 53 s at the usual 100, 47.5 s
+		// had for it (a million products: 53 s at the usual 100, 50 s
 		// at 400). The garbage is short-lived; the heap it lets grow is
 		// a few pages' worth, and the usual pace is back after the topic.
 		defer debug.SetGCPercent(debug.SetGCPercent(bulkGCPercent))
