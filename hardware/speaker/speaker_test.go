@@ -3,6 +3,8 @@ package speaker_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -198,7 +200,13 @@ func TestGarbledFramesAnsweredWith45(t *testing.T) {
 }
 
 func TestSpeakerOnManagedPortReportsUnplug(t *testing.T) {
-	s1, path1 := startSim(t, sim.SpeakerOptions{PerRune: time.Millisecond})
+	s1, pts := startSim(t, sim.SpeakerOptions{PerRune: time.Millisecond})
+	// Through a link, as /dev/serial/by-id names a module: unplugged, the
+	// link goes with it. The pty's own number would be handed to the next
+	// pty opened by any process (another package's simulator, answering
+	// as a speaker would).
+	path1 := filepath.Join(t.TempDir(), "usb-speaker")
+	require.NoError(t, os.Symlink(pts, path1))
 	m := transport.NewManaged("speaker", transport.MustParseSpec(path1), transport.ManagedOptions{
 		Backoff: transport.ExponentialBackoff{Initial: 20 * time.Millisecond, Max: 50 * time.Millisecond},
 	})
@@ -214,12 +222,11 @@ func TestSpeakerOnManagedPortReportsUnplug(t *testing.T) {
 	require.NoError(t, drv.SayWait(ctx, "收款1.00元"))
 	require.Len(t, s1.Spoken(), 1)
 	s1.Close() // module unplugged; its path is gone for good
+	require.NoError(t, os.Remove(path1))
 	err := drv.SayWait(ctx, "收款2.00元")
 	require.Error(t, err)
 	t.Logf("after unplug: %v", err)
 	require.True(t, errors.Is(err, speaker.ErrStale) || errors.Is(err, speaker.ErrNoAnswer), "%v", err)
-	// (No assertion on m.State(): parallel test processes may be handed the
-	// freed /dev/pts number, which this path-based spec would then open.)
 }
 
 func TestSpeakerOverTCP(t *testing.T) {
