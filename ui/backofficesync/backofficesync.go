@@ -354,6 +354,9 @@ func (v *View) syncNow() {
 		v.Progress.Hide()
 		v.Busy.Stop()
 		v.Busy.Hide()
+		if v.status.Enrolled { // at once, not when the status is read again
+			v.SyncNow.Enable()
+		}
 		say(v.ProgressMsg, "", widget.MediumImportance)
 		if err != nil {
 			say(v.Result, i18n.T("backofficesync.result.failed", "Err", ErrorText(err)), widget.DangerImportance)
